@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from paperlab.cli import main
+
+main()

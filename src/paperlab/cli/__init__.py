@@ -1,0 +1,107 @@
+"""The ``paperlab`` command line: parse, call a service, print.
+
+Commands live one per module and are imported only when invoked, so
+``paperlab --help`` and ``paperlab list`` start without loading torch, faiss
+or PyMuPDF. Every PaperlabError becomes one sentence and a hint on stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from paperlab import __version__
+from paperlab.errors import PaperlabError
+
+# command name -> (module under paperlab.cli, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "fetch": ("fetch", "fetch", "Fetch arXiv papers from reading lists, ids or URLs."),
+    "add": ("add", "add", "Import local PDF files into the library."),
+    "list": ("browse", "list_papers", "List papers in the library."),
+    "show": ("browse", "show", "Show one paper's metadata, state and links."),
+    "topics": ("browse", "topics", "List roadmap topics with their weeks and papers."),
+    "lists": ("browse", "lists", "Show the bundled and loaded reading lists."),
+    "index": ("index", "index", "Extract and index papers for search; status; rebuild."),
+    "search": ("search", "search", "Hybrid search over papers, notes, annotations and log."),
+    "note": ("notes", "note", "Edit or print a paper's structured note."),
+    "annotate": ("notes", "annotate", "Anchor an annotation to a quote in a paper."),
+    "annotations": ("notes", "annotations", "List a paper's annotations."),
+    "log": ("researchlog", "log", "The research project's log."),
+    "tag": ("tags", "tag", "Link a paper to roadmap topics."),
+    "untag": ("tags", "untag", "Unlink a paper from roadmap topics."),
+    "read": ("tags", "set_reading_state", "Set a paper's reading state."),
+    "export": ("export", "export", "Export a review draft, BibTeX, CSL-JSON, notes, PDFs, maps."),
+    "tui": ("tui", "tui", "Open the terminal lab bench."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._available(name)]
+
+    def _available(self, name: str) -> bool:
+        module, _, _ = COMMANDS[name]
+        return importlib.util.find_spec(f"paperlab.cli.{module}") is not None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or not self._available(cmd_name):
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f"paperlab.cli.{module}"), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help text comes from the table, so listing commands imports nothing.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="paperlab")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """paperlab: read, annotate and search research papers.
+
+    With no command, opens the terminal lab bench (same as `paperlab tui`).
+    """
+    if ctx.invoked_subcommand is None:
+        command = cli.get_command(ctx, "tui")
+        if command is None:
+            click.echo(ctx.get_help())
+            return
+        ctx.invoke(command)
+
+
+def report_error(error: PaperlabError) -> None:
+    click.echo(f"Error: {error.message}", err=True)
+    if error.hint:
+        click.echo(f"Hint: {error.hint}", err=True)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    try:
+        return cli.main(args=argv, prog_name="paperlab", standalone_mode=False)
+    except PaperlabError as error:
+        report_error(error)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: work done so far is saved; run the command again to resume.",
+                   err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,221 @@
+"""Numbered schema migrations, recorded in ``schema_migration``.
+
+Each migration is a function taking a SQLAlchemy connection inside one
+transaction. They are applied in order, once, under ``BEGIN IMMEDIATE`` so two
+processes opening a fresh library cannot both migrate it. Never edit a
+migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, text
+
+Migration = Callable[[Connection], None]
+
+_V1_TABLES = """
+CREATE TABLE paper (
+    id VARCHAR NOT NULL PRIMARY KEY,
+    version INTEGER,
+    title VARCHAR NOT NULL DEFAULT '',
+    authors VARCHAR NOT NULL DEFAULT '[]',
+    abstract VARCHAR NOT NULL DEFAULT '',
+    categories VARCHAR NOT NULL DEFAULT '[]',
+    primary_category VARCHAR,
+    published DATETIME,
+    updated DATETIME,
+    doi VARCHAR,
+    journal_ref VARCHAR,
+    comment VARCHAR,
+    pdf_path VARCHAR,
+    pdf_sha256 VARCHAR,
+    pdf_version INTEGER,
+    state VARCHAR NOT NULL DEFAULT 'queued',
+    state_reason VARCHAR,
+    reading_state VARCHAR NOT NULL DEFAULT 'unread',
+    citation_key VARCHAR UNIQUE,
+    metadata_complete BOOLEAN NOT NULL DEFAULT 0,
+    added_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE paper_version (
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    updated DATETIME,
+    pdf_sha256 VARCHAR,
+    fetched_at DATETIME,
+    PRIMARY KEY (paper_id, version)
+);
+CREATE TABLE topic (
+    slug VARCHAR NOT NULL PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    weeks VARCHAR NOT NULL DEFAULT '[]',
+    resources VARCHAR NOT NULL DEFAULT '[]',
+    description VARCHAR NOT NULL DEFAULT ''
+);
+CREATE TABLE reading_list (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL UNIQUE,
+    title VARCHAR NOT NULL,
+    description VARCHAR NOT NULL DEFAULT '',
+    weeks VARCHAR NOT NULL DEFAULT '[]',
+    source_path VARCHAR,
+    loaded_at DATETIME NOT NULL
+);
+CREATE TABLE reading_list_entry (
+    list_id INTEGER NOT NULL REFERENCES reading_list(id) ON DELETE CASCADE,
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    week INTEGER,
+    position INTEGER NOT NULL DEFAULT 0,
+    why VARCHAR NOT NULL DEFAULT '',
+    expected_title VARCHAR NOT NULL DEFAULT '',
+    PRIMARY KEY (list_id, paper_id)
+);
+CREATE TABLE paper_topic (
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    topic_slug VARCHAR NOT NULL REFERENCES topic(slug) ON DELETE CASCADE,
+    source VARCHAR NOT NULL DEFAULT 'user',
+    PRIMARY KEY (paper_id, topic_slug)
+);
+CREATE TABLE page (
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    text VARCHAR NOT NULL DEFAULT '',
+    PRIMARY KEY (paper_id, number)
+);
+CREATE TABLE chunk (
+    id INTEGER PRIMARY KEY,
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL DEFAULT 0,
+    page_start INTEGER NOT NULL,
+    page_end INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    section VARCHAR,
+    is_reference BOOLEAN NOT NULL DEFAULT 0,
+    text VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL
+);
+CREATE INDEX ix_chunk_paper_id ON chunk(paper_id);
+CREATE INDEX ix_chunk_content_hash ON chunk(content_hash);
+CREATE TABLE embedding (
+    content_hash VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (content_hash, model)
+);
+CREATE TABLE note (
+    id INTEGER PRIMARY KEY,
+    paper_id VARCHAR NOT NULL UNIQUE REFERENCES paper(id),
+    summary VARCHAR NOT NULL DEFAULT '',
+    contributions VARCHAR NOT NULL DEFAULT '',
+    method VARCHAR NOT NULL DEFAULT '',
+    results VARCHAR NOT NULL DEFAULT '',
+    limitations VARCHAR NOT NULL DEFAULT '',
+    questions VARCHAR NOT NULL DEFAULT '',
+    relevance VARCHAR NOT NULL DEFAULT '',
+    body VARCHAR NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE note_topic (
+    note_id INTEGER NOT NULL REFERENCES note(id) ON DELETE CASCADE,
+    topic_slug VARCHAR NOT NULL REFERENCES topic(slug) ON DELETE CASCADE,
+    PRIMARY KEY (note_id, topic_slug)
+);
+CREATE TABLE annotation (
+    id INTEGER PRIMARY KEY,
+    paper_id VARCHAR NOT NULL REFERENCES paper(id),
+    quote VARCHAR NOT NULL,
+    prefix VARCHAR NOT NULL DEFAULT '',
+    suffix VARCHAR NOT NULL DEFAULT '',
+    page INTEGER,
+    char_start INTEGER,
+    char_end INTEGER,
+    comment VARCHAR NOT NULL DEFAULT '',
+    color VARCHAR NOT NULL DEFAULT 'yellow',
+    tags VARCHAR NOT NULL DEFAULT '[]',
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+CREATE INDEX ix_annotation_paper_id ON annotation(paper_id);
+CREATE TABLE log_entry (
+    id INTEGER PRIMARY KEY,
+    created_at DATETIME NOT NULL,
+    kind VARCHAR NOT NULL DEFAULT 'idea',
+    text VARCHAR NOT NULL
+);
+CREATE TABLE log_paper (
+    log_id INTEGER NOT NULL REFERENCES log_entry(id) ON DELETE CASCADE,
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    PRIMARY KEY (log_id, paper_id)
+);
+CREATE TABLE log_topic (
+    log_id INTEGER NOT NULL REFERENCES log_entry(id) ON DELETE CASCADE,
+    topic_slug VARCHAR NOT NULL REFERENCES topic(slug) ON DELETE CASCADE,
+    PRIMARY KEY (log_id, topic_slug)
+);
+CREATE TABLE reading_session (
+    id INTEGER PRIMARY KEY,
+    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+    started_at DATETIME NOT NULL,
+    minutes FLOAT NOT NULL DEFAULT 0
+);
+CREATE INDEX ix_reading_session_paper_id ON reading_session(paper_id);
+"""
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def m001_initial(conn: Connection) -> None:
+    """Papers, lists, topics, text, chunks, vectors, notes, annotations, log."""
+    for statement in _statements(_V1_TABLES):
+        conn.exec_driver_sql(statement)
+
+
+# Append new migrations here; their position (1-based) is their version.
+MIGRATIONS: list[Migration] = [m001_initial]
+
+
+def current_version(conn: Connection) -> int:
+    exists = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migration'"
+    ).first()
+    if not exists:
+        return 0
+    row = conn.exec_driver_sql("SELECT MAX(version) FROM schema_migration").first()
+    return int(row[0] or 0) if row else 0
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply every pending migration; return the versions applied.
+
+    The caller holds an IMMEDIATE transaction, so the version read here cannot
+    change under us.
+    """
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migration ("
+        "version INTEGER NOT NULL PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at DATETIME NOT NULL)"
+    )
+    applied: list[int] = []
+    start = current_version(conn)
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version <= start:
+            continue
+        migration(conn)
+        conn.execute(
+            text("INSERT INTO schema_migration (version, name, applied_at) VALUES (:v, :n, :t)"),
+            {"v": version, "n": migration.__name__, "t": datetime.now(UTC).isoformat()},
+        )
+        applied.append(version)
+    return applied
+
+
+def latest_version() -> int:
+    return len(MIGRATIONS)

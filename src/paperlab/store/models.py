@@ -1,0 +1,264 @@
+"""SQLModel tables: the library's source of truth.
+
+The DDL that creates these tables lives in ``migrations.py`` (numbered, never
+a bare ``create_all``); a test checks that both describe the same columns.
+List-valued fields (authors, categories, weeks, resources) are JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PipelineState(StrEnum):
+    QUEUED = "queued"
+    FETCHED = "fetched"
+    EXTRACTED = "extracted"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class ReadingState(StrEnum):
+    UNREAD = "unread"
+    SKIMMING = "skimming"
+    READING = "reading"
+    READ = "read"
+
+
+class LogKind(StrEnum):
+    IDEA = "idea"
+    QUESTION = "question"
+    EXPERIMENT = "experiment"
+    RESULT = "result"
+    DECISION = "decision"
+    TODO = "todo"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads_list(text: str | None) -> list[Any]:
+    if not text:
+        return []
+    value = json.loads(text)
+    return value if isinstance(value, list) else []
+
+
+class SchemaMigration(SQLModel, table=True):
+    __tablename__ = "schema_migration"
+
+    version: int = Field(primary_key=True)
+    name: str
+    applied_at: datetime = Field(default_factory=utcnow)
+
+
+class Paper(SQLModel, table=True):
+    """One paper, identified by its version-less arXiv id (or ``local:<sha>``)."""
+
+    id: str = Field(primary_key=True)
+    version: int | None = None
+    title: str = ""
+    authors: str = "[]"
+    abstract: str = ""
+    categories: str = "[]"
+    primary_category: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    pdf_path: str | None = None
+    pdf_sha256: str | None = None
+    pdf_version: int | None = None
+    state: str = PipelineState.QUEUED.value
+    state_reason: str | None = None
+    reading_state: str = ReadingState.UNREAD.value
+    citation_key: str | None = Field(default=None, unique=True)
+    metadata_complete: bool = False
+    added_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def author_list(self) -> list[str]:
+        return [str(a) for a in loads_list(self.authors)]
+
+    @property
+    def category_list(self) -> list[str]:
+        return [str(c) for c in loads_list(self.categories)]
+
+    @property
+    def year(self) -> int | None:
+        return self.published.year if self.published else None
+
+
+class PaperVersion(SQLModel, table=True):
+    """Every arXiv version we have seen or downloaded of a paper."""
+
+    __tablename__ = "paper_version"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    version: int = Field(primary_key=True)
+    updated: datetime | None = None
+    pdf_sha256: str | None = None
+    fetched_at: datetime | None = None
+
+
+class Topic(SQLModel, table=True):
+    """A roadmap topic (weeks 1-18) used as a tag."""
+
+    slug: str = Field(primary_key=True)
+    title: str
+    weeks: str = "[]"
+    resources: str = "[]"
+    description: str = ""
+
+    @property
+    def week_list(self) -> list[int]:
+        return [int(w) for w in loads_list(self.weeks)]
+
+    @property
+    def resource_list(self) -> list[str]:
+        return [str(r) for r in loads_list(self.resources)]
+
+
+class ReadingList(SQLModel, table=True):
+    __tablename__ = "reading_list"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    title: str
+    description: str = ""
+    weeks: str = "[]"
+    source_path: str | None = None
+    loaded_at: datetime = Field(default_factory=utcnow)
+
+
+class ReadingListEntry(SQLModel, table=True):
+    __tablename__ = "reading_list_entry"
+
+    list_id: int = Field(foreign_key="reading_list.id", primary_key=True, ondelete="CASCADE")
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    week: int | None = None
+    position: int = 0
+    why: str = ""
+    expected_title: str = ""
+
+
+class PaperTopic(SQLModel, table=True):
+    __tablename__ = "paper_topic"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    topic_slug: str = Field(foreign_key="topic.slug", primary_key=True, ondelete="CASCADE")
+    source: str = "user"  # "list" when a reading list put it there, "user" otherwise
+
+
+class Page(SQLModel, table=True):
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    number: int = Field(primary_key=True)  # 1-based, as printed by viewers
+    text: str = ""
+
+
+class Chunk(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    ordinal: int = 0
+    page_start: int
+    page_end: int
+    char_start: int  # offset into page_start's text
+    char_end: int  # offset into page_end's text
+    section: str | None = None
+    is_reference: bool = False
+    text: str
+    content_hash: str = Field(index=True)
+
+
+class Embedding(SQLModel, table=True):
+    """A vector per (text hash, model): unchanged text is never embedded twice."""
+
+    content_hash: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    dim: int
+    vector: bytes
+
+
+class Note(SQLModel, table=True):
+    # No cascade from paper: deleting a paper that has notes must fail loudly.
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", unique=True)
+    summary: str = ""
+    contributions: str = ""
+    method: str = ""
+    results: str = ""
+    limitations: str = ""
+    questions: str = ""
+    relevance: str = ""
+    body: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class NoteTopic(SQLModel, table=True):
+    __tablename__ = "note_topic"
+
+    note_id: int = Field(foreign_key="note.id", primary_key=True, ondelete="CASCADE")
+    topic_slug: str = Field(foreign_key="topic.slug", primary_key=True, ondelete="CASCADE")
+
+
+class Annotation(SQLModel, table=True):
+    """A highlight anchored by its quote and a little context (TextQuoteSelector)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", index=True)
+    quote: str
+    prefix: str = ""
+    suffix: str = ""
+    page: int | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+    comment: str = ""
+    color: str = "yellow"
+    tags: str = "[]"
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LogEntry(SQLModel, table=True):
+    __tablename__ = "log_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    kind: str = LogKind.IDEA.value
+    text: str
+
+
+class LogPaper(SQLModel, table=True):
+    __tablename__ = "log_paper"
+
+    log_id: int = Field(foreign_key="log_entry.id", primary_key=True, ondelete="CASCADE")
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+
+
+class LogTopic(SQLModel, table=True):
+    __tablename__ = "log_topic"
+
+    log_id: int = Field(foreign_key="log_entry.id", primary_key=True, ondelete="CASCADE")
+    topic_slug: str = Field(foreign_key="topic.slug", primary_key=True, ondelete="CASCADE")
+
+
+class ReadingSession(SQLModel, table=True):
+    __tablename__ = "reading_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    started_at: datetime = Field(default_factory=utcnow)
+    minutes: float = 0.0

@@ -1,0 +1,44 @@
+"""Fixtures every test shares: a temp library, the shared data, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("PAPERLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every test at its own empty library and away from the real arXiv."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERLAB_HOME", str(home))
+    # Nothing listens on port 9 (discard): a test that forgets the fake server
+    # fails fast instead of reaching the internet.
+    monkeypatch.setenv("PAPERLAB_ARXIV_API_URL", "http://127.0.0.1:9/api/query")
+    monkeypatch.setenv("PAPERLAB_ARXIV_DELAY", "0")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.delenv("PAPERLAB_EMBED_MODEL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data when present; tests that need it skip cleanly otherwise."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def store(paperlab_home: Path) -> Iterator[object]:
+    from paperlab.store import open_store
+
+    s = open_store()
+    yield s
+    s.close()
