@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The fake arXiv server and its `fake_arxiv` fixture.
+pytest_plugins = ["tests.fakearxiv"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PAPERLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 

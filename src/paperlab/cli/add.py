@@ -1,0 +1,37 @@
+"""`paperlab add PATH.pdf ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from paperlab.cli.common import get_store, json_option, print_json
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--no-index", is_flag=True, help="Only import: skip text extraction and search.")
+@json_option
+def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
+    """Import local PDF files (or folders of them) into the library.
+
+    The arXiv id is read from the PDF's side stamp or text; the next
+    `paperlab fetch` completes such papers' metadata. Exits 1 when any failed.
+    """
+    from paperlab.importing import add_pdfs
+    from paperlab.settings import load_settings
+
+    settings = load_settings()
+    outcomes = add_pdfs(get_store(settings), settings, list(paths), index=not no_index)
+    if as_json:
+        print_json([o.__dict__ for o in outcomes])
+    else:
+        for o in outcomes:
+            extra = f" ({o.message})" if o.message else ""
+            who = f" as {o.paper_id}" if o.paper_id and o.status != "failed" else ""
+            click.echo(f"{o.path}: {o.status}{who}{extra}", err=o.status == "failed")
+            for warning in o.warnings:
+                click.echo(f"warning: {o.path}: {warning}", err=True)
+    if any(o.status == "failed" for o in outcomes):
+        raise SystemExit(1)

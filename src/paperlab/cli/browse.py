@@ -1,0 +1,145 @@
+"""`paperlab list`, `show`, `topics`, `lists`: browse the library from the shell."""
+
+from __future__ import annotations
+
+import click
+
+from paperlab.cli.common import get_store, json_option, print_json
+from paperlab import library
+from paperlab.library import (
+    PIPELINE_STATES,
+    READING_STATES,
+    paper_details,
+    topics_overview,
+)
+
+_STATE_CHOICES = PIPELINE_STATES + READING_STATES
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command("list")
+@click.option("--list", "list_name", metavar="NAME", help="Only papers of this reading list.")
+@click.option("--topic", metavar="SLUG", help="Only papers tagged with this roadmap topic.")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(_STATE_CHOICES),
+    help="Pipeline or reading state (repeatable).",
+)
+@json_option
+def list_papers_cmd(
+    list_name: str | None, topic: str | None, states: tuple[str, ...], as_json: bool
+) -> None:
+    """List papers in the library."""
+    store = get_store()
+    rows = library.list_papers(store, list_name=list_name, topic=topic, states=states)
+    if as_json:
+        print_json([r.to_json() for r in rows])
+        return
+    if not rows:
+        click.echo("No papers match." if (list_name or topic or states) else
+                   "The library is empty. Run `paperlab fetch` to fetch the reading lists.",
+                   err=True)
+        return
+    width = max(len(r.id) for r in rows)
+    for r in rows:
+        year = str(r.year) if r.year else "    "
+        tags = f"  [{', '.join(r.topics)}]" if r.topics else ""
+        state = r.state if r.state != "indexed" else ""
+        flags = " ".join(x for x in (r.reading_state if r.reading_state != "unread" else "",
+                                      state) if x)
+        click.echo(f"{r.id:<{width}}  {year}  {_short(r.title or '(no metadata yet)', 70)}"
+                   f"{tags}{'  (' + flags + ')' if flags else ''}")
+
+
+list_papers = list_papers_cmd  # the attribute name registered in paperlab.cli
+
+
+@click.command()
+@click.argument("paper")
+@json_option
+def show(paper: str, as_json: bool) -> None:
+    """Show one paper's metadata, state and links."""
+    info = paper_details(get_store(), paper)
+    if as_json:
+        print_json(info)
+        return
+    version = f"v{info['version']}" if info["version"] else ""
+    click.echo(click.style(info["title"] or "(no metadata yet)", bold=True))
+    click.echo(f"{info['id']}{version}  {info['abs_url'] or ''}")
+    if info["authors"]:
+        click.echo(", ".join(info["authors"]))
+    published = (info["published"] or "")[:10]
+    meta = [x for x in (published, info["primary_category"], info["journal_ref"],
+                        info["doi"] and f"doi:{info['doi']}") if x]
+    if meta:
+        click.echo(" · ".join(meta))
+    state = info["state"] + (f": {info['state_reason']}" if info["state_reason"] else "")
+    click.echo(f"state: {state}   reading: {info['reading_state']}   "
+               f"cite as: {info['citation_key'] or '-'}")
+    if info["pdf_path"]:
+        click.echo(f"pdf: {info['pdf_path']} (v{info['pdf_version']}, "
+                   f"sha256 {str(info['pdf_sha256'])[:12]}…)")
+    click.echo(f"text: {info['pages']} pages, {info['chunks']} chunks   "
+               f"note: {'yes' if info['has_note'] else 'no'}   "
+               f"annotations: {info['annotations']}   log entries: {info['log_entries']}")
+    if info["topics"]:
+        click.echo(f"topics: {', '.join(info['topics'])}")
+    for entry in info["lists"]:
+        week = f" week {entry['week']}" if entry["week"] else ""
+        click.echo(f"list: {entry['name']}{week}: {entry['why']}")
+    if info["abstract"]:
+        click.echo()
+        click.echo(click.wrap_text(info["abstract"], width=88))
+
+
+@click.command()
+@json_option
+def topics(as_json: bool) -> None:
+    """List roadmap topics with their weeks and linked papers."""
+    from paperlab.loading import ensure_roadmap
+
+    store = get_store()
+    ensure_roadmap(store)
+    rows = topics_overview(store)
+    if as_json:
+        print_json([r.to_json() for r in rows])
+        return
+    for r in rows:
+        weeks = _weeks(r.weeks)
+        click.echo(click.style(f"{r.slug}", bold=True) + f"  {r.title}  (weeks {weeks})")
+        for resource in r.resources:
+            click.echo(f"    resource: {resource}")
+        papers = ", ".join(r.papers) if r.papers else "-"
+        click.echo(f"    papers ({len(r.papers)}): {papers}")
+        if r.notes or r.log_entries:
+            click.echo(f"    notes: {r.notes}  log entries: {r.log_entries}")
+
+
+def _weeks(weeks: list[int]) -> str:
+    if not weeks:
+        return "-"
+    if weeks == list(range(weeks[0], weeks[-1] + 1)) and len(weeks) > 1:
+        return f"{weeks[0]}–{weeks[-1]}"
+    return ", ".join(str(w) for w in weeks)
+
+
+@click.command()
+@json_option
+def lists(as_json: bool) -> None:
+    """Show the bundled reading lists and what the library holds of each."""
+    from paperlab.loading import lists_overview
+
+    rows = lists_overview(get_store())
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        click.echo(click.style(r["name"], bold=True) + f"  {r['title']}  (weeks "
+                   f"{_weeks(r['weeks'])})")
+        click.echo(f"    {r['papers']} papers, {r['in_library']} in the library, "
+                   f"{r['indexed']} indexed   source: {r['source']}")

@@ -1,0 +1,207 @@
+"""``paperlab export``: review draft, BibTeX, CSL-JSON, Obsidian notes, PDFs, maps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.settings import load_settings
+
+
+def _selection(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--list, --topic and paper ids, shared by the commands that take many papers."""
+    func = click.argument("ids", nargs=-1)(func)
+    func = click.option("--topic", "topic", metavar="SLUG", help="Papers tagged with a topic.")(
+        func
+    )
+    func = click.option("--list", "list_name", metavar="NAME", help="Papers of a reading list.")(
+        func
+    )
+    return func
+
+
+def _papers(store: Any, ids: tuple[str, ...], list_name: str | None, topic: str | None) -> Any:
+    from paperlab.export import select_papers
+
+    return select_papers(store, ids=ids, list_name=list_name, topic=topic)
+
+
+@click.group()
+def export() -> None:
+    """Export a review draft, BibTeX, CSL-JSON, notes, annotated PDFs and maps.
+
+    Commands taking many papers choose them by ids, --list NAME or --topic
+    SLUG; with none of these, the whole library.
+    """
+
+
+@export.command()
+@_selection
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "latex", "both"]),
+    default="md",
+    show_default=True,
+    help="Markdown (pandoc), LaTeX (natbib/BibTeX) or both.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for review.md/review.tex and references.bib.",
+)
+@click.option("--title", default="Literature review (draft)", show_default=True)
+@json_option
+def review(
+    ids: tuple[str, ...],
+    list_name: str | None,
+    topic: str | None,
+    fmt: str,
+    out: Path,
+    title: str,
+    as_json: bool,
+) -> None:
+    """Write a literature-review draft with references.bib beside it."""
+    from paperlab.export.review import write_review
+
+    store = get_store()
+    papers = _papers(store, ids, list_name, topic)
+    result = write_review(store, load_settings(), papers, out, fmt=fmt, title=title)
+    if as_json:
+        print_json(result.to_json())
+        return
+    click.echo(f"Wrote {', '.join(str(f) for f in result.files)}")
+    click.echo(
+        f"{result.papers} papers in {len(result.themes)} themes; "
+        f"{len(result.to_read)} still to read."
+    )
+
+
+def _write_or_print(text: str, out: Path | None, count: int) -> None:
+    from paperlab.export import atomic_write_text
+
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write_text(out, text)
+    click.echo(f"Wrote {count} entries to {out}", err=True)
+
+
+@export.command()
+@_selection
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
+def bibtex(
+    ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path | None
+) -> None:
+    """BibTeX in arXiv's conventions, keyed by citation key."""
+    from paperlab.export.bibtex import bibtex_text
+
+    papers = _papers(get_store(), ids, list_name, topic)
+    _write_or_print(bibtex_text(papers), out, len(papers))
+
+
+@export.command("csl-json")
+@_selection
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
+def csl_json(
+    ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path | None
+) -> None:
+    """CSL-JSON for Zotero, pandoc and other citeproc tools."""
+    from paperlab.export.csljson import csl_json_text
+
+    papers = _papers(get_store(), ids, list_name, topic)
+    _write_or_print(csl_json_text(papers), out, len(papers))
+
+
+@export.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["obsidian"]), default="obsidian", show_default=True
+)
+@click.option("--list", "list_name", metavar="NAME", help="Papers of a reading list.")
+@click.option("--topic", "topic", metavar="SLUG", help="Papers tagged with a topic.")
+@click.option("--paper", "ids", multiple=True, metavar="ID", help="A paper (repeatable).")
+@json_option
+def notes(
+    directory: Path,
+    fmt: str,
+    list_name: str | None,
+    topic: str | None,
+    ids: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Notes as an Obsidian vault; text below the marker line is kept on re-export."""
+    from paperlab.export.vault import export_vault
+
+    store = get_store()
+    result = export_vault(store, _papers(store, ids, list_name, topic), directory)
+    if as_json:
+        print_json(result.to_json())
+        return
+    click.echo(f"{directory}: {len(result.created)} created, {len(result.updated)} updated.")
+    for name in result.kept_whole:
+        click.echo(
+            f"  {name}: its marker line was gone, so the old text was kept below a new marker.",
+            err=True,
+        )
+
+
+@export.command()
+@click.argument("paper")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF to write (default: <citekey>-annotated.pdf here).",
+)
+@json_option
+def pdf(paper: str, out: Path | None, as_json: bool) -> None:
+    """The paper's PDF with every annotation as a highlight."""
+    from paperlab.export.annotated_pdf import annotate_pdf
+
+    result = annotate_pdf(get_store(), load_settings(), paper, out)
+    if as_json:
+        print_json(result.to_json())
+        return
+    click.echo(f"Wrote {result.path}: {result.placed} highlights.")
+    for m in result.missing:
+        where = f"page {m.page}" if m.page else "no page"
+        click.echo(f"  not found ({where}): {m.quote[:70]!r}", err=True)
+
+
+@export.command("map")
+@_selection
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="FILE.png or FILE.svg",
+)
+@json_option
+def map_(
+    ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path, as_json: bool
+) -> None:
+    """A 2-D map of papers by embedding (PCA), coloured by topic."""
+    from paperlab.export.libmap import export_map
+
+    store = get_store()
+    result = export_map(store, load_settings(), _papers(store, ids, list_name, topic), out)
+    if as_json:
+        print_json(result.to_json())
+        return
+    click.echo(f"Wrote {result.path}: {len(result.points)} papers.")
+    if result.skipped:
+        click.echo(f"  not placed (no vector or text): {', '.join(result.skipped)}", err=True)

@@ -1,0 +1,245 @@
+"""``paperlab note``, ``paperlab annotate`` and ``paperlab annotations``."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from paperlab.annotations import (
+    add_annotation,
+    annotation_tags,
+    annotation_to_json,
+    delete_annotation,
+    list_annotations,
+)
+from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.errors import PaperlabError, UsageError
+from paperlab.library import resolve_paper
+from paperlab.notes import (
+    get_note,
+    link_note_topics,
+    note_fields,
+    note_from_markdown,
+    note_to_json,
+    note_to_markdown,
+    note_topics,
+    save_note,
+    validate_field,
+)
+from paperlab.settings import load_settings
+from paperlab.store import Store
+from paperlab.store.models import Annotation, Paper
+
+# --------------------------------------------------------------------------- note
+
+
+def _parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(
+                f"--set needs FIELD=TEXT, got {item!r}.",
+                hint='paperlab note ID --set summary="..."',
+            )
+        fields[validate_field(name)] = value
+    return fields
+
+
+def _editor() -> str:
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+
+
+def _rescue(text: str, paper: Paper) -> Path | None:
+    """Keep edited text that could not be saved in a file the user can recover."""
+    try:
+        folder = load_settings().cache_dir / "unsaved-notes"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = folder / f"{paper.id.replace('/', '_').replace(':', '_')}-{stamp}.md"
+        path.write_text(text, encoding="utf-8")
+        return path
+    except OSError:
+        return None
+
+
+def _edit_note(store: Store, paper: Paper) -> None:
+    before = get_note(store, paper.id)
+    original = note_to_markdown(paper, before)
+    editor = _editor()
+    try:
+        edited = click.edit(original, editor=editor, extension=".md", require_save=False)
+    except click.ClickException as exc:
+        raise PaperlabError(
+            f"The editor ({editor}) failed, so the note on {paper.id} was not changed.",
+            hint=f"Check $VISUAL/$EDITOR ({exc.format_message()}).",
+        ) from None
+    if edited is None or edited == original:
+        click.echo("Note unchanged.")
+        return
+    if not edited.strip():
+        raise PaperlabError(
+            f"The note file was left empty, so nothing was saved for {paper.id}.",
+            hint=f"To clear one field, use: paperlab note {paper.id} --set FIELD=",
+        )
+    fields = note_from_markdown(edited)
+    if fields == note_fields(before):
+        click.echo("Note unchanged.")
+        return
+    try:
+        if before is None and get_note(store, paper.id) is not None:
+            raise PaperlabError(
+                f"A note on {paper.id} was created elsewhere while you were editing.",
+                hint="Open the note again and merge your text into it.",
+            )
+        save_note(
+            store,
+            paper.id,
+            fields,
+            expected_updated_at=before.updated_at if before is not None else None,
+        )
+    except PaperlabError as error:
+        path = _rescue(edited, paper)
+        if path is not None:
+            error.hint = f"{error.hint + ' ' if error.hint else ''}Your text is kept in {path}."
+        raise
+    changed = [name for name in fields if fields[name] != note_fields(before)[name]]
+    click.echo(f"Saved the note on {paper.id} ({', '.join(changed)}).")
+
+
+@click.command("note")
+@click.argument("paper_id", metavar="ID")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=TEXT",
+    help="Set one field without an editor (repeatable). Fields: summary, contributions, "
+    "method, results, limitations, questions, relevance, body.",
+)
+@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Link the note to a topic.")
+@click.option("--print", "as_markdown", is_flag=True, help="Print the note as Markdown.")
+@json_option
+def note(
+    paper_id: str,
+    assignments: tuple[str, ...],
+    topics: tuple[str, ...],
+    as_markdown: bool,
+    as_json: bool,
+) -> None:
+    """Edit a paper's structured note in $EDITOR, or set/print it for scripts."""
+    fields = _parse_assignments(assignments)
+    store = get_store()
+    try:
+        with store.read() as session:
+            paper = resolve_paper(session, paper_id)
+        if fields:
+            save_note(store, paper.id, fields)
+        if topics:
+            link_note_topics(store, paper.id, topics)
+        if as_json:
+            print_json(note_to_json(paper, get_note(store, paper.id), note_topics(store, paper.id)))
+        elif as_markdown:
+            click.echo(note_to_markdown(paper, get_note(store, paper.id)), nl=False)
+        elif fields or topics:
+            done = [*fields, *(f"topic {t}" for t in topics)]
+            click.echo(f"Saved the note on {paper.id} ({', '.join(done)}).")
+        else:
+            _edit_note(store, paper)
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+def _short(text: str, width: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _describe(annotation: Annotation) -> list[str]:
+    where = f"p.{annotation.page}" if annotation.page is not None else "p.?"
+    lines = [f"#{annotation.id}  {where}  [{annotation.color}]  “{_short(annotation.quote)}”"]
+    if annotation.page is None:
+        lines.append("    (not found in the current text; kept with its quote)")
+    if annotation.comment:
+        lines.append(f"    {annotation.comment}")
+    tags = annotation_tags(annotation)
+    if tags:
+        lines.append(f"    tags: {', '.join(tags)}")
+    return lines
+
+
+@click.command("annotate")
+@click.argument("paper_id", metavar="ID")
+@click.option("--quote", help="The passage to highlight, as the paper words it.")
+@click.option("--page", type=int, help="The page it is on (searched first).")
+@click.option("--comment", default="", help="Your comment on the passage.")
+@click.option("--color", default="yellow", show_default=True, help="Colour name or #rrggbb.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="A label (repeatable).")
+@json_option
+def annotate(
+    paper_id: str,
+    quote: str | None,
+    page: int | None,
+    comment: str,
+    color: str,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Anchor an annotation to a quote in a paper's extracted text."""
+    if quote is None:
+        raise UsageError(
+            "Say which passage to annotate with --quote.",
+            hint=f'paperlab annotate {paper_id} --quote "a phrase from the paper"',
+        )
+    store = get_store()
+    try:
+        annotation = add_annotation(
+            store, paper_id, quote, page=page, comment=comment, color=color, tags=tags
+        )
+    finally:
+        store.close()
+    if as_json:
+        print_json(annotation_to_json(annotation))
+        return
+    click.echo(
+        f"Annotation {annotation.id} anchored on page {annotation.page} of "
+        f"{annotation.paper_id}: “{_short(annotation.quote)}”"
+    )
+
+
+# Named like the __future__ feature imported above: rebinding that module
+# attribute is harmless (the future import acts at compile time).
+@click.command("annotations")  # type: ignore[no-redef]
+@click.argument("paper_id", metavar="ID")
+@click.option("--delete", "delete_id", type=int, metavar="N", help="Delete annotation N.")
+@json_option
+def annotations(paper_id: str, delete_id: int | None, as_json: bool) -> None:
+    """List a paper's annotations by page (or delete one)."""
+    store = get_store()
+    try:
+        found = list_annotations(store, paper_id)
+        if delete_id is not None:
+            if delete_id not in {a.id for a in found}:
+                raise UsageError(
+                    f"Annotation {delete_id} does not belong to {paper_id}.",
+                    hint=f"See its annotations with: paperlab annotations {paper_id}",
+                )
+            delete_annotation(store, delete_id)
+            click.echo(f"Deleted annotation {delete_id}.")
+            return
+    finally:
+        store.close()
+    if as_json:
+        print_json([annotation_to_json(a) for a in found])
+        return
+    if not found:
+        click.echo(f"No annotations on {paper_id} yet.")
+        return
+    for annotation in found:
+        click.echo("\n".join(_describe(annotation)))

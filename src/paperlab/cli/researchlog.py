@@ -1,0 +1,132 @@
+"""``paperlab log``: add, list, edit and remove research-log entries."""
+
+from __future__ import annotations
+
+import click
+
+from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.errors import UsageError
+from paperlab.researchlog import (
+    LOG_KINDS,
+    LogEntryView,
+    add_entry,
+    delete_entry,
+    get_entry,
+    list_entries,
+    update_entry,
+)
+
+
+def _line(entry: LogEntryView) -> str:
+    when = entry.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    links = []
+    if entry.paper_ids:
+        links.append("papers: " + ", ".join(entry.paper_ids))
+    if entry.topic_slugs:
+        links.append("topics: " + ", ".join(entry.topic_slugs))
+    tail = f"  ({'; '.join(links)})" if links else ""
+    return f"#{entry.id}  {when}  [{entry.kind}]  {entry.text}{tail}"
+
+
+@click.group("log")
+def log() -> None:
+    """The research project's log: ideas, questions, experiments, results."""
+
+
+@log.command("add")
+@click.argument("words", nargs=-1, metavar="TEXT")
+@click.option("--kind", default="idea", show_default=True, help=f"One of: {', '.join(LOG_KINDS)}.")
+@click.option("--paper", "papers", multiple=True, metavar="ID", help="Link a paper (repeatable).")
+@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Link a topic (repeatable).")
+@json_option
+def add(
+    words: tuple[str, ...],
+    kind: str,
+    papers: tuple[str, ...],
+    topics: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Add an entry. arXiv ids in the text link those papers too."""
+    text = " ".join(words)
+    store = get_store()
+    try:
+        entry = add_entry(store, text, kind=kind, papers=papers, topics=topics)
+        assert entry.id is not None
+        shown = get_entry(store, entry.id)
+    finally:
+        store.close()
+    if as_json:
+        print_json(shown.to_json())
+    else:
+        click.echo(f"Added log entry {shown.id}.")
+
+
+@log.command("list")
+@click.option("--kind", help=f"Only this kind: {', '.join(LOG_KINDS)}.")
+@click.option("--paper", metavar="ID", help="Only entries linked to this paper.")
+@click.option("--topic", metavar="SLUG", help="Only entries linked to this topic.")
+@click.option("--limit", type=int, help="At most this many (newest first).")
+@json_option
+def list_(
+    kind: str | None, paper: str | None, topic: str | None, limit: int | None, as_json: bool
+) -> None:
+    """List entries, newest first."""
+    store = get_store()
+    try:
+        entries = list_entries(store, kind=kind, paper=paper, topic=topic, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        print_json([e.to_json() for e in entries])
+        return
+    if not entries:
+        click.echo("No log entries match." if (kind or paper or topic) else "The log is empty.")
+        return
+    for entry in entries:
+        click.echo(_line(entry))
+
+
+@log.command("edit")
+@click.argument("entry_id", type=int, metavar="N")
+@click.argument("words", nargs=-1, metavar="TEXT")
+@click.option("--kind", help="Change the kind.")
+@click.option("--paper", "papers", multiple=True, metavar="ID", help="Replace the linked papers.")
+@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Replace the topics.")
+def edit(
+    entry_id: int,
+    words: tuple[str, ...],
+    kind: str | None,
+    papers: tuple[str, ...],
+    topics: tuple[str, ...],
+) -> None:
+    """Replace entry N's text (and optionally its kind or links)."""
+    if not words and kind is None and not papers and not topics:
+        raise UsageError(
+            f"Nothing to change in log entry {entry_id}.",
+            hint=f'paperlab log edit {entry_id} "new text" (or --kind, --paper, --topic)',
+        )
+    store = get_store()
+    try:
+        update_entry(
+            store,
+            entry_id,
+            text=" ".join(words) if words else None,
+            kind=kind,
+            papers=papers or None,
+            topics=topics or None,
+        )
+    finally:
+        store.close()
+    click.echo(f"Updated log entry {entry_id}.")
+
+
+@log.command("rm")
+@click.argument("entry_id", type=int, metavar="N")
+def rm(entry_id: int) -> None:
+    """Delete entry N."""
+    store = get_store()
+    try:
+        delete_entry(store, entry_id)
+    finally:
+        store.close()
+    click.echo(f"Deleted log entry {entry_id}.")

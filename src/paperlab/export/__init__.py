@@ -1,0 +1,122 @@
+"""Exports: BibTeX, CSL-JSON, a literature-review draft, an Obsidian vault,
+annotated PDFs and a 2-D map of the library.
+
+This module holds what every export shares: choosing the papers (ids, a
+reading list or a topic), giving each a citation key, and writing files
+atomically so an interrupted export never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from paperlab.citekeys import base_key, unique_key
+from paperlab.errors import StoreError, UsageError
+from paperlab.store import Store
+from paperlab.store.models import Paper
+
+EMPTY_HINT = "Name papers by id, or choose a non-empty --list or --topic (see `paperlab list`)."
+
+
+def select_papers(
+    store: Store,
+    *,
+    ids: Sequence[str] = (),
+    list_name: str | None = None,
+    topic: str | None = None,
+) -> list[Paper]:
+    """The papers an export covers, each with a citation key.
+
+    ``ids`` (any spelling ``resolve_paper`` accepts) keep their order; a list
+    keeps its reading order; a topic, or nothing (the whole library), the
+    order papers were added. A list and a topic together mean both.
+    """
+    from paperlab.library import list_papers, resolve_paper
+
+    if ids and (list_name or topic):
+        raise UsageError(
+            "Give paper ids, or --list/--topic, not both.",
+            hint="Drop the ids to export a list or topic, or drop --list/--topic.",
+        )
+    if ids:
+        with store.read() as session:
+            chosen = [resolve_paper(session, text).id for text in ids]
+    else:
+        chosen = [row.id for row in list_papers(store, list_name=list_name, topic=topic)]
+    chosen = list(dict.fromkeys(chosen))
+    if not chosen:
+        what = (
+            f"reading list {list_name!r}"
+            if list_name
+            else f"topic {topic!r}"
+            if topic
+            else "the library"
+        )
+        raise UsageError(f"Nothing to export: {what} has no papers.", hint=EMPTY_HINT)
+    return ensure_keys(store, chosen)
+
+
+def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
+    """Load ``paper_ids`` and assign a citation key to any paper without one."""
+    from paperlab.library import ensure_citation_key
+
+    with store.read() as session:
+        rows = session.exec(select(Paper).where(col(Paper.id).in_(list(paper_ids)))).all()
+        papers = {p.id: p for p in rows}
+    if any(not p.citation_key for p in papers.values()):
+        with store.write() as session:
+            for paper_id in paper_ids:
+                paper = session.get(Paper, paper_id)
+                if paper is None or paper.citation_key:
+                    continue
+                ensure_citation_key(session, paper)
+                if not paper.citation_key:  # no title yet: key from authors/year only
+                    base = base_key(paper.author_list, paper.year, "")
+
+                    def taken(key: str) -> bool:
+                        return (
+                            session.exec(select(Paper.id).where(Paper.citation_key == key)).first()
+                            is not None
+                        )
+
+                    paper.citation_key = unique_key(base, taken)
+                session.add(paper)
+                session.flush()
+                papers[paper.id] = paper
+    return [papers[i] for i in paper_ids if i in papers]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and a rename."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot write {path} ({exc.strerror or exc}).",
+            hint="Check the folder exists, is writable and the disk has space.",
+        ) from None
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+__all__ = ["EMPTY_HINT", "atomic_write_bytes", "atomic_write_text", "ensure_keys", "select_papers"]

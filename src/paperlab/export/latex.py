@@ -1,0 +1,496 @@
+"""Text -> LaTeX/BibTeX that compiles whatever a real arXiv title contains.
+
+Decisions (see docs/export.md):
+
+- Every LaTeX special character is escaped (``\\ { } % & _ $ # ^ ~ < > |``).
+- Accented Latin letters become TeX accent macros (``é`` -> ``{\\'{e}}``), so
+  the output is plain ASCII for Latin text: BibTeX sorts and case-changes it
+  correctly, and pdflatex needs no font coverage for it.
+- Greek letters and common math symbols become ``\\ensuremath{...}``.
+- Inline math that arXiv titles carry (``$\\Lambda_{\\alpha}$``) is kept as
+  math when it only uses well-known macros; anything else is escaped, so an
+  unknown macro can never break compilation.
+- Other scripts (CJK, Cyrillic, ...) are kept as UTF-8. :func:`unicode_preamble`
+  declares each of them for pdflatex (a visible ``[U+XXXX]`` placeholder);
+  under LuaLaTeX/XeLaTeX the document loads fontspec and prints the glyphs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "$": r"\$",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+# Combining marks (after NFD) -> TeX accent command.
+_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u0308": '"',
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u030c": "v",
+    "\u0323": "d",
+    "\u0327": "c",
+    "\u0328": "k",
+    "\u0331": "b",
+}
+
+_LETTERS = {
+    "ß": r"{\ss}",
+    "æ": r"{\ae}",
+    "Æ": r"{\AE}",
+    "ø": r"{\o}",
+    "Ø": r"{\O}",
+    "œ": r"{\oe}",
+    "Œ": r"{\OE}",
+    "ł": r"{\l}",
+    "Ł": r"{\L}",
+    "ı": r"{\i}",
+    "đ": r"{\dj}",
+    "Đ": r"{\DJ}",
+    "ð": r"{\dh}",
+    "Ð": r"{\DH}",
+    "þ": r"{\th}",
+    "Þ": r"{\TH}",
+    "å": r"{\aa}",
+    "Å": r"{\AA}",
+}
+
+_PUNCT = {
+    "\u00a0": "~",
+    "\u2013": "--",
+    "\u2014": "---",
+    "\u2018": "`",
+    "\u2019": "'",
+    "\u201c": "``",
+    "\u201d": "''",
+    "\u2026": r"\ldots{}",
+    "\u2022": r"\textbullet{}",
+    "\u00b7": r"\ensuremath{\cdot}",
+    "\u00a7": r"\S{}",
+    "\u00b6": r"\P{}",
+    "\u00a9": r"\copyright{}",
+    "\u00ab": r"\guillemotleft{}",
+    "\u00bb": r"\guillemotright{}",
+    "\u00b0": r"\ensuremath{^\circ}",
+    "\u00bf": r"?`",
+    "\u00a1": r"!`",
+    "\u2212": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2032": "'",
+    "\u20ac": r"\texteuro{}",
+    "\u00a3": r"\pounds{}",
+    "\u2020": r"\dag{}",
+    "\u2021": r"\ddag{}",
+}
+
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "o",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+_LATIN_LOOKALIKE = dict(
+    Alpha="A",
+    Beta="B",
+    Epsilon="E",
+    Zeta="Z",
+    Eta="H",
+    Iota="I",
+    Kappa="K",
+    Mu="M",
+    Nu="N",
+    Rho="P",
+    Tau="T",
+    Chi="X",
+)
+_MATH_CHARS: dict[str, str] = {}
+for _i, _name in enumerate(_GREEK):
+    _MATH_CHARS[chr(0x3B1 + _i)] = "o" if _name == "o" else "\\" + _name
+    upper = _name.capitalize()
+    if _name in (
+        "gamma",
+        "delta",
+        "theta",
+        "lambda",
+        "xi",
+        "pi",
+        "sigma",
+        "upsilon",
+        "phi",
+        "psi",
+        "omega",
+    ):
+        _MATH_CHARS[chr(0x391 + _i)] = "\\" + upper
+    elif _name not in ("o", "varsigma"):
+        _LETTERS[chr(0x391 + _i)] = _LATIN_LOOKALIKE[upper]
+_LETTERS[chr(0x39F)] = "O"
+_MATH_CHARS.update(
+    {
+        "ϵ": r"\epsilon",
+        "ϕ": r"\phi",
+        "ϑ": r"\vartheta",
+        "≤": r"\leq",
+        "≥": r"\geq",
+        "≠": r"\neq",
+        "≈": r"\approx",
+        "→": r"\rightarrow",
+        "←": r"\leftarrow",
+        "↔": r"\leftrightarrow",
+        "⇒": r"\Rightarrow",
+        "∞": r"\infty",
+        "∈": r"\in",
+        "∉": r"\notin",
+        "∑": r"\sum",
+        "∏": r"\prod",
+        "√": r"\surd",
+        "∂": r"\partial",
+        "∇": r"\nabla",
+        "∼": r"\sim",
+        "≡": r"\equiv",
+        "⊂": r"\subset",
+        "⊆": r"\subseteq",
+        "∪": r"\cup",
+        "∩": r"\cap",
+        "∀": r"\forall",
+        "∃": r"\exists",
+        "ℓ": r"\ell",
+        "⊗": r"\otimes",
+        "⊕": r"\oplus",
+        "≪": r"\ll",
+        "≫": r"\gg",
+        "∝": r"\propto",
+        "∫": r"\int",
+        "×": r"\times",
+        "±": r"\pm",
+        "÷": r"\div",
+        "∘": r"\circ",
+        "µ": r"\mu",
+        "ℝ": r"\mathbb{R}",
+        "ℕ": r"\mathbb{N}",
+        "ℤ": r"\mathbb{Z}",
+        "∅": r"\emptyset",
+        "⟨": r"\langle",
+        "⟩": r"\rangle",
+        "∗": r"\ast",
+    }
+)
+
+# Macros allowed inside kept ``$...$`` math: all defined by LaTeX + amsmath/amssymb.
+SAFE_MATH_MACROS = frozenset(
+    _GREEK
+    + [g.capitalize() for g in _GREEK]
+    + [
+        "varepsilon",
+        "vartheta",
+        "varphi",
+        "varrho",
+        "varpi",
+        "sum",
+        "int",
+        "prod",
+        "frac",
+        "dfrac",
+        "tfrac",
+        "sqrt",
+        "mathbf",
+        "mathrm",
+        "mathcal",
+        "mathbb",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "boldsymbol",
+        "text",
+        "textrm",
+        "operatorname",
+        "log",
+        "ln",
+        "exp",
+        "sin",
+        "cos",
+        "tan",
+        "lim",
+        "max",
+        "min",
+        "sup",
+        "inf",
+        "arg",
+        "det",
+        "dim",
+        "ker",
+        "deg",
+        "leq",
+        "geq",
+        "le",
+        "ge",
+        "neq",
+        "ne",
+        "approx",
+        "sim",
+        "simeq",
+        "equiv",
+        "propto",
+        "times",
+        "cdot",
+        "cdots",
+        "ldots",
+        "dots",
+        "infty",
+        "in",
+        "notin",
+        "subset",
+        "subseteq",
+        "supset",
+        "cup",
+        "cap",
+        "to",
+        "rightarrow",
+        "leftarrow",
+        "Rightarrow",
+        "Leftarrow",
+        "leftrightarrow",
+        "mapsto",
+        "pm",
+        "mp",
+        "ell",
+        "partial",
+        "nabla",
+        "hat",
+        "tilde",
+        "bar",
+        "vec",
+        "widetilde",
+        "widehat",
+        "overline",
+        "underline",
+        "left",
+        "right",
+        "langle",
+        "rangle",
+        "prime",
+        "emptyset",
+        "forall",
+        "exists",
+        "star",
+        "ast",
+        "circ",
+        "ll",
+        "gg",
+        "mid",
+        "parallel",
+        "perp",
+        "otimes",
+        "oplus",
+        "top",
+        "wedge",
+        "vee",
+        "neg",
+        "lfloor",
+        "rfloor",
+        "lceil",
+        "rceil",
+        "quad",
+        "qquad",
+        "log",
+        "mathop",
+        "limits",
+        "nolimits",
+        "binom",
+    ]
+) - {
+    "o",
+    "Varsigma",
+    "Alpha",
+    "Beta",
+    "Epsilon",
+    "Zeta",
+    "Eta",
+    "Iota",
+    "Kappa",
+    "Mu",
+    "Nu",
+    "O",
+    "Rho",
+    "Tau",
+    "Chi",
+}
+
+# Pandoc's rule: no space just inside the dollars, no digit right after the
+# closing one, so "costs $5 and $6" stays text.
+_MATH_RE = re.compile(r"(?<!\\)\$(?=\S)([^$]+?)(?<=\S)(?<!\\)\$(?!\d)")
+_MACRO_RE = re.compile(r"\\([A-Za-z]+|.)")
+_SAFE_MATH_CHARS = re.compile(r"^[A-Za-z0-9\s+\-*/=()\[\]<>,.;:'!|^_{}\\]*$")
+
+
+def normalise_space(text: str) -> str:
+    """Collapse runs of whitespace (arXiv titles carry hard line breaks)."""
+    return " ".join(text.split())
+
+
+def is_safe_math(body: str) -> bool:
+    """True when ``body`` (between dollars) uses only known macros and balanced braces."""
+    if not body.strip() or not _SAFE_MATH_CHARS.match(body):
+        return False
+    depth = 0
+    for char in body:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    if depth:
+        return False
+    for match in _MACRO_RE.finditer(body):
+        name = match.group(1)
+        if name.isalpha():
+            if name not in SAFE_MATH_MACROS:
+                return False
+        elif name not in "{}|,;:! ":
+            return False
+    return True
+
+
+def split_math(text: str) -> list[tuple[bool, str]]:
+    """Split ``text`` into (is_math, segment); math segments include their dollars."""
+    parts: list[tuple[bool, str]] = []
+    pos = 0
+    for match in _MATH_RE.finditer(text):
+        if not is_safe_math(match.group(1)):
+            continue
+        if match.start() > pos:
+            parts.append((False, text[pos : match.start()]))
+        parts.append((True, match.group(0)))
+        pos = match.end()
+    if pos < len(text):
+        parts.append((False, text[pos:]))
+    return parts
+
+
+def _escape_char(char: str) -> str:
+    if char in _SPECIALS:
+        return _SPECIALS[char]
+    if ord(char) < 128:
+        return char
+    if char in _LETTERS:
+        return _LETTERS[char]
+    if char in _PUNCT:
+        return _PUNCT[char]
+    if char in _MATH_CHARS:
+        return "\\ensuremath{" + _MATH_CHARS[char] + "}"
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    if ord(base) < 128 and marks and all(m in _ACCENTS for m in marks):
+        out = base
+        for mark in marks:
+            out = "\\" + _ACCENTS[mark] + "{" + out + "}"
+        return "{" + out + "}"
+    compat = unicodedata.normalize("NFKD", char)
+    if compat != char and all(ord(c) < 128 for c in compat):
+        return "".join(_escape_char(c) for c in compat)  # ligatures, full-width forms
+    if unicodedata.category(char) in ("Mn", "Cc", "Cf"):
+        return ""  # stray combining marks, control and format characters
+    return char  # another script: declared by unicode_preamble
+
+
+def _escape_chars(text: str) -> str:
+    return "".join(_escape_char(c) for c in text)
+
+
+def escape_plain(text: str) -> str:
+    """Escape ``text`` for LaTeX without keeping any math."""
+    return _escape_chars(normalise_space(text))
+
+
+def tex_escape(text: str, *, keep_math: bool = True) -> str:
+    """Escape ``text`` for LaTeX or BibTeX; keeps safe ``$...$`` math as math."""
+    text = normalise_space(text)
+    if not keep_math:
+        return escape_plain(text)
+    return "".join(seg if is_math else _escape_chars(seg) for is_math, seg in split_math(text))
+
+
+def uncovered_chars(texts: Iterable[str]) -> list[str]:
+    """Non-ASCII characters left in already-escaped ``texts`` (other scripts)."""
+    found = {c for text in texts for c in text if ord(c) > 127}
+    return sorted(found)
+
+
+def unicode_preamble(escaped_texts: Iterable[str]) -> str:
+    """Preamble lines that let pdflatex, LuaLaTeX and XeLaTeX all compile the text.
+
+    pdflatex: T1 + utf8 + lmodern, and a ``\\DeclareUnicodeCharacter`` for each
+    remaining character, printed as ``[U+XXXX]``. LuaLaTeX/XeLaTeX: fontspec.
+    """
+    chars = uncovered_chars(escaped_texts)
+    declare = "\n".join(
+        f"  \\DeclareUnicodeCharacter{{{ord(c):04X}}}{{\\paperlabglyph{{{ord(c):04X}}}}}"
+        for c in chars
+    )
+    return "\n".join(
+        [
+            r"\usepackage{iftex}",
+            r"\ifPDFTeX",
+            r"  \usepackage[T1]{fontenc}",
+            r"  \usepackage[utf8]{inputenc}",
+            r"  \usepackage{lmodern}",
+            r"  \newcommand{\paperlabglyph}[1]{{\footnotesize[U+#1]}}",
+            *([declare] if declare else []),
+            r"\else",
+            r"  \usepackage{fontspec}",
+            r"\fi",
+        ]
+    )
+
+
+__all__ = [
+    "SAFE_MATH_MACROS",
+    "escape_plain",
+    "is_safe_math",
+    "normalise_space",
+    "split_math",
+    "tex_escape",
+    "uncovered_chars",
+    "unicode_preamble",
+]

@@ -1,0 +1,179 @@
+"""An Obsidian vault: a Markdown file per paper and per topic.
+
+Each paper file has YAML front matter (id, title, authors, year, tags,
+citekey, state), ``[[topic]]`` links, the structured note and the
+annotations with page numbers. Everything below the marker line belongs to
+the user: exporting again rewrites only what is above it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from paperlab.export import atomic_write_text
+from paperlab.export.latex import normalise_space
+from paperlab.store import Store
+from paperlab.store.models import Annotation, Note, Paper, PaperTopic, Topic
+
+MARKER = "<!-- paperlab: your notes below this line are kept -->"
+NOTE_TITLES = {
+    "summary": "Summary",
+    "contributions": "Key contributions",
+    "method": "Method",
+    "results": "Results",
+    "limitations": "Limitations",
+    "questions": "Open questions",
+    "relevance": "Relevance to my project",
+    "body": "Notes",
+}
+
+
+@dataclass
+class VaultResult:
+    directory: Path
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept_whole: list[str] = field(default_factory=list)  # files whose marker was gone
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "created": self.created,
+            "updated": self.updated,
+            "kept_whole": self.kept_whole,
+        }
+
+
+def _yaml(value: Any) -> str:
+    # JSON scalars and flow lists are valid YAML and quote every odd character.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def paper_markdown(
+    paper: Paper, note: Note | None, annotations: Sequence[Annotation], topics: Sequence[Topic]
+) -> str:
+    """The generated part (above the marker) of one paper's file."""
+    title = normalise_space(paper.title) or paper.id
+    lines = [
+        "---",
+        f"id: {_yaml(paper.id)}",
+        f"title: {_yaml(title)}",
+        f"authors: {_yaml(paper.author_list)}",
+        f"year: {_yaml(paper.year)}",
+        f"tags: {_yaml([t.slug for t in topics])}",
+        f"citekey: {_yaml(paper.citation_key)}",
+        f"state: {_yaml(paper.reading_state)}",
+        f"aliases: {_yaml([title])}",
+        "---",
+        "",
+        f"# {title}",
+        "",
+        f"{', '.join(paper.author_list)}" + (f" ({paper.year})" if paper.year else ""),
+    ]
+    if not paper.id.startswith("local:"):
+        lines.append(f"<https://arxiv.org/abs/{paper.id}>")
+    if topics:
+        lines += ["", "Topics: " + ", ".join(f"[[{t.slug}|{t.title}]]" for t in topics)]
+    lines.append("")
+    if note is not None:
+        for name, heading in NOTE_TITLES.items():
+            value = getattr(note, name, "").strip()
+            if value:
+                lines += [f"## {heading}", "", value, ""]
+    if annotations:
+        lines += ["## Annotations", ""]
+        for ann in annotations:
+            where = f"p. {ann.page}" if ann.page else "page unknown"
+            lines.append(f"> {' '.join(ann.quote.split())}")
+            lines.append(f"> — {where}")
+            if ann.comment.strip():
+                lines += ["", ann.comment.strip()]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def topic_markdown(topic: Topic, papers: Sequence[Paper]) -> str:
+    lines = [
+        "---",
+        f"title: {_yaml(topic.title)}",
+        f"slug: {_yaml(topic.slug)}",
+        f"weeks: {_yaml(topic.week_list)}",
+        "---",
+        "",
+        f"# {topic.title}",
+        "",
+    ]
+    if topic.description:
+        lines += [topic.description, ""]
+    if topic.resource_list:
+        lines += ["## Resources", ""] + [f"- {r}" for r in topic.resource_list] + [""]
+    lines += ["## Papers", ""]
+    lines += [f"- [[{p.citation_key}|{normalise_space(p.title) or p.id}]]" for p in papers]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def merge(path: Path, generated: str) -> tuple[str, str]:
+    """New file text keeping the user's part of ``path``; and what happened."""
+    if not path.exists():
+        return f"{generated}\n{MARKER}\n\n", "created"
+    old = path.read_text(encoding="utf-8")
+    if MARKER in old:
+        kept = old.split(MARKER, 1)[1]
+        return f"{generated}\n{MARKER}{kept}", "updated"
+    if old.strip() == generated.strip():
+        return f"{generated}\n{MARKER}\n\n", "updated"
+    # The marker was removed: keep the whole old file below a fresh marker.
+    return f"{generated}\n{MARKER}\n\n{old}", "kept_whole"
+
+
+def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> VaultResult:
+    """Write (or refresh) one file per paper and per linked topic under ``directory``."""
+    directory = Path(directory)
+    ids = [p.id for p in papers]
+    with store.read() as session:
+        notes = {
+            n.paper_id: n for n in session.exec(select(Note).where(col(Note.paper_id).in_(ids)))
+        }
+        annotations: dict[str, list[Annotation]] = {}
+        for a in session.exec(
+            select(Annotation).where(col(Annotation.paper_id).in_(ids)).order_by(col(Annotation.id))
+        ):
+            annotations.setdefault(a.paper_id, []).append(a)
+        for anns in annotations.values():
+            anns.sort(key=lambda a: (a.page is None, a.page or 0, a.char_start or 0))
+        links = session.exec(
+            select(PaperTopic.paper_id, PaperTopic.topic_slug).where(
+                col(PaperTopic.paper_id).in_(ids)
+            )
+        ).all()
+        topics = {t.slug: t for t in session.exec(select(Topic))}
+    by_paper: dict[str, list[Topic]] = {}
+    by_topic: dict[str, list[Paper]] = {}
+    paper_by_id = {p.id: p for p in papers}
+    for paper_id, slug in sorted(links):
+        if slug in topics:
+            by_paper.setdefault(paper_id, []).append(topics[slug])
+            by_topic.setdefault(slug, []).append(paper_by_id[paper_id])
+    result = VaultResult(directory=directory)
+    files: list[tuple[Path, str]] = []
+    for paper in papers:
+        text = paper_markdown(
+            paper, notes.get(paper.id), annotations.get(paper.id, []), by_paper.get(paper.id, [])
+        )
+        files.append((directory / f"{paper.citation_key or paper.id.replace('/', '_')}.md", text))
+    for slug, members in sorted(by_topic.items()):
+        files.append((directory / "topics" / f"{slug}.md", topic_markdown(topics[slug], members)))
+    for path, generated in files:
+        text, what = merge(path, generated)
+        atomic_write_text(path, text)
+        getattr(result, what).append(str(path.relative_to(directory)))
+    return result
+
+
+__all__ = ["MARKER", "VaultResult", "export_vault", "merge", "paper_markdown", "topic_markdown"]

@@ -1,0 +1,261 @@
+"""Section headings and the references section.
+
+Two sources, in order of trust: the PDF outline (``doc.get_toc()``), located
+in the page text by matching the heading while ignoring case, spaces and
+punctuation; otherwise the fonts: numbered lines ("1 Introduction", "2.1
+Method", "A Proofs") set bold or larger than the body text, the usual
+unnumbered names ("Abstract", "References") and large lines.
+
+The references section starts at a "References"/"Bibliography" heading and
+ends at the next heading that looks like a new part of the paper (an outline
+entry, an appendix, a numbered top-level heading), so appendices that follow
+it are body text again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from paperlab.extract.cleanup import PageLayout, Row
+
+_NUMBERED = re.compile(
+    r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3}|[A-H](?:\.\d{1,2}){0,3}|(?P<roman>[IVX]{1,5})(?=\.))"
+    r"\.?\s+(?P<title>\S.*)$"
+)
+_REFERENCES = re.compile(
+    r"^(?:[\dIVX]+\.?\s+)?(?:references?|bibliography|literature\s+cited|works\s+cited"
+    r"|references\s+and\s+notes|cited\s+literature)\s*:?$",
+    re.IGNORECASE,
+)
+_APPENDIX = re.compile(
+    r"^(?:appendix|appendices|supplementary|supplemental|[A-H](?:\.\d{1,2}){0,3}\.?\s+\S)",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(r"^(?:fig\.|figure|table|algorithm|listing|eq\.|equation)\b", re.IGNORECASE)
+KNOWN_HEADINGS = frozenset(
+    {
+        "abstract", "introduction", "related work", "related works", "background",
+        "preliminaries", "method", "methods", "methodology", "approach", "model",
+        "experiments", "experimental results", "experimental setup", "results",
+        "evaluation", "discussion", "conclusion", "conclusions", "future work",
+        "conclusions and future work", "conclusion and future work", "limitations",
+        "acknowledgements", "acknowledgments", "acknowledgement", "acknowledgment",
+        "references", "bibliography", "appendix", "appendices", "supplementary material",
+        "contents", "summary", "outlook",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading: ``char_offset`` is where it starts in its page's cleaned text."""
+
+    title: str
+    level: int
+    page: int
+    char_offset: int
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Sections in reading order and the span of the references section."""
+
+    sections: list[Section]
+    references_at: tuple[int, int] | None
+    references_end: tuple[int, int] | None
+
+
+def is_references_title(title: str) -> bool:
+    """True for "References", "7 REFERENCES", "Bibliography" and the like."""
+    return bool(_REFERENCES.match(" ".join(title.split())))
+
+
+def body_font_size(layouts: list[PageLayout]) -> float:
+    """The font size that carries most characters (to half a point)."""
+    weights: Counter[float] = Counter()
+    for layout in layouts:
+        for row in layout.rows:
+            weights[round(row.size * 2) / 2] += len(row.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def squash(text: str) -> str:
+    """Lowercase letters and digits only."""
+    return "".join(ch.lower() for ch in text if ch.isalnum())
+
+
+def _loose_pattern(needle: str) -> re.Pattern[str]:
+    """Match ``needle`` (squashed) ignoring case and anything between its characters.
+
+    This tolerates spacing, small caps split into spans ("I NTRODUCTION"),
+    punctuation and line breaks inside a heading.
+    """
+    return re.compile(r"[\W_]*".join(re.escape(ch) for ch in needle), re.IGNORECASE)
+
+
+def _locate(pattern: re.Pattern[str], layout: PageLayout, start: int) -> int | None:
+    """Offset of ``pattern`` at a block start at or after ``start``, else anywhere."""
+    for row in layout.rows:
+        if row.first_in_block and row.offset >= start and pattern.match(layout.text, row.offset):
+            return row.offset
+    found = pattern.search(layout.text, start)
+    return found.start() if found else None
+
+
+def sections_from_toc(toc: list[tuple[int, str, int]], layouts: list[PageLayout]) -> list[Section]:
+    """Place each outline entry at its heading in the page text."""
+    sections: list[Section] = []
+    last: tuple[int, int] = (0, 0)
+    for level, title, page in toc:
+        needles = [squash(title)]
+        numbered = _NUMBERED.match(title)
+        if numbered:
+            needles.append(squash(numbered["title"]))
+        patterns = [_loose_pattern(n[:80]) for n in needles if len(n) >= 2]
+        if not patterns:
+            continue
+        found: tuple[int, int] | None = None
+        # Outline targets are sometimes one page early or late.
+        for candidate in (page, page + 1, page - 1):
+            if not 1 <= candidate <= len(layouts):
+                continue
+            start = last[1] if candidate == last[0] else 0
+            for pattern in patterns:
+                offset = _locate(pattern, layouts[candidate - 1], start)
+                if offset is not None:
+                    found = (candidate, offset)
+                    break
+            if found:
+                break
+        if found is None:
+            found = (page, last[1] if page == last[0] else 0)
+        if found < last:
+            found = last  # the outline is in reading order; never step back
+        sections.append(Section(title, max(1, level), found[0], found[1]))
+        last = found
+    return sections
+
+
+def _with_next_row(rows: list[Row], index: int) -> str:
+    """A heading that wraps onto a second row of the same style."""
+    row = rows[index]
+    if index + 1 < len(rows) and row.block_rows <= 3:
+        nxt = rows[index + 1]
+        if not nxt.first_in_block and nxt.size == row.size and nxt.bold == row.bold:
+            return f"{row.text} {nxt.text}"
+    return row.text
+
+
+def heading_of(text: str, row: Row, body: float) -> tuple[str, int] | None:
+    """(title, level) when ``row`` looks like a heading, else None."""
+    text = " ".join(text.split())
+    words = text.split()
+    if not 2 <= len(text) <= 150 or len(words) > 16 or sum(c.isalpha() for c in text) < 2:
+        return None
+    if text[-1] in ",;" or _CAPTION.match(text):
+        return None
+    # All-caps lines alone in their block are headings in REVTeX and AMS styles.
+    shouting = text.isupper() and row.block_rows <= 2
+    distinct = row.size >= body * 1.08 or row.bold or shouting
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        title = numbered["title"]
+        num = numbered["num"]
+        if not distinct or not title[0].isupper() or text.endswith("."):
+            return None
+        if num[0].isdigit() and int(num.split(".")[0]) > 40:
+            return None
+        if num[0].isalpha() and len(words) > 10:
+            return None
+        return text, 1 if numbered["roman"] else num.count(".") + 1
+    name = text.lower().rstrip(".:").strip()
+    if name in KNOWN_HEADINGS and (distinct or row.block_rows == 1):
+        return text.rstrip(".:"), 1
+    big = row.size >= body * 1.3 and row.block_rows <= 2 and len(words) <= 12
+    if big and not text.endswith(".") and sum(c.isalpha() for c in text) >= 4:
+        return text, 1
+    return None
+
+
+def sections_from_fonts(
+    layouts: list[PageLayout], skip: set[tuple[int, int]] | None = None
+) -> list[Section]:
+    """Headings found from numbering, known names and font size/weight."""
+    skip = skip or set()
+    body = body_font_size(layouts)
+    sections: list[Section] = []
+    for layout in layouts:
+        for index, row in enumerate(layout.rows):
+            if not row.first_in_block or (layout.number, row.offset) in skip:
+                continue
+            found = heading_of(_with_next_row(layout.rows, index), row, body)
+            if found is None and row.block_rows > 1:
+                found = heading_of(row.text, row, body)
+            if found is not None:
+                sections.append(Section(found[0], found[1], layout.number, row.offset))
+    return sections
+
+
+def _references_row(layouts: list[PageLayout]) -> Section | None:
+    """The last line standing alone that reads "References" (or a synonym)."""
+    found: Section | None = None
+    for layout in layouts:
+        for row in layout.rows:
+            if row.first_in_block and is_references_title(row.text):
+                found = Section(" ".join(row.text.split()), 1, layout.number, row.offset)
+    return found
+
+
+def _ends_references(section: Section, from_toc: bool) -> bool:
+    if from_toc or _APPENDIX.match(section.title):
+        return True
+    numbered = _NUMBERED.match(section.title)
+    return bool(numbered and numbered["num"].isdigit())
+
+
+def build_outline(
+    layouts: list[PageLayout],
+    toc: list[tuple[int, str, int]],
+    skip: set[tuple[int, int]] | None = None,
+) -> Outline:
+    """Sections (outline first, fonts otherwise) and where the references run."""
+    from_toc = len(toc) >= 3
+    sections = sections_from_toc(toc, layouts) if from_toc else []
+    if not sections:
+        from_toc = False
+        sections = sections_from_fonts(layouts, skip)
+    refs = [i for i, s in enumerate(sections) if is_references_title(s.title)]
+    if refs:
+        ref = sections[refs[-1]]
+    else:
+        found = _references_row(layouts)
+        if found is None:
+            return Outline(sections, None, None)
+        ref = found
+        sections = sorted([*sections, ref], key=lambda s: (s.page, s.char_offset))
+    start = (ref.page, ref.char_offset)
+    later = [s for s in sections if (s.page, s.char_offset) > start]
+    if from_toc:
+        # The outline may skip unlisted appendices; fonts can still find them.
+        later_fonts = [
+            s
+            for s in sections_from_fonts(layouts, skip)
+            if (s.page, s.char_offset) > start and _APPENDIX.match(s.title)
+        ]
+        known = {(s.page, s.char_offset) for s in sections}
+        extra = [s for s in later_fonts if (s.page, s.char_offset) not in known]
+        if extra:
+            sections = sorted([*sections, *extra], key=lambda s: (s.page, s.char_offset))
+            later = sorted([*later, *extra], key=lambda s: (s.page, s.char_offset))
+    end: tuple[int, int] | None = None
+    noise: set[Section] = set()
+    for section in later:
+        if _ends_references(section, from_toc):
+            end = (section.page, section.char_offset)
+            break
+        noise.add(section)  # a bold line inside the reference list, not a heading
+    sections = [s for s in sections if s not in noise]
+    return Outline(sections, start, end)
+

@@ -1,0 +1,452 @@
+"""`paperlab fetch`: reading lists and ids -> metadata -> PDFs -> text -> vectors.
+
+The stages form a small pipeline: the calling thread asks arXiv for metadata
+(a whole list in one batched request) and downloads PDFs at arXiv's pace,
+while one worker thread extracts and embeds each PDF as soon as it lands, so
+a list's wall time approaches the slower of the two instead of their sum.
+
+Every paper succeeds or fails on its own; the report says which and why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlmodel import col, select
+
+from paperlab.errors import PaperlabError, UsageError
+from paperlab.ids import ArxivId, parse_arxiv_id
+from paperlab.library import ensure_citation_key
+from paperlab.readinglists import (
+    ReadingListSpec,
+    Roadmap,
+    find_list,
+    load_bundled_lists,
+    load_reading_list,
+    load_roadmap,
+)
+from paperlab.settings import Settings
+from paperlab.store import Store
+from paperlab.store.models import Paper, PaperVersion, PipelineState, dumps, utcnow
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass
+class Targets:
+    """What one `paperlab fetch` was asked for, fully validated."""
+
+    roadmap: Roadmap
+    lists: list[ReadingListSpec] = field(default_factory=list)
+    ids: list[ArxivId] = field(default_factory=list)
+    include_incomplete: bool = False  # also complete metadata of papers added offline
+
+
+def resolve_targets(args: Sequence[str]) -> Targets:
+    """Parse the command line: list files or names, ids and URLs. Writes nothing.
+
+    No arguments means every bundled list. Every list is validated before
+    anything is stored, so a broken file leaves the library as it was.
+    """
+    roadmap = load_roadmap()
+    if not args:
+        return Targets(roadmap, lists=load_bundled_lists(roadmap), include_incomplete=True)
+    targets = Targets(roadmap)
+    for arg in args:
+        if arg.endswith(".toml") or Path(arg).is_file() or _is_bundled_name(arg):
+            targets.lists.append(load_reading_list(find_list(arg), roadmap))
+        else:
+            targets.ids.append(parse_arxiv_id(arg))
+    return targets
+
+
+def _is_bundled_name(arg: str) -> bool:
+    try:
+        find_list(arg)
+    except PaperlabError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+@dataclass
+class PaperOutcome:
+    paper_id: str
+    status: str = "pending"  # downloaded, new-version, up-to-date, failed
+    version: int | None = None
+    stage: str | None = None  # where it failed: metadata, download, extract, index
+    message: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class FetchReport:
+    outcomes: dict[str, PaperOutcome] = field(default_factory=dict)
+    api_requests: int = 0
+    indexed: bool = False
+
+    @property
+    def failures(self) -> list[PaperOutcome]:
+        return [o for o in self.outcomes.values() if o.failed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for outcome in self.outcomes.values():
+            out[outcome.status] = out.get(outcome.status, 0) + 1
+        return out
+
+
+class FetchProgress(Protocol):
+    """What the front end shows while a fetch runs (no-ops are fine)."""
+
+    def stage(self, name: str, total: int) -> None: ...
+
+    def advance(self, name: str, paper_id: str, status: str) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, name: str, paper_id: str, status: str) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def fetch(
+    store: Store,
+    settings: Settings,
+    targets: Targets,
+    *,
+    progress: FetchProgress | None = None,
+    index: bool = True,
+) -> FetchReport:
+    """Fetch everything ``targets`` names; one paper's failure never stops the others."""
+    from paperlab.loading import load_lists_into
+    from paperlab.sources.arxiv import ArxivClient
+    from paperlab.sources.download import clean_partials
+
+    show = progress or _Silent()
+    report = FetchReport(indexed=index)
+    clean_partials(settings.pdf_dir)
+
+    ids = load_lists_into(store, targets.roadmap, targets.lists)
+    ids += [i.base for i in targets.ids if i.base not in ids]
+    _ensure_rows(store, targets.ids)
+    if targets.include_incomplete:
+        ids += [i for i in _incomplete_ids(store) if i not in ids]
+    for paper_id in ids:
+        report.outcomes[paper_id] = PaperOutcome(paper_id)
+    if not ids:
+        return report
+
+    arxiv_ids = [parse_arxiv_id(i) for i in ids]
+    processor = _Processor(store, settings, report, show) if index else None
+    with ArxivClient(settings) as client:
+        show.stage("metadata", len(arxiv_ids))
+        batch = client.fetch_metadata(arxiv_ids)
+        report.api_requests = client.requests_sent
+    for paper_id, error in batch.failed.items():
+        _fail(store, report, paper_id, "metadata", error.message, keep_state=True)
+        show.advance("metadata", paper_id, "failed")
+    for paper_id, reason in batch.missing.items():
+        _fail(store, report, paper_id, "metadata", reason)
+        show.advance("metadata", paper_id, "failed")
+
+    to_download = [paper_id for paper_id in ids if paper_id in batch.found]
+    for paper_id in to_download:
+        show.advance("metadata", paper_id, "ok")
+    show.stage("download", len(to_download))
+    if processor is not None:
+        processor.start()
+    try:
+        for paper_id in to_download:
+            meta = batch.found[paper_id]
+            status = _fetch_one(store, settings, report, paper_id, meta)
+            show.advance("download", paper_id, status)
+            if processor is not None and status in ("downloaded", "new-version"):
+                processor.submit(paper_id)
+        if processor is not None:
+            for paper_id in _unprocessed(store, ids):
+                processor.submit(paper_id)
+    finally:
+        if processor is not None:
+            processor.finish()
+    return report
+
+
+def _ensure_rows(store: Store, ids: Sequence[ArxivId]) -> None:
+    if not ids:
+        return
+    with store.write() as session:
+        for arxiv_id in ids:
+            if session.get(Paper, arxiv_id.base) is None:
+                session.add(Paper(id=arxiv_id.base))
+
+
+def _incomplete_ids(store: Store) -> list[str]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Paper.id).where(
+                col(Paper.metadata_complete).is_(False), col(Paper.id).not_like("local:%")
+            )
+        ).all()
+    return list(rows)
+
+
+def _unprocessed(store: Store, ids: list[str]) -> list[str]:
+    """Papers with a PDF whose text or vectors are not done (e.g. after a crash)."""
+    with store.read() as session:
+        rows = session.exec(
+            select(Paper.id).where(
+                col(Paper.id).in_(ids),
+                col(Paper.pdf_path).is_not(None),
+                col(Paper.state).in_([PipelineState.FETCHED.value, PipelineState.EXTRACTED.value]),
+            )
+        ).all()
+    return list(rows)
+
+
+def _fail(
+    store: Store,
+    report: FetchReport,
+    paper_id: str,
+    stage: str,
+    message: str,
+    *,
+    keep_state: bool = False,
+) -> None:
+    outcome = report.outcomes.setdefault(paper_id, PaperOutcome(paper_id))
+    outcome.status, outcome.stage, outcome.message = "failed", stage, message
+    with store.write() as session:
+        paper = session.get(Paper, paper_id)
+        if paper is None:
+            return
+        # A paper that already has its text keeps it; only say why this run failed.
+        if not (keep_state and paper.pdf_path) and paper.state != PipelineState.INDEXED.value:
+            paper.state = PipelineState.FAILED.value
+        paper.state_reason = f"{stage}: {message}"
+        paper.updated_at = utcnow()
+        session.add(paper)
+
+
+def _title_warning(expected: str, actual: str) -> str | None:
+    def norm(text: str) -> str:
+        return " ".join(text.lower().replace("-", " ").split())
+
+    if not expected or not actual:
+        return None
+    ratio = difflib.SequenceMatcher(None, norm(expected), norm(actual)).ratio()
+    if ratio >= 0.85:
+        return None
+    return f"the list says {expected!r} but arXiv says {actual!r}"
+
+
+def _apply_metadata(paper: Paper, meta: object) -> None:
+    from paperlab.sources.arxiv import PaperMetadata
+
+    assert isinstance(meta, PaperMetadata)
+    paper.version = meta.version
+    paper.title = meta.title
+    paper.authors = dumps(meta.authors)
+    paper.abstract = meta.abstract
+    paper.categories = dumps(meta.categories)
+    paper.primary_category = meta.primary_category
+    paper.published = meta.published
+    paper.updated = meta.updated
+    paper.doi = meta.doi
+    paper.journal_ref = meta.journal_ref
+    paper.comment = meta.comment
+    paper.metadata_complete = True
+    paper.updated_at = utcnow()
+
+
+@contextlib.contextmanager
+def _paper_lock(settings: Settings, paper_id: str) -> Iterator[None]:
+    """One process at a time downloads a given paper (others then find it done)."""
+    lock_dir = settings.pdf_dir / ".locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / (paper_id.replace("/", "_") + ".lock")
+    with open(path, "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: in-process only
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fetch_one(
+    store: Store, settings: Settings, report: FetchReport, paper_id: str, meta: object
+) -> str:
+    """Record metadata, download the current version's PDF if needed. Returns the status."""
+    from paperlab.sources.arxiv import PaperMetadata
+    from paperlab.sources.download import download_pdf
+
+    assert isinstance(meta, PaperMetadata)
+    outcome = report.outcomes[paper_id]
+    outcome.version = meta.version
+    with _paper_lock(settings, paper_id):
+        with store.write() as session:
+            paper = session.get(Paper, paper_id) or Paper(id=paper_id)
+            expected = _expected_title(session, paper_id)
+            _apply_metadata(paper, meta)
+            ensure_citation_key(session, paper)
+            session.add(paper)
+            if meta.version and session.get(PaperVersion, (paper_id, meta.version)) is None:
+                session.add(PaperVersion(paper_id=paper_id, version=meta.version,
+                                         updated=meta.updated))
+            have_version = paper.pdf_version
+            have_file = bool(paper.pdf_path) and (settings.home / str(paper.pdf_path)).is_file()
+        warning = _title_warning(expected, meta.title)
+        if warning:
+            outcome.warnings.append(warning)
+        current = have_file and (meta.version is None or (have_version or 0) >= meta.version)
+        if current:
+            outcome.status = "up-to-date"
+            return outcome.status
+        stem = meta.arxiv_id.file_stem() if meta.version else ArxivId(paper_id).file_stem()
+        dest = settings.pdf_dir / f"{stem}.pdf"
+        try:
+            result = download_pdf(meta.pdf_url or meta.arxiv_id.pdf_url, dest, settings=settings)
+        except PaperlabError as exc:
+            _fail(store, report, paper_id, "download", exc.message, keep_state=True)
+            return "failed"
+        with store.write() as session:
+            paper = session.get(Paper, paper_id)
+            assert paper is not None
+            is_new_version = paper.pdf_version is not None and have_file
+            paper.pdf_path = str(dest.relative_to(settings.home))
+            paper.pdf_sha256 = result.sha256
+            paper.pdf_version = meta.version
+            paper.state = PipelineState.FETCHED.value
+            paper.state_reason = None
+            paper.updated_at = utcnow()
+            session.add(paper)
+            if meta.version:
+                version = session.get(PaperVersion, (paper_id, meta.version))
+                if version is not None:
+                    version.pdf_sha256 = result.sha256
+                    version.fetched_at = utcnow()
+                    session.add(version)
+    outcome.status = "new-version" if is_new_version else "downloaded"
+    return outcome.status
+
+
+def _expected_title(session: object, paper_id: str) -> str:
+    from sqlmodel import Session
+
+    from paperlab.store.models import ReadingListEntry
+
+    assert isinstance(session, Session)
+    entry = session.exec(
+        select(ReadingListEntry).where(ReadingListEntry.paper_id == paper_id)
+    ).first()
+    return entry.expected_title if entry else ""
+
+
+# --------------------------------------------------------------------------- processing
+
+
+class _Processor:
+    """Extracts and embeds papers on a worker thread while downloads continue."""
+
+    _DONE = "\x00done"
+
+    def __init__(
+        self, store: Store, settings: Settings, report: FetchReport, show: FetchProgress
+    ) -> None:
+        self.store, self.settings, self.report, self.show = store, settings, report, show
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="paperlab-process", daemon=True)
+        self.submitted: set[str] = set()
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def submit(self, paper_id: str) -> None:
+        if paper_id not in self.submitted:
+            self.submitted.add(paper_id)
+            self.queue.put(paper_id)
+
+    def finish(self) -> None:
+        self.show.stage("index", len(self.submitted))
+        self.queue.put(self._DONE)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        from paperlab.pipeline import extract_paper
+
+        try:
+            while True:
+                paper_id = self.queue.get()
+                if paper_id == self._DONE:
+                    break
+                outcome = extract_paper(self.store, self.settings, paper_id)
+                if not outcome.ok:
+                    _fail(self.store, self.report, paper_id, "extract", outcome.reason or "")
+                    self.show.advance("index", paper_id, "failed")
+                    continue
+                self.report.outcomes[paper_id].warnings.extend(outcome.warnings)
+                self._embed(paper_id)
+            self._finish_index()
+        except BaseException as exc:  # surfaced on the calling thread by finish()
+            self.error = exc
+
+    def _embed(self, paper_id: str) -> None:
+        from paperlab.indexing import embed_paper
+
+        try:
+            embed_paper(self.store, self.settings, paper_id)
+        except PaperlabError as exc:
+            _fail(self.store, self.report, paper_id, "index", exc.message, keep_state=True)
+            self.show.advance("index", paper_id, "failed")
+            return
+        self.show.advance("index", paper_id, "indexed")
+
+    def _finish_index(self) -> None:
+        from paperlab.indexing import index_pending
+
+        if self.submitted:
+            index_pending(self.store, self.settings)
+
+
+def check_no_usage_errors(args: Sequence[str]) -> None:
+    """Reject obviously wrong arguments (e.g. a PDF path: that is `paperlab add`)."""
+    for arg in args:
+        if arg.lower().endswith(".pdf") and Path(arg).exists():
+            raise UsageError(
+                f"{arg} is a local PDF, not an arXiv id or reading list.",
+                hint=f"Import it with: paperlab add {arg}",
+            )

@@ -1,0 +1,152 @@
+"""Bring the roadmap and reading lists into the library.
+
+Validation happens entirely in ``readinglists``: by the time anything here
+writes, every list named on the command line has passed, so a broken list
+never leaves a half-loaded library behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from paperlab.readinglists import ReadingListSpec, Roadmap, load_bundled_lists, load_roadmap
+from paperlab.store import Store
+from paperlab.store.models import (
+    Paper,
+    PaperTopic,
+    PipelineState,
+    ReadingList,
+    ReadingListEntry,
+    Topic,
+    dumps,
+)
+
+
+def sync_roadmap(session: Session, roadmap: Roadmap) -> None:
+    """Insert or update every roadmap topic (topics are never deleted: notes link them)."""
+    for spec in roadmap.topics:
+        topic = session.get(Topic, spec.slug) or Topic(slug=spec.slug, title=spec.title)
+        topic.title = spec.title
+        topic.weeks = dumps(list(spec.weeks))
+        topic.resources = dumps(list(spec.resources))
+        topic.description = spec.description
+        session.add(topic)
+
+
+def ensure_roadmap(store: Store) -> Roadmap:
+    """Load the bundled roadmap into the library when its topics are missing."""
+    roadmap = load_roadmap()
+    with store.read() as session:
+        present = set(session.exec(select(Topic.slug)).all())
+    if not {t.slug for t in roadmap.topics} <= present:
+        with store.write() as session:
+            sync_roadmap(session, roadmap)
+    return roadmap
+
+
+def sync_reading_list(session: Session, spec: ReadingListSpec) -> list[str]:
+    """Record a validated list; create queued papers for new ids. Returns its paper ids.
+
+    Entries that disappeared from the list file are dropped from the list, but
+    their papers (and anything the user wrote about them) stay in the library.
+    """
+    reading_list = session.exec(select(ReadingList).where(ReadingList.name == spec.name)).first()
+    if reading_list is None:
+        reading_list = ReadingList(name=spec.name, title=spec.title)
+    reading_list.title = spec.title
+    reading_list.description = spec.description
+    reading_list.weeks = dumps(list(spec.weeks))
+    reading_list.source_path = str(spec.path)
+    session.add(reading_list)
+    session.flush()
+    assert reading_list.id is not None
+
+    ids: list[str] = []
+    for position, entry in enumerate(spec.entries):
+        base = entry.arxiv_id.base
+        ids.append(base)
+        if session.get(Paper, base) is None:
+            session.add(Paper(id=base, title=entry.title, state=PipelineState.QUEUED.value))
+            session.flush()
+        link = session.get(ReadingListEntry, (reading_list.id, base)) or ReadingListEntry(
+            list_id=reading_list.id, paper_id=base
+        )
+        link.week = entry.week
+        link.position = position
+        link.why = entry.why
+        link.expected_title = entry.title
+        session.add(link)
+        for slug in entry.topics:
+            if session.get(PaperTopic, (base, slug)) is None:
+                session.add(PaperTopic(paper_id=base, topic_slug=slug, source="list"))
+    stale = session.exec(
+        select(ReadingListEntry).where(
+            ReadingListEntry.list_id == reading_list.id,
+            col(ReadingListEntry.paper_id).not_in(ids),
+        )
+    ).all()
+    for link in stale:
+        session.delete(link)
+    return ids
+
+
+def load_lists_into(store: Store, roadmap: Roadmap, specs: Sequence[ReadingListSpec]) -> list[str]:
+    """Write the roadmap and the (already validated) lists in one transaction."""
+    ids: list[str] = []
+    with store.write() as session:
+        sync_roadmap(session, roadmap)
+        for spec in specs:
+            for paper_id in sync_reading_list(session, spec):
+                if paper_id not in ids:
+                    ids.append(paper_id)
+    return ids
+
+
+def lists_overview(store: Store) -> list[dict[str, Any]]:
+    """Bundled lists plus any loaded from elsewhere, with library counts."""
+    roadmap = load_roadmap()
+    bundled = {spec.name: spec for spec in load_bundled_lists(roadmap)}
+    with store.read() as session:
+        loaded = {rl.name: rl for rl in session.exec(select(ReadingList)).all()}
+        rows = []
+        for name in sorted(set(bundled) | set(loaded)):
+            spec = bundled.get(name)
+            stored = loaded.get(name)
+            paper_ids: list[str]
+            if stored is not None:
+                paper_ids = list(
+                    session.exec(
+                        select(ReadingListEntry.paper_id).where(
+                            ReadingListEntry.list_id == stored.id
+                        )
+                    ).all()
+                )
+            else:
+                paper_ids = [e.arxiv_id.base for e in spec.entries] if spec else []
+            papers = (
+                session.exec(select(Paper).where(col(Paper.id).in_(paper_ids))).all()
+                if paper_ids
+                else []
+            )
+            in_library = [p for p in papers if p.pdf_path]
+            rows.append(
+                {
+                    "name": name,
+                    "title": spec.title if spec else (stored.title if stored else name),
+                    "weeks": list(spec.weeks) if spec else [],
+                    "papers": len(paper_ids),
+                    "in_library": len(in_library),
+                    "indexed": sum(1 for p in papers if p.state == PipelineState.INDEXED.value),
+                    "source": str(spec.path) if spec else (stored.source_path if stored else ""),
+                    "bundled": spec is not None,
+                }
+            )
+    return rows
+
+
+def is_list_argument(arg: str) -> bool:
+    return arg.endswith(".toml") or Path(arg).is_file()

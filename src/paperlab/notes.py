@@ -1,0 +1,327 @@
+"""The notes service: one structured note per paper, as rows and as Markdown.
+
+A note has fixed fields (summary, contributions, method, results, limitations,
+open questions, relevance to my project) and a free Markdown body. Front ends
+edit it either field by field (TUI, ``--set``) or as one Markdown document
+with a ``## <Field title>`` heading per field (``paperlab note ID``).
+
+A user's notes are never lost: every save is one transaction, a concurrent
+change is refused rather than overwritten (``expected_updated_at``), and text
+the Markdown parser cannot place under a field lands in the body.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from paperlab.errors import PaperlabError, UsageError
+from paperlab.library import get_topic, resolve_paper
+from paperlab.store import Store
+from paperlab.store.models import Note, NoteTopic, Paper, utcnow
+
+NOTE_FIELDS: tuple[str, ...] = (
+    "summary",
+    "contributions",
+    "method",
+    "results",
+    "limitations",
+    "questions",
+    "relevance",
+)
+# Every editable column of a note, in the order the Markdown shows them.
+ALL_FIELDS: tuple[str, ...] = (*NOTE_FIELDS, "body")
+
+FIELD_TITLES: dict[str, str] = {
+    "summary": "Summary",
+    "contributions": "Key contributions",
+    "method": "Method",
+    "results": "Results",
+    "limitations": "Limitations",
+    "questions": "Open questions",
+    "relevance": "Relevance to my project",
+    "body": "Notes",
+}
+
+# Headings a user might plausibly type instead of the canonical titles.
+_HEADING_ALIASES: dict[str, str] = {
+    "contributions": "contributions",
+    "key contribution": "contributions",
+    "questions": "questions",
+    "open question": "questions",
+    "relevance": "relevance",
+    "relevance to my project": "relevance",
+    "relevance to project": "relevance",
+    "body": "body",
+    "notes": "body",
+    "note": "body",
+    "free notes": "body",
+    "methods": "method",
+    "result": "results",
+    "limitation": "limitations",
+}
+
+
+class ConflictError(PaperlabError):
+    """The note changed in the library since the caller read it."""
+
+
+def _aware(value: datetime) -> datetime:
+    """Treat naive datetimes as UTC so stored and in-memory stamps compare."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def validate_field(name: str) -> str:
+    """The canonical field name for ``name``, or a UsageError with a guess."""
+    key = name.strip().lower()
+    if key in ALL_FIELDS:
+        return key
+    close = difflib.get_close_matches(key, ALL_FIELDS, n=1, cutoff=0.6)
+    hint = f"Did you mean {close[0]}? " if close else ""
+    raise UsageError(
+        f"Unknown note field {name!r}.", hint=f"{hint}Fields: {', '.join(ALL_FIELDS)}."
+    )
+
+
+def _note_for(session: Session, paper_id: str) -> Note | None:
+    return session.exec(select(Note).where(Note.paper_id == paper_id)).first()
+
+
+def get_note(store: Store, paper: str) -> Note | None:
+    """The note of the paper named by ``paper``, or None when it has none yet."""
+    with store.read() as session:
+        found = resolve_paper(session, paper)
+        return _note_for(session, found.id)
+
+
+def save_note(
+    store: Store,
+    paper: str,
+    fields: Mapping[str, str],
+    *,
+    expected_updated_at: datetime | None = None,
+) -> Note:
+    """Update the given fields of a paper's note (creating it), in one transaction.
+
+    Fields not in ``fields`` keep their stored text. With ``expected_updated_at``
+    (the ``updated_at`` the caller last saw, or None for "no note yet" only
+    when the caller passes it explicitly), a note changed since then raises
+    ConflictError instead of being overwritten.
+    """
+    clean = {validate_field(name): value for name, value in fields.items()}
+    for name, value in clean.items():
+        if not isinstance(value, str):
+            raise UsageError(f"The note field {name} must be text, not {type(value).__name__}.")
+    with store.write() as session:
+        found = resolve_paper(session, paper)
+        note = _note_for(session, found.id)
+        if (
+            expected_updated_at is not None
+            and note is not None
+            and _aware(note.updated_at) != _aware(expected_updated_at)
+        ):
+            raise ConflictError(
+                f"The note on {found.id} was changed elsewhere since it was opened.",
+                hint="Reload the note and apply your edits again; nothing was overwritten.",
+            )
+        if note is not None and all(getattr(note, k) == v for k, v in clean.items()):
+            return note  # nothing to change: keep updated_at, write nothing
+        now = utcnow()
+        if note is None:
+            note = Note(paper_id=found.id, created_at=now, updated_at=now)
+        for name, value in clean.items():
+            setattr(note, name, value)
+        note.updated_at = now
+        session.add(note)
+        session.flush()
+        session.refresh(note)
+        return note
+
+
+def note_fields(note: Note | None) -> dict[str, str]:
+    """Every field of ``note`` (empty strings when there is no note)."""
+    return {name: (getattr(note, name) if note is not None else "") for name in ALL_FIELDS}
+
+
+def is_empty(note: Note | None) -> bool:
+    """True when the note is missing or every field is blank."""
+    return all(not value.strip() for value in note_fields(note).values())
+
+
+def note_to_json(paper: Paper, note: Note | None, topics: Iterable[str] = ()) -> dict[str, Any]:
+    """The note as plain data for ``--json`` (empty fields when there is none)."""
+    data: dict[str, Any] = {"paper_id": paper.id, "title": paper.title}
+    data.update(note_fields(note))
+    data["topics"] = list(topics)
+    data["created_at"] = note.created_at.isoformat() if note is not None else None
+    data["updated_at"] = note.updated_at.isoformat() if note is not None else None
+    return data
+
+
+# --------------------------------------------------------------------------- markdown
+
+_HEADING = re.compile(r"^ {0,3}##[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$")
+# The title line note_to_markdown writes: "# <title> (<id>)".
+_FRONT = re.compile(r"^ {0,3}#[ \t]+.*\([^()\s]+\)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def note_to_markdown(paper: Paper, note: Note | None) -> str:
+    """The note as one Markdown document: a title line, then one section per field."""
+    values = note_fields(note)
+    title = " ".join(paper.title.split()) or "Untitled"
+    lines = [f"# {title} ({paper.id})", ""]
+    for name in ALL_FIELDS:
+        lines.append(f"## {FIELD_TITLES[name]}")
+        lines.append("")
+        text = values[name].strip("\n")
+        if text:
+            lines.append(text)
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _heading_field(title: str) -> str | None:
+    key = " ".join(title.strip().rstrip(":").split()).lower()
+    for name, field_title in FIELD_TITLES.items():
+        if key in (name, field_title.lower()):
+            return name
+    if key in _HEADING_ALIASES:
+        return _HEADING_ALIASES[key]
+    if key.endswith("s") and key[:-1] in _HEADING_ALIASES:
+        return _HEADING_ALIASES[key[:-1]]
+    return None
+
+
+def _clean(lines: list[str]) -> str:
+    """A section's text without its surrounding blank lines; inner text as typed."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end]).rstrip()
+
+
+def note_from_markdown(text: str) -> dict[str, str]:
+    """Parse ``note_to_markdown``'s format back into a value for every field.
+
+    Headings are matched by title or field name, ignoring case, spacing and a
+    trailing colon. Everything after the Notes heading is body text verbatim
+    (so a body may use ``##`` headings of its own). Text before the first
+    heading (other than the title line) and sections under unknown headings
+    go to the body, so nothing typed is lost. A field repeated twice keeps
+    both texts.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    sections: dict[str, list[list[str]]] = {name: [] for name in ALL_FIELDS}
+    stray: list[list[str]] = []  # unplaceable text, kept in the body
+    current: list[str] = []
+    stray.append(current)
+    seen_content = False
+    in_fence = False
+    for index, line in enumerate(lines):
+        if not seen_content and not line.strip():
+            continue
+        if not seen_content and _FRONT.match(line):
+            # The title line we wrote; it is regenerated on every edit.
+            seen_content = True
+            continue
+        seen_content = True
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if heading is not None:
+            field = _heading_field(heading["title"])
+            if field == "body":
+                sections["body"].append(lines[index + 1 :])
+                break
+            current = []
+            if field is None:
+                # Unknown heading: keep it with its text in the body.
+                current.append(line)
+                stray.append(current)
+            else:
+                sections[field].append(current)
+            continue
+        current.append(line)
+    result = {
+        name: "\n\n".join(filter(None, (_clean(b) for b in blocks)))
+        for name, blocks in sections.items()
+    }
+    extra = "\n\n".join(filter(None, (_clean(b) for b in stray)))
+    if extra:
+        result["body"] = f"{extra}\n\n{result['body']}" if result["body"] else extra
+    return result
+
+
+def note_text_for_index(note: Note) -> str:
+    """The note's text for search indexes: each non-empty field under its title."""
+    parts = []
+    for name in ALL_FIELDS:
+        value = getattr(note, name).strip()
+        if value:
+            parts.append(f"{FIELD_TITLES[name]}: {value}")
+    return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------- topics
+
+
+def link_note_topics(store: Store, paper: str, slugs: Iterable[str]) -> list[str]:
+    """Link the paper's note (created empty if needed) to topics; return all its topics."""
+    wanted = [s.strip() for s in slugs if s.strip()]
+    with store.write() as session:
+        found = resolve_paper(session, paper)
+        for slug in wanted:
+            get_topic(session, slug)
+        note = _note_for(session, found.id)
+        if note is None:
+            now = utcnow()
+            note = Note(paper_id=found.id, created_at=now, updated_at=now)
+            session.add(note)
+            session.flush()
+        assert note.id is not None
+        existing = set(_topics_of(session, note.id))
+        for slug in wanted:
+            if slug not in existing:
+                session.add(NoteTopic(note_id=note.id, topic_slug=slug))
+                existing.add(slug)
+        return sorted(existing)
+
+
+def note_topics(store: Store, paper: str) -> list[str]:
+    """The topic slugs the paper's note links to (empty when there is no note)."""
+    with store.read() as session:
+        found = resolve_paper(session, paper)
+        note = _note_for(session, found.id)
+        return [] if note is None or note.id is None else _topics_of(session, note.id)
+
+
+def _topics_of(session: Session, note_id: int) -> list[str]:
+    query = select(NoteTopic.topic_slug).where(NoteTopic.note_id == note_id)
+    return list(session.exec(query.order_by(col(NoteTopic.topic_slug))).all())
+
+
+__all__ = [
+    "ALL_FIELDS",
+    "FIELD_TITLES",
+    "NOTE_FIELDS",
+    "ConflictError",
+    "get_note",
+    "is_empty",
+    "link_note_topics",
+    "note_fields",
+    "note_from_markdown",
+    "note_text_for_index",
+    "note_to_json",
+    "note_to_markdown",
+    "note_topics",
+    "save_note",
+    "validate_field",
+]

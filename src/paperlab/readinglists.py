@@ -1,0 +1,594 @@
+"""Load and validate the roadmap topics and the curated reading lists (TOML).
+
+The roadmap (``roadmap.toml``) names the topics of weeks 1-18; each reading
+list (every other ``*.toml`` beside it) names arXiv papers for weeks 19-24 and
+links them back to those topics. Both ship with the package.
+
+Validation is all-or-nothing: a file is checked completely before anything is
+returned, so a caller never writes half a list. Every problem is reported as
+``<file>:<line>: <what is wrong>`` with a hint. tomllib reports lines only for
+syntax errors, so lines of semantic errors are found by scanning the raw text
+for the table headers and keys (see ``_Locator``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paperlab.errors import InvalidIdError, ReadingListError
+from paperlab.ids import ArxivId, parse_arxiv_id
+
+ROADMAP_FILE = "roadmap.toml"
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MAX_WEEK = 52
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One roadmap topic: a slug that papers, notes and log entries link to."""
+
+    slug: str
+    title: str
+    weeks: tuple[int, ...]
+    resources: tuple[str, ...]
+    description: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """The validated roadmap file."""
+
+    topics: tuple[TopicSpec, ...]
+    path: Path
+
+    @property
+    def by_slug(self) -> dict[str, TopicSpec]:
+        return {t.slug: t for t in self.topics}
+
+
+@dataclass(frozen=True)
+class PaperEntry:
+    """One paper of a reading list, with the line of its ``[[paper]]`` header."""
+
+    arxiv_id: ArxivId
+    title: str
+    why: str
+    week: int
+    topics: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class ReadingListSpec:
+    """A validated reading list file."""
+
+    name: str
+    title: str
+    description: str
+    weeks: tuple[int, ...]
+    entries: tuple[PaperEntry, ...]
+    path: Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem: ``message`` already starts with ``<file>:<line>:``."""
+
+    line: int
+    message: str
+    hint: str | None
+
+
+class ListValidationError(ReadingListError):
+    """A list or roadmap file with one or more problems; the first is the message."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        ordered = sorted(problems, key=lambda p: p.line)
+        first = ordered[0]
+        message = first.message
+        if len(ordered) > 1:
+            lines = ", ".join(str(p.line) for p in ordered[1:6])
+            more = len(ordered) - 1
+            plural = "s" if more > 1 else ""
+            message += f" ({more} more problem{plural} at line{plural} {lines})"
+        super().__init__(message, first.hint)
+        self.problems = tuple(ordered)
+
+
+# ---------------------------------------------------------------- reading text
+
+
+class _Locator:
+    """Finds the line of a table header or key in the raw TOML text."""
+
+    _HEADER = re.compile(r"^\s*(\[\[|\[)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#.*)?$")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        # (name, is_array, first line, last line), 1-based; the root has name "".
+        self.sections: list[tuple[str, bool, int, int]] = []
+        self._in_string: set[int] = set()
+        start, name, array = 1, "", False
+        open_quote: str | None = None
+        for number, line in enumerate(self.lines, start=1):
+            if open_quote is not None:
+                self._in_string.add(number)
+                if line.count(open_quote) % 2 == 1:
+                    open_quote = None
+                continue
+            m = self._HEADER.match(line)
+            if m:
+                self.sections.append((name, array, start, number - 1))
+                start, name, array = number, m[2].strip().strip("\"'"), m[1] == "[["
+                continue
+            for quote in ('"""', "'''"):
+                if line.count(quote) % 2 == 1:
+                    open_quote = quote
+                    break
+        self.sections.append((name, array, start, len(self.lines)))
+
+    def array_tables(self, name: str) -> list[tuple[int, int]]:
+        """(first, last) line of every ``[[name]]`` table, in file order."""
+        return [(s, e) for n, a, s, e in self.sections if a and n == name]
+
+    def key_line(self, key: str, span: tuple[int, int] | None = None) -> int:
+        """The line of ``key = ...`` within ``span`` (default: the root table)."""
+        if span is None:
+            span = next((s, e) for n, _a, s, e in self.sections if n == "")
+        pattern = re.compile(
+            rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*="
+        )
+        for number in range(span[0], span[1] + 1):
+            if number not in self._in_string and pattern.match(self.lines[number - 1]):
+                return number
+        return max(span[0], 1)
+
+
+def _fail(path: Path, line: int, message: str, hint: str) -> ListValidationError:
+    return ListValidationError([Problem(line, f"{path}:{line}: {message}", hint)])
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], _Locator]:
+    """Decode and parse ``path``; raise a ReadingListError naming the bad line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReadingListError(
+            f"{path}: cannot read the file ({exc.strerror or exc}).",
+            hint="Check the path, or give the name of a bundled list.",
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        bad = raw[exc.start : exc.start + 1].hex()
+        message = f"the file is not valid UTF-8 (byte 0x{bad} at column {column})."
+        raise _fail(path, line, message, "Save the file as UTF-8 text.") from exc
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError carries the position only in its message.
+        detail = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", detail)
+        line, where = (int(m[1]), f" (column {m[2]})") if m else (text.count("\n") or 1, "")
+        detail = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", detail)
+        hint = 'Check the quotes, brackets and "=" there, e.g. title = "Attention Is All You Need".'
+        raise _fail(path, line, f"invalid TOML: {detail}{where}.", hint) from exc
+    return data, _Locator(text)
+
+
+# ---------------------------------------------------------------- checking
+
+
+def _kind(value: object) -> str:
+    """How a TOML value reads in a message."""
+    if isinstance(value, str):
+        return f"the string {value!r}" if 0 < len(value) <= 40 else "a string"
+    names = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (list, "an array"))
+    return next(
+        (n for t, n in names if isinstance(value, t)),
+        "a table" if isinstance(value, dict) else "a date/time",
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> list[str]:
+    return difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+
+
+_EXAMPLES = {
+    "name": 'name = "weeks-19-20-reading-papers"',
+    "title": 'title = "Attention Is All You Need"',
+    "description": 'description = "What this list is for."',
+    "weeks": "weeks = [19, 20]",
+    "week": "week = 19",
+    "id": 'id = "1706.03762"',
+    "why": 'why = "Why this paper is worth reading now."',
+    "topics": 'topics = ["deep-learning", "nlp"]',
+    "slug": 'slug = "deep-learning"',
+    "resources": 'resources = ["3Blue1Brown, Essence of Linear Algebra"]',
+    "paper": '[[paper]] followed by id = "1706.03762"',
+    "topic": '[[topic]] followed by slug = "ml-intro"',
+}
+
+
+def _example(key: str) -> str:
+    return _EXAMPLES.get(key, f"{key} = ...")
+
+
+class _Checker:
+    """Collects every problem of one file, each with its line."""
+
+    def __init__(self, path: Path, locator: _Locator) -> None:
+        self.path = path
+        self.loc = locator
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(line, f"{self.path}:{line}: {message}", hint))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ListValidationError(self.problems)
+
+    def root(self, data: dict[str, Any], where: str) -> _Table:
+        if not data:
+            self.add(
+                1,
+                f"the file is empty: {where} needs its keys and at least one entry.",
+                "See reading_lists/README.md for the format.",
+            )
+            self.raise_if_any()
+        return _Table(self, data, where, None, 1)
+
+    def tables(self, data: dict[str, Any], key: str) -> list[_Table]:
+        """Each ``[[key]]`` table with its place in the file."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            # `[paper]` written for `[[paper]]` has a header line but no `paper =` line
+            headers = [s for n, _a, s, _e in self.loc.sections if n == key]
+            self.add(
+                headers[0] if headers else self.loc.key_line(key),
+                f"{key!r} must be an array of [[{key}]] tables, not {_kind(value)}.",
+                f"Start each entry with a [[{key}]] line.",
+            )
+            return []
+        spans = self.loc.array_tables(key)
+        if len(spans) != len(value):  # an inline array `paper = [{...}]`: point at its key
+            line = self.loc.key_line(key)
+            return [_Table(self, t, f"the {key} entry at line {line}", None, line) for t in value]
+        return [
+            _Table(self, t, f"the [[{key}]] at line {s}", (s, e), s)
+            for t, (s, e) in zip(value, spans, strict=True)
+        ]
+
+
+@dataclass
+class _Table:
+    """One TOML table under check: its values, its lines and how to name it."""
+
+    check: _Checker
+    data: dict[str, Any]
+    where: str
+    span: tuple[int, int] | None
+    header: int
+
+    def line(self, key: str) -> int:
+        return self.check.loc.key_line(key, self.span) if key in self.data else self.header
+
+    def bad(self, key: str, message: str, hint: str) -> None:
+        self.check.add(self.line(key), message, hint)
+
+    def keys(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> bool:
+        """Report unknown and missing keys; True when every required key is present."""
+        allowed = required + optional
+        explained: set[str] = set()  # a typo such as `titel` explains a missing `title`
+        for key in self.data:
+            if key not in allowed:
+                close = _suggest(key, allowed)
+                explained.update(close)
+                guess = f"Did you mean {close[0]!r}? " if close else ""
+                self.bad(
+                    key,
+                    f"unknown key {key!r} in {self.where}.",
+                    f"{guess}Allowed keys: {', '.join(allowed)}.",
+                )
+        missing = [k for k in required if k not in self.data]
+        for key in missing:
+            if key not in explained:
+                self.check.add(
+                    self.header,
+                    f"{self.where} is missing the required key {key!r}.",
+                    f"Add a line such as {_example(key)}.",
+                )
+        return not missing
+
+    def text(self, key: str) -> str | None:
+        """A non-empty string, or None (reported unless the key is absent)."""
+        if key not in self.data:
+            return None  # keys() has reported it when it is required
+        value = self.data[key]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        got = "an empty string" if isinstance(value, str) else _kind(value)
+        self.bad(
+            key,
+            f"{key!r} in {self.where} must be a non-empty string, not {got}.",
+            f"Write it as {_example(key)}.",
+        )
+        return None
+
+    def weeks(self, key: str) -> tuple[int, ...] | None:
+        """A non-empty array of distinct week numbers 1..52, or None."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if (
+            isinstance(value, list)
+            and value
+            and all(_is_int(w) and 1 <= w <= _MAX_WEEK for w in value)
+            and len(set(value)) == len(value)
+        ):
+            return tuple(value)
+        self.bad(
+            key,
+            f"{key!r} in {self.where} must be a non-empty array of distinct week numbers "
+            f"from 1 to {_MAX_WEEK}, not {value if isinstance(value, list) else _kind(value)}.",
+            f"Write it as {_example('weeks')}.",
+        )
+        return None
+
+    def strings(self, key: str, *, empty_ok: bool) -> tuple[str, ...] | None:
+        """An array of non-empty strings; an absent key reads as empty if ``empty_ok``."""
+        if key not in self.data:
+            return () if empty_ok else None
+        value = self.data[key]
+        ok = isinstance(value, list) and all(isinstance(s, str) and s.strip() for s in value)
+        if not ok or not (value or empty_ok):
+            what = "an array of non-empty strings" if empty_ok else "a non-empty array of strings"
+            self.bad(
+                key,
+                f"{key!r} in {self.where} must be {what}, not {_kind(value)}.",
+                f"Write it as {_example(key)}.",
+            )
+            return None
+        return tuple(s.strip() for s in value)
+
+
+# ---------------------------------------------------------------- roadmap
+
+_TOPIC_KEYS = ("slug", "title", "weeks", "resources", "description")
+
+
+def load_roadmap(path: Path | None = None) -> Roadmap:
+    """Load and validate the roadmap topics (default: the bundled roadmap.toml).
+
+    Raises ListValidationError (a ReadingListError) naming ``<file>:<line>:``.
+    """
+    path = path if path is not None else bundled_lists_dir() / ROADMAP_FILE
+    data, loc = _read_toml(path)
+    check = _Checker(path, loc)
+    root = check.root(data, "the roadmap")
+    root.keys(("topic",), ("title", "description"))
+    root.text("title"), root.text("description")
+    topics: list[TopicSpec] = []
+    seen: dict[str, int] = {}
+    for table in check.tables(data, "topic"):
+        table.keys(_TOPIC_KEYS)
+        slug = table.text("slug")
+        if slug is not None and not _SLUG.fullmatch(slug):
+            table.bad(
+                "slug",
+                f"topic slug {slug!r} is not a slug.",
+                "Use lowercase letters, digits and hyphens, e.g. 'linear-algebra'.",
+            )
+            slug = None
+        elif slug is not None and slug in seen:
+            table.bad(
+                "slug",
+                f"topic slug {slug!r} is used twice (lines {seen[slug]} and {table.header}).",
+                "Give each topic its own slug, or merge the two.",
+            )
+            slug = None
+        title, description = table.text("title"), table.text("description")
+        weeks, resources = table.weeks("weeks"), table.strings("resources", empty_ok=False)
+        if slug is not None:
+            seen[slug] = table.header
+        if slug and title and description and weeks and resources:
+            topics.append(TopicSpec(slug, title, weeks, resources, description, table.header))
+    if "topic" in data and not topics and not check.problems:
+        root.bad("topic", "the roadmap has no topics.", f"Add one: {_example('topic')}.")
+    check.raise_if_any()
+    return Roadmap(tuple(topics), path)
+
+
+# ---------------------------------------------------------------- reading lists
+
+_LIST_KEYS = ("name", "title", "description", "weeks", "paper")
+_PAPER_KEYS = ("id", "title", "why", "week")
+
+
+def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingListSpec:
+    """Load and validate one reading list; its topics must be slugs of ``roadmap``.
+
+    ``roadmap`` defaults to the bundled one. Raises ListValidationError (a
+    ReadingListError) naming ``<file>:<line>:`` of the first problem; nothing
+    is returned unless the whole file is valid.
+    """
+    roadmap = roadmap if roadmap is not None else load_roadmap()
+    data, loc = _read_toml(path)
+    check = _Checker(path, loc)
+    root = check.root(data, "the list")
+    root.keys(_LIST_KEYS)
+    name, title, description = root.text("name"), root.text("title"), root.text("description")
+    if name is not None and not _SLUG.fullmatch(name):
+        root.bad(
+            "name",
+            f"list name {name!r} is not a slug.",
+            "Use lowercase letters, digits and hyphens, e.g. 'weeks-21-24-deep-rl'.",
+        )
+    weeks = root.weeks("weeks")
+    entries = _check_papers(check, data, weeks, roadmap)
+    if "paper" in data and not entries and not check.problems:
+        root.bad("paper", "the list has no papers.", f"Add one: {_example('paper')}.")
+    check.raise_if_any()
+    assert name and title and description and weeks  # guaranteed once no problem remains
+    return ReadingListSpec(name, title, description, weeks, tuple(entries), path)
+
+
+def _check_papers(
+    check: _Checker, data: dict[str, Any], weeks: tuple[int, ...] | None, roadmap: Roadmap
+) -> list[PaperEntry]:
+    entries: list[PaperEntry] = []
+    seen: dict[str, tuple[int, str]] = {}  # base id -> (header line, id as written)
+    for table in check.tables(data, "paper"):
+        table.keys(_PAPER_KEYS, ("topics",))
+        arxiv_id = _check_id(table)
+        if arxiv_id is not None and arxiv_id.base in seen:
+            first_line, first = seen[arxiv_id.base]
+            table.bad(
+                "id",
+                f"paper {str(arxiv_id)!r} duplicates {first!r} (lines {first_line} "
+                f"and {table.header}).",
+                "Remove one of them; versions of one paper count as the same paper.",
+            )
+            arxiv_id = None
+        elif arxiv_id is not None:
+            seen[arxiv_id.base] = (table.header, str(arxiv_id))
+        title, why = table.text("title"), table.text("why")
+        week = _check_week(table, weeks)
+        topics = _check_topics(table, roadmap)
+        if arxiv_id and title and why and week is not None and topics is not None:
+            entries.append(PaperEntry(arxiv_id, title, why, week, topics, table.header))
+    return entries
+
+
+def _check_id(table: _Table) -> ArxivId | None:
+    value = table.data.get("id")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        table.bad(
+            "id",
+            f"'id' in {table.where} must be a string, not {_kind(value)}.",
+            'Quote the id, e.g. id = "1706.03762": bare, it reads as a number.',
+        )
+        return None
+    try:
+        return parse_arxiv_id(value)
+    except InvalidIdError as exc:
+        table.bad("id", f"{value!r} in {table.where} is not an arXiv id.", exc.hint or "")
+        return None
+
+
+def _check_week(table: _Table, weeks: tuple[int, ...] | None) -> int | None:
+    value = table.data.get("week")
+    if value is None:
+        return None
+    if not _is_int(value):
+        table.bad(
+            "week",
+            f"'week' in {table.where} must be an integer, not {_kind(value)}.",
+            "Write it without quotes, e.g. week = 19.",
+        )
+        return None
+    assert isinstance(value, int)
+    if weeks is not None and value not in weeks:
+        listed = ", ".join(map(str, weeks))
+        table.bad(
+            "week",
+            f"week {value} in {table.where} is outside this list's weeks ({listed}).",
+            f"Use one of {listed}, or add {value} to the list's weeks.",
+        )
+        return None
+    return value
+
+
+def _check_topics(table: _Table, roadmap: Roadmap) -> tuple[str, ...] | None:
+    topics = table.strings("topics", empty_ok=True)
+    if topics is None:
+        return None
+    known = roadmap.by_slug
+    ok = True
+    for slug in topics:
+        if slug not in known:
+            ok = False
+            close = _suggest(slug, known)
+            guess = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
+            table.bad(
+                "topics",
+                f"unknown topic {slug!r} in {table.where}.",
+                f"{guess}Topics are the slugs in {roadmap.path}: {', '.join(known)}.",
+            )
+    if twice := [s for s in topics if topics.count(s) > 1]:
+        ok = False
+        table.bad("topics", f"topic {twice[0]!r} is listed twice.", "List each topic once.")
+    return topics if ok else None
+
+
+# ---------------------------------------------------------------- bundled lists
+
+
+def bundled_lists_dir() -> Path:
+    """The directory of the lists shipped with paperlab.
+
+    An installed wheel carries them as ``paperlab/reading_lists``; a source or
+    editable checkout has them at the repository's top level.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = (here / "reading_lists", here.parents[1] / "reading_lists")
+    for candidate in candidates:
+        if (candidate / ROADMAP_FILE).is_file():
+            return candidate
+    raise ReadingListError(
+        f"The bundled reading lists are missing: no {ROADMAP_FILE} in "
+        f"{candidates[0]} or {candidates[1]}.",
+        hint="Reinstall paperlab, or pass a list file by its path.",
+    )
+
+
+def bundled_list_paths() -> list[Path]:
+    """Every bundled reading list file (all ``*.toml`` but the roadmap), sorted."""
+    return sorted(p for p in bundled_lists_dir().glob("*.toml") if p.name != ROADMAP_FILE)
+
+
+def load_bundled_lists(roadmap: Roadmap | None = None) -> list[ReadingListSpec]:
+    """Load and validate every bundled list (against the bundled roadmap by default)."""
+    roadmap = roadmap if roadmap is not None else load_roadmap()
+    return [load_reading_list(p, roadmap) for p in bundled_list_paths()]
+
+
+def find_list(name_or_path: str) -> Path:
+    """A list file from a path to a ``.toml`` file or the name of a bundled list."""
+    candidate = Path(name_or_path).expanduser()
+    looks_like_path = candidate.suffix == ".toml" or "/" in name_or_path or "\\" in name_or_path
+    if looks_like_path or candidate.is_file():
+        if candidate.is_file():
+            return candidate
+        raise ReadingListError(
+            f"{name_or_path}: no such reading list file.",
+            hint="Check the path, or give the name of a bundled list (`paperlab lists`).",
+        )
+    bundled = {p.stem: p for p in bundled_list_paths()}
+    if name_or_path in bundled:
+        return bundled[name_or_path]
+    close = _suggest(name_or_path, bundled)
+    guess = f"Did you mean {close[0]!r}? " if close else ""
+    raise ReadingListError(
+        f"There is no bundled reading list named {name_or_path!r}.",
+        hint=f"{guess}Bundled lists: {', '.join(bundled)}; or pass a path to a .toml file.",
+    )

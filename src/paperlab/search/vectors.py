@@ -1,0 +1,365 @@
+"""The faiss vector index: a derived cache file of the vectors stored in SQLite.
+
+Files, in ``settings.index_dir``, per model:
+
+- ``vectors-<slug>.faiss``: the faiss index (ids are :func:`faiss_id` values);
+- ``vectors-<slug>.ids.npy``: what the index covers, one record per vector:
+  faiss id and the first 16 characters of the content hash it was built from;
+- ``vectors-<slug>.json``: model, dim, index type, vector count and the byte
+  sizes of the two files above, so a half-written or damaged pair is noticed
+  at load without reading the vectors.
+
+Each file is written to a temp name and moved into place with ``os.replace``.
+Anything missing, unreadable or inconsistent is reported as such and the
+caller rebuilds from SQLite; the file is never the source of truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from paperlab.search import text_hash
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT = 1
+KIND_CODES: dict[str, int] = {"passage": 0, "note": 1, "annotation": 2, "log": 3}
+_CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
+# Row ids live in the low 40 bits (a trillion rows per table); the kind above.
+ID_SHIFT = 40
+_ROW_MASK = (1 << ID_SHIFT) - 1
+HASH_CHARS = 16
+# Brute-force inner product is exact and, at 384 dims, a few ms per query up
+# to a few hundred thousand vectors. Past this an approximate index pays off.
+FLAT_MAX = 300_000
+
+_CACHE: dict[Path, tuple[tuple[int, int, int], VectorIndex]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class FileState(StrEnum):
+    FRESH = "fresh"
+    STALE = "stale"
+    MISSING = "missing"
+    CORRUPT = "corrupt"
+
+
+def faiss_id(kind: str, row_id: int) -> int:
+    """The faiss id of row ``row_id`` of ``kind`` (kind in the high bits)."""
+    return (KIND_CODES[kind] << ID_SHIFT) | int(row_id)
+
+
+def split_id(fid: int) -> tuple[str, int]:
+    """Inverse of :func:`faiss_id`."""
+    return _CODE_KINDS[int(fid) >> ID_SHIFT], int(fid) & _ROW_MASK
+
+
+def short_hash(content_hash: str) -> bytes:
+    return content_hash[:HASH_CHARS].encode("ascii", "replace")
+
+
+def model_slug(model: str) -> str:
+    """A file-safe name for a model; paths get a hash so two dirs never collide."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", model.rsplit("/", 1)[-1]).strip("-.") or "model"
+    if "/" in model or "\\" in model:
+        base = f"{base}-{text_hash(model)[:8]}"
+    return base[:80]
+
+
+@dataclass(frozen=True)
+class VectorPaths:
+    index: Path
+    ids: Path
+    meta: Path
+
+    @classmethod
+    def for_model(cls, index_dir: Path, model: str) -> VectorPaths:
+        stem = f"vectors-{model_slug(model)}"
+        return cls(
+            index=index_dir / f"{stem}.faiss",
+            ids=index_dir / f"{stem}.ids.npy",
+            meta=index_dir / f"{stem}.json",
+        )
+
+    def remove(self) -> None:
+        for path in (self.index, self.ids, self.meta):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def make_faiss_index(dim: int, expected: int) -> Any:
+    """A fresh, empty index suited to ``expected`` vectors.
+
+    Flat (exact) below FLAT_MAX. Above it, this is where an HNSW
+    (``IndexHNSWFlat``, no training, good recall) or IVF (``IndexIVFFlat``,
+    trained on a sample, smaller memory) index would be chosen instead, still
+    wrapped in an IndexIDMap so ids keep their meaning.
+    """
+    import faiss
+
+    del expected  # flat for every size today; see the docstring
+    return faiss.IndexIDMap(faiss.IndexFlatIP(dim))
+
+
+@dataclass
+class VectorIndex:
+    """A loaded faiss index plus the record of what it covers."""
+
+    model: str
+    dim: int
+    index: Any
+    ids: np.ndarray  # int64 faiss ids, in no particular order
+    hashes: np.ndarray  # S16 hash prefixes aligned with ids
+    _positions: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def empty(cls, model: str, dim: int, expected: int = 0) -> VectorIndex:
+        import numpy as np
+
+        return cls(
+            model=model,
+            dim=dim,
+            index=make_faiss_index(dim, expected),
+            ids=np.zeros(0, dtype=np.int64),
+            hashes=np.zeros(0, dtype=f"S{HASH_CHARS}"),
+        )
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def coverage(self) -> dict[int, bytes]:
+        """faiss id -> hash prefix for every vector in the index."""
+        return dict(zip(self.ids.tolist(), self.hashes.tolist(), strict=True))
+
+    def add(self, fids: Iterable[int], hashes: Iterable[str], vectors: np.ndarray) -> None:
+        """Add vectors (unit length, float32) under ``fids``."""
+        import numpy as np
+
+        fid_arr = np.asarray(list(fids), dtype=np.int64)
+        if fid_arr.size == 0:
+            return
+        hash_arr = np.asarray([short_hash(h) for h in hashes], dtype=f"S{HASH_CHARS}")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.index.add_with_ids(vectors, fid_arr)
+        self.ids = np.concatenate([self.ids, fid_arr])
+        self.hashes = np.concatenate([self.hashes, hash_arr])
+
+    def remove(self, fids: Iterable[int]) -> int:
+        """Remove vectors by faiss id; returns how many went."""
+        import numpy as np
+
+        fid_arr = np.asarray(list(fids), dtype=np.int64)
+        if fid_arr.size == 0:
+            return 0
+        removed = int(self.index.remove_ids(fid_arr))
+        keep = ~np.isin(self.ids, fid_arr)
+        self.ids = self.ids[keep]
+        self.hashes = self.hashes[keep]
+        return removed
+
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        allowed: Iterable[int] | None = None,
+        id_range: tuple[int, int] | None = None,
+    ) -> list[tuple[str, int, float]]:
+        """Top ``k`` (kind, row id, cosine) for a unit query vector.
+
+        ``allowed`` (faiss ids) and ``id_range`` ([lo, hi) of faiss ids, i.e.
+        kinds) filter inside faiss, so a narrow filter still gets its k best.
+        """
+        import faiss
+        import numpy as np
+
+        if self.ntotal == 0 or k <= 0:
+            return []
+        selectors: list[Any] = []
+        if allowed is not None:
+            allowed_arr = np.asarray(list(allowed), dtype=np.int64)
+            if allowed_arr.size == 0:
+                return []
+            selectors.append(faiss.IDSelectorBatch(allowed_arr))
+        if id_range is not None:
+            selectors.append(faiss.IDSelectorRange(id_range[0], id_range[1]))
+        params = None
+        if selectors:
+            # Keep a Python reference to every selector until the search is done:
+            # SWIG does not, and a collected selector would be a dangling pointer.
+            if len(selectors) == 2:
+                selectors.append(faiss.IDSelectorAnd(selectors[0], selectors[1]))
+            params = faiss.SearchParameters()
+            params.sel = selectors[-1]
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        scores, ids = self.index.search(q, min(k, self.ntotal), params=params)
+        hits = []
+        for score, fid in zip(scores[0].tolist(), ids[0].tolist(), strict=True):
+            if fid < 0:
+                continue
+            kind, row = split_id(fid)
+            hits.append((kind, row, float(score)))
+        return hits
+
+    def save(self, paths: VectorPaths) -> None:
+        """Write the three files atomically (temp + os.replace), meta last."""
+        import faiss
+        import numpy as np
+
+        paths.index.parent.mkdir(parents=True, exist_ok=True)
+        index_tmp = _temp_path(paths.index)
+        ids_tmp = _temp_path(paths.ids)
+        try:
+            faiss.write_index(self.index, str(index_tmp))
+            record = np.zeros(len(self.ids), dtype=[("id", "<i8"), ("hash", f"S{HASH_CHARS}")])
+            record["id"] = self.ids
+            record["hash"] = self.hashes
+            with open(ids_tmp, "wb") as fh:
+                np.save(fh, record, allow_pickle=False)
+            meta = {
+                "format": FORMAT,
+                "model": self.model,
+                "dim": self.dim,
+                "index_type": type(self.index.index).__name__
+                if hasattr(self.index, "index")
+                else type(self.index).__name__,
+                "ntotal": self.ntotal,
+                "index_bytes": index_tmp.stat().st_size,
+                "ids_bytes": ids_tmp.stat().st_size,
+            }
+            os.replace(index_tmp, paths.index)
+            os.replace(ids_tmp, paths.ids)
+            _write_text_atomic(paths.meta, json.dumps(meta, indent=1))
+        finally:
+            for tmp in (index_tmp, ids_tmp):
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+        with _CACHE_LOCK:
+            _CACHE[paths.index] = (_stamp(paths), self)
+
+
+def _temp_path(target: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _write_text_atomic(path: Path, content: str) -> None:
+    tmp = _temp_path(path)
+    try:
+        tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _stamp(paths: VectorPaths) -> tuple[int, int, int]:
+    meta, index = paths.meta.stat(), paths.index.stat()
+    return meta.st_mtime_ns, index.st_mtime_ns, index.st_size
+
+
+def read_meta(paths: VectorPaths, model: str, dim: int | None) -> tuple[FileState, dict[str, Any]]:
+    """Check the meta file against the two data files by size only (cheap)."""
+    if not (paths.meta.exists() and paths.index.exists() and paths.ids.exists()):
+        return FileState.MISSING, {}
+    try:
+        meta = json.loads(paths.meta.read_text(encoding="utf-8"))
+        ok = (
+            isinstance(meta, dict)
+            and meta.get("format") == FORMAT
+            and meta.get("model") == model
+            and (dim is None or meta.get("dim") == dim)
+            and paths.index.stat().st_size == meta.get("index_bytes")
+            and paths.ids.stat().st_size == meta.get("ids_bytes")
+        )
+    except (OSError, ValueError):
+        return FileState.CORRUPT, {}
+    return (FileState.FRESH, meta) if ok else (FileState.CORRUPT, {})
+
+
+def read_coverage(paths: VectorPaths) -> np.ndarray | None:
+    """The (id, hash) record array, or None when unreadable."""
+    import numpy as np
+
+    try:
+        record = np.load(paths.ids, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if record.dtype.names != ("id", "hash"):
+        return None
+    return record
+
+
+def load_index(
+    paths: VectorPaths, model: str, dim: int | None
+) -> tuple[VectorIndex | None, FileState]:
+    """Load the index file (cached per process while unchanged on disk).
+
+    Returns ``(None, MISSING|CORRUPT)`` when it cannot be used; freshness
+    against the database is the caller's check (see ``indexing``).
+    """
+    import faiss
+
+    state, meta = read_meta(paths, model, dim)
+    if state is not FileState.FRESH:
+        return None, state
+    stamp = _stamp(paths)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(paths.index)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], FileState.FRESH
+    record = read_coverage(paths)
+    try:
+        index = faiss.read_index(str(paths.index))
+    except RuntimeError:
+        return None, FileState.CORRUPT
+    if record is None or index.ntotal != len(record) or index.ntotal != meta.get("ntotal"):
+        return None, FileState.CORRUPT
+    if index.d != meta["dim"]:
+        return None, FileState.CORRUPT
+    loaded = VectorIndex(
+        model=model,
+        dim=int(meta["dim"]),
+        index=index,
+        ids=record["id"].astype("int64"),
+        hashes=record["hash"].astype(f"S{HASH_CHARS}"),
+    )
+    with _CACHE_LOCK:
+        _CACHE[paths.index] = (stamp, loaded)
+    return loaded, FileState.FRESH
+
+
+def forget_cache() -> None:
+    """Drop every index cached in this process (tests and rebuilds)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+__all__ = [
+    "FLAT_MAX",
+    "KIND_CODES",
+    "FileState",
+    "VectorIndex",
+    "VectorPaths",
+    "faiss_id",
+    "forget_cache",
+    "load_index",
+    "make_faiss_index",
+    "model_slug",
+    "read_coverage",
+    "read_meta",
+    "short_hash",
+    "split_id",
+]

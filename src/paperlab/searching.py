@@ -1,0 +1,282 @@
+"""Search service: hybrid (BM25 + dense) search over passages, notes, annotations, log.
+
+Both retrievers return a ranked candidate list; reciprocal rank fusion merges
+them. Notes, annotations and log entries saved since the last query are
+embedded before it runs (they are few), so a note is found by meaning the
+moment it is saved; it is found by its words even sooner, through the FTS5
+triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from sqlalchemy import bindparam
+from sqlalchemy import text as sql
+
+from paperlab.errors import NotFoundError, UsageError
+from paperlab.indexing import annotation_text, embed_pending_small, note_text, sync_vectors
+from paperlab.search.embedder import Embedder, load_embedder
+from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
+from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippet_for
+from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id
+from paperlab.settings import Settings
+from paperlab.store import Store
+
+Scope = Literal["all", "papers", "notes", "log"]
+Mode = Literal["hybrid", "lexical", "dense"]
+SCOPES: dict[str, tuple[str, ...]] = {
+    "all": ("passage", "note", "annotation", "log"),
+    "papers": ("passage",),
+    "notes": ("note", "annotation"),
+    "log": ("log",),
+}
+MIN_CANDIDATES = 50
+PER_PAPER = 3
+
+
+@dataclass
+class SearchHit:
+    """One result. ``snippet`` marks query terms as «term» (see lexical.split_marked)."""
+
+    kind: str  # "passage" | "note" | "annotation" | "log"
+    row_id: int  # chunk / note / annotation / log_entry id
+    paper_id: str | None
+    title: str
+    page: int | None
+    section: str | None
+    text: str
+    snippet: str
+    score: float
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    dense_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _validate(store: Store, query: str, k: int, scope: str, topic: str | None) -> None:
+    if not query or not query.strip():
+        raise UsageError("The search query is empty.", hint='Try e.g. paperlab search "attention"')
+    if k < 1:
+        raise UsageError(f"-k must be at least 1 (got {k}).")
+    if scope not in SCOPES:
+        raise UsageError(
+            f"Unknown search scope {scope!r}.", hint=f"Use one of: {', '.join(SCOPES)}."
+        )
+    if topic is not None:
+        with store.read() as session:
+            found = (
+                session.connection()
+                .execute(sql("SELECT 1 FROM topic WHERE slug = :t"), {"t": topic})
+                .first()
+            )
+        if not found:
+            raise NotFoundError(
+                f"There is no topic {topic!r}.", hint="Run `paperlab topics` to list topics."
+            )
+
+
+def library_is_empty(store: Store) -> bool:
+    """True when there is nothing at all to search (no chunks, notes, annotations, log)."""
+    with store.read() as session:
+        conn = session.connection()
+        for table in ("chunk", "note", "annotation", "log_entry"):
+            if conn.execute(sql(f"SELECT 1 FROM {table} LIMIT 1")).first():
+                return False
+    return True
+
+
+def _has_vectors_or_items(conn: Any, model: str) -> bool:
+    for statement in (
+        "SELECT 1 FROM embedding WHERE model = :m LIMIT 1",
+        "SELECT 1 FROM note LIMIT 1",
+        "SELECT 1 FROM annotation LIMIT 1",
+        "SELECT 1 FROM log_entry LIMIT 1",
+    ):
+        if conn.execute(sql(statement), {"m": model}).first():
+            return True
+    return False
+
+
+def _topic_ids(conn: Any, kinds: Sequence[str], topic: str) -> list[int]:
+    ids: list[int] = []
+    for kind in kinds:
+        table = KINDS[kind]
+        rows = conn.execute(
+            sql(
+                f"SELECT {table.alias}.id FROM {table.table} {table.alias} "
+                f"WHERE {table.topic_clause}"
+            ),
+            {"topic": topic},
+        )
+        ids.extend(faiss_id(kind, r[0]) for r in rows)
+    return ids
+
+
+def _kind_range(kinds: Sequence[str]) -> tuple[int, int] | None:
+    codes = sorted(KIND_CODES[k] for k in kinds)
+    if codes == list(range(len(KIND_CODES))):
+        return None
+    # Scopes are runs of consecutive kind codes, so one id range selects them.
+    return codes[0] << ID_SHIFT, (codes[-1] + 1) << ID_SHIFT
+
+
+def _dense(
+    store: Store,
+    settings: Settings,
+    query: str,
+    kinds: Sequence[str],
+    topic: str | None,
+    limit: int,
+    embedder: Embedder | None,
+) -> list[tuple[str, int, float]]:
+    with store.read() as session:
+        if not _has_vectors_or_items(session.connection(), settings.embed_model):
+            return []
+    embedder = embedder or load_embedder(settings)
+    embed_pending_small(store, embedder)
+    index = sync_vectors(store, settings).index
+    if index is None or index.ntotal == 0:
+        return []
+    allowed = None
+    if topic is not None:
+        with store.read() as session:
+            allowed = _topic_ids(session.connection(), kinds, topic)
+    vector = embedder.embed_query(query)
+    return index.search(vector, limit, allowed=allowed, id_range=_kind_range(kinds))
+
+
+def _hydrate(conn: Any, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], SearchHit]:
+    by_kind: dict[str, list[int]] = {}
+    for kind, row_id in keys:
+        by_kind.setdefault(kind, []).append(row_id)
+    out: dict[tuple[str, int], SearchHit] = {}
+    queries = {
+        "passage": "SELECT c.id, c.paper_id, p.title, c.page_start, c.section, c.text "
+        "FROM chunk c JOIN paper p ON p.id = c.paper_id WHERE c.id IN :ids",
+        "note": "SELECT n.id, n.paper_id, p.title, NULL, 'Note', "
+        + ", ".join(f"n.{f}" for f in NOTE_COLUMNS)
+        + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids",
+        "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.quote, a.comment "
+        "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids",
+        "log": "SELECT l.id, lp.paper_id, "
+        "'Log ' || l.kind || ' ' || substr(l.created_at, 1, 10), NULL, l.kind, l.text "
+        "FROM log_entry l LEFT JOIN (SELECT log_id, MIN(paper_id) AS paper_id FROM log_paper "
+        "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids",
+    }
+    for kind, ids in by_kind.items():
+        statement = sql(queries[kind]).bindparams(bindparam("ids", expanding=True))
+        for row in conn.execute(statement, {"ids": ids}):
+            if kind == "note":
+                body = note_text(row[5:])
+            elif kind == "annotation":
+                body = annotation_text(row[5], row[6])
+            else:
+                body = str(row[5])
+            out[(kind, int(row[0]))] = SearchHit(
+                kind=kind,
+                row_id=int(row[0]),
+                paper_id=row[1],
+                title=str(row[2] or ""),
+                page=int(row[3]) if row[3] is not None else None,
+                section=row[4],
+                text=body,
+                snippet="",
+                score=0.0,
+            )
+    return out
+
+
+NOTE_COLUMNS = (
+    "summary",
+    "contributions",
+    "method",
+    "results",
+    "limitations",
+    "questions",
+    "relevance",
+    "body",
+)
+
+
+def search(
+    store: Store,
+    settings: Settings,
+    query: str,
+    k: int = 10,
+    scope: str = "all",
+    topic: str | None = None,
+    by_paper: bool = False,
+    embedder: Embedder | None = None,
+    *,
+    include_references: bool = False,
+    mode: str = "hybrid",
+    fusion: FusionParams | None = None,
+    candidates: int | None = None,
+) -> list[SearchHit]:
+    """Hybrid search. Returns at most ``k`` hits (``by_paper``: ``k`` papers,
+    each with its best few hits, consecutive), best first.
+
+    ``scope``: all | papers (passages) | notes (notes and annotations) | log.
+    ``topic`` keeps papers tagged with it, their notes and annotations, and log
+    entries linked to the topic or to those papers. Reference-section chunks
+    are left out unless ``include_references``. ``mode`` lexical/dense runs a
+    single retriever (benchmarks).
+    """
+    _validate(store, query, k, scope, topic)
+    if mode not in ("hybrid", "lexical", "dense"):
+        raise UsageError(f"Unknown search mode {mode!r}.")
+    kinds = SCOPES[scope]
+    want = k * PER_PAPER if by_paper else k
+    limit = candidates or max(MIN_CANDIDATES, want * 5)
+    lexical = []
+    if mode != "dense":
+        with store.read() as session:
+            lexical = search_lexical(
+                session.connection(),
+                query,
+                kinds,
+                limit,
+                topic=topic,
+                include_references=include_references,
+            )
+    dense = []
+    if mode != "lexical":
+        dense = _dense(store, settings, query, kinds, topic, limit, embedder)
+    lex_keys = [(h.kind, h.row_id) for h in lexical]
+    dense_keys = [(kind, row) for kind, row, _ in dense]
+    fused = fuse_hybrid(lex_keys, dense_keys, fusion)
+    with store.read() as session:
+        conn = session.connection()
+        hits = _hydrate(conn, [key for key, _ in fused])
+        fused = [(key, score) for key, score in fused if key in hits]
+        if by_paper:
+            group_of: dict[Any, Any] = {key: hit.paper_id or key for key, hit in hits.items()}
+            fused = group_by(fused, group_of, groups=k, per_group=PER_PAPER)
+        else:
+            fused = fused[:k]
+        lex_rank = {key: i for i, key in enumerate(lex_keys, start=1)}
+        lex_snip = {(h.kind, h.row_id): h.snippet for h in lexical}
+        dense_rank = {(kind, row): i for i, (kind, row, _) in enumerate(dense, start=1)}
+        dense_score = {(kind, row): score for kind, row, score in dense}
+        results: list[SearchHit] = []
+        for key, score in fused:
+            hit = hits[key]
+            hit.score = score
+            hit.lexical_rank = lex_rank.get(key)
+            hit.dense_rank = dense_rank.get(key)
+            hit.dense_score = dense_score.get(key)
+            hit.snippet = (
+                lex_snip.get(key)
+                or snippet_for(conn, hit.kind, hit.row_id, query)
+                or excerpt(hit.text)
+            )
+            results.append(hit)
+    return results
+
+
+__all__ = ["SCOPES", "SearchHit", "library_is_empty", "search"]

@@ -1,0 +1,94 @@
+"""Progress: the weeks 19-24 plan at 8 hours a week, and papers read per list."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Label, Static
+
+from paperlab.progress import PlanProgress
+from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.tui.widgets.bars import Bar
+
+
+def hours(value: float) -> str:
+    return f"{value:.1f} h"
+
+
+class ProgressScreen(PaperlabScreen):
+    """Bars for hours per plan week and for papers read per reading list."""
+
+    AUTO_FOCUS = "#progress"
+    SUB_TITLE = "Progress"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh", id="progress.refresh",
+                tooltip="Recount reading time and papers read."),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="progress"):
+            yield Static("", id="plan-summary")
+            yield Label("Reading time per week (target 8 h)", classes="side-title")
+            yield VerticalScroll(id="week-bars", classes="bars")
+            yield Label("Papers read per reading list", classes="side-title")
+            yield VerticalScroll(id="list-bars", classes="bars")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # The first resume follows mount, so loading here too would draw twice.
+        self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="progress",
+          description="Counting progress")
+    def load(self) -> None:
+        from paperlab.progress import plan_progress
+
+        plan = plan_progress(self.lab.store, today=self.lab.today())
+        self.app.call_from_thread(self.show_plan, plan)
+
+    async def show_plan(self, plan: PlanProgress) -> None:
+        summary = Text()
+        summary.append("Weeks 19-24", style="bold")
+        summary.append(f" from {plan.start:%Y-%m-%d} · {hours(plan.total_hours)} of "
+                       f"{plan.target_hours:.0f} h")
+        if plan.current_week:
+            summary.append(f" · this is week {plan.current_week}", style="yellow")
+        weeks = self.query_one("#week-bars", VerticalScroll)
+        lists = self.query_one("#list-bars", VerticalScroll)
+        await weeks.remove_children()
+        await lists.remove_children()
+        self.query_one("#plan-summary", Static).update(summary)
+        await weeks.mount_all(
+            Bar(f"Week {w.week} ({w.start:%b %d})", w.hours, w.target,
+                f"{hours(w.hours):>7} / {w.target:.0f} h", highlight=w.week == plan.current_week)
+            for w in plan.weeks
+        )
+        await weeks.mount(Bar("All six weeks", plan.total_hours, plan.target_hours,
+                              f"{hours(plan.total_hours):>7} / {plan.target_hours:.0f} h"))
+        await lists.mount_all(
+            Bar(item.title, item.read, item.total, label_width=44,
+                suffix=
+                f"{item.read:>3} / {item.total} read"
+                + (f" · {item.reading} reading" if item.reading else ""))
+            for item in plan.lists
+        )
+        if not plan.lists:
+            await lists.mount(Static(Text("No reading lists yet: paperlab fetch --list …",
+                                          style="dim")))
+
+
+__all__ = ["ProgressScreen"]

@@ -1,0 +1,144 @@
+"""Search as you type: hybrid search in a worker, results open where they were found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from paperlab.tui.screens.base import PaperlabScreen
+
+DEBOUNCE = 0.3
+KIND_STYLE = {"passage": "cyan", "note": "green", "annotation": "yellow", "log": "magenta"}
+
+
+class SearchScreen(PaperlabScreen):
+    """Hybrid (semantic + lexical) search over passages, notes, annotations and the log."""
+
+    AUTO_FOCUS = "#query"
+    SUB_TITLE = "Search"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "focus_query", "Query", id="search.query",
+                tooltip="Back to the query box."),
+        Binding("down", "focus_results", "Results", id="search.results", show=False,
+                tooltip="Move to the results."),
+    ]
+
+    @dataclass
+    class ResultOpened(Message):
+        """A search result was opened."""
+
+        kind: str
+        paper_id: str | None
+        page: int | None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[Any] = []
+        self._timer: Timer | None = None
+        self.last_query = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Search papers, notes, annotations and the log…", id="query")
+        yield OptionList(id="results")
+        yield Static("Type to search.", id="search-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one("#results", OptionList).focus()
+
+    @on(Input.Changed, "#query")
+    def _changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        query = event.value.strip()
+        if not query:
+            self.show_hits("", [])
+            return
+        self._timer = self.set_timer(DEBOUNCE, lambda: self.run_search(query))
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if event.value.strip() and event.value.strip() != self.last_query:
+            self.run_search(event.value.strip())
+        self.action_focus_results()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search",
+          description="Searching")
+    def run_search(self, query: str) -> None:
+        from paperlab.searching import search
+
+        self.app.call_from_thread(self._status, f"Searching “{query}”…")
+        hits = search(self.lab.store, self.lab.settings, query, k=20,
+                      embedder=self.lab.embedder)
+        self.app.call_from_thread(self.show_hits, query, hits)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#search-status", Static).update(text)
+
+    def show_hits(self, query: str, hits: list[Any]) -> None:
+        self.last_query = query
+        self.hits = hits
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        for i, hit in enumerate(hits):
+            results.add_option(Option(render_hit(hit), id=str(i)))
+        if query:
+            mode = "" if self.lab.embedder is not None else " (model still loading: lexical)"
+            self._status(f"{len(hits)} results for “{query}”{mode}")
+        else:
+            self._status("Type to search.")
+        if hits:
+            results.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#results")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        hit = self.hits[int(event.option.id or 0)]
+        kind = getattr(hit, "kind", "passage")
+        paper_id = getattr(hit, "paper_id", None)
+        page = getattr(hit, "page", None)
+        self.post_message(self.ResultOpened(kind, paper_id, page))
+        if kind == "log":
+            self.app.switch_mode("log")
+        elif kind == "note" and paper_id:
+            self.lab.open_notes(paper_id)
+        elif paper_id:
+            self.lab.open_reader(paper_id, page=page, highlight=getattr(hit, "text", None))
+
+
+def render_hit(hit: Any) -> Text:
+    """Two lines: kind, title, page and section; then the snippet."""
+    kind = getattr(hit, "kind", "passage")
+    text = Text()
+    text.append(f"{kind:<10}", style=f"bold {KIND_STYLE.get(kind, '')}")
+    text.append(getattr(hit, "title", "") or getattr(hit, "paper_id", "") or "", style="bold")
+    page = getattr(hit, "page", None)
+    if page:
+        text.append(f"  p.{page}", style="dim")
+    section = getattr(hit, "section", None)
+    if section:
+        text.append(f"  § {section}", style="dim italic")
+    snippet = " ".join((getattr(hit, "snippet", "") or getattr(hit, "text", "")).split())
+    text.append("\n          " + snippet[:160] + ("…" if len(snippet) > 160 else ""))
+    return text
+
+
+__all__ = ["SearchScreen", "render_hit"]

@@ -1,0 +1,122 @@
+"""A read-only page of extracted text with highlighted spans and passage selection."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich.style import Style
+from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
+
+MARK_STYLES = {
+    "paperlab.annotation": Style(bgcolor="#6b5d00", color="#ffffff"),
+    "paperlab.search": Style(bgcolor="#005f87", color="#ffffff", bold=True),
+    "paperlab.find": Style(bgcolor="#875f00", color="#ffffff", underline=True),
+}
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A span of the page text (character offsets) shown in place."""
+
+    start: int
+    end: int
+    kind: str = "annotation"  # annotation | search | find
+
+
+class PageView(TextArea):
+    """TextArea in read-only mode: the cursor moves and selects (shift+arrows, mouse).
+
+    Marks are drawn through TextArea's highlight map, the same path syntax
+    highlighting uses, so they follow soft wrapping and scrolling for free.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            "", read_only=True, soft_wrap=True, show_line_numbers=False, id=id,
+            highlight_cursor_line=False,
+        )
+        self.marks: list[Mark] = []
+
+    def _set_theme(self, theme: str) -> None:
+        super()._set_theme(theme)
+        # A new dict: the theme object's own dict may be shared with other widgets.
+        self._theme.syntax_styles = {**self._theme.syntax_styles, **MARK_STYLES}
+
+    def show_page(self, text: str, marks: list[Mark]) -> None:
+        """Replace the text and the marks; the cursor goes to the top."""
+        self.marks = list(marks)
+        self.load_text(text)
+        self._build_highlight_map()
+        self.refresh()
+
+    def set_marks(self, marks: list[Mark]) -> None:
+        self.marks = list(marks)
+        self._build_highlight_map()
+        self.refresh()
+
+    def _build_highlight_map(self) -> None:
+        self._line_cache.clear()
+        highlights = self._highlights
+        highlights.clear()
+        lines = self.document.lines
+        for mark in getattr(self, "marks", []):
+            start_row, start_col = self.location_of(mark.start)
+            end_row, end_col = self.location_of(mark.end)
+            for row in range(start_row, end_row + 1):
+                line = lines[row]
+                col_from = start_col if row == start_row else 0
+                col_to = end_col if row == end_row else len(line)
+                # The highlight map is in UTF-8 byte offsets.
+                b_from = len(line[:col_from].encode("utf-8"))
+                b_to = len(line[:col_to].encode("utf-8"))
+                if b_to > b_from:
+                    highlights[row].append((b_from, b_to, f"paperlab.{mark.kind}"))
+
+    def location_of(self, index: int) -> tuple[int, int]:
+        index = max(0, min(index, len(self.text)))
+        return self.document.get_location_from_index(index)
+
+    def index_of(self, location: tuple[int, int]) -> int:
+        return self.document.get_index_from_location(location)
+
+    def selected_span(self) -> tuple[int, int] | None:
+        """The selection as character offsets into the page text, or None when empty."""
+        start, end = sorted(self.selection)
+        if start == end:
+            return None
+        return self.index_of(start), self.index_of(end)
+
+    def select_span(self, start: int, end: int) -> None:
+        """Select characters ``start:end`` and scroll them into view."""
+        self.selection = Selection(self.location_of(start), self.location_of(end))
+        self.scroll_cursor_visible(center=True)
+
+    def select_paragraph(self) -> None:
+        """Select the paragraph (text between blank lines) around the cursor."""
+        text = self.text
+        at = self.index_of(self.cursor_location)
+        start = text.rfind("\n\n", 0, at)
+        start = 0 if start < 0 else start + 2
+        end = text.find("\n\n", at)
+        end = len(text) if end < 0 else end
+        self.select_span(start, end)
+
+    def select_sentence(self) -> None:
+        """Select the sentence around the cursor (ends at . ! or ? before a space)."""
+        text = self.text
+        at = self.index_of(self.cursor_location)
+        start = 0
+        for match in _SENTENCE_END.finditer(text, 0, at):
+            start = match.end()
+        found = _SENTENCE_END.search(text, at)
+        end = found.end() if found else len(text)
+        while start < end and text[start].isspace():
+            start += 1
+        self.select_span(start, end)
+
+
+__all__ = ["MARK_STYLES", "Mark", "PageView"]

@@ -1,0 +1,77 @@
+"""Small helpers for tests that drive the real command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
+    """Run ``paperlab ARGS`` in-process through the real entry point."""
+    from paperlab.cli import main
+
+    capsys.readouterr()
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    captured = capsys.readouterr()
+    return CliResult(code, captured.out, captured.err)
+
+
+def paperlab_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "paperlab", *args]
+
+
+def run_process(*args: str, timeout: float = 120, env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> CliResult:
+    """Run ``paperlab ARGS`` as a separate process (the environment is inherited)."""
+    proc = subprocess.run(
+        paperlab_command(*args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+ROADMAP_TOPICS = ("deep-learning", "optimization")
+
+
+def write_list(path: Path, name: str, entries: list[tuple[str, str]], topic: str) -> Path:
+    """A small valid reading list over ``entries`` of (id, title)."""
+    lines = [
+        f'name = "{name}"',
+        f'title = "Test list {name}"',
+        'description = "Generated for a test."',
+        "weeks = [19, 20]",
+        "",
+    ]
+    for arxiv_id, title in entries:
+        lines += [
+            "[[paper]]",
+            f'id = "{arxiv_id}"',
+            f'title = "{title}"',
+            "week = 19",
+            f'topics = ["{topic}"]',
+            'why = "Because the test needs it."',
+            "",
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

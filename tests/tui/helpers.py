@@ -1,0 +1,32 @@
+"""Pilot helpers: wait for a condition instead of sleeping a fixed time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+
+async def until(pilot: Pilot[object], condition: Callable[[], object], timeout: float = 10.0,
+                what: str = "condition") -> None:
+    """Pause until ``condition()`` is truthy (workers run in threads meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except Exception:  # the screen may not be composed yet
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def wait_workers(pilot: Pilot[object]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def notifications(app: object) -> list[str]:
+    return [n.message for n in app._notifications]  # type: ignore[attr-defined]

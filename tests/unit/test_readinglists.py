@@ -1,0 +1,429 @@
+"""The bundled roadmap and reading lists, and the validator's error reports."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from paperlab.errors import ReadingListError
+from paperlab.ids import parse_arxiv_id
+from paperlab.readinglists import (
+    ROADMAP_FILE,
+    ListValidationError,
+    ReadingListSpec,
+    Roadmap,
+    bundled_list_paths,
+    bundled_lists_dir,
+    find_list,
+    load_bundled_lists,
+    load_reading_list,
+    load_roadmap,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+ROADMAP_SLUGS = {
+    "ml-intro", "linear-algebra", "calculus", "probability", "statistics", "python",
+    "scikit-learn", "deep-learning", "cnn", "nlp", "reinforcement-learning", "applied-ml",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def roadmap() -> Roadmap:
+    return load_roadmap()
+
+
+@pytest.fixture(scope="module")
+def lists(roadmap: Roadmap) -> list[ReadingListSpec]:
+    return load_bundled_lists(roadmap)
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "list.toml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str, nth: int = 0) -> int:
+    """1-based line of the nth line containing ``needle``."""
+    hits = [i for i, line in enumerate(text.splitlines(), start=1) if needle in line]
+    return hits[nth]
+
+
+HEAD = """\
+name = "test-list"
+title = "A test list"
+description = "Generated for the validator's tests."
+weeks = [19, 20]
+"""
+
+
+def paper(
+    arxiv_id: str = "1706.03762",
+    title: str = '"Attention Is All You Need"',
+    week: str = "19",
+    topics: str = '["nlp"]',
+    why: str = '"The Transformer."',
+    extra: str = "",
+) -> str:
+    """A [[paper]] table; an empty ``title`` leaves that key out."""
+    lines = ["", "[[paper]]", f'id = "{arxiv_id}"']
+    lines += [f"title = {title}"] if title else []
+    lines += [f"week = {week}", f"topics = {topics}", f"why = {why}"]
+    return "\n".join([*lines, extra]) + "\n"
+
+
+def fail(path: Path, roadmap: Roadmap) -> ListValidationError:
+    with pytest.raises(ListValidationError) as info:
+        load_reading_list(path, roadmap)
+    return info.value
+
+
+# ---------------------------------------------------------------- bundled data
+
+
+def test_bundled_roadmap_covers_weeks_1_to_18(roadmap: Roadmap) -> None:
+    assert roadmap.path == bundled_lists_dir() / ROADMAP_FILE
+    assert set(roadmap.by_slug) == ROADMAP_SLUGS
+    assert len(roadmap.by_slug) == len(roadmap.topics)
+    covered = sorted(w for t in roadmap.topics for w in t.weeks)
+    assert covered == list(range(1, 19))  # every week once, none beyond 18
+    for topic in roadmap.topics:
+        assert topic.resources and topic.description and topic.title
+        assert topic.line > 0
+    assert any("Andrew Ng" in r for r in roadmap.by_slug["ml-intro"].resources)
+    assert any("Sutton" in r for r in roadmap.by_slug["reinforcement-learning"].resources)
+
+
+def test_bundled_lists_validate(roadmap: Roadmap, lists: list[ReadingListSpec]) -> None:
+    assert [spec.path for spec in lists] == bundled_list_paths()
+    assert {spec.name for spec in lists} >= {
+        "weeks-19-20-reading-papers",
+        "weeks-19-20-practical-ml",
+    }
+    assert any(spec.weeks == (21, 22, 23, 24) for spec in lists)
+    for spec in lists:
+        assert spec.name == spec.path.stem  # find_list relies on it
+        assert 10 <= len(spec.entries) <= 20, spec.name
+        assert set(spec.weeks) <= set(range(19, 25))
+        bases = [e.arxiv_id.base for e in spec.entries]
+        assert len(bases) == len(set(bases)), spec.name
+        for entry in spec.entries:
+            assert entry.week in spec.weeks
+            assert entry.topics, f"{spec.name}: {entry.arxiv_id} links no topic"
+            assert set(entry.topics) <= set(roadmap.by_slug)
+            assert len(entry.why) > 40 and entry.title
+        # every week of the list has something to read
+        assert {e.week for e in spec.entries} == set(spec.weeks)
+
+
+def test_bundled_lists_hold_an_old_style_id(lists: list[ReadingListSpec]) -> None:
+    old = [e for spec in lists for e in spec.entries if e.arxiv_id.is_old_style]
+    assert [str(e.arxiv_id) for e in old] == ["math/9404236"]
+
+
+def test_bundled_titles_match_the_manifest(shared_data: Path, lists: list[ReadingListSpec]) -> None:
+    manifest = shared_data / "pdfs" / "arxiv" / "manifest.tsv"
+    if not manifest.is_file():
+        pytest.skip("no PDF manifest in the shared data")
+    with manifest.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    titles = {parse_arxiv_id(r["arxiv_id"]).base: r["title"] for r in rows}
+
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    checked = 0
+    for spec in lists:
+        for entry in spec.entries:
+            if entry.arxiv_id.base in titles:
+                assert norm(entry.title) == norm(titles[entry.arxiv_id.base]), entry.arxiv_id
+                checked += 1
+    assert checked >= 25  # the lists lean on the papers whose PDFs are at hand
+
+
+def test_find_list(tmp_path: Path) -> None:
+    assert find_list("weeks-19-20-practical-ml") == bundled_lists_dir() / (
+        "weeks-19-20-practical-ml.toml"
+    )
+    own = write(tmp_path, HEAD + paper(), "mine.toml")
+    assert find_list(str(own)) == own
+    with pytest.raises(ReadingListError) as info:
+        find_list("weeks-19-20-practical")
+    assert "'weeks-19-20-practical-ml'" in (info.value.hint or "")
+    with pytest.raises(ReadingListError, match="no such reading list file"):
+        find_list(str(tmp_path / "absent.toml"))
+    with pytest.raises(ReadingListError, match="no bundled reading list named 'roadmap'"):
+        find_list("roadmap")
+
+
+def test_source_checkout_uses_top_level_lists() -> None:
+    # This test runs from a checkout: the package has no copy of its own.
+    assert bundled_lists_dir() == REPO / "reading_lists"
+
+
+def test_installed_layout_uses_the_package_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wheel puts the lists in paperlab/reading_lists beside the module."""
+    package = tmp_path / "site" / "paperlab"
+    (package / "reading_lists").mkdir(parents=True)
+    module_file = package / "readinglists.py"
+    module_file.write_text((REPO / "src/paperlab/readinglists.py").read_text())
+    spec = importlib.util.spec_from_file_location("installed_readinglists", module_file)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    with pytest.raises(ReadingListError, match="bundled reading lists are missing"):
+        module.bundled_lists_dir()
+    shutil.copy(REPO / "reading_lists" / ROADMAP_FILE, package / "reading_lists")
+    shutil.copy(REPO / "reading_lists" / "weeks-21-24-deep-rl.toml", package / "reading_lists")
+    assert module.bundled_lists_dir() == package / "reading_lists"
+    assert [p.name for p in module.bundled_list_paths()] == ["weeks-21-24-deep-rl.toml"]
+    assert len(module.load_bundled_lists()[0].entries) == 20
+
+
+# ---------------------------------------------------------------- generated lists
+
+
+def test_valid_generated_list(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper() + paper("hep-th/9901001v2", '"Old style"', "20", "[]")
+    spec = load_reading_list(write(tmp_path, text), roadmap)
+    assert spec.name == "test-list" and spec.weeks == (19, 20)
+    first, second = spec.entries
+    assert (str(first.arxiv_id), first.week, first.topics) == ("1706.03762", 19, ("nlp",))
+    assert first.line == line_of(text, "[[paper]]", 0)
+    assert second.arxiv_id.version == 2 and second.topics == ()
+    assert second.line == line_of(text, "[[paper]]", 1)
+
+
+def test_list_against_its_own_roadmap(tmp_path: Path) -> None:
+    roadmap_text = (
+        '[[topic]]\nslug = "optics"\ntitle = "Optics"\nweeks = [1]\n'
+        'resources = ["Hecht"]\ndescription = "Light."\n'
+    )
+    own = load_roadmap(write(tmp_path, roadmap_text, "roadmap.toml"))
+    spec = load_reading_list(write(tmp_path, HEAD + paper(topics='["optics"]')), own)
+    assert spec.entries[0].topics == ("optics",)
+    err = fail(write(tmp_path, HEAD + paper(topics='["nlp"]')), own)
+    assert "unknown topic 'nlp'" in err.message
+
+
+def test_inline_paper_array_and_bom(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + (
+        'paper = [{id = "1512.03385", title = "ResNet", week = 20, why = "Shortcuts."}]\n'
+    )
+    spec = load_reading_list(write(tmp_path, ("\ufeff" + text).encode("utf-8")), roadmap)
+    assert spec.entries[0].line == line_of(text, "paper = [")
+
+
+def test_keys_inside_multiline_strings_do_not_move_lines(tmp_path: Path, roadmap: Roadmap) -> None:
+    why = '"""\nid = "not this line"\nweek = 1\n"""'
+    text = HEAD + paper(why=why) + paper("1512.03385", week="21")
+    err = fail(write(tmp_path, text), roadmap)
+    assert err.message.startswith(f"{tmp_path / 'list.toml'}:{line_of(text, 'week = 21')}:")
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def test_bad_toml_names_the_line(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper(title='"Attention Is All You Need')
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    bad_line = line_of(text, "Attention Is All You Need")
+    assert err.message.startswith(f"{path}:{bad_line}:")
+    assert "invalid TOML" in err.message and err.hint
+
+
+def test_unknown_topic_suggests_close_matches(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper() + paper("1512.03385", topics='["cnn", "deep-learnin"]')
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'topics', 1)}:")
+    assert "unknown topic 'deep-learnin'" in err.message
+    assert "Did you mean 'deep-learning'" in (err.hint or "")
+
+
+def test_malformed_id_is_named(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper("1706.3762")
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'id = ')}:")
+    assert "'1706.3762'" in err.message and "1706.03762" in (err.hint or "")
+
+
+def test_unquoted_id_is_a_type_error(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper().replace('id = "1706.03762"', "id = 1706.03762")
+    err = fail(write(tmp_path, text), roadmap)
+    assert "'id'" in err.message and "must be a string, not a float" in err.message
+
+
+@pytest.mark.parametrize("second", ["1706.03762", "1706.03762v5", "arXiv:1706.03762v1"])
+def test_duplicates_name_both_lines(tmp_path: Path, roadmap: Roadmap, second: str) -> None:
+    text = HEAD + paper("1706.03762v2") + paper("1512.03385") + paper(second)
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    first_line, dup_line = line_of(text, "[[paper]]", 0), line_of(text, "[[paper]]", 2)
+    assert err.message.startswith(f"{path}:{dup_line + 1}:")  # the id line of the copy
+    assert f"lines {first_line} and {dup_line}" in err.message
+    assert "'1706.03762v2'" in err.message
+
+
+def test_missing_title(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper() + paper("1512.03385", title="")
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, '[[paper]]', 1)}:")
+    assert "missing the required key 'title'" in err.message
+    assert 'title = "' in (err.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "needle", "expect"),
+    [
+        ("week = 19", 'week = "19"', 'week = "19"', "'week' in the [[paper]]"),
+        ("week = 19", "week = true", "week = true", "must be an integer, not a boolean"),
+        ('topics = ["nlp"]', 'topics = "nlp"', 'topics = "nlp"', "'topics'"),
+        ("weeks = [19, 20]", 'weeks = "19-20"', "weeks = ", "distinct week numbers"),
+        ("weeks = [19, 20]", "weeks = [19, 19]", "weeks = ", "distinct week numbers"),
+        ('title = "A test list"', "title = 3", "title = 3", "non-empty string, not an integer"),
+        ('why = "The Transformer."', 'why = ""', 'why = ""', "not an empty string"),
+    ],
+)
+def test_wrong_types(
+    tmp_path: Path, roadmap: Roadmap, replace: str, by: str, needle: str, expect: str
+) -> None:
+    text = (HEAD + paper()).replace(replace, by, 1)
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, needle)}:")
+    assert expect in err.message and err.hint
+
+
+def test_unknown_key_did_you_mean(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper(title="").replace("week = 19", 'week = 19\ntitel = "Attention"')
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'titel')}:")
+    assert "unknown key 'titel'" in err.message
+    assert (err.hint or "").startswith("Did you mean 'title'?")
+    # the typo explains the missing title: one problem, not two
+    assert len(err.problems) == 1
+
+
+def test_unknown_top_level_key(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD.replace("weeks =", "wekes =") + paper()
+    err = fail(write(tmp_path, text), roadmap)
+    assert "unknown key 'wekes' in the list" in err.message
+    assert "Did you mean 'weeks'" in (err.hint or "")
+
+
+def test_week_outside_the_lists_weeks(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper(week="23")
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'week = 23')}:")
+    assert "outside this list's weeks (19, 20)" in err.message
+
+
+@pytest.mark.parametrize("content", ["", "   \n# only a comment\n"])
+def test_empty_file(tmp_path: Path, roadmap: Roadmap, content: str) -> None:
+    path = write(tmp_path, content)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:1: the file is empty")
+    with pytest.raises(ListValidationError, match="the file is empty"):
+        load_roadmap(path)
+
+
+def test_single_table_instead_of_array(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper().replace("[[paper]]", "[paper]")
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, '[paper]')}:")
+    assert "must be an array of [[paper]] tables, not a table" in err.message
+
+
+def test_list_without_papers(tmp_path: Path, roadmap: Roadmap) -> None:
+    path = write(tmp_path, HEAD)
+    assert "missing the required key 'paper'" in fail(path, roadmap).message
+    path = write(tmp_path, HEAD + "paper = []\n")
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:5: the list has no papers")
+
+
+def test_non_utf8_bytes(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper()
+    raw = text.encode("utf-8").replace(b"Attention Is", b"Attention \xff Is")
+    path = write(tmp_path, raw)
+    err = fail(path, roadmap)
+    line = line_of(text, "Attention Is")
+    assert err.message.startswith(f"{path}:{line}: the file is not valid UTF-8 (byte 0xff")
+    assert "UTF-8" in (err.hint or "")
+
+
+def test_unreadable_file(tmp_path: Path, roadmap: Roadmap) -> None:
+    with pytest.raises(ReadingListError, match="cannot read the file"):
+        load_reading_list(tmp_path / "absent.toml", roadmap)
+
+
+def test_every_problem_is_collected(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper() + paper("nonsense", week="30") + paper(topics='["nlpp"]')
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert [p.line for p in err.problems] == sorted(p.line for p in err.problems)
+    assert len(err.problems) == 4  # bad id, bad week, duplicate of the first, unknown topic
+    assert all(p.message.startswith(f"{path}:{p.line}: ") for p in err.problems)
+    assert "3 more problems" in err.message
+
+
+# ---------------------------------------------------------------- hostile roadmaps
+
+
+TOPIC = """
+[[topic]]
+slug = "{slug}"
+title = "Topic"
+weeks = [1, 2]
+resources = ["A course"]
+description = "Something to learn."
+"""
+
+
+def test_roadmap_duplicate_slugs(tmp_path: Path) -> None:
+    text = TOPIC.format(slug="calculus") + TOPIC.format(slug="algebra")
+    text += TOPIC.format(slug="calculus")
+    path = write(tmp_path, text, "roadmap.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_roadmap(path)
+    first, second = line_of(text, "[[topic]]", 0), line_of(text, "[[topic]]", 2)
+    assert info.value.message.startswith(f"{path}:{second + 1}:")
+    assert f"'calculus' is used twice (lines {first} and {second})" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("edit", "expect"),
+    [
+        (('slug = "algebra"', 'slug = "Linear Algebra"'), "is not a slug"),
+        (('resources = ["A course"]', "resources = []"), "non-empty array of strings"),
+        (("weeks = [1, 2]", "weeks = [0]"), "distinct week numbers"),
+        (('title = "Topic"', 'titel = "Topic"'), "unknown key 'titel'"),
+        (('description = "Something to learn."', ""), "missing the required key 'description'"),
+    ],
+)
+def test_roadmap_hostile_topics(tmp_path: Path, edit: tuple[str, str], expect: str) -> None:
+    text = TOPIC.format(slug="algebra").replace(*edit)
+    path = write(tmp_path, text, "roadmap.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_roadmap(path)
+    assert expect in info.value.message
+    assert info.value.message.startswith(f"{path}:")
