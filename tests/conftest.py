@@ -24,6 +24,8 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # fails fast instead of reaching the internet.
     monkeypatch.setenv("PAPERLAB_ARXIV_API_URL", "http://127.0.0.1:9/api/query")
     monkeypatch.setenv("PAPERLAB_ARXIV_DELAY", "0")
+    # Retries keep their count but not their patience: tests stay fast.
+    monkeypatch.setenv("PAPERLAB_HTTP_BACKOFF", "0.05")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.delenv("PAPERLAB_EMBED_MODEL", raising=False)

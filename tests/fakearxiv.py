@@ -36,8 +36,8 @@ import pytest
 
 API_PATH = "/api/query"
 FAULTS = frozenset(
-    {"503", "429", "status", "reset", "slow", "truncate", "truncate_nolength", "html", "empty",
-     "error_feed"}
+    {"ok", "503", "429", "status", "reset", "slow", "stall", "truncate", "truncate_nolength",
+     "html", "empty", "error_feed"}
 )  # fmt: skip
 # Loose id check, like the real API's (it accepts 0808.05394 and finds nothing).
 _ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
@@ -481,6 +481,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, fault: Fault, kind: str, query: dict[str, str]) -> bool:
         """Misbehave; True when the response has been dealt with."""
         name = fault.name
+        if name == "ok":  # a placeholder so later faults hit later requests
+            return False
+        if name == "stall":
+            # Half the body, then silence: the client is mid-download for ``delay`` s.
+            body = self._pdf(urlsplit(self.path).path[len("/pdf/") :]) or b""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                time.sleep(fault.delay or 30.0)
+            self.close_connection = True
+            return True
         if name in ("503", "429", "status"):
             status = {"503": 503, "429": 429}.get(name, fault.status)
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}

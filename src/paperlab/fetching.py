@@ -166,7 +166,9 @@ def fetch(
 
     arxiv_ids = [parse_arxiv_id(i) for i in ids]
     processor = _Processor(store, settings, report, show) if index else None
-    with ArxivClient(settings) as client:
+    with ArxivClient(
+        settings, max_retries=settings.http_retries, backoff_base=settings.http_backoff
+    ) as client:
         show.stage("metadata", len(arxiv_ids))
         batch = client.fetch_metadata(arxiv_ids)
         report.api_requests = client.requests_sent
@@ -336,7 +338,13 @@ def _fetch_one(
         stem = meta.arxiv_id.file_stem() if meta.version else ArxivId(paper_id).file_stem()
         dest = settings.pdf_dir / f"{stem}.pdf"
         try:
-            result = download_pdf(meta.pdf_url or meta.arxiv_id.pdf_url, dest, settings=settings)
+            result = download_pdf(
+                meta.pdf_url or meta.arxiv_id.pdf_url,
+                dest,
+                settings=settings,
+                max_retries=settings.http_retries,
+                backoff_base=settings.http_backoff,
+            )
         except PaperlabError as exc:
             _fail(store, report, paper_id, "download", exc.message, keep_state=True)
             return "failed"

@@ -30,6 +30,8 @@ class Settings:
     arxiv_delay: float
     embed_model: str
     http_timeout: float
+    http_retries: int = 3
+    http_backoff: float = 2.0
 
     @property
     def db_path(self) -> Path:
@@ -83,6 +85,8 @@ def load_settings() -> Settings:
         arxiv_delay=_float_env("PAPERLAB_ARXIV_DELAY", DEFAULT_ARXIV_DELAY),
         embed_model=os.environ.get("PAPERLAB_EMBED_MODEL") or DEFAULT_EMBED_MODEL,
         http_timeout=_float_env("PAPERLAB_HTTP_TIMEOUT", 30.0),
+        http_retries=int(_float_env("PAPERLAB_HTTP_RETRIES", 3)),
+        http_backoff=_float_env("PAPERLAB_HTTP_BACKOFF", 2.0),
     )
 
 

@@ -71,6 +71,7 @@ def test_add_and_list(library: Store, capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_empty_log(library: Store, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "log", "list") == (0, "The log is empty.\n", "")
+    assert run(capsys, "log") == (0, "The log is empty.\n", "")
 
 
 def test_edit_and_rm(library: Store, capsys: pytest.CaptureFixture[str]) -> None:

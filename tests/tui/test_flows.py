@@ -83,7 +83,7 @@ async def test_open_paper_and_move_pages(make_app: Callable[..., Any]) -> None:
         await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
         assert reader.page == 1
         # Jump by section: the outline lists headings with their pages.
-        await pilot.press("o", "down", "down", "enter")  # "2 Background"
+        await pilot.press("o", "down", "down", "down", "enter")  # "2 Background"
         assert reader.page == 2
         assert "2 Background" in reader.query_one("#reader-status").render().plain
         await pilot.press("escape")
@@ -292,7 +292,7 @@ async def test_help_palette_and_quit(make_app: Callable[..., Any]) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = [row[1] for row in app.screen.rows]
-        assert "Read" in keys and "Mark" in keys
+        assert "Mark" in keys and "Library" in keys
         await pilot.press("escape", "ctrl+p")
         await pilot.press(*"Progress")
         await pilot.pause(0.3)

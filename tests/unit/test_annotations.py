@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import delete
+from sqlmodel import col, delete
 
 from paperlab.annotations import (
     CONTEXT_CHARS,
@@ -49,7 +49,7 @@ def seed(store: Store, pages: list[str], paper_id: str = PAPER) -> None:
 
 def replace_pages(store: Store, pages: list[str], paper_id: str = PAPER) -> None:
     with store.write() as session:
-        session.exec(delete(Page).where(Page.paper_id == paper_id))  # type: ignore[arg-type]
+        session.exec(delete(Page).where(col(Page.paper_id) == paper_id))
         for number, text in enumerate(pages, start=1):
             session.add(Page(paper_id=paper_id, number=number, text=text))
 
@@ -112,8 +112,10 @@ def test_locate_returns_none_when_absent() -> None:
 
 
 def test_repeated_quote_uses_the_page_hint_first() -> None:
-    assert locate(PAGES, "the learning rate is reset").page == 2  # type: ignore[union-attr]
-    assert locate(PAGES, "the learning rate is reset", page_hint=3).page == 3  # type: ignore[union-attr]
+    default = locate(PAGES, "the learning rate is reset")
+    hinted = locate(PAGES, "the learning rate is reset", page_hint=3)
+    assert default is not None and default.page == 2
+    assert hinted is not None and hinted.page == 3
 
 
 def test_repeated_quote_uses_context_to_choose() -> None:

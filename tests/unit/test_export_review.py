@@ -76,7 +76,7 @@ def test_latex_compiles_with_latexmk_without_undefined_references(store, tmp_pat
     out = _write(store, tmp_path, fmt="latex")
     run = subprocess.run(
         ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "review.tex"],
-        cwd=out, capture_output=True, text=True, timeout=240,
+        cwd=out, capture_output=True, text=True, errors="replace", timeout=240,
     )
     log = (out / "review.log").read_text(encoding="latin-1")
     assert run.returncode == 0, log[-3000:]

@@ -148,6 +148,29 @@ def test_note_json_has_empty_fields_without_a_note(library: Store) -> None:
     assert data["updated_at"] is None
 
 
+def test_saved_text_is_in_the_fulltext_index(library: Store) -> None:
+    with library.read() as session:
+        conn = session.connection()
+        if (
+            conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='note_fts'").first()
+            is None
+        ):
+            pytest.skip("this schema has no note_fts table")
+
+    def hits(word: str) -> list[int]:
+        with library.read() as session:
+            rows = session.connection().exec_driver_sql(
+                "SELECT rowid FROM note_fts WHERE note_fts MATCH ?", (word,)
+            )
+            return [int(r[0]) for r in rows]
+
+    note = save_note(library, PAPER, {"summary": "cosine annealing"})
+    assert hits("annealing") == [note.id]
+    save_note(library, PAPER, {"summary": "snapshot ensembles"})
+    assert hits("annealing") == []
+    assert hits("ensembles") == [note.id]
+
+
 # --------------------------------------------------------------------------- markdown
 
 
@@ -238,7 +261,9 @@ _SAFE = string.ascii_letters + string.digits + " .,;:()*-'\"\n"
 def test_round_trip_property(values: dict[str, str]) -> None:
     fields = dict.fromkeys(ALL_FIELDS, "")
     fields.update(values)
-    note = Note(paper_id=PAPER, **fields)
+    note = Note(paper_id=PAPER)
+    for name, value in fields.items():
+        setattr(note, name, value)
     paper = Paper(id=PAPER, title="T")
     assert note_from_markdown(note_to_markdown(paper, note)) == fields
 

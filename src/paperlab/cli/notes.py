@@ -101,10 +101,15 @@ def _edit_note(store: Store, paper: Paper) -> None:
             fields,
             expected_updated_at=before.updated_at if before is not None else None,
         )
-    except PaperlabError as error:
+    except Exception as error:
+        # Whatever stopped the save, the text the user just typed must survive it.
         path = _rescue(edited, paper)
         if path is not None:
-            error.hint = f"{error.hint + ' ' if error.hint else ''}Your text is kept in {path}."
+            kept = f"Your text is kept in {path}."
+            if isinstance(error, PaperlabError):
+                error.hint = f"{error.hint} {kept}" if error.hint else kept
+            else:
+                click.echo(kept, err=True)
         raise
     changed = [name for name in fields if fields[name] != note_fields(before)[name]]
     click.echo(f"Saved the note on {paper.id} ({', '.join(changed)}).")

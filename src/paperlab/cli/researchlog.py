@@ -28,9 +28,15 @@ def _line(entry: LogEntryView) -> str:
     return f"#{entry.id}  {when}  [{entry.kind}]  {entry.text}{tail}"
 
 
-@click.group("log")
-def log() -> None:
-    """The research project's log: ideas, questions, experiments, results."""
+@click.group("log", invoke_without_command=True)
+@click.pass_context
+def log(ctx: click.Context) -> None:
+    """The research project's log: ideas, questions, experiments, results.
+
+    With no subcommand, lists the entries (same as `paperlab log list`).
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_)
 
 
 @log.command("add")

@@ -56,6 +56,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 _STEM_BEFORE_HYPHEN = re.compile(r"([A-Za-z][A-Za-z-]*)-$")
 _LEADING_WORD = re.compile(r"[A-Za-z]+")
 _ALNUM_WORD = re.compile(r"\w+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 # Margins (fractions of the page height) where running headers/footers live.
 _TOP_ZONE = 0.13
@@ -260,12 +261,21 @@ def build_page(page: RawPage, drop: set[int], vocab: Vocabulary) -> PageLayout:
     length = 0
     for block in blocks:
         drafts = _rows_of_block(block)
-        if not drafts:
+        # Blocks without a single letter are tick labels, table numbers, page numbers.
+        if not any(_HAS_LETTER.search(d.text) for d in drafts):
             continue
-        if parts:
-            parts.append("\n")
-            length += 1
         texts = [d.text for d in drafts]
+        if parts:
+            # MuPDF starts a new block at hanging indents and column breaks, often
+            # mid-sentence: a lowercase start continues the previous paragraph.
+            previous = parts[-1]
+            if texts[0][:1].islower() and previous[-1:] not in ".!?:":
+                joined, separator = join_lines(previous, texts[0], vocab)
+                length += len(joined) - len(previous) + len(separator)
+                parts[-1] = joined + separator
+            else:
+                parts.append("\n")
+                length += 1
         for i, draft in enumerate(drafts):
             text = texts[i]
             separator = ""

@@ -1,0 +1,135 @@
+"""``paperlab search``: hybrid search over papers, notes, annotations and the log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from paperlab.cli.common import get_store, json_option, print_json, stdout_is_terminal
+from paperlab.errors import UsageError
+from paperlab.settings import load_settings
+
+if TYPE_CHECKING:
+    from paperlab.searching import SearchHit
+
+KIND_LABELS = {"passage": "", "note": "note", "annotation": "annotation", "log": "log"}
+
+
+def _location(hit: SearchHit) -> str:
+    parts = []
+    if KIND_LABELS.get(hit.kind):
+        parts.append(KIND_LABELS[hit.kind])
+    if hit.paper_id:
+        parts.append(hit.paper_id)
+    if hit.page is not None:
+        parts.append(f"p. {hit.page}")
+    if hit.section and hit.kind == "passage":
+        parts.append(hit.section)
+    return " · ".join(parts)
+
+
+def _print_plain(hits: list[SearchHit], by_paper: bool) -> None:
+    last_paper: str | None = None
+    for i, hit in enumerate(hits, start=1):
+        if by_paper and hit.paper_id and hit.paper_id == last_paper:
+            click.echo(f"     {_location(hit)}")
+        else:
+            click.echo(f"{i:>3}. {hit.title or '(untitled)'}  [{_location(hit)}]")
+        click.echo(f"     {hit.snippet}")
+        last_paper = hit.paper_id
+
+
+def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from paperlab.search.lexical import split_marked
+
+    console = Console(highlight=False)
+    last_paper: str | None = None
+    for i, hit in enumerate(hits, start=1):
+        if not (by_paper and hit.paper_id and hit.paper_id == last_paper):
+            head = Text(f"{i:>3}. ", style="dim")
+            head.append(hit.title or "(untitled)", style="bold")
+            head.append(f"  {_location(hit)}", style="cyan")
+            console.print(head)
+        elif by_paper:
+            console.print(Text(f"     {_location(hit)}", style="cyan"))
+        plain, spans = split_marked(hit.snippet)
+        body = Text("     " + plain)
+        for start, end in spans:
+            body.stylize("bold yellow", start + 5, end + 5)
+        console.print(body)
+        last_paper = hit.paper_id
+
+
+@click.command("search")
+@click.argument("query", nargs=-1)
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="How many results (with --by-paper: how many papers).",
+)
+@click.option(
+    "--in",
+    "scope",
+    type=click.Choice(["all", "papers", "notes", "log"]),
+    default="all",
+    show_default=True,
+    help="papers: passages; notes: notes and annotations; log: the research log.",
+)
+@click.option("--topic", metavar="SLUG", help="Only papers, notes and log entries of a topic.")
+@click.option("--by-paper", is_flag=True, help="Group results: the best passages per paper.")
+@click.option("--references", is_flag=True, help="Also search reference-list chunks.")
+@json_option
+def search(
+    query: tuple[str, ...],
+    k: int,
+    scope: str,
+    topic: str | None,
+    by_paper: bool,
+    references: bool,
+    as_json: bool,
+) -> None:
+    """Search papers, notes, annotations and the log by words and by meaning."""
+    from paperlab.searching import library_is_empty
+    from paperlab.searching import search as run_search
+
+    text = " ".join(query).strip()
+    if not text:
+        raise UsageError("The search query is empty.", hint='Try: paperlab search "attention"')
+    settings = load_settings()
+    store = get_store(settings)
+    try:
+        if library_is_empty(store):
+            if as_json:
+                print_json([])
+            click.echo("The library is empty: there is nothing to search yet.", err=True)
+            click.echo("Hint: run `paperlab fetch` to add papers, then `paperlab index`.", err=True)
+            return
+        hits = run_search(
+            store,
+            settings,
+            text,
+            k=k,
+            scope=scope,
+            topic=topic,
+            by_paper=by_paper,
+            include_references=references,
+        )
+    finally:
+        store.close()
+    if as_json:
+        print_json([hit.to_dict() for hit in hits])
+        return
+    if not hits:
+        click.echo(f"No matches for {text!r}.", err=True)
+        return
+    if stdout_is_terminal():
+        _print_rich(hits, by_paper)
+    else:
+        _print_plain(hits, by_paper)

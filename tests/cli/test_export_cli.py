@@ -1,0 +1,83 @@
+"""``paperlab export ...`` end to end through the command line."""
+
+from __future__ import annotations
+
+import json
+
+import bibtexparser
+import pytest
+from click.testing import CliRunner
+
+from paperlab.cli import cli, main
+from paperlab.store.models import Paper
+from tests.unit.test_export_helpers import PAGE_TEXT, build_library, make_pdf
+
+
+@pytest.fixture
+def library(store):
+    build_library(store)
+    return store
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["export", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_bibtex_to_stdout_and_file(library, tmp_path):
+    text = _run("bibtex", "--topic", "nlp")
+    keys = {e["ID"] for e in bibtexparser.loads(text).entries}
+    assert keys == {"vaswani2017attention", "nunez2021braces"}
+    out = tmp_path / "refs.bib"
+    _run("bibtex", "1706.03762", "--out", str(out))
+    assert "@misc{vaswani2017attention," in out.read_text(encoding="utf-8")
+
+
+def test_csl_json(library):
+    items = json.loads(_run("csl-json", "--list", "week-19"))
+    assert [i["id"] for i in items] == ["vaswani2017attention", "kipf"[:0] + items[1]["id"]]
+    assert items[1]["title"].startswith("Semi-Supervised Classification")
+
+
+def test_review_json_summary(library, tmp_path):
+    out = tmp_path / "draft"
+    summary = json.loads(_run("review", "--format", "both", "--out", str(out), "--json"))
+    assert summary["papers"] == 6
+    assert sorted(p.rsplit("/", 1)[-1] for p in summary["files"]) == [
+        "references.bib", "review.md", "review.tex"]
+    assert summary["themes"][:2] == ["Deep learning & CNNs", "Natural language processing"]
+    assert "person2015playing" in summary["to_read"]
+
+
+def test_notes_pdf_and_map(library, tmp_path):
+    vault = tmp_path / "vault"
+    assert "8 created" in _run("notes", "--format", "obsidian", str(vault))
+    assert (vault / "topics" / "deep-learning.md").exists()
+    pdf = make_pdf(tmp_path / "a.pdf", PAGE_TEXT["1706.03762"])
+    with library.write() as s:
+        paper = s.get(Paper, "1706.03762")
+        paper.pdf_path = str(pdf)
+        s.add(paper)
+    report = json.loads(_run("pdf", "vaswani2017attention", "--out", str(tmp_path / "h.pdf"),
+                             "--json"))
+    assert report["placed"] == 2 and len(report["missing"]) == 1
+    output = _run("map", "--out", str(tmp_path / "map.svg"),
+                  "1312.5602", "1707.06347", "1609.02907")
+    assert "3 papers" in output
+
+
+def test_errors_are_one_sentence_and_a_hint(store, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "bibtex"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: Nothing to export: the library has no papers.\nHint: ")
+    build_library(store)
+    with pytest.raises(SystemExit):
+        main(["export", "review", "--topic", "statistics", "--out", str(tmp_path / "d")])
+    assert "topic 'statistics' has no papers" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["export", "pdf", "1706.03762"])
+    err = capsys.readouterr().err
+    assert "has no PDF" in err and "Traceback" not in err

@@ -1,0 +1,102 @@
+"""Hostile process-level cases: two fetches at once, a fetch killed mid-download."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from tests.fakearxiv import FakeArxiv, sample_paper
+from tests.helpers import paperlab_command, run_process, write_list
+
+IDS = [f"2101.{n:05d}" for n in range(1, 7)]
+
+
+def _list(tmp_path: Path, name: str, ids: list[str]) -> Path:
+    return write_list(tmp_path / f"{name}.toml", name, [(i, f"Paper {i}") for i in ids],
+                      "deep-learning")
+
+
+def _count(home: Path, sql: str) -> int:
+    with sqlite3.connect(home / "paperlab.db") as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def test_two_fetches_at_once_share_the_api_interval_and_write_no_duplicates(
+    fake_arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path
+) -> None:
+    for arxiv_id in IDS:
+        fake_arxiv.add(sample_paper(arxiv_id, title=f"Paper {arxiv_id}"))
+    fake_arxiv.latency = 0.05
+    # Overlapping lists: both processes want IDS[2:4].
+    first = _list(tmp_path, "first", IDS[:4])
+    second = _list(tmp_path, "second", IDS[2:])
+    interval = 1.0
+    env = {**os.environ, "PAPERLAB_ARXIV_DELAY": str(interval)}
+    procs = [
+        subprocess.Popen(paperlab_command("fetch", "--no-index", str(path)), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL)
+        for path in (first, second)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+
+    api = fake_arxiv.requests("api")
+    assert len(api) == 2  # one batched request per process
+    starts = sorted(r.time for r in api)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    # The second process waited for the first one's slot (small slack for clocks).
+    assert all(gap >= interval - 0.05 for gap in gaps), gaps
+
+    assert _count(paperlab_home, "SELECT COUNT(*) FROM paper") == len(IDS)
+    assert _count(paperlab_home, "SELECT COUNT(*) FROM reading_list") == 2
+    assert _count(paperlab_home, "SELECT COUNT(*) FROM reading_list_entry") == 8
+    pdfs = sorted(p.name for p in (paperlab_home / "pdfs").glob("*.pdf"))
+    assert pdfs == [f"{i}v1.pdf" for i in IDS]
+    assert not list((paperlab_home / "pdfs").glob(".partial-*"))
+    # A shared paper was downloaded once: the second process found it done.
+    shared_downloads = [r for r in fake_arxiv.requests("pdf") if IDS[2] in r.path]
+    assert len(shared_downloads) == 1
+
+
+def test_fetch_killed_mid_download_leaves_no_partial_file_and_resumes(
+    fake_arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path
+) -> None:
+    for arxiv_id in IDS[:3]:
+        fake_arxiv.add(sample_paper(arxiv_id, title=f"Paper {arxiv_id}"))
+    listing = _list(tmp_path, "killed", IDS[:3])
+    # The second PDF stalls halfway through its body, long enough to kill the fetch there.
+    fake_arxiv.inject("pdf", "ok")
+    fake_arxiv.inject("pdf", "stall", delay=20)
+    proc = subprocess.Popen(paperlab_command("fetch", "--no-index", str(listing)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    partials: list[Path] = []
+    while time.monotonic() < deadline:
+        partials = list((paperlab_home / "pdfs").glob(".partial-*"))
+        if partials and len(fake_arxiv.requests("pdf")) >= 2:
+            break
+        time.sleep(0.05)
+    assert partials, "the download never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+
+    # Killed: the finished PDF is whole, the stalled one is only a hidden partial.
+    assert sorted(p.name for p in (paperlab_home / "pdfs").glob("*.pdf")) == [f"{IDS[0]}v1.pdf"]
+
+    again = run_process("fetch", "--no-index", str(listing))
+    assert again.code == 0, again.err
+    pdfs = sorted(p.name for p in (paperlab_home / "pdfs").glob("*.pdf"))
+    assert pdfs == [f"{i}v1.pdf" for i in IDS[:3]]
+    assert not list((paperlab_home / "pdfs").glob(".partial-*"))  # the dead one was swept
+    assert _count(paperlab_home, "SELECT COUNT(*) FROM paper") == 3
+    assert _count(paperlab_home, "SELECT COUNT(*) FROM paper WHERE state = 'fetched'") == 3
+    for pdf in (paperlab_home / "pdfs").glob("*.pdf"):
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]

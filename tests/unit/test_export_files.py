@@ -1,0 +1,163 @@
+"""Obsidian vault, annotated PDF, library map and theme grouping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paperlab.errors import NotFoundError, UsageError
+from paperlab.export import select_papers
+from paperlab.export.annotated_pdf import annotate_pdf
+from paperlab.export.libmap import export_map, pca_2d
+from paperlab.export.themes import choose_k, key_terms, kmeans
+from paperlab.export.vault import MARKER, export_vault
+from paperlab.settings import load_settings
+from paperlab.store.models import Note, Paper
+from tests.unit.test_export_helpers import PAGE_TEXT, build_library, make_pdf
+
+
+def test_vault_front_matter_links_and_kept_user_text(store, tmp_path):
+    build_library(store)
+    vault = tmp_path / "vault"
+    result = export_vault(store, select_papers(store), vault)
+    assert "vaswani2017attention.md" in result.created
+    assert "topics/nlp.md" in result.created
+    text = (vault / "vaswani2017attention.md").read_text(encoding="utf-8")
+    assert text.startswith('---\nid: "1706.03762"\ntitle: "Attention Is All You Need"\n')
+    assert 'authors: ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"]' in text
+    assert 'tags: ["nlp"]\ncitekey: "vaswani2017attention"\nstate: "read"' in text
+    assert "[[nlp|Natural language processing]]" in text
+    assert "## Key contributions\n\n- The Transformer architecture" in text
+    assert "> based solely on attention mechanisms\n> — p. 2" in text
+    assert "[[vaswani2017attention|Attention Is All You Need]]" in (
+        vault / "topics" / "nlp.md").read_text(encoding="utf-8")
+    hostile = (vault / "nunez2021braces.md").read_text(encoding="utf-8")
+    assert 'title: "Braces {x} & 100% of $\\\\Lambda_{\\\\alpha}$' in hostile  # YAML-quoted
+
+    # The user writes below the marker; the note changes; export again.
+    path = vault / "vaswani2017attention.md"
+    path.write_text(path.read_text() + "My own thoughts: try it on graphs.\n", encoding="utf-8")
+    with store.write() as s:
+        note = s.get(Note, 1)
+        note.summary = "A new summary."
+        s.add(note)
+    again = export_vault(store, select_papers(store), vault)
+    assert "vaswani2017attention.md" in again.updated
+    text = path.read_text(encoding="utf-8")
+    assert "A new summary." in text and "Replaces recurrence" not in text
+    assert text.count(MARKER) == 1
+    assert text.endswith("My own thoughts: try it on graphs.\n")
+
+    # A file whose marker the user deleted is never overwritten.
+    topic = vault / "topics" / "nlp.md"
+    topic.write_text("hand-written topic page\n", encoding="utf-8")
+    third = export_vault(store, select_papers(store), vault)
+    assert "topics/nlp.md" in third.kept_whole
+    assert topic.read_text(encoding="utf-8").endswith("hand-written topic page\n")
+
+
+def _paper_with_pdf(store, tmp_path: Path) -> Path:
+    build_library(store)
+    pdf = make_pdf(tmp_path / "attention.pdf", PAGE_TEXT["1706.03762"])
+    with store.write() as s:
+        paper = s.get(Paper, "1706.03762")
+        paper.pdf_path = str(pdf)
+        s.add(paper)
+    return pdf
+
+
+def test_annotated_pdf_has_a_highlight_over_each_quote(store, tmp_path):
+    import pymupdf
+
+    _paper_with_pdf(store, tmp_path)
+    out = tmp_path / "out" / "annotated.pdf"
+    result = annotate_pdf(store, load_settings(), "vaswani2017attention", out)
+    assert result.placed == 2
+    assert [m.quote for m in result.missing] == ["text that is nowhere in the PDF"]
+    with pymupdf.open(out) as doc:
+        found = {}
+        for page in doc:
+            for annot in page.annots():
+                assert annot.type[1] == "Highlight"
+                covered = page.get_textbox(annot.rect)
+                found[page.number + 1] = (" ".join(covered.split()), annot.info["content"])
+    assert "based solely on attention mechanisms" in found[2][0]
+    assert found[2][1] == "The core claim & 100%"
+    assert "complex recurrent networks" in found[1][0]
+
+
+def test_annotated_pdf_quote_across_a_line_break(store, tmp_path):
+    import pymupdf
+
+    build_library(store)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    pdf = tmp_path / "wrapped.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((50, 100), " ".join(words[:6]) + " hyphen-")
+    page.insert_text((50, 115), "ated " + " ".join(words[6:]))
+    doc.save(pdf)
+    doc.close()
+    from paperlab.store.models import Annotation
+
+    quote = " ".join(words[:6]) + " hyphenated " + " ".join(words[6:])
+    with store.write() as s:
+        paper = s.get(Paper, "1312.5602")
+        paper.pdf_path = str(pdf)
+        s.add(paper)
+        s.add(Annotation(paper_id="1312.5602", quote=quote, page=1))
+    result = annotate_pdf(store, load_settings(), "1312.5602", tmp_path / "o.pdf")
+    assert result.placed == 1 and not result.missing
+    with pymupdf.open(tmp_path / "o.pdf") as out:
+        first = out[0]  # keep the page alive while its annotations are read
+        heights = [annot.rect.height for annot in first.annots()]
+    assert len(heights) == 1
+    assert heights[0] > 20  # spans both lines
+
+
+def test_annotated_pdf_without_a_pdf_is_a_clear_error(store, tmp_path):
+    build_library(store)
+    with pytest.raises(NotFoundError, match="has no PDF"):
+        annotate_pdf(store, load_settings(), "1706.03762", tmp_path / "x.pdf")
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_map_places_and_colours_papers(store, tmp_path, suffix):
+    build_library(store)
+    untagged = select_papers(store, ids=["1312.5602", "1707.06347", "1609.02907", "1710.10903"])
+    out = tmp_path / f"map{suffix}"
+    result = export_map(store, load_settings(), untagged, out)
+    xs = {p.paper_id: p.x for p in result.points}
+    # The two clusters of the fixture land on opposite sides of the first axis.
+    assert (xs["1312.5602"] > 0) == (xs["1707.06347"] > 0)
+    assert (xs["1609.02907"] > 0) != (xs["1312.5602"] > 0)
+    data = out.read_bytes()
+    if suffix == ".svg":
+        assert data.startswith(b"<svg") and b"person2015playing" in data and b"untagged" in data
+    else:
+        import pymupdf
+
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert pymupdf.Pixmap(data).width == 1920
+
+
+def test_map_rejects_other_formats(store, tmp_path):
+    build_library(store)
+    with pytest.raises(UsageError, match="map.jpg") as info:
+        export_map(store, load_settings(), select_papers(store), tmp_path / "map.jpg")
+    assert info.value.hint == "Name the file .png or .svg."
+
+
+def test_theme_helpers():
+    import numpy as np
+
+    assert [choose_k(n) for n in (1, 3, 4, 8, 9, 18, 500)] == [1, 1, 2, 2, 3, 3, 8]
+    vectors = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    labels = kmeans(vectors, 2)
+    assert labels[0] == labels[1] != labels[2] == labels[3]
+    assert labels == kmeans(vectors, 2)  # deterministic
+    docs = ["graph nodes edges", "graph nodes message", "policy reward agent", "policy agent"]
+    assert key_terms(docs, [[0, 1], [2, 3]], top=2) == [["graph", "nodes"], ["agent", "policy"]]
+    flat = pca_2d(np.ones((3, 4), dtype=np.float32))
+    assert flat.shape == (3, 2) and not flat.any()
