@@ -71,20 +71,9 @@ class ReanchorReport:
 _HYPHENS = "-\u2010\u2011\u00ad"
 # A word broken at the end of a line: "stochas-\n tic".
 _LINE_BREAK_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u00ad][ \t]*\n\s*(?=\w)")
+# Curly quotes, dashes, minus and no-break space as users type them.
 _TYPOGRAPHIC = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-    }
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2013\u2014\u2212\u00a0", "''''\"\"\"--- "
 )
 
 

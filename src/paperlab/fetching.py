@@ -433,7 +433,7 @@ class _Processor:
             self.error = exc
 
     def _embed(self, paper_id: str) -> None:
-        from paperlab.indexing import embed_paper
+        from paperlab.pipeline import embed_paper
 
         try:
             embed_paper(self.store, self.settings, paper_id)

@@ -144,8 +144,8 @@ def add_pdfs(
             expanded.append(path)
     outcomes = [add_pdf(store, settings, p) for p in expanded]
     if index:
-        from paperlab.indexing import embed_paper, index_pending
-        from paperlab.pipeline import extract_paper
+        from paperlab.indexing import index_pending
+        from paperlab.pipeline import embed_paper, extract_paper
 
         processed = False
         for outcome in outcomes:

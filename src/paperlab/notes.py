@@ -109,9 +109,9 @@ def save_note(
     """Update the given fields of a paper's note (creating it), in one transaction.
 
     Fields not in ``fields`` keep their stored text. With ``expected_updated_at``
-    (the ``updated_at`` the caller last saw, or None for "no note yet" only
-    when the caller passes it explicitly), a note changed since then raises
-    ConflictError instead of being overwritten.
+    (the ``updated_at`` the caller last read), a note changed since then
+    raises ConflictError instead of being overwritten; None skips the check.
+    Saving text identical to what is stored writes nothing.
     """
     clean = {validate_field(name): value for name, value in fields.items()}
     for name, value in clean.items():

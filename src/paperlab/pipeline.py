@@ -91,6 +91,34 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
     )
 
 
+def embed_paper(store: Store, settings: Settings, paper_id: str) -> int:
+    """Embed one paper's chunks that have no vector yet; returns how many were embedded.
+
+    The faiss file is not touched here: callers batch that into one
+    ``index_pending`` at the end of a run, so a list of papers rewrites it once.
+    """
+    from sqlalchemy import text as sql
+
+    from paperlab.indexing import embed_texts
+    from paperlab.search.embedder import load_embedder
+
+    model = settings.embed_model
+    with store.read() as session:
+        rows = session.connection().execute(
+            sql(
+                "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
+                "ON e.content_hash = c.content_hash AND e.model = :m "
+                "WHERE c.paper_id = :p AND c.is_reference = 0 AND e.content_hash IS NULL "
+                "GROUP BY c.content_hash"
+            ),
+            {"m": model, "p": paper_id},
+        ).all()
+    pending = [(str(h), str(t)) for h, t in rows]
+    if not pending:
+        return 0
+    return embed_texts(store, load_embedder(settings), pending)
+
+
 def _reanchor(store: Store, paper_id: str) -> None:
     try:
         from paperlab.annotations import reanchor_annotations
@@ -109,7 +137,9 @@ def _mark_failed(store: Store, paper_id: str, reason: str) -> None:
             session.add(paper)
 
 
-def papers_needing_extraction(store: Store, ids: list[str] | None = None) -> list[str]:
+def papers_needing_extraction(
+    store: Store, ids: list[str] | None = None, *, include_failed: bool = False
+) -> list[str]:
     """Papers that have a PDF but no extracted text yet (or were asked for by id)."""
     from sqlmodel import select
 
@@ -118,13 +148,17 @@ def papers_needing_extraction(store: Store, ids: list[str] | None = None) -> lis
         if ids is not None:
             query = query.where(col(Paper.id).in_(ids))
         else:
-            query = query.where(col(Paper.state).in_([PipelineState.FETCHED.value]))
+            states = [PipelineState.FETCHED.value]
+            if include_failed:
+                states.append(PipelineState.FAILED.value)
+            query = query.where(col(Paper.state).in_(states))
         return list(session.exec(query.order_by(col(Paper.added_at))).all())
 
 
 __all__ = [
     "ExtractOutcome",
     "PaperlabError",
+    "embed_paper",
     "extract_paper",
     "papers_needing_extraction",
     "resolve_pdf",

@@ -177,7 +177,10 @@ async def test_autosave_is_debounced_and_quit_flushes(make_app: Callable[..., An
 
 
 async def test_unsaved_text_survives_a_crash(make_app: Callable[..., Any],
-                                             lab_store: Store, paperlab_home: Path) -> None:
+                                             lab_store: Store, monkeypatch: Any) -> None:
+    import paperlab.tui.screens.notes as notes_screen
+
+    monkeypatch.setattr(notes_screen, "SAVE_DELAY", 600.0)  # the crash comes first
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.open_notes(ATTENTION)
@@ -189,6 +192,7 @@ async def test_unsaved_text_survives_a_crash(make_app: Callable[..., Any],
         draft = drafts.read(ATTENTION)
         assert draft is not None and draft.fields["questions"] == "Why sinusoids?"
         app.screen.loaded = False  # nothing reaches the database from here on
+    monkeypatch.setattr(notes_screen, "SAVE_DELAY", 0.2)
     assert get_note(lab_store, ATTENTION) is None
     # Meanwhile another process writes another field of the same note.
     save_note(lab_store, ATTENTION, {"method": "Multi-head attention."})

@@ -41,7 +41,9 @@ def _pandoc_titles(bib: str, tmp_path: Path) -> dict[str, str]:
     path.write_text(bib, encoding="utf-8")
     out = subprocess.run(
         ["pandoc", "-f", "bibtex", "-t", "csljson", str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return {item["id"]: item.get("title", "") for item in json.loads(out)}
 
@@ -60,8 +62,19 @@ def test_hostile_fixture_parses_with_keys_fields_and_escapes(store):
     assert hostile["doi"] == "10.1000/xyz_123"
     assert hostile["url"] == "https://arxiv.org/abs/2101.00001"
     title = hostile["title"]
-    for escaped in (r"\{x\}", r"\&", r"100\%", r"\#1", r"\_under\_", r"\textasciicircum{}",
-                    r"\textasciitilde{}", r"\textbackslash{}", r"{\"{U}}ber", r"na{\"{i}}ve", r"{\L}"):
+    for escaped in (
+        r"\{x\}",
+        r"\&",
+        r"100\%",
+        r"\#1",
+        r"\_under\_",
+        r"\textasciicircum{}",
+        r"\textasciitilde{}",
+        r"\textbackslash{}",
+        r"{\"{U}}ber",
+        r"na{\"{i}}ve",
+        r"{\L}",
+    ):
         assert escaped in title
     assert r"$\Lambda_{\alpha}$" in title  # safe math kept as math
     assert not UNESCAPED.search(_without_math(title))
@@ -81,8 +94,13 @@ def test_hostile_title_decodes_back_with_pandoc(store, tmp_path):
     papers = select_papers(store, ids=["2101.00001"])
     titles = _pandoc_titles(bibtex_text(papers), tmp_path)
     decoded = titles["nunez2021braces"]
-    for piece in ("Braces {x} & 100% of", "#1 _under_ ^caret ~tilde \\backslash:",
-                  "Über naïve Łódź", "–", "“quoted”"):
+    for piece in (
+        "Braces {x} & 100% of",
+        "#1 _under_ ^caret ~tilde \\backslash:",
+        "Über naïve Łódź",
+        "–",
+        "“quoted”",
+    ):
         assert piece in decoded
 
 
@@ -102,8 +120,14 @@ def test_keys_are_assigned_once_and_stay_stable(store):
 def test_same_author_year_word_gets_distinct_keys(store):
     with store.write() as s:
         for i in range(3):
-            s.add(Paper(id=f"2001.0000{i}", title="Deep nets", authors=dumps(["A. Smith"]),
-                        published=datetime(2020, 1, 1, tzinfo=UTC)))
+            s.add(
+                Paper(
+                    id=f"2001.0000{i}",
+                    title="Deep nets",
+                    authors=dumps(["A. Smith"]),
+                    published=datetime(2020, 1, 1, tzinfo=UTC),
+                )
+            )
         s.add(Paper(id="2001.00009", title="", authors=dumps([])))  # no title: still a key
     keys = [p.citation_key for p in select_papers(store)]
     assert keys[:3] == ["smith2020deep", "smith2020deepa", "smith2020deepb"]
@@ -123,8 +147,7 @@ def test_empty_selection_is_a_clear_error(store):
 
 def test_selection_by_list_keeps_reading_order(store):
     build_library(store)
-    assert [p.id for p in select_papers(store, list_name="week-19")] == [
-        "1706.03762", "1609.02907"]
+    assert [p.id for p in select_papers(store, list_name="week-19")] == ["1706.03762", "1609.02907"]
     assert {p.id for p in select_papers(store, topic="nlp")} == {"1706.03762", "2101.00001"}
 
 
@@ -148,7 +171,10 @@ def test_csl_json_items(store):
 def test_math_is_kept_only_when_safe():
     assert tex_escape(r"From $\Lambda_{\alpha}$ to") == r"From $\Lambda_{\alpha}$ to"
     # \Q is not a LaTeX macro: escaped, never passed through.
-    assert tex_escape(r"over $\Q(\sqrt{5})$") == r"over \$\textbackslash{}Q(\textbackslash{}sqrt\{5\})\$"
+    assert (
+        tex_escape(r"over $\Q(\sqrt{5})$")
+        == r"over \$\textbackslash{}Q(\textbackslash{}sqrt\{5\})\$"
+    )
     assert tex_escape("costs $5 and $6") == r"costs \$5 and \$6"
     assert tex_escape("a\n   b") == "a b"
 
@@ -176,8 +202,15 @@ def test_real_arxiv_titles_round_trip(store, shared_data, tmp_path):
     rows = _real_titles(shared_data)
     with store.write() as s:
         for pid, title, authors in rows:
-            s.add(Paper(id=pid, title=title, authors=dumps(authors), primary_category="cs.LG",
-                        published=datetime(2010, 1, 1, tzinfo=UTC)))
+            s.add(
+                Paper(
+                    id=pid,
+                    title=title,
+                    authors=dumps(authors),
+                    primary_category="cs.LG",
+                    published=datetime(2010, 1, 1, tzinfo=UTC),
+                )
+            )
     papers = select_papers(store)
     text = bibtex_text(papers)
     entries = _parse(text)

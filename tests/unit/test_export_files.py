@@ -31,7 +31,8 @@ def test_vault_front_matter_links_and_kept_user_text(store, tmp_path):
     assert "## Key contributions\n\n- The Transformer architecture" in text
     assert "> based solely on attention mechanisms\n> — p. 2" in text
     assert "[[vaswani2017attention|Attention Is All You Need]]" in (
-        vault / "topics" / "nlp.md").read_text(encoding="utf-8")
+        vault / "topics" / "nlp.md"
+    ).read_text(encoding="utf-8")
     hostile = (vault / "nunez2021braces.md").read_text(encoding="utf-8")
     assert 'title: "Braces {x} & 100% of $\\\\Lambda_{\\\\alpha}$' in hostile  # YAML-quoted
 
@@ -59,10 +60,12 @@ def test_vault_front_matter_links_and_kept_user_text(store, tmp_path):
 
 def _paper_with_pdf(store, tmp_path: Path) -> Path:
     build_library(store)
-    pdf = make_pdf(tmp_path / "attention.pdf", PAGE_TEXT["1706.03762"])
+    settings = load_settings()
+    settings.pdf_dir.mkdir(parents=True, exist_ok=True)
+    pdf = make_pdf(settings.pdf_dir / "1706.03762v5.pdf", PAGE_TEXT["1706.03762"])
     with store.write() as s:
         paper = s.get(Paper, "1706.03762")
-        paper.pdf_path = str(pdf)
+        paper.pdf_path = str(pdf.relative_to(settings.home))  # as fetching stores it
         s.add(paper)
     return pdf
 
@@ -91,7 +94,20 @@ def test_annotated_pdf_quote_across_a_line_break(store, tmp_path):
     import pymupdf
 
     build_library(store)
-    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+    ]
     pdf = tmp_path / "wrapped.pdf"
     doc = pymupdf.open()
     page = doc.new_page()
@@ -144,7 +160,7 @@ def test_map_places_and_colours_papers(store, tmp_path, suffix):
 
 def test_map_rejects_other_formats(store, tmp_path):
     build_library(store)
-    with pytest.raises(UsageError, match="map.jpg") as info:
+    with pytest.raises(UsageError, match=r"map\.jpg") as info:
         export_map(store, load_settings(), select_papers(store), tmp_path / "map.jpg")
     assert info.value.hint == "Name the file .png or .svg."
 

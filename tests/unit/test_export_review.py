@@ -40,16 +40,20 @@ def test_markdown_structure(store, tmp_path):
     assert aims.index("## Research questions") < aims.index("## Decisions") < aims.index("## Ideas")
     assert "Ran baseline" not in text
     # A paragraph per noted paper, quotes with pages, unanchored quote last.
-    assert "Replaces recurrence with self-attention for sequence transduction " \
-           "[@vaswani2017attention]." in text
+    assert (
+        "Replaces recurrence with self-attention for sequence transduction "
+        "[@vaswani2017attention]." in text
+    )
     assert "“based solely on attention mechanisms” [@vaswani2017attention, p. 2]" in text
     assert "*The core claim \\& 100%*" in text
     # Hostile note text cannot become a citation or markup.
     assert "\\[\\@notakey\\]" in text and "a\\@b.org" in text
     # Papers without a (non-empty) note are still to read, with their first sentence.
-    assert "**Playing Atari with Deep Reinforcement Learning** [@person2015playing]: We present " \
-           "the first deep learning model to learn control policies from raw pixels using " \
-           "reinforcement learning." in text
+    assert (
+        "**Playing Atari with Deep Reinforcement Learning** [@person2015playing]: We present "
+        "the first deep learning model to learn control policies from raw pixels using "
+        "reinforcement learning." in text
+    )
     assert "# Comparison" in text and "| WMT 2014 English-German data |" in text
     assert "- Does attention scale to long documents? [@vaswani2017attention]" in text
 
@@ -59,9 +63,20 @@ def test_markdown_renders_with_pandoc_citeproc_without_unresolved_citations(stor
         pytest.skip("pandoc is not installed (CI installs it)")
     out = _write(store, tmp_path, fmt="md")
     run = subprocess.run(
-        ["pandoc", "--citeproc", "--bibliography", "references.bib", "review.md",
-         "-t", "plain", "-o", "review.txt"],
-        cwd=out, capture_output=True, text=True,
+        [
+            "pandoc",
+            "--citeproc",
+            "--bibliography",
+            "references.bib",
+            "review.md",
+            "-t",
+            "plain",
+            "-o",
+            "review.txt",
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr
     assert "not found" not in run.stderr and "WARNING" not in run.stderr.upper(), run.stderr
@@ -76,7 +91,11 @@ def test_latex_compiles_with_latexmk_without_undefined_references(store, tmp_pat
     out = _write(store, tmp_path, fmt="latex")
     run = subprocess.run(
         ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "review.tex"],
-        cwd=out, capture_output=True, text=True, errors="replace", timeout=240,
+        cwd=out,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=240,
     )
     log = (out / "review.log").read_text(encoding="latin-1")
     assert run.returncode == 0, log[-3000:]
@@ -116,9 +135,14 @@ def test_abstract_fallback_with_the_real_embedder(store, tmp_path, embedder):
     with store.write() as s:
         for i in range(4):
             for name, words in topics.items():
-                s.add(Paper(id=f"{name}-{i}", title=f"{words.split()[0].title()} study {i}",
-                            abstract=f"We study {words} in setting {i}.",
-                            authors=dumps([f"Ann Lee{i}"])))
+                s.add(
+                    Paper(
+                        id=f"{name}-{i}",
+                        title=f"{words.split()[0].title()} study {i}",
+                        abstract=f"We study {words} in setting {i}.",
+                        authors=dumps([f"Ann Lee{i}"]),
+                    )
+                )
     papers = select_papers(store)
     data = gather_review(store, load_settings(), papers, embedder=embedder, k=2)
     groups = [sorted(t.paper_ids) for t in data.themes]

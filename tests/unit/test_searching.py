@@ -199,8 +199,8 @@ def test_note_found_immediately_lexically_and_semantically(
     assert semantic[0].kind == "note"
     assert semantic[0].dense_rank == 1
     assert "Zebrafish" in semantic[0].text and "larvae" in semantic[0].text
-    # Only the new note was embedded, not the passages again.
-    assert len(counting.texts) == 2  # the note and the query
+    # Only the new note was embedded (queries go through embed_query).
+    assert len(counting.texts) == 1
 
 
 def test_unchanged_text_is_not_embedded_twice(library: Store, counting: CountingEmbedder) -> None:
@@ -317,12 +317,16 @@ def test_index_status_counts(library: Store, counting: CountingEmbedder) -> None
     assert status["chunks"] == 4 and status["chunks_embedded"] == 4
     assert status["reference_chunks"] == 1
     assert status["log_entries"] == 1 and status["log_entries_embedded"] == 0
-    assert status["faiss_state"] == "stale"  # a log entry the index lacks? not yet embedded
+    # The file covers every stored vector; the new entry simply has none yet.
+    assert status["faiss_state"] == "fresh"
     index_pending(library, settings, embedder=counting)
     status = index_status(library, settings)
     assert status["log_entries_embedded"] == 1
     assert status["faiss_state"] == "fresh"
     assert status["papers_by_state"] == {"indexed": 2}
+    with library.write() as session:
+        session.connection().execute(sql("DELETE FROM chunk WHERE ordinal = 1"))
+    assert index_status(library, settings)["faiss_state"] == "stale"
 
 
 def test_real_paper_text(store: Any, counting: CountingEmbedder, shared_data: Path) -> None:

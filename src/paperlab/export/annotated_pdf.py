@@ -57,7 +57,7 @@ class AnnotatedPdf:
 
 
 def pdf_file(paper: Paper, settings: Settings) -> Path:
-    """The stored PDF of ``paper`` (pdf_path may be absolute or under pdf_dir)."""
+    """The stored PDF of ``paper`` (pdf_path is absolute or relative to the data dir)."""
     if not paper.pdf_path:
         raise NotFoundError(
             f"Paper {paper.id} has no PDF in the library.",
@@ -65,7 +65,10 @@ def pdf_file(paper: Paper, settings: Settings) -> Path:
         )
     path = Path(paper.pdf_path)
     if not path.is_absolute():
-        path = settings.pdf_dir / path
+        # Stored relative to the data dir (``pdfs/<stem>.pdf``); older rows
+        # may name the file relative to the PDF folder.
+        candidates = [settings.home / path, settings.pdf_dir / path]
+        path = next((c for c in candidates if c.is_file()), candidates[0])
     if not path.is_file():
         raise NotFoundError(
             f"The PDF of {paper.id} is missing at {path}.",

@@ -238,17 +238,26 @@ class ReaderScreen(PaperlabScreen):
                 marks.append(Mark(start, end, "find"))
         return marks
 
-    def section_at(self, number: int) -> str:
+    def section_at(self, number: int, offset: int | None = None) -> str:
+        """The section heading in force at ``offset`` of page ``number``."""
         current = ""
         for entry in self.outline:
-            if entry.page > number:
+            if entry.page > number or (
+                entry.page == number and offset is not None and entry.offset > offset
+            ):
                 break
             current = entry.section
         return current
 
+    @on(PageView.SelectionChanged, "#page")
+    def _cursor_moved(self) -> None:
+        if self.loaded and self.pages:
+            self._status()
+
     def _status(self, extra: str = "") -> None:
         parts = [f"Page {self.page}/{self.page_count}"]
-        if section := self.section_at(self.page):
+        view = self.query_one(PageView)
+        if section := self.section_at(self.page, view.index_of(view.cursor_location)):
             parts.append(section)
         here = sum(1 for a in self.annotations if a.page == self.page)
         if here:

@@ -1,0 +1,96 @@
+"""`paperlab index [IDS...]`, `paperlab index status`, `paperlab index rebuild`."""
+
+from __future__ import annotations
+
+import click
+
+from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.progress import make_progress
+
+
+@click.command()
+@click.argument("args", nargs=-1, metavar="[status | rebuild | ID...]")
+@click.option("--force", is_flag=True, help="Re-extract papers that already have text.")
+@json_option
+def index(args: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Extract and index papers for search.
+
+    \b
+    paperlab index            extract + embed every fetched paper not yet indexed
+    paperlab index ID...      (re-)extract and embed these papers
+    paperlab index status     counts, model and the state of the vector index
+    paperlab index rebuild    rebuild the derived indexes from the library
+    """
+    from paperlab.settings import load_settings
+
+    settings = load_settings()
+    store = get_store(settings)
+    if args[:1] == ("status",):
+        _status(store, settings, as_json)
+        return
+    if args[:1] == ("rebuild",):
+        from paperlab.indexing import rebuild_index
+
+        report = rebuild_index(store, settings)
+        if as_json:
+            print_json(report.__dict__)
+        else:
+            click.echo(f"Rebuilt the indexes ({report.model}).", err=True)
+        return
+    _run(store, settings, list(args), force, as_json)
+
+
+def _status(store: object, settings: object, as_json: bool) -> None:
+    from paperlab.indexing import index_status
+
+    status = index_status(store, settings)  # type: ignore[arg-type]
+    if as_json:
+        print_json(status)
+        return
+    for key, value in status.items():
+        click.echo(f"{key}: {value}")
+
+
+def _run(store: object, settings: object, ids: list[str], force: bool, as_json: bool) -> None:
+    from paperlab.indexing import index_pending
+    from paperlab.library import resolve_paper
+    from paperlab.pipeline import embed_paper, extract_paper, papers_needing_extraction
+    from paperlab.settings import Settings
+    from paperlab.store import Store
+
+    assert isinstance(store, Store) and isinstance(settings, Settings)
+    if ids:
+        with store.read() as session:
+            wanted = [resolve_paper(session, text).id for text in ids]
+        todo = wanted
+    else:
+        todo = papers_needing_extraction(store, None, include_failed=force)
+    results = []
+    failed = False
+    with make_progress() as progress:
+        progress.stage("extract", len(todo))
+        for paper_id in todo:
+            outcome = extract_paper(store, settings, paper_id)
+            status = "ok" if outcome.ok else "failed"
+            if outcome.ok:
+                embed_paper(store, settings, paper_id)
+            else:
+                failed = True
+            progress.advance("extract", paper_id, status)
+            results.append(outcome.__dict__)
+        report = index_pending(store, settings)
+    if as_json:
+        print_json({"papers": results, "index": report.__dict__})
+    else:
+        for outcome in results:
+            if not outcome["ok"]:
+                click.echo(f"failed: {outcome['paper_id']}: {outcome['reason']}", err=True)
+        done = sum(1 for r in results if r["ok"])
+        click.echo(
+            f"{done} of {len(results)} papers extracted; "
+            f"{sum(report.embedded.values())} texts embedded; "
+            f"{report.vectors_added} vectors added to the index.",
+            err=True,
+        )
+    if failed:
+        raise SystemExit(1)
