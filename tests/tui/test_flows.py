@@ -216,8 +216,7 @@ async def test_concurrent_edit_is_merged_not_lost(make_app: Callable[..., Any],
         await until(pilot, lambda: isinstance(app.screen, NotesScreen) and app.screen.loaded)
         # Another process (a CLI `paperlab note`) changes the same note.
         save_note(lab_store, ATTENTION, {"results": "BLEU 28.4", "summary": "theirs"})
-        app.screen.query_one("#note-summary", TextArea).load_text("")
-        await pilot.press(*"mine")
+        await pilot.press(*"mine ")
         await until(pilot, lambda: (n := get_note(lab_store, ATTENTION)) is not None
                     and "mine" in n.summary, what="merged save")
         await pilot.pause(0.2)

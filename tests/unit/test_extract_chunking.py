@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,7 +44,9 @@ def test_newline_is_a_boundary_and_spans_are_trimmed() -> None:
 
 
 def test_lowercase_after_period_is_not_a_boundary() -> None:
-    assert sentences("We use approx. ten runs. then stop.") == ["We use approx. ten runs. then stop."]
+    assert sentences("We use approx. ten runs. then stop.") == [
+        "We use approx. ten runs. then stop."
+    ]
 
 
 def _body(n: int, tag: str) -> str:
@@ -55,7 +58,9 @@ def _body(n: int, tag: str) -> str:
 def _doc() -> tuple[list[PageText], list[Section], tuple[int, int]]:
     page1 = "1 Introduction\n" + _body(30, "intro")
     page2 = _body(25, "intro") + "\n2 Method\n" + _body(40, "method")
-    refs = "References\n" + "\n".join(f"[{i}] A. Author. Title {i}. Venue, 2020." for i in range(40))
+    refs = "References\n" + "\n".join(
+        f"[{i}] A. Author. Title {i}. Venue, 2020." for i in range(40)
+    )
     page3 = refs + "\nA Appendix\n" + _body(20, "appendix")
     pages = [PageText(1, page1), PageText(2, page2), PageText(3, page3)]
     sections = [
@@ -96,7 +101,7 @@ def test_chunk_sizes_and_overlap() -> None:
     chunks = [c for c in chunk_pages(pages, sections, (3, 0), ref_end) if not c.is_reference]
     sizes = [len(c.text.split()) for c in chunks]
     assert sum(150 <= s <= 300 for s in sizes) >= len(sizes) * 0.6
-    same_section = [(a, b) for a, b in zip(chunks, chunks[1:], strict=False) if a.section == b.section]
+    same_section = [(a, b) for a, b in itertools.pairwise(chunks) if a.section == b.section]
     assert same_section
     for a, b in same_section:
         # The next chunk begins with the last sentence(s) of the previous one.

@@ -96,10 +96,17 @@ def make_paper(path: Path, *, outline: bool = False, stamp: bool = True) -> Path
         w.line(line)
     # Ligature glyphs need a font that has them; the built-in CJK fallback does.
     writer = pymupdf.TextWriter(w.page.rect)
-    writer.append((72, w.y), "An e\ufb03cient \ufb01nal \ufb02ow stays readable.", font=pymupdf.Font("cjk"), fontsize=10)
+    writer.append(
+        (72, w.y),
+        "An e\ufb03cient \ufb01nal \ufb02ow stays readable.",
+        font=pymupdf.Font("cjk"),
+        fontsize=10,
+    )
     writer.write_text(w.page)
     w.y += 22
-    w.paragraph("The gradient-based approach is common. J. R. R. Tolkien agreed. " + _filler("intro", 30))
+    w.paragraph(
+        "The gradient-based approach is common. J. R. R. Tolkien agreed. " + _filler("intro", 30)
+    )
     w.heading("2 Method", 1)
     w.paragraph(_filler("method", 25))
     w.heading("2.1 Details", 2)
@@ -108,7 +115,7 @@ def make_paper(path: Path, *, outline: bool = False, stamp: bool = True) -> Path
     w.paragraph(_filler("results", 35))
     w.heading("References", 1)
     for i in range(1, 13):
-        w.paragraph(f"[{i}] A. Author and B. Writer. A study of thing number {i}. In Proc. Conf., 20{i:02d}.")
+        w.paragraph(f"[{i}] A. Author and B. Writer. A study of thing {i}. In Proc. Conf., 2020.")
     w.heading("A Appendix Proofs", 1)
     w.paragraph(_filler("appendix", 20))
     if outline:
@@ -222,7 +229,8 @@ def test_encrypted(tmp_path: Path) -> None:
     doc = pymupdf.open()
     doc.new_page().insert_text((72, 72), "Secret text.")
     path = tmp_path / "locked.pdf"
-    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    aes = pymupdf.PDF_ENCRYPT_AES_256  # type: ignore[attr-defined]
+    doc.save(path, encryption=aes, user_pw="u", owner_pw="o")
     error = _expect(path, "The PDF is encrypted.")
     assert "password" in (error.hint or "")
     with pytest.raises(ExtractionError, match="encrypted"):
@@ -235,7 +243,8 @@ def test_owner_password_only_still_reads(tmp_path: Path) -> None:
     doc = pymupdf.open()
     doc.new_page().insert_text((72, 72), "Readable but print-locked text.")
     path = tmp_path / "owner.pdf"
-    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", permissions=0)
+    aes = pymupdf.PDF_ENCRYPT_AES_256  # type: ignore[attr-defined]
+    doc.save(path, encryption=aes, owner_pw="o", permissions=0)
     assert "print-locked" in extract_pdf(path).text
 
 
@@ -299,7 +308,7 @@ def test_truncated(tmp_path: Path, paper_dir: Path, fraction: float) -> None:
 def test_failing_page_is_skipped_with_a_warning(paper_dir: Path) -> None:
     import pymupdf
 
-    class FlakyDocument(pymupdf.Document):  # type: ignore[misc]
+    class FlakyDocument(pymupdf.Document):
         """A real document whose second page raises, as a damaged page does."""
 
         def load_page(self, page_id: Any = 0) -> Any:

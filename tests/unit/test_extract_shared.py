@@ -41,7 +41,9 @@ def manifest(shared_data: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def extracted(shared_data: Path, manifest: dict[str, dict[str, str]]) -> dict[str, ExtractedDocument]:
+def extracted(
+    shared_data: Path, manifest: dict[str, dict[str, str]]
+) -> dict[str, ExtractedDocument]:
     folder = shared_data / "pdfs" / "arxiv"
     return {name: extract_pdf(folder / name) for name in manifest}
 
@@ -65,7 +67,9 @@ def _similar(a: str, b: str) -> float:
 def test_title_guesses(
     extracted: dict[str, ExtractedDocument], manifest: dict[str, dict[str, str]]
 ) -> None:
-    good = [n for n, d in extracted.items() if _similar(d.title_guess or "", manifest[n]["title"]) > 0.8]
+    good = [
+        n for n, d in extracted.items() if _similar(d.title_guess or "", manifest[n]["title"]) > 0.8
+    ]
     assert len(good) >= 30, sorted(set(extracted) - set(good))
 
 
@@ -100,7 +104,11 @@ def test_chunk_sizes(extracted: dict[str, ExtractedDocument]) -> None:
 def test_sections_from_outline(extracted: dict[str, ExtractedDocument]) -> None:
     doc = extracted["1608.03983v5.pdf"]
     titles = [s.title for s in doc.sections]
-    assert titles[:3] == ["1 Introduction", "2 Related Work", "2.1 Restarts in gradient-free optimization"]
+    assert titles[:3] == [
+        "1 Introduction",
+        "2 Related Work",
+        "2.1 Restarts in gradient-free optimization",
+    ]
     assert {s.level for s in doc.sections} == {1, 2}
     intro = doc.sections[0]
     assert doc.pages[intro.page - 1].text[intro.char_offset :].upper().startswith("1 INTRODUCTION")
@@ -119,13 +127,17 @@ def test_sections_from_fonts(extracted: dict[str, ExtractedDocument]) -> None:
 
 
 def test_references_flagged(extracted: dict[str, ExtractedDocument]) -> None:
-    flagged = [n for n, d in extracted.items() if d.references_at and any(c.is_reference for c in d.chunks)]
+    flagged = [
+        n for n, d in extracted.items() if d.references_at and any(c.is_reference for c in d.chunks)
+    ]
     assert len(flagged) >= 32
     for name in flagged:
         doc = extracted[name]
         assert doc.references_at is not None
         page, offset = doc.references_at
-        assert re.match(r"(?i)\W*(\d+\.?\s*)?(references|bibliography)", doc.pages[page - 1].text[offset:]), name
+        assert re.match(
+            r"(?i)\W*(\d+\.?\s*)?(references|bibliography)", doc.pages[page - 1].text[offset:]
+        ), name
         refs = [c for c in doc.chunks if c.is_reference]
         assert (refs[0].page_start, refs[0].char_start) == (page, offset), name
 
@@ -153,7 +165,9 @@ def test_odd_pdfs_give_text_or_a_clear_error(
         doc = extract_pdf(path)
         assert doc.page_count >= 1 and any(p.text.strip() for p in doc.pages)
         for c in doc.chunks:
-            assert c.text.startswith(doc.pages[c.page_start - 1].text[c.char_start : c.char_start + 20])
+            assert c.text.startswith(
+                doc.pages[c.page_start - 1].text[c.char_start : c.char_start + 20]
+            )
     try:
         identify_pdf(path)
     except ExtractionError as exc:

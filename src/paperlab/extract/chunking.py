@@ -12,6 +12,7 @@ but never mix the references section with body text. ``char_start`` and
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ ABBREVIATIONS = frozenset(
         "ref", "refs", "thm", "lem", "prop", "def", "cor", "rem", "alg", "app", "appx",
         "ch", "chap", "vol", "vols", "no", "nos", "pp", "p", "ed", "eds", "dr", "mr",
         "mrs", "ms", "prof", "st", "jr", "sr", "inc", "ltd", "co", "corp", "dept",
-        "univ", "et", "ph.d", "m.sc", "b.sc", "n.b", "ex", "obs", "min", "max", "approx",
+        "univ", "et", "ph.d", "m.sc", "b.sc", "n.b", "ex", "obs", "min", "max",
     }
 )  # fmt: skip
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
@@ -166,11 +167,11 @@ def _units(
         text = page.text
         edges = [0, *[c for c in cuts.get(page.number, []) if 0 < c < len(text)], len(text)]
         first_of_page = True
-        for a, b in zip(edges, edges[1:], strict=False):
+        for a, b in itertools.pairwise(edges):
             for s_start, s_end in split_sentences(text, a, b):
-                while (
-                    section_index + 1 < len(anchors)
-                    and anchors[section_index + 1] <= (page.number, s_start)
+                while section_index + 1 < len(anchors) and anchors[section_index + 1] <= (
+                    page.number,
+                    s_start,
                 ):
                     section_index += 1
                 pos = (page.number, s_start)

@@ -50,7 +50,9 @@ def title_rows(layout: PageLayout) -> list[Row]:
     When no text stands out (AMS and REVTeX set titles at body size), the
     largest run of all-caps rows is taken instead.
     """
-    zone = [row for row in layout.rows if layout.height <= 0 or row.y0 < layout.height * _TITLE_ZONE]
+    zone = [
+        row for row in layout.rows if layout.height <= 0 or row.y0 < layout.height * _TITLE_ZONE
+    ]
     zone = [row for row in zone if any(c.isalpha() for c in row.text)]
     if not zone:
         return []

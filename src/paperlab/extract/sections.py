@@ -258,4 +258,3 @@ def build_outline(
         noise.add(section)  # a bold line inside the reference list, not a heading
     sections = [s for s in sections if s not in noise]
     return Outline(sections, start, end)
-

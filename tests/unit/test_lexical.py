@@ -1,0 +1,124 @@
+"""FTS5 tables kept in sync by triggers, and safe BM25 queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text as sql
+
+from paperlab.search.lexical import (
+    fts_query,
+    query_terms,
+    search_lexical,
+    snippet_for,
+    split_marked,
+)
+from paperlab.store import open_store
+from paperlab.store.models import Annotation, LogEntry, Note
+from tests.unit.test_searching import PHOTOSYNTHESIS, TRANSFORMER, add_paper
+
+ALL = ("passage", "note", "annotation", "log")
+
+
+def _search(store: Any, query: str, kinds: tuple[str, ...] = ALL, **kw: Any) -> list[Any]:
+    with store.read() as session:
+        return search_lexical(session.connection(), query, kinds, 20, **kw)
+
+
+def test_fts_query_quotes_everything() -> None:
+    assert fts_query("C++") == '"c"'
+    assert fts_query('self-attention "neural networks" AND') == (
+        '"neural networks" OR "self attention" OR "and"'
+    ) or fts_query('self-attention "neural networks" AND') == (
+        '"neural networks" OR "self attention"'
+    )
+    assert fts_query("title:NEAR(x)") == '"title near x"'
+    assert fts_query("!!! ??? ---") is None
+    assert fts_query("the of") == '"the" OR "of"'  # only stopwords: still searched
+    assert query_terms("The Transformer and ATTENTION") == ["transformer", "attention"]
+
+
+def test_triggers_keep_index_in_sync(store: Any) -> None:
+    [chunk_id] = add_paper(store, "p1", "T", [TRANSFORMER])
+    assert [h.row_id for h in _search(store, "recurrence")] == [chunk_id]
+    with store.write() as session:
+        session.connection().execute(
+            sql("UPDATE chunk SET text = 'Rivers carry sediment.' WHERE id = :i"), {"i": chunk_id}
+        )
+    assert _search(store, "recurrence") == []
+    assert [h.row_id for h in _search(store, "sediments")] == [chunk_id]  # porter stemming
+    with store.write() as session:
+        session.connection().execute(sql("DELETE FROM chunk WHERE id = :i"), {"i": chunk_id})
+    assert _search(store, "sediment") == []
+
+
+def test_notes_annotations_log_searchable_on_save(store: Any) -> None:
+    add_paper(store, "p1", "T", [PHOTOSYNTHESIS])
+    with store.write() as session:
+        session.add(Note(paper_id="p1", method="We used a Naïve Bayes baseline."))
+        session.add(Annotation(paper_id="p1", quote="glucose", comment="check the yield numbers"))
+        session.add(LogEntry(kind="todo", text="Email the authors about the dataset."))
+    assert [h.kind for h in _search(store, "naive")] == ["note"]  # diacritics removed
+    assert [h.kind for h in _search(store, "yield")] == ["annotation"]
+    assert [h.kind for h in _search(store, "email dataset")] == ["log"]
+    assert {h.kind for h in _search(store, "glucose")} == {"passage", "annotation"}
+    with store.write() as session:
+        session.connection().execute(sql("UPDATE note SET method = 'Random forests.'"))
+    assert _search(store, "naive") == []
+    assert [h.kind for h in _search(store, "forest")] == ["note"]
+
+
+def test_section_title_is_searchable(store: Any) -> None:
+    add_paper(store, "p1", "T", [TRANSFORMER], section="Experimental Setup")
+    assert [h.kind for h in _search(store, "experimental")] == ["passage"]
+
+
+def test_snippets_mark_terms(store: Any) -> None:
+    [chunk_id] = add_paper(store, "p1", "T", [PHOTOSYNTHESIS])
+    [hit] = _search(store, "oxygen")
+    assert "«oxygen»" in hit.snippet
+    plain, spans = split_marked(hit.snippet)
+    assert [plain[a:b] for a, b in spans] == ["oxygen"]
+    with store.read() as session:
+        conn = session.connection()
+        assert "«water»" in (snippet_for(conn, "passage", chunk_id, "water") or "")
+        assert snippet_for(conn, "passage", chunk_id, "volcano") is None
+
+
+def test_migration_populates_existing_rows(paperlab_home: Any) -> None:
+    # Rows written before the FTS tables existed are indexed by the migration.
+    store = open_store()
+    add_paper(store, "p1", "T", [TRANSFORMER])
+    with store.write() as session:
+        conn = session.connection()
+        conn.execute(sql("INSERT INTO chunk_fts(chunk_fts) VALUES ('delete-all')"))
+        assert _search(store, "recurrence") == []
+        conn.execute(sql("DELETE FROM schema_migration WHERE version = 2"))
+        for table in ("chunk_fts", "note_fts", "annotation_fts", "log_fts"):
+            conn.execute(sql(f"DROP TABLE {table}"))
+    store.close()
+    store = open_store()
+    assert len(_search(store, "recurrence")) == 1
+    store.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_is_a_safe_query(text: str) -> None:
+    store = _shared_store()
+    hits = _search(store, text)
+    assert isinstance(hits, list)
+
+
+_STORE: list[Any] = []
+
+
+def _shared_store() -> Any:
+    # Hypothesis runs many examples in one test: one library for all of them.
+    if not _STORE:
+        s = open_store()
+        add_paper(s, "p1", "T", [TRANSFORMER, PHOTOSYNTHESIS])
+        _STORE.append(s)
+    return _STORE[0]

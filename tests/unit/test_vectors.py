@@ -1,0 +1,145 @@
+"""The faiss cache file: ids, save/load, and transparent rebuilds from SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from paperlab.indexing import faiss_state, index_pending, rebuild_index, sync_vectors
+from paperlab.search.vectors import (
+    FileState,
+    VectorIndex,
+    VectorPaths,
+    faiss_id,
+    forget_cache,
+    load_index,
+    model_slug,
+    split_id,
+)
+from paperlab.searching import search
+from paperlab.settings import load_settings
+from tests.unit.test_searching import (
+    CENTRAL_BANK,
+    GRADIENT,
+    PHOTOSYNTHESIS,
+    CountingEmbedder,
+    add_paper,
+    counting,  # noqa: F401  (fixtures)
+    real_embedder,  # noqa: F401
+)
+
+
+def _unit(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_ids_round_trip() -> None:
+    for kind in ("passage", "note", "annotation", "log"):
+        for row in (1, 7, 2**39):
+            assert split_id(faiss_id(kind, row)) == (kind, row)
+    assert faiss_id("passage", 5) != faiss_id("note", 5)
+
+
+def test_model_slug_is_file_safe() -> None:
+    assert model_slug("all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
+    a, b = model_slug("/a/model"), model_slug("/b/model")
+    assert a != b and "/" not in a
+
+
+def test_save_load_search_remove(tmp_path: Path) -> None:
+    vectors = _unit(20, 8)
+    index = VectorIndex.empty("m", 8)
+    index.add([faiss_id("passage", i) for i in range(1, 21)], [f"h{i}" for i in range(20)], vectors)
+    paths = VectorPaths.for_model(tmp_path, "m")
+    index.save(paths)
+    forget_cache()
+    loaded, state = load_index(paths, "m", 8)
+    assert state is FileState.FRESH and loaded is not None
+    assert loaded.ntotal == 20
+    hits = loaded.search(vectors[4], 3)
+    assert hits[0][:2] == ("passage", 5) and hits[0][2] == pytest.approx(1.0, abs=1e-5)
+    only = loaded.search(vectors[4], 3, allowed=[faiss_id("passage", 9)])
+    assert [h[1] for h in only] == [9]
+    assert loaded.remove([faiss_id("passage", 5)]) == 1
+    assert loaded.search(vectors[4], 1)[0][1] != 5
+    assert len(loaded.ids) == 19
+
+
+def test_damaged_files_are_reported(tmp_path: Path) -> None:
+    paths = VectorPaths.for_model(tmp_path, "m")
+    assert load_index(paths, "m", 8) == (None, FileState.MISSING)
+    index = VectorIndex.empty("m", 8)
+    index.add([1, 2], ["a", "b"], _unit(2, 8))
+    index.save(paths)
+    paths.index.write_bytes(b"not a faiss file at all")
+    forget_cache()
+    assert load_index(paths, "m", 8) == (None, FileState.CORRUPT)
+    index.save(paths)
+    paths.meta.write_text("{", encoding="utf-8")
+    assert load_index(paths, "m", 8) == (None, FileState.CORRUPT)
+    index.save(paths)
+    assert load_index(paths, "m", 16)[1] is FileState.CORRUPT  # another dimension
+
+
+@pytest.fixture
+def indexed(store: Any, counting: CountingEmbedder) -> Any:  # noqa: F811
+    add_paper(store, "p1", "One", [PHOTOSYNTHESIS, GRADIENT])
+    add_paper(store, "p2", "Two", [CENTRAL_BANK])
+    index_pending(store, load_settings(), embedder=counting)
+    return store
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate", "delete-meta"])
+def test_faiss_file_rebuilt_transparently(
+    indexed: Any, counting: CountingEmbedder, damage: str  # noqa: F811
+) -> None:
+    settings = load_settings()
+    paths = VectorPaths.for_model(settings.index_dir, settings.embed_model)
+    assert faiss_state(indexed, settings) is FileState.FRESH
+    if damage == "delete":
+        paths.index.unlink()
+    elif damage == "garbage":
+        paths.index.write_bytes(b"\0garbage" * 100)
+    elif damage == "truncate":
+        data = paths.index.read_bytes()
+        paths.index.write_bytes(data[: len(data) // 2])
+    else:
+        paths.meta.unlink()
+    forget_cache()
+    assert faiss_state(indexed, settings) in (FileState.MISSING, FileState.CORRUPT)
+    embedded_before = len(counting.texts)
+    hits = search(indexed, settings, "monetary policy", k=1, embedder=counting)
+    assert hits[0].text == CENTRAL_BANK and hits[0].dense_rank == 1
+    assert len(counting.texts) == embedded_before  # rebuilt from SQLite, not re-embedded
+    assert faiss_state(indexed, settings) is FileState.FRESH
+
+
+def test_stale_file_is_patched_incrementally(indexed: Any, counting: CountingEmbedder) -> None:  # noqa: F811
+    settings = load_settings()
+    add_paper(indexed, "p3", "Three", ["Volcanoes erupt when magma pressure builds up."])
+    report = index_pending(indexed, settings, embedder=counting)
+    assert report.vectors_added == 1 and not report.rebuilt
+    assert report.faiss_state == "stale"
+    from sqlalchemy import text as sql
+
+    with indexed.write() as session:
+        session.connection().execute(sql("DELETE FROM chunk WHERE paper_id = 'p2'"))
+    assert faiss_state(indexed, settings) is FileState.STALE
+    result = sync_vectors(indexed, settings)
+    assert result.removed == 1 and result.added == 0
+    assert result.index is not None and result.index.ntotal == 3
+    hits = search(indexed, settings, "interest rates inflation", k=5, embedder=counting)
+    assert CENTRAL_BANK not in [h.text for h in hits]
+
+
+def test_rebuild_index_reuses_vectors(indexed: Any, counting: CountingEmbedder) -> None:  # noqa: F811
+    before = len(counting.texts)
+    report = rebuild_index(indexed, load_settings(), embedder=counting)
+    assert report.rebuilt and report.total_embedded == 0
+    assert report.vectors_added == 3
+    assert len(counting.texts) == before
