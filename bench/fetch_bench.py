@@ -34,28 +34,54 @@ def catalogue(count: int) -> list[FakePaper]:
     n = 0
     while len(papers) < count:
         n += 1
-        text = [f"Section {i}. " + "Generated sentence about learning rates. " * 120
-                for i in range(8)]
-        papers.append(FakePaper(id=f"2301.{n:05d}", version=1, title=f"Generated paper {n}",
-                                authors=["A. Author"], abstract="Generated.",
-                                categories=["cs.LG"], pdf_bytes=make_pdf(f"Paper {n}", text)))
+        text = [
+            f"Section {i}. " + "Generated sentence about learning rates. " * 120 for i in range(8)
+        ]
+        papers.append(
+            FakePaper(
+                id=f"2301.{n:05d}",
+                version=1,
+                title=f"Generated paper {n}",
+                authors=["A. Author"],
+                abstract="Generated.",
+                categories=["cs.LG"],
+                pdf_bytes=make_pdf(f"Paper {n}", text),
+            )
+        )
     return papers
 
 
 def write_list(path: Path, papers: list[FakePaper]) -> None:
-    lines = ['name = "bench"', 'title = "Bench list"', 'description = "Benchmark."',
-             "weeks = [19, 20]", ""]
+    lines = [
+        'name = "bench"',
+        'title = "Bench list"',
+        'description = "Benchmark."',
+        "weeks = [19, 20]",
+        "",
+    ]
     for p in papers:
         title = p.title.replace("\\", "\\\\").replace('"', '\\"')
-        lines += ["[[paper]]", f'id = "{p.id}"', f'title = "{title}"', "week = 19",
-                  'topics = ["deep-learning"]', 'why = "benchmark"', ""]
+        lines += [
+            "[[paper]]",
+            f'id = "{p.id}"',
+            f'title = "{title}"',
+            "week = 19",
+            'topics = ["deep-learning"]',
+            'why = "benchmark"',
+            "",
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def run(args: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "paperlab", *args], env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "paperlab", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"paperlab {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
@@ -75,8 +101,11 @@ def main() -> None:
     listing = work / "bench.toml"
     write_list(listing, papers)
     with FakeArxiv(papers, latency=opts.latency) as server:
-        base_env = {**os.environ, "PAPERLAB_ARXIV_API_URL": server.api_url,
-                    "PAPERLAB_ARXIV_DELAY": str(opts.delay)}
+        base_env = {
+            **os.environ,
+            "PAPERLAB_ARXIV_API_URL": server.api_url,
+            "PAPERLAB_ARXIV_DELAY": str(opts.delay),
+        }
 
         env = {**base_env, "PAPERLAB_HOME": str(work / "download-only")}
         download_wall = run(["fetch", "--no-index", str(listing)], env)
@@ -85,12 +114,19 @@ def main() -> None:
         size = sum(p.stat().st_size for p in (work / "download-only" / "pdfs").glob("*.pdf"))
         # The floor: every API request after the first waits `delay`, every PDF
         # after the first waits delay/3, and each request costs its latency.
-        floor = (max(len(api) - 1, 0) * opts.delay + max(len(pdfs) - 1, 0) * opts.delay / 3
-                 + (len(api) + len(pdfs)) * opts.latency)
-        print(f"papers={len(papers)} api_requests={len(api)} pdf_requests={len(pdfs)} "
-              f"pdf_bytes={size}")
-        print(f"fetch --no-index wall={download_wall:.2f}s unavoidable={floor:.2f}s "
-              f"ratio={download_wall / floor:.2f}")
+        floor = (
+            max(len(api) - 1, 0) * opts.delay
+            + max(len(pdfs) - 1, 0) * opts.delay / 3
+            + (len(api) + len(pdfs)) * opts.latency
+        )
+        print(
+            f"papers={len(papers)} api_requests={len(api)} pdf_requests={len(pdfs)} "
+            f"pdf_bytes={size}"
+        )
+        print(
+            f"fetch --no-index wall={download_wall:.2f}s unavoidable={floor:.2f}s "
+            f"ratio={download_wall / floor:.2f}"
+        )
 
         if opts.index:
             process_wall = run(["index"], env)
@@ -99,8 +135,10 @@ def main() -> None:
             full_wall = run(["fetch", str(listing)], env_full)
             total = download_wall + process_wall
             slower = max(download_wall, process_wall)
-            print(f"stage download={download_wall:.2f}s stage extract+embed={process_wall:.2f}s "
-                  f"sum={total:.2f}s max={slower:.2f}s")
+            print(
+                f"stage download={download_wall:.2f}s stage extract+embed={process_wall:.2f}s "
+                f"sum={total:.2f}s max={slower:.2f}s"
+            )
             print(f"fetch (pipelined) wall={full_wall:.2f}s overlap={full_wall / slower:.2f}")
 
 

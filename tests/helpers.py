@@ -36,8 +36,9 @@ def paperlab_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "paperlab", *args]
 
 
-def run_process(*args: str, timeout: float = 120, env: dict[str, str] | None = None,
-                cwd: Path | None = None) -> CliResult:
+def run_process(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> CliResult:
     """Run ``paperlab ARGS`` as a separate process (the environment is inherited)."""
     proc = subprocess.run(
         paperlab_command(*args),

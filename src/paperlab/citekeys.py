@@ -12,8 +12,44 @@ import unicodedata
 from collections.abc import Callable
 
 _STOPWORDS = frozenset(
-    "a an the of on in for to and or with without from by at via is are be as its "
-    "towards toward into using over under what when why how do does can we our".split()
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "on",
+        "in",
+        "for",
+        "to",
+        "and",
+        "or",
+        "with",
+        "without",
+        "from",
+        "by",
+        "at",
+        "via",
+        "is",
+        "are",
+        "be",
+        "as",
+        "its",
+        "towards",
+        "toward",
+        "into",
+        "using",
+        "over",
+        "under",
+        "what",
+        "when",
+        "why",
+        "how",
+        "do",
+        "does",
+        "can",
+        "we",
+        "our",
+    }
 )
 
 

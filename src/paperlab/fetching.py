@@ -324,8 +324,9 @@ def _fetch_one(
             ensure_citation_key(session, paper)
             session.add(paper)
             if meta.version and session.get(PaperVersion, (paper_id, meta.version)) is None:
-                session.add(PaperVersion(paper_id=paper_id, version=meta.version,
-                                         updated=meta.updated))
+                session.add(
+                    PaperVersion(paper_id=paper_id, version=meta.version, updated=meta.updated)
+                )
             have_version = paper.pdf_version
             have_file = bool(paper.pdf_path) and (settings.home / str(paper.pdf_path)).is_file()
         warning = _title_warning(expected, meta.title)
@@ -349,8 +350,9 @@ def _fetch_one(
             _fail(store, report, paper_id, "download", exc.message, keep_state=True)
             return "failed"
         with store.write() as session:
-            paper = session.get(Paper, paper_id)
-            assert paper is not None
+            stored = session.get(Paper, paper_id)
+            assert stored is not None
+            paper = stored
             is_new_version = paper.pdf_version is not None and have_file
             paper.pdf_path = str(dest.relative_to(settings.home))
             paper.pdf_sha256 = result.sha256

@@ -121,8 +121,9 @@ def add_pdf(store: Store, settings: Settings, path: Path) -> AddOutcome:
         session.add(paper)
         if version and session.get(PaperVersion, (paper_id, version)) is None:
             session.add(
-                PaperVersion(paper_id=paper_id, version=version, pdf_sha256=sha,
-                             fetched_at=utcnow())
+                PaperVersion(
+                    paper_id=paper_id, version=version, pdf_sha256=sha, fetched_at=utcnow()
+                )
             )
     outcome.status = "replaced" if replaced else "added"
     if arxiv_id is None:

@@ -243,7 +243,8 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
             "pdf_path": paper.pdf_path,
             "pdf_sha256": paper.pdf_sha256,
             "pdf_version": paper.pdf_version,
-            "abs_url": f"https://arxiv.org/abs/{paper.id}" if not paper.id.startswith("local:")
+            "abs_url": f"https://arxiv.org/abs/{paper.id}"
+            if not paper.id.startswith("local:")
             else None,
             "topics": topics,
             "lists": [
@@ -251,8 +252,12 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
                 for e, rl in entries
             ],
             "versions": [
-                {"version": v.version, "updated": _iso(v.updated), "sha256": v.pdf_sha256,
-                 "fetched_at": _iso(v.fetched_at)}
+                {
+                    "version": v.version,
+                    "updated": _iso(v.updated),
+                    "sha256": v.pdf_sha256,
+                    "fetched_at": _iso(v.fetched_at),
+                }
                 for v in versions
             ],
             "pages": pages,

@@ -54,8 +54,8 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
         return ExtractOutcome(paper_id, ok=False, reason=exc.message)
 
     with store.write() as session:
-        session.exec(delete(Chunk).where(col(Chunk.paper_id) == paper_id))  # type: ignore[call-overload]
-        session.exec(delete(Page).where(col(Page.paper_id) == paper_id))  # type: ignore[call-overload]
+        session.exec(delete(Chunk).where(col(Chunk.paper_id) == paper_id))
+        session.exec(delete(Page).where(col(Page.paper_id) == paper_id))
         for page in document.pages:
             session.add(Page(paper_id=paper_id, number=page.number, text=page.text))
         for chunk in document.chunks:
@@ -104,15 +104,19 @@ def embed_paper(store: Store, settings: Settings, paper_id: str) -> int:
 
     model = settings.embed_model
     with store.read() as session:
-        rows = session.connection().execute(
-            sql(
-                "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
-                "ON e.content_hash = c.content_hash AND e.model = :m "
-                "WHERE c.paper_id = :p AND c.is_reference = 0 AND e.content_hash IS NULL "
-                "GROUP BY c.content_hash"
-            ),
-            {"m": model, "p": paper_id},
-        ).all()
+        rows = (
+            session.connection()
+            .execute(
+                sql(
+                    "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
+                    "ON e.content_hash = c.content_hash AND e.model = :m "
+                    "WHERE c.paper_id = :p AND c.is_reference = 0 AND e.content_hash IS NULL "
+                    "GROUP BY c.content_hash"
+                ),
+                {"m": model, "p": paper_id},
+            )
+            .all()
+        )
     pending = [(str(h), str(t)) for h, t in rows]
     if not pending:
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -16,8 +17,9 @@ IDS = [f"2101.{n:05d}" for n in range(1, 7)]
 
 
 def _list(tmp_path: Path, name: str, ids: list[str]) -> Path:
-    return write_list(tmp_path / f"{name}.toml", name, [(i, f"Paper {i}") for i in ids],
-                      "deep-learning")
+    return write_list(
+        tmp_path / f"{name}.toml", name, [(i, f"Paper {i}") for i in ids], "deep-learning"
+    )
 
 
 def _count(home: Path, sql: str) -> int:
@@ -37,9 +39,14 @@ def test_two_fetches_at_once_share_the_api_interval_and_write_no_duplicates(
     interval = 1.0
     env = {**os.environ, "PAPERLAB_ARXIV_DELAY": str(interval)}
     procs = [
-        subprocess.Popen(paperlab_command("fetch", "--no-index", str(path)), env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         stdin=subprocess.DEVNULL)
+        subprocess.Popen(
+            paperlab_command("fetch", "--no-index", str(path)),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         for path in (first, second)
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
@@ -49,7 +56,7 @@ def test_two_fetches_at_once_share_the_api_interval_and_write_no_duplicates(
     api = fake_arxiv.requests("api")
     assert len(api) == 2  # one batched request per process
     starts = sorted(r.time for r in api)
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     # The second process waited for the first one's slot (small slack for clocks).
     assert all(gap >= interval - 0.05 for gap in gaps), gaps
 
@@ -73,9 +80,12 @@ def test_fetch_killed_mid_download_leaves_no_partial_file_and_resumes(
     # The second PDF stalls halfway through its body, long enough to kill the fetch there.
     fake_arxiv.inject("pdf", "ok")
     fake_arxiv.inject("pdf", "stall", delay=20)
-    proc = subprocess.Popen(paperlab_command("fetch", "--no-index", str(listing)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        paperlab_command("fetch", "--no-index", str(listing)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     partials: list[Path] = []
     while time.monotonic() < deadline:

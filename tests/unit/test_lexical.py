@@ -16,6 +16,7 @@ from paperlab.search.lexical import (
     split_marked,
 )
 from paperlab.store import open_store
+from paperlab.store.migrations import m002_fulltext
 from paperlab.store.models import Annotation, LogEntry, Note
 from tests.unit.test_searching import PHOTOSYNTHESIS, TRANSFORMER, add_paper
 
@@ -93,13 +94,12 @@ def test_migration_populates_existing_rows(paperlab_home: Any) -> None:
     add_paper(store, "p1", "T", [TRANSFORMER])
     with store.write() as session:
         conn = session.connection()
-        conn.execute(sql("INSERT INTO chunk_fts(chunk_fts) VALUES ('delete-all')"))
-        assert _search(store, "recurrence") == []
-        conn.execute(sql("DELETE FROM schema_migration WHERE version = 2"))
         for table in ("chunk_fts", "note_fts", "annotation_fts", "log_fts"):
+            for suffix in ("ai", "ad", "au"):
+                conn.execute(sql(f"DROP TRIGGER {table}_{suffix}"))
             conn.execute(sql(f"DROP TABLE {table}"))
-    store.close()
-    store = open_store()
+    with store.write() as session:
+        m002_fulltext(session.connection())
     assert len(_search(store, "recurrence")) == 1
     store.close()
 

@@ -8,6 +8,7 @@ or PyMuPDF. Every PaperlabError becomes one sentence and a hint on stderr.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from typing import Any
 
@@ -100,8 +101,9 @@ def main(argv: list[str] | None = None) -> Any:
         error.show()
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        click.echo("Interrupted: work done so far is saved; run the command again to resume.",
-                   err=True)
+        click.echo(
+            "Interrupted: work done so far is saved; run the command again to resume.", err=True
+        )
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)

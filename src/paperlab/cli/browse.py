@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json
 from paperlab import library
+from paperlab.cli.common import get_store, json_option, print_json
 from paperlab.library import (
     PIPELINE_STATES,
     READING_STATES,
@@ -41,19 +41,25 @@ def list_papers_cmd(
         print_json([r.to_json() for r in rows])
         return
     if not rows:
-        click.echo("No papers match." if (list_name or topic or states) else
-                   "The library is empty. Run `paperlab fetch` to fetch the reading lists.",
-                   err=True)
+        click.echo(
+            "No papers match."
+            if (list_name or topic or states)
+            else "The library is empty. Run `paperlab fetch` to fetch the reading lists.",
+            err=True,
+        )
         return
     width = max(len(r.id) for r in rows)
     for r in rows:
         year = str(r.year) if r.year else "    "
         tags = f"  [{', '.join(r.topics)}]" if r.topics else ""
         state = r.state if r.state != "indexed" else ""
-        flags = " ".join(x for x in (r.reading_state if r.reading_state != "unread" else "",
-                                      state) if x)
-        click.echo(f"{r.id:<{width}}  {year}  {_short(r.title or '(no metadata yet)', 70)}"
-                   f"{tags}{'  (' + flags + ')' if flags else ''}")
+        flags = " ".join(
+            x for x in (r.reading_state if r.reading_state != "unread" else "", state) if x
+        )
+        click.echo(
+            f"{r.id:<{width}}  {year}  {_short(r.title or '(no metadata yet)', 70)}"
+            f"{tags}{'  (' + flags + ')' if flags else ''}"
+        )
 
 
 list_papers = list_papers_cmd  # the attribute name registered in paperlab.cli
@@ -74,19 +80,33 @@ def show(paper: str, as_json: bool) -> None:
     if info["authors"]:
         click.echo(", ".join(info["authors"]))
     published = (info["published"] or "")[:10]
-    meta = [x for x in (published, info["primary_category"], info["journal_ref"],
-                        info["doi"] and f"doi:{info['doi']}") if x]
+    meta = [
+        x
+        for x in (
+            published,
+            info["primary_category"],
+            info["journal_ref"],
+            info["doi"] and f"doi:{info['doi']}",
+        )
+        if x
+    ]
     if meta:
         click.echo(" · ".join(meta))
     state = info["state"] + (f": {info['state_reason']}" if info["state_reason"] else "")
-    click.echo(f"state: {state}   reading: {info['reading_state']}   "
-               f"cite as: {info['citation_key'] or '-'}")
+    click.echo(
+        f"state: {state}   reading: {info['reading_state']}   "
+        f"cite as: {info['citation_key'] or '-'}"
+    )
     if info["pdf_path"]:
-        click.echo(f"pdf: {info['pdf_path']} (v{info['pdf_version']}, "
-                   f"sha256 {str(info['pdf_sha256'])[:12]}…)")
-    click.echo(f"text: {info['pages']} pages, {info['chunks']} chunks   "
-               f"note: {'yes' if info['has_note'] else 'no'}   "
-               f"annotations: {info['annotations']}   log entries: {info['log_entries']}")
+        click.echo(
+            f"pdf: {info['pdf_path']} (v{info['pdf_version']}, "
+            f"sha256 {str(info['pdf_sha256'])[:12]}…)"
+        )
+    click.echo(
+        f"text: {info['pages']} pages, {info['chunks']} chunks   "
+        f"note: {'yes' if info['has_note'] else 'no'}   "
+        f"annotations: {info['annotations']}   log entries: {info['log_entries']}"
+    )
     if info["topics"]:
         click.echo(f"topics: {', '.join(info['topics'])}")
     for entry in info["lists"]:
@@ -139,7 +159,10 @@ def lists(as_json: bool) -> None:
         print_json(rows)
         return
     for r in rows:
-        click.echo(click.style(r["name"], bold=True) + f"  {r['title']}  (weeks "
-                   f"{_weeks(r['weeks'])})")
-        click.echo(f"    {r['papers']} papers, {r['in_library']} in the library, "
-                   f"{r['indexed']} indexed   source: {r['source']}")
+        click.echo(
+            click.style(r["name"], bold=True) + f"  {r['title']}  (weeks {_weeks(r['weeks'])})"
+        )
+        click.echo(
+            f"    {r['papers']} papers, {r['in_library']} in the library, "
+            f"{r['indexed']} indexed   source: {r['source']}"
+        )

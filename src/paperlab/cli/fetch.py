@@ -19,7 +19,8 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
     incremental: only new papers and new arXiv versions are downloaded.
     Exits with status 1 when any paper failed.
     """
-    from paperlab.fetching import check_no_usage_errors, fetch as run_fetch, resolve_targets
+    from paperlab.fetching import check_no_usage_errors, resolve_targets
+    from paperlab.fetching import fetch as run_fetch
     from paperlab.settings import load_settings
 
     check_no_usage_errors(targets)
@@ -43,9 +44,7 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
             for warning in outcome.warnings:
                 click.echo(f"warning: {outcome.paper_id}: {warning}", err=True)
         for outcome in report.failures:
-            click.echo(
-                f"failed: {outcome.paper_id} ({outcome.stage}): {outcome.message}", err=True
-            )
+            click.echo(f"failed: {outcome.paper_id} ({outcome.stage}): {outcome.message}", err=True)
         counts = report.counts()
         parts = [f"{n} {status}" for status, n in sorted(counts.items())]
         click.echo(
@@ -54,7 +53,10 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
             err=True,
         )
         if report.failures:
-            click.echo("Hint: run `paperlab fetch` again to retry; `paperlab show ID` "
-                       "tells why a paper failed.", err=True)
+            click.echo(
+                "Hint: run `paperlab fetch` again to retry; `paperlab show ID` "
+                "tells why a paper failed.",
+                err=True,
+            )
     if not report.ok:
         raise SystemExit(1)

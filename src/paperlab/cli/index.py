@@ -65,7 +65,7 @@ def _run(store: object, settings: object, ids: list[str], force: bool, as_json: 
         todo = wanted
     else:
         todo = papers_needing_extraction(store, None, include_failed=force)
-    results = []
+    results: list[dict[str, object]] = []
     failed = False
     with make_progress() as progress:
         progress.stage("extract", len(todo))
@@ -82,9 +82,9 @@ def _run(store: object, settings: object, ids: list[str], force: bool, as_json: 
     if as_json:
         print_json({"papers": results, "index": report.__dict__})
     else:
-        for outcome in results:
-            if not outcome["ok"]:
-                click.echo(f"failed: {outcome['paper_id']}: {outcome['reason']}", err=True)
+        for row in results:
+            if not row["ok"]:
+                click.echo(f"failed: {row['paper_id']}: {row['reason']}", err=True)
         done = sum(1 for r in results if r["ok"])
         click.echo(
             f"{done} of {len(results)} papers extracted; "

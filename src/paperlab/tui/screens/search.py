@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -87,8 +88,10 @@ class SearchScreen(PaperlabScreen):
         from paperlab.searching import search
 
         self.app.call_from_thread(self._status, f"Searching “{query}”…")
-        hits = search(self.lab.store, self.lab.settings, query, k=20,
-                      embedder=self.lab.embedder)
+        # Until the model has loaded, search lexically rather than wait ~7 s for it.
+        embedder = self.lab.embedder
+        hits = search(self.lab.store, self.lab.settings, query, k=20, embedder=embedder,
+                      mode="hybrid" if embedder is not None else "lexical")
         self.app.call_from_thread(self.show_hits, query, hits)
 
     def _status(self, text: str) -> None:
@@ -137,8 +140,16 @@ def render_hit(hit: Any) -> Text:
     if section:
         text.append(f"  § {section}", style="dim italic")
     snippet = " ".join((getattr(hit, "snippet", "") or getattr(hit, "text", "")).split())
-    text.append("\n          " + snippet[:160] + ("…" if len(snippet) > 160 else ""))
+    if len(snippet) > 160:
+        snippet = snippet[:160] + "…"
+    text.append("\n          ")
+    # The service marks query terms as «term».
+    for i, part in enumerate(_MARKED.split(snippet)):
+        text.append(part, style="bold reverse" if i % 2 else "")
     return text
+
+
+_MARKED = re.compile(r"«(.*?)»")
 
 
 __all__ = ["SearchScreen", "render_hit"]

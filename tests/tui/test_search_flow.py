@@ -1,0 +1,53 @@
+"""Search as you type and land on the right page with the passage highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.widgets import OptionList
+
+from paperlab.tui.screens.reader import ReaderScreen
+from paperlab.tui.screens.search import SearchScreen
+from paperlab.tui.widgets.page_view import PageView
+from tests.tui.helpers import until
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_search_opens_reader_at_the_passage(make_app: Callable[..., Any]) -> None:
+    app = make_app()  # no model: the screen searches lexically until one is loaded
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        await pilot.press(*"experience replay")
+        await until(pilot, lambda: screen.hits, what="results")
+        first = screen.hits[0]
+        assert first.paper_id == "1312.5602" and first.page == 2
+        results = screen.query_one("#results", OptionList)
+        results.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.loaded,
+                    what="reader")
+        reader = app.screen
+        assert reader.paper_id == "1312.5602" and reader.page == 2
+        view = reader.query_one(PageView)
+        marks = [m for m in view.marks if m.kind == "search"]
+        assert marks, "the passage is highlighted"
+        assert "Experience replay" in view.text[marks[0].start:marks[0].end]
+        span = view.selected_span()
+        assert span is not None and span[0] == marks[0].start
+
+
+async def test_search_finds_notes_and_log(make_app: Callable[..., Any]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        screen = app.screen
+        await pilot.press(*"toy translation")
+        await until(pilot, lambda: screen.hits, what="results")
+        assert any(h.kind == "log" for h in screen.hits)
+        status = str(screen.query_one("#search-status").render())
+        assert "lexical" in status
