@@ -173,7 +173,7 @@ def plan_progress(
             week=w,
             start=start + timedelta(days=7 * i),
             end=start + timedelta(days=7 * (i + 1)),
-            hours=round(weeks_hours[w], 4),
+            hours=weeks_hours[w],
         )
         for i, w in enumerate(PLAN_WEEKS)
     ]
@@ -183,7 +183,7 @@ def plan_progress(
         start=start,
         weeks=week_rows,
         lists=list_rows,
-        total_hours=round(sum(weeks_hours.values()), 4),
+        total_hours=sum(weeks_hours.values()),
         target_hours=HOURS_PER_WEEK * len(PLAN_WEEKS),
         current_week=current,
         hours_by_paper=by_paper,

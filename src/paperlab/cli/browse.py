@@ -98,10 +98,8 @@ def show(paper: str, as_json: bool) -> None:
         f"cite as: {info['citation_key'] or '-'}"
     )
     if info["pdf_path"]:
-        click.echo(
-            f"pdf: {info['pdf_path']} (v{info['pdf_version']}, "
-            f"sha256 {str(info['pdf_sha256'])[:12]}…)"
-        )
+        version = f"v{info['pdf_version']}, " if info["pdf_version"] else ""
+        click.echo(f"pdf: {info['pdf_path']} ({version}sha256 {str(info['pdf_sha256'])[:12]}…)")
     click.echo(
         f"text: {info['pages']} pages, {info['chunks']} chunks   "
         f"note: {'yes' if info['has_note'] else 'no'}   "

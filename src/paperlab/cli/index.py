@@ -66,6 +66,7 @@ def _run(store: object, settings: object, ids: list[str], force: bool, as_json: 
     else:
         todo = papers_needing_extraction(store, None, include_failed=force)
     results: list[dict[str, object]] = []
+    embedded = 0
     failed = False
     with make_progress() as progress:
         progress.stage("extract", len(todo))
@@ -73,7 +74,7 @@ def _run(store: object, settings: object, ids: list[str], force: bool, as_json: 
             outcome = extract_paper(store, settings, paper_id)
             status = "ok" if outcome.ok else "failed"
             if outcome.ok:
-                embed_paper(store, settings, paper_id)
+                embedded += embed_paper(store, settings, paper_id)
             else:
                 failed = True
             progress.advance("extract", paper_id, status)
@@ -88,7 +89,7 @@ def _run(store: object, settings: object, ids: list[str], force: bool, as_json: 
         done = sum(1 for r in results if r["ok"])
         click.echo(
             f"{done} of {len(results)} papers extracted; "
-            f"{sum(report.embedded.values())} texts embedded; "
+            f"{embedded + sum(report.embedded.values())} texts embedded; "
             f"{report.vectors_added} vectors added to the index.",
             err=True,
         )

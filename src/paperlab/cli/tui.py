@@ -6,8 +6,11 @@ import click
 
 
 @click.command("tui")
-@click.option("--no-model", is_flag=True,
-              help="Do not load the embedding model (search falls back to lexical).")
+@click.option(
+    "--no-model",
+    is_flag=True,
+    help="Do not load the embedding model (search falls back to lexical).",
+)
 def tui(no_model: bool) -> None:
     """Open the terminal lab bench: library, reader, notes, search, log, topics, progress."""
     # Textual is imported here only, so other commands never pay for it.

@@ -23,6 +23,17 @@ PIPELINE_STYLE = {"failed": "bold red", "indexed": "green", "queued": "dim"}
 _SEP = "\x1f"
 
 
+_STYLED: dict[tuple[str, str], Text] = {}
+
+
+def _styled(value: str, styles: dict[str, str]) -> Text | str:
+    """A state word in its colour; the few distinct Text objects are shared."""
+    style = styles.get(value)
+    if not style:
+        return value
+    return _STYLED.setdefault((value, style), Text(value, style=style))
+
+
 def matches(item: LibraryItem, terms: list[str]) -> bool:
     """Every term appears in the paper's title, id, year, topics, states, list or authors."""
     row = item.paper
@@ -100,7 +111,7 @@ class LibraryScreen(PaperlabScreen):
         table.add_column("Topics", key="topics", width=22)
         table.add_column("Reading", key="reading", width=8)
         table.add_column("Pipeline", key="pipeline", width=9)
-        table.add_column("Id", key="id")
+        table.add_column("Id", key="id", width=12)
         table.focus()
         self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())
         self.action_refresh()
@@ -147,13 +158,15 @@ class LibraryScreen(PaperlabScreen):
                           key=f"group{_SEP}{group}")
             for item in sorted(members, key=lambda i: sort_key(self.sort_mode, i)):
                 row = item.paper
+                # Plain strings where style is not needed: DataTable measures every
+                # cell on each rebuild, and a str measures far faster than a Text.
                 table.add_row(
-                    Text("  " + row.title),
+                    "  " + row.title,
                     str(row.year or ""),
-                    Text(", ".join(row.topics), style="italic"),
-                    Text(row.reading_state, style=READING_STYLE.get(row.reading_state, "")),
-                    Text(row.state, style=PIPELINE_STYLE.get(row.state, "")),
-                    Text(row.id, style="dim"),
+                    ", ".join(row.topics),
+                    _styled(row.reading_state, READING_STYLE),
+                    _styled(row.state, PIPELINE_STYLE),
+                    row.id,
                     key=f"{group}{_SEP}{row.id}",
                 )
                 shown += 1

@@ -62,6 +62,7 @@ class NotesScreen(PaperlabScreen):
         self._saving = False
         self._save_again = False
         self._timer: Timer | None = None
+        self._last_seen: dict[str, str] = {}
         self._drafts: DraftStore | None = None
 
     @property
@@ -101,6 +102,8 @@ class NotesScreen(PaperlabScreen):
                 area = self.query_one(f"#note-{name}", TextArea)
                 if area.text != fields.get(name, ""):
                     area.load_text(fields.get(name, ""))
+            # load_text posts Changed later; this tells those echoes from typing.
+            self._last_seen = self.current()
         finally:
             self._loading = False
 
@@ -149,8 +152,12 @@ class NotesScreen(PaperlabScreen):
     def _changed(self, _event: TextArea.Changed) -> None:
         if self._loading or not self.loaded:
             return
+        fields = self.current()
+        if fields == self._last_seen:
+            return
+        self._last_seen = fields
         # The draft is written before anything else can go wrong.
-        self.drafts.write(self.paper_id, self.current(), self.base)
+        self.drafts.write(self.paper_id, fields, self.base)
         self._status("Unsaved changes…", "yellow")
         self.schedule_save()
 

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
 from paperlab.progress import PlanProgress
@@ -36,9 +36,9 @@ class ProgressScreen(PaperlabScreen):
         with VerticalScroll(id="progress"):
             yield Static("", id="plan-summary")
             yield Label("Reading time per week (target 8 h)", classes="side-title")
-            yield VerticalScroll(id="week-bars", classes="bars")
+            yield Vertical(id="week-bars", classes="bars")
             yield Label("Papers read per reading list", classes="side-title")
-            yield VerticalScroll(id="list-bars", classes="bars")
+            yield Vertical(id="list-bars", classes="bars")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -67,8 +67,8 @@ class ProgressScreen(PaperlabScreen):
                        f"{plan.target_hours:.0f} h")
         if plan.current_week:
             summary.append(f" · this is week {plan.current_week}", style="yellow")
-        weeks = self.query_one("#week-bars", VerticalScroll)
-        lists = self.query_one("#list-bars", VerticalScroll)
+        weeks = self.query_one("#week-bars", Vertical)
+        lists = self.query_one("#list-bars", Vertical)
         await weeks.remove_children()
         await lists.remove_children()
         self.query_one("#plan-summary", Static).update(summary)

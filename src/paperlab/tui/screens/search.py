@@ -131,7 +131,7 @@ def render_hit(hit: Any) -> Text:
     """Two lines: kind, title, page and section; then the snippet."""
     kind = getattr(hit, "kind", "passage")
     text = Text()
-    text.append(f"{kind:<10}", style=f"bold {KIND_STYLE.get(kind, '')}")
+    text.append(f"{kind:<11}", style=f"bold {KIND_STYLE.get(kind, '')}")
     text.append(getattr(hit, "title", "") or getattr(hit, "paper_id", "") or "", style="bold")
     page = getattr(hit, "page", None)
     if page:
@@ -142,7 +142,7 @@ def render_hit(hit: Any) -> Text:
     snippet = " ".join((getattr(hit, "snippet", "") or getattr(hit, "text", "")).split())
     if len(snippet) > 160:
         snippet = snippet[:160] + "…"
-    text.append("\n          ")
+    text.append("\n           ")
     # The service marks query terms as «term».
     for i, part in enumerate(_MARKED.split(snippet)):
         text.append(part, style="bold reverse" if i % 2 else "")

@@ -1,0 +1,96 @@
+"""`paperlab search`: JSON shape, terminal output, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from paperlab.cli import main
+from paperlab.cli.search import search as search_command
+from paperlab.indexing import index_pending
+from paperlab.settings import load_settings
+from tests.unit.test_searching import (
+    CENTRAL_BANK,
+    GRADIENT,
+    PHOTOSYNTHESIS,
+    TRANSFORMER,
+    add_paper,
+    counting,  # noqa: F401  (fixtures)
+    real_embedder,  # noqa: F401
+)
+
+
+@pytest.fixture
+def library(store: Any, counting: Any) -> Any:  # noqa: F811
+    add_paper(store, "2401.00001", "Attention models", [TRANSFORMER, GRADIENT])
+    add_paper(store, "2401.00002", "Plant biology", [PHOTOSYNTHESIS, CENTRAL_BANK])
+    index_pending(store, load_settings(), embedder=counting)
+    return store
+
+
+def test_json_output_shape(library: Any) -> None:
+    result = CliRunner().invoke(search_command, ["chloroplasts", "-k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert isinstance(data, list) and len(data) == 2
+    for item in data:
+        assert {"kind", "paper_id", "title", "page", "section", "text", "score"} <= set(item)
+    assert data[0]["paper_id"] == "2401.00002"
+    assert data[0]["kind"] == "passage" and data[0]["page"] == 1
+    assert "«chloroplasts»" in data[0]["snippet"]
+
+
+def test_plain_output_and_options(library: Any) -> None:
+    result = CliRunner().invoke(
+        search_command, ["interest", "rates", "--in", "papers", "--by-paper", "-k", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Plant biology" in result.output
+    assert "2401.00002" in result.output and "p. 2" in result.output
+    assert "«interest» «rates»" in result.output
+    assert "\x1b[" not in result.output  # no styles when not a terminal
+
+
+def test_empty_query_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "  "])
+    assert exit_info.value.code == 2
+    assert "query is empty" in capsys.readouterr().err
+
+
+def test_empty_library_message(store: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["search", "anything"])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "library is empty" in captured.err and "paperlab fetch" in captured.err
+    main(["search", "anything", "--json"])
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_unknown_topic_is_reported(library: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "x", "--topic", "nope"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "no topic 'nope'" in err and "Traceback" not in err
+
+
+def test_subprocess_json(library: Any) -> None:
+    env = dict(os.environ)
+    out = subprocess.run(
+        [sys.executable, "-m", "paperlab", "search", "gradient descent", "--json", "-k", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    [hit] = json.loads(out.stdout)
+    assert hit["text"] == GRADIENT
+    assert "Loading weights" not in out.stderr
