@@ -23,9 +23,29 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "data" / "arxiv_metadata" / "kaggle_snapshot_samples"
-WORDS = ("attention transformer graph neural network diffusion policy gradient bayesian "
-         "kernel sparse contrastive representation learning optimisation robust causal "
-         "language vision reinforcement retrieval").split()
+WORDS = [
+    "attention",
+    "transformer",
+    "graph",
+    "neural",
+    "network",
+    "diffusion",
+    "policy",
+    "gradient",
+    "bayesian",
+    "kernel",
+    "sparse",
+    "contrastive",
+    "representation",
+    "learning",
+    "optimisation",
+    "robust",
+    "causal",
+    "language",
+    "vision",
+    "reinforcement",
+    "retrieval",
+]
 
 
 def records(n: int) -> list[tuple[str, str]]:
@@ -39,8 +59,9 @@ def records(n: int) -> list[tuple[str, str]]:
     rng = random.Random(7)
     while len(titles) < n:
         titles.append(" ".join(rng.choice(WORDS) for _ in range(6)).capitalize())
-    return [(f"{2001 + i // 9000:04d}.{i % 9000 + 1000:05d}", titles[i % len(titles)])
-            for i in range(n)]
+    return [
+        (f"{2001 + i // 9000:04d}.{i % 9000 + 1000:05d}", titles[i % len(titles)]) for i in range(n)
+    ]
 
 
 def build(n: int) -> None:
@@ -51,19 +72,28 @@ def build(n: int) -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     states = ["unread", "skimming", "reading", "read"]
     with store.write() as s:
-        lists = [ReadingList(name=f"list-{k}", title=f"Bench list {k}",
-                             weeks=dumps([19 + k])) for k in range(6)]
+        lists = [
+            ReadingList(name=f"list-{k}", title=f"Bench list {k}", weeks=dumps([19 + k]))
+            for k in range(6)
+        ]
         s.add_all(lists)
         s.flush()
         for i, (pid, title) in enumerate(records(n)):
-            s.add(Paper(id=pid, title=title, state="indexed", reading_state=states[i % 4],
-                        authors=dumps(["A. Author"]), added_at=start + timedelta(seconds=i),
-                        published=start))
+            s.add(
+                Paper(
+                    id=pid,
+                    title=title,
+                    state="indexed",
+                    reading_state=states[i % 4],
+                    authors=dumps(["A. Author"]),
+                    added_at=start + timedelta(seconds=i),
+                    published=start,
+                )
+            )
             if i % 2 == 0:
                 rl = lists[i % 6]
                 assert rl.id is not None
-                s.add(ReadingListEntry(list_id=rl.id, paper_id=pid, week=19 + i % 6,
-                                       position=i))
+                s.add(ReadingListEntry(list_id=rl.id, paper_id=pid, week=19 + i % 6, position=i))
     store.close()
 
 
@@ -91,8 +121,10 @@ async def measure(n: int) -> None:
     print(f"launch to interactive library: {ready * 1000:.0f} ms")
     for query, seconds in filters:
         print(f"  filter {query!r:>16}: {seconds * 1000:6.1f} ms")
-    print(f"filter latency: median {statistics.median(s for _, s in filters) * 1000:.1f} ms,"
-          f" max {max(s for _, s in filters) * 1000:.1f} ms")
+    print(
+        f"filter latency: median {statistics.median(s for _, s in filters) * 1000:.1f} ms,"
+        f" max {max(s for _, s in filters) * 1000:.1f} ms"
+    )
 
 
 def main() -> None:

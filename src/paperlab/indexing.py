@@ -243,8 +243,6 @@ def is_fresh(conn: Any, index: VectorIndex) -> bool:
     Passages are compared by count, id sum and max id (one aggregate query);
     the few notes, annotations and log entries by id and content hash.
     """
-    import numpy as np
-
     passage = (index.ids >> ID_SHIFT) == KIND_CODES["passage"]
     ids = index.ids[passage]
     mine = (len(ids), int(ids.sum()) if len(ids) else 0, int(ids.max()) if len(ids) else 0)
@@ -257,7 +255,6 @@ def is_fresh(conn: Any, index: VectorIndex) -> bool:
         )
     }
     wanted = {fid: short_hash(h) for fid, h in _small_coverage(conn, index.model).items()}
-    del np
     return others == wanted
 
 

@@ -119,10 +119,12 @@ def plan_start(store: Store) -> date:
                 hint=f"Set {PLAN_START_ENV} to the first day of week 19, e.g. 2025-03-03.",
             ) from None
     with store.read() as session:
-        first_session = session.exec(select(ReadingSession.started_at).order_by(
-            col(ReadingSession.started_at))).first()
-        first_list = session.exec(select(ReadingList.loaded_at).order_by(
-            col(ReadingList.loaded_at))).first()
+        first_session = session.exec(
+            select(ReadingSession.started_at).order_by(col(ReadingSession.started_at))
+        ).first()
+        first_list = session.exec(
+            select(ReadingList.loaded_at).order_by(col(ReadingList.loaded_at))
+        ).first()
     candidates = [_aware(d).astimezone().date() for d in (first_session, first_list) if d]
     return _monday(min(candidates) if candidates else datetime.now().date())
 

@@ -38,8 +38,11 @@ def make_app(lab_store: Store) -> Callable[..., object]:
     from paperlab.tui.app import PaperlabApp
 
     def factory(**kwargs: object) -> PaperlabApp:
-        options: dict[str, object] = {"load_model": False, "poll_interval": None,
-                                      "today": lambda: TODAY}
+        options: dict[str, object] = {
+            "load_model": False,
+            "poll_interval": None,
+            "today": lambda: TODAY,
+        }
         options.update(kwargs)
         return PaperlabApp(store=lab_store, settings=load_settings(), **options)  # type: ignore[arg-type]
 

@@ -8,8 +8,12 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 
-async def until(pilot: Pilot[object], condition: Callable[[], object], timeout: float = 10.0,
-                what: str = "condition") -> None:
+async def until(
+    pilot: Pilot[object],
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    what: str = "condition",
+) -> None:
     """Pause until ``condition()`` is truthy (workers run in threads meanwhile)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -22,13 +22,16 @@ PLAN_START = date(2025, 3, 3)
 TODAY = date(2025, 3, 12)
 
 TOPICS = [
-    ("ml-intro", "Introduction to machine learning", [1, 2],
-     ["Andrew Ng, Machine Learning (Coursera / Stanford)"]),
+    (
+        "ml-intro",
+        "Introduction to machine learning",
+        [1, 2],
+        ["Andrew Ng, Machine Learning (Coursera / Stanford)"],
+    ),
     ("linear-algebra", "Linear algebra", [3, 4], ["3Blue1Brown, Essence of Linear Algebra"]),
     ("deep-learning", "Deep learning and CNNs", [11, 12], ["fast.ai, Practical Deep Learning"]),
     ("nlp", "Natural language processing", [13, 14], ["Stanford CS224n"]),
-    ("reinforcement-learning", "Reinforcement learning", [15, 16],
-     ["David Silver, RL course"]),
+    ("reinforcement-learning", "Reinforcement learning", [15, 16], ["David Silver, RL course"]),
 ]
 
 ATTENTION_PAGES = [
@@ -97,24 +100,71 @@ hyperparameters were kept constant across the games.""",
 
 PAPERS = [
     # id, title, year, authors, state, reading, pages, topics
-    ("1706.03762", "Attention Is All You Need", 2017, ["Ashish Vaswani", "Noam Shazeer"],
-     "indexed", "reading", ATTENTION_PAGES, ["deep-learning", "nlp"]),
-    ("1312.5602", "Playing Atari with Deep Reinforcement Learning", 2013,
-     ["Volodymyr Mnih", "Koray Kavukcuoglu"], "indexed", "read", DQN_PAGES,
-     ["reinforcement-learning"]),
-    ("1409.0473", "Neural Machine Translation by Jointly Learning to Align and Translate",
-     2014, ["Dzmitry Bahdanau", "Kyunghyun Cho"], "fetched", "unread", [], ["nlp"]),
-    ("1512.03385", "Deep Residual Learning for Image Recognition", 2015,
-     ["Kaiming He", "Xiangyu Zhang"], "queued", "skimming", [], ["deep-learning"]),
-    ("1301.5088", "Piecewise Linear Multilayer Perceptrons and Dropout", 2013,
-     ["Ian J. Goodfellow"], "failed", "unread", [], []),
+    (
+        "1706.03762",
+        "Attention Is All You Need",
+        2017,
+        ["Ashish Vaswani", "Noam Shazeer"],
+        "indexed",
+        "reading",
+        ATTENTION_PAGES,
+        ["deep-learning", "nlp"],
+    ),
+    (
+        "1312.5602",
+        "Playing Atari with Deep Reinforcement Learning",
+        2013,
+        ["Volodymyr Mnih", "Koray Kavukcuoglu"],
+        "indexed",
+        "read",
+        DQN_PAGES,
+        ["reinforcement-learning"],
+    ),
+    (
+        "1409.0473",
+        "Neural Machine Translation by Jointly Learning to Align and Translate",
+        2014,
+        ["Dzmitry Bahdanau", "Kyunghyun Cho"],
+        "fetched",
+        "unread",
+        [],
+        ["nlp"],
+    ),
+    (
+        "1512.03385",
+        "Deep Residual Learning for Image Recognition",
+        2015,
+        ["Kaiming He", "Xiangyu Zhang"],
+        "queued",
+        "skimming",
+        [],
+        ["deep-learning"],
+    ),
+    (
+        "1301.5088",
+        "Piecewise Linear Multilayer Perceptrons and Dropout",
+        2013,
+        ["Ian J. Goodfellow"],
+        "failed",
+        "unread",
+        [],
+        [],
+    ),
 ]
 
 LISTS = [
-    ("weeks-19-20-reading-papers", "Reading and understanding research papers", [19, 20],
-     [("1301.5088", 19), ("1409.0473", 19), ("1706.03762", 20), ("1512.03385", 20)]),
-    ("weeks-21-24-project", "Research project background", [21, 22, 23, 24],
-     [("1312.5602", 21), ("1706.03762", 22)]),
+    (
+        "weeks-19-20-reading-papers",
+        "Reading and understanding research papers",
+        [19, 20],
+        [("1301.5088", 19), ("1409.0473", 19), ("1706.03762", 20), ("1512.03385", 20)],
+    ),
+    (
+        "weeks-21-24-project",
+        "Research project background",
+        [21, 22, 23, 24],
+        [("1312.5602", 21), ("1706.03762", 22)],
+    ),
 ]
 
 SECTION_RE = r"^(\d+(?:\.\d+)*) [A-Z][A-Za-z -]+$"
@@ -135,11 +185,19 @@ def _chunks(paper_id: str, pages: list[str]) -> list[Chunk]:
             if re.match(SECTION_RE, first):
                 section = first
             body = block.strip()
-            chunks.append(Chunk(
-                paper_id=paper_id, ordinal=len(chunks), page_start=number, page_end=number,
-                char_start=start, char_end=offset, section=section, text=body,
-                content_hash=hashlib.sha256(body.encode()).hexdigest(),
-            ))
+            chunks.append(
+                Chunk(
+                    paper_id=paper_id,
+                    ordinal=len(chunks),
+                    page_start=number,
+                    page_end=number,
+                    char_start=start,
+                    char_end=offset,
+                    section=section,
+                    text=body,
+                    content_hash=hashlib.sha256(body.encode()).hexdigest(),
+                )
+            )
     return chunks
 
 
@@ -148,16 +206,32 @@ def build_library(store: Store, *, with_content: bool = True) -> None:
     an annotation, a note, log entries and reading sessions, all at fixed dates."""
     with store.write() as s:
         for slug, title, weeks, resources in TOPICS:
-            s.add(Topic(slug=slug, title=title, weeks=dumps(weeks), resources=dumps(resources),
-                        description=f"Roadmap weeks {weeks[0]}-{weeks[-1]}: {title.lower()}."))
-        for i, (pid, title, year, authors, state, reading, pages, _topics) in enumerate(PAPERS):
+            s.add(
+                Topic(
+                    slug=slug,
+                    title=title,
+                    weeks=dumps(weeks),
+                    resources=dumps(resources),
+                    description=f"Roadmap weeks {weeks[0]}-{weeks[-1]}: {title.lower()}.",
+                )
+            )
+        for i, (pid, title, year, authors, state, reading, _pages, _topics) in enumerate(PAPERS):
             when = FIXED + timedelta(minutes=i)
-            s.add(Paper(
-                id=pid, version=1, title=title, authors=dumps(authors),
-                abstract=f"The abstract of {title}.", published=datetime(year, 6, 1, tzinfo=UTC),
-                state=state, reading_state=reading, citation_key=f"key{i}",
-                added_at=when, updated_at=when,
-            ))
+            s.add(
+                Paper(
+                    id=pid,
+                    version=1,
+                    title=title,
+                    authors=dumps(authors),
+                    abstract=f"The abstract of {title}.",
+                    published=datetime(year, 6, 1, tzinfo=UTC),
+                    state=state,
+                    reading_state=reading,
+                    citation_key=f"key{i}",
+                    added_at=when,
+                    updated_at=when,
+                )
+            )
         s.flush()
         for pid, *_rest, pages, topics in PAPERS:
             for number, text in enumerate(pages, start=1):
@@ -172,21 +246,38 @@ def build_library(store: Store, *, with_content: bool = True) -> None:
             s.flush()
             assert rl.id is not None
             for position, (pid, week) in enumerate(entries):
-                s.add(ReadingListEntry(list_id=rl.id, paper_id=pid, week=week,
-                                       position=position))
+                s.add(ReadingListEntry(list_id=rl.id, paper_id=pid, week=week, position=position))
     if not with_content:
         return
     from paperlab.annotations import add_annotation
     from paperlab.progress import record_reading
     from paperlab.researchlog import add_entry
 
-    add_annotation(store, "1706.03762", "based solely on attention mechanisms", page=1,
-                   comment="the core claim")
-    add_entry(store, "Try a small Transformer on the toy translation task, as in 1706.03762.",
-              kind="experiment", when=FIXED + timedelta(days=1))
-    add_entry(store, "Does experience replay matter for small data sets?", kind="question",
-              papers=["1312.5602"], topics=["reinforcement-learning"],
-              when=FIXED + timedelta(days=2))
+    add_annotation(
+        store,
+        "1706.03762",
+        "based solely on attention mechanisms",
+        page=1,
+        comment="the core claim",
+    )
+    add_entry(
+        store,
+        "Try a small Transformer on the toy translation task, as in 1706.03762.",
+        kind="experiment",
+        when=FIXED + timedelta(days=1),
+    )
+    add_entry(
+        store,
+        "Does experience replay matter for small data sets?",
+        kind="question",
+        papers=["1312.5602"],
+        topics=["reinforcement-learning"],
+        when=FIXED + timedelta(days=2),
+    )
     for day, minutes in [(0, 90), (1, 120), (3, 60), (7, 240), (8, 200)]:
-        record_reading(store, "1706.03762" if day < 7 else "1312.5602", minutes,
-                       started_at=datetime(2025, 3, 3, 9, tzinfo=UTC) + timedelta(days=day))
+        record_reading(
+            store,
+            "1706.03762" if day < 7 else "1312.5602",
+            minutes,
+            started_at=datetime(2025, 3, 3, 9, tzinfo=UTC) + timedelta(days=day),
+        )

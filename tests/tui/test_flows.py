@@ -32,8 +32,11 @@ SIZE = (120, 36)
 
 async def open_reader(pilot: Any, paper: str = ATTENTION, **kwargs: Any) -> ReaderScreen:
     pilot.app.open_reader(paper, **kwargs)
-    await until(pilot, lambda: isinstance(pilot.app.screen, ReaderScreen)
-                and pilot.app.screen.loaded, what="reader")
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ReaderScreen) and pilot.app.screen.loaded,
+        what="reader",
+    )
     return pilot.app.screen  # type: ignore[no-any-return]
 
 
@@ -42,8 +45,9 @@ async def library_loaded(pilot: Any) -> LibraryScreen:
     return pilot.app.screen  # type: ignore[no-any-return]
 
 
-async def test_library_groups_filters_and_marks(make_app: Callable[..., Any],
-                                                lab_store: Store) -> None:
+async def test_library_groups_filters_and_marks(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await library_loaded(pilot)
@@ -52,7 +56,7 @@ async def test_library_groups_filters_and_marks(make_app: Callable[..., Any],
         assert table.row_count == 10
         assert screen.selected_paper() == "1301.5088"
         await pilot.press("f", *"atari")
-        assert table.row_count == 2
+        await until(pilot, lambda: table.row_count == 2, what="filtered")
         await pilot.press("enter")  # back to the table, on the only paper
         assert screen.selected_paper() == "1312.5602"
         await pilot.press("m")  # read -> unread
@@ -98,11 +102,11 @@ async def test_find_select_and_annotate(make_app: Callable[..., Any], lab_store:
         assert reader.page == 2
         view = reader.query_one(PageView)
         span = view.selected_span()
-        assert span is not None and view.text[span[0]:span[1]] == "intra-attention"
+        assert span is not None and view.text[span[0] : span[1]] == "intra-attention"
         await pilot.press("s")  # widen to the sentence around the match
         span = view.selected_span()
         assert span is not None
-        sentence = view.text[span[0]:span[1]]
+        sentence = view.text[span[0] : span[1]]
         assert sentence.startswith("Self-attention, sometimes called intra-attention")
         assert sentence.endswith("representation of the sequence.")
         await pilot.press("a")
@@ -129,16 +133,23 @@ async def test_keyboard_selection_with_shift(make_app: Callable[..., Any]) -> No
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         reader = await open_reader(pilot)
-        await pilot.press("shift+right", "shift+right", "shift+right", "shift+right",
-                          "shift+right", "shift+right", "shift+right", "shift+right",
-                          "shift+right")
+        await pilot.press(
+            "shift+right",
+            "shift+right",
+            "shift+right",
+            "shift+right",
+            "shift+right",
+            "shift+right",
+            "shift+right",
+            "shift+right",
+            "shift+right",
+        )
         view = reader.query_one(PageView)
         span = view.selected_span()
-        assert span is not None and view.text[span[0]:span[1]] == "Attention"
+        assert span is not None and view.text[span[0] : span[1]] == "Attention"
 
 
-async def test_note_persists_after_restart(make_app: Callable[..., Any],
-                                           lab_store: Store) -> None:
+async def test_note_persists_after_restart(make_app: Callable[..., Any], lab_store: Store) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.open_notes("1312.5602")
@@ -157,18 +168,25 @@ async def test_note_persists_after_restart(make_app: Callable[..., Any],
         app2.open_notes("1312.5602")
         await until(pilot, lambda: isinstance(app2.screen, NotesScreen) and app2.screen.loaded)
         assert app2.screen.query_one("#note-summary", TextArea).text == (
-            "Deep Q-learning from pixels.")
+            "Deep Q-learning from pixels."
+        )
 
 
-async def test_autosave_is_debounced_and_quit_flushes(make_app: Callable[..., Any],
-                                                      lab_store: Store) -> None:
+async def test_autosave_is_debounced_and_quit_flushes(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.open_notes(ATTENTION)
         await until(pilot, lambda: isinstance(app.screen, NotesScreen) and app.screen.loaded)
         await pilot.press(*"Attention only.")
-        await until(pilot, lambda: (n := get_note(lab_store, ATTENTION)) is not None
-                    and n.summary == "Attention only.", what="autosave")
+        await until(
+            pilot,
+            lambda: (
+                (n := get_note(lab_store, ATTENTION)) is not None and n.summary == "Attention only."
+            ),
+            what="autosave",
+        )
         await pilot.press(*" No recurrence.")
         await pilot.press("q")  # typed into the note, not a quit
         await app.action_quit()
@@ -176,8 +194,9 @@ async def test_autosave_is_debounced_and_quit_flushes(make_app: Callable[..., An
     assert note is not None and note.summary == "Attention only. No recurrence.q"
 
 
-async def test_unsaved_text_survives_a_crash(make_app: Callable[..., Any],
-                                             lab_store: Store, monkeypatch: Any) -> None:
+async def test_unsaved_text_survives_a_crash(
+    make_app: Callable[..., Any], lab_store: Store, monkeypatch: Any
+) -> None:
     import paperlab.tui.screens.notes as notes_screen
 
     monkeypatch.setattr(notes_screen, "SAVE_DELAY", 600.0)  # the crash comes first
@@ -202,13 +221,20 @@ async def test_unsaved_text_survives_a_crash(make_app: Callable[..., Any],
         await until(pilot, lambda: isinstance(app2.screen, NotesScreen) and app2.screen.loaded)
         assert app2.screen.query_one("#note-questions", TextArea).text == "Why sinusoids?"
         assert app2.screen.query_one("#note-method", TextArea).text == "Multi-head attention."
-        await until(pilot, lambda: (n := get_note(lab_store, ATTENTION)) is not None
-                    and n.questions == "Why sinusoids?", what="restored draft saved")
+        await until(
+            pilot,
+            lambda: (
+                (n := get_note(lab_store, ATTENTION)) is not None
+                and n.questions == "Why sinusoids?"
+            ),
+            what="restored draft saved",
+        )
     assert DraftStore(app2.settings.cache_dir).read(ATTENTION) is None
 
 
-async def test_concurrent_edit_is_merged_not_lost(make_app: Callable[..., Any],
-                                                  lab_store: Store) -> None:
+async def test_concurrent_edit_is_merged_not_lost(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
     save_note(lab_store, ATTENTION, {"summary": "first"})
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -217,8 +243,11 @@ async def test_concurrent_edit_is_merged_not_lost(make_app: Callable[..., Any],
         # Another process (a CLI `paperlab note`) changes the same note.
         save_note(lab_store, ATTENTION, {"results": "BLEU 28.4", "summary": "theirs"})
         await pilot.press(*"mine ")
-        await until(pilot, lambda: (n := get_note(lab_store, ATTENTION)) is not None
-                    and "mine" in n.summary, what="merged save")
+        await until(
+            pilot,
+            lambda: (n := get_note(lab_store, ATTENTION)) is not None and "mine" in n.summary,
+            what="merged save",
+        )
         await pilot.pause(0.2)
     note = get_note(lab_store, ATTENTION)
     assert note is not None
@@ -251,17 +280,22 @@ async def test_tag_a_paper_with_a_topic(make_app: Callable[..., Any], lab_store:
         await until(pilot, lambda: isinstance(app.screen, TagPickerModal))
         # First option is ml-intro (weeks 1-2): toggle it on, apply.
         await pilot.press("space", "ctrl+s")
-        await until(pilot, lambda: "ml-intro" in paper_topics(lab_store, ATTENTION),
-                    what="tag saved")
-        await until(pilot, lambda: any("ml-intro" in i.paper.topics for i in screen.items),
-                    what="library refreshed")
+        await until(
+            pilot, lambda: "ml-intro" in paper_topics(lab_store, ATTENTION), what="tag saved"
+        )
+        await until(
+            pilot,
+            lambda: any("ml-intro" in i.paper.topics for i in screen.items),
+            what="library refreshed",
+        )
         await pilot.press("4")
         await until(pilot, lambda: app.screen.topics)
         assert "1706.03762" in app.screen.paper_ids  # ml-intro is the first topic
 
 
-async def test_refresh_shows_papers_added_elsewhere(make_app: Callable[..., Any],
-                                                    lab_store: Store) -> None:
+async def test_refresh_shows_papers_added_elsewhere(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
     app = make_app(poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
         screen = await library_loaded(pilot)
@@ -270,22 +304,33 @@ async def test_refresh_shows_papers_added_elsewhere(make_app: Callable[..., Any]
 
         other = open_store(app.settings)  # like `paperlab fetch` in another terminal
         with other.write() as s:
-            s.add(Paper(id="2005.14165", title="Language Models are Few-Shot Learners",
-                        state="fetched"))
+            s.add(
+                Paper(
+                    id="2005.14165", title="Language Models are Few-Shot Learners", state="fetched"
+                )
+            )
         other.close()
-        await until(pilot, lambda: any(i.paper.id == "2005.14165" for i in screen.items),
-                    what="new paper shown")
+        await until(
+            pilot,
+            lambda: any(i.paper.id == "2005.14165" for i in screen.items),
+            what="new paper shown",
+        )
 
 
 async def test_reading_state_set_elsewhere_appears_on_refresh_key(
-        make_app: Callable[..., Any], lab_store: Store) -> None:
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await library_loaded(pilot)
         set_reading_state(lab_store, "1409.0473", "read")
         await pilot.press("r")
-        await until(pilot, lambda: any(i.paper.id == "1409.0473" and i.paper.reading_state
-                                       == "read" for i in screen.items))
+        await until(
+            pilot,
+            lambda: any(
+                i.paper.id == "1409.0473" and i.paper.reading_state == "read" for i in screen.items
+            ),
+        )
 
 
 async def test_help_palette_and_quit(make_app: Callable[..., Any]) -> None:
@@ -305,8 +350,9 @@ async def test_help_palette_and_quit(make_app: Callable[..., Any]) -> None:
     assert app.return_code == 0
 
 
-async def test_open_pdf_without_a_viewer_says_so(make_app: Callable[..., Any], lab_store: Store,
-                                                 tmp_path: Path, monkeypatch: Any) -> None:
+async def test_open_pdf_without_a_viewer_says_so(
+    make_app: Callable[..., Any], lab_store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
     with lab_store.write() as s:

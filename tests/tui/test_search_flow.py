@@ -29,14 +29,15 @@ async def test_search_opens_reader_at_the_passage(make_app: Callable[..., Any]) 
         results = screen.query_one("#results", OptionList)
         results.focus()
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.loaded,
-                    what="reader")
+        await until(
+            pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.loaded, what="reader"
+        )
         reader = app.screen
         assert reader.paper_id == "1312.5602" and reader.page == 2
         view = reader.query_one(PageView)
         marks = [m for m in view.marks if m.kind == "search"]
         assert marks, "the passage is highlighted"
-        assert "Experience replay" in view.text[marks[0].start:marks[0].end]
+        assert "Experience replay" in view.text[marks[0].start : marks[0].end]
         span = view.selected_span()
         assert span is not None and span[0] == marks[0].start
 

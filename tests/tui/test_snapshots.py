@@ -34,25 +34,39 @@ def test_library_filtered(snap_compare: Any, make_app: Callable[..., Any]) -> No
 def test_reader(snap_compare: Any, make_app: Callable[..., Any]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         pilot.app.open_reader("1706.03762")
-        await until(pilot, lambda: getattr(pilot.app.screen, "loaded", False)
-                    and pilot.app.screen.__class__.__name__ == "ReaderScreen")
+        await until(
+            pilot,
+            lambda: (
+                getattr(pilot.app.screen, "loaded", False)
+                and pilot.app.screen.__class__.__name__ == "ReaderScreen"
+            ),
+        )
         await pilot.press("f", *"self-attention", "enter")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
 
 
 def test_notes(snap_compare: Any, make_app: Callable[..., Any], lab_store: Store) -> None:
-    save_note(lab_store, "1312.5602", {
-        "summary": "A CNN learns Atari control policies from raw pixels with Q-learning.",
-        "contributions": "Experience replay; one architecture for seven games.",
-        "limitations": "Long training; reward clipping hides reward scale.",
-        "relevance": "Baseline for the RL part of my project.",
-    })
+    save_note(
+        lab_store,
+        "1312.5602",
+        {
+            "summary": "A CNN learns Atari control policies from raw pixels with Q-learning.",
+            "contributions": "Experience replay; one architecture for seven games.",
+            "limitations": "Long training; reward clipping hides reward scale.",
+            "relevance": "Baseline for the RL part of my project.",
+        },
+    )
 
     async def run(pilot: Pilot[Any]) -> None:
         pilot.app.open_notes("1312.5602")
-        await until(pilot, lambda: getattr(pilot.app.screen, "loaded", False)
-                    and pilot.app.screen.__class__.__name__ == "NotesScreen")
+        await until(
+            pilot,
+            lambda: (
+                getattr(pilot.app.screen, "loaded", False)
+                and pilot.app.screen.__class__.__name__ == "NotesScreen"
+            ),
+        )
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
 
@@ -78,8 +92,12 @@ def test_topics(snap_compare: Any, make_app: Callable[..., Any]) -> None:
         await pilot.press("4")
         await until(pilot, lambda: pilot.app.screen.topics)
         await pilot.press("down", "down", "down", "down")  # reinforcement learning
-        await until(pilot, lambda: "Does experience replay" in str(
-            pilot.app.screen.query_one("#topic-log").render()))
+        await until(
+            pilot,
+            lambda: (
+                "Does experience replay" in str(pilot.app.screen.query_one("#topic-log").render())
+            ),
+        )
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
 

@@ -80,14 +80,12 @@ def test_record_reading_validates(lab_store: Store) -> None:
         record_reading(lab_store, "1706.03762", 0)
     with pytest.raises(NotFoundError):
         record_reading(lab_store, "9999.99999", 5)
-    row = record_reading(lab_store, "key0", 30,
-                         started_at=datetime(2025, 3, 18, 10, tzinfo=UTC))
+    row = record_reading(lab_store, "key0", 30, started_at=datetime(2025, 3, 18, 10, tzinfo=UTC))
     assert row.paper_id == "1706.03762"
     assert {w.week: w.hours for w in plan_progress(lab_store).weeks}[21] == 0.5
 
 
-def test_plan_start_from_env_and_default(lab_store: Store,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_start_from_env_and_default(lab_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERLAB_PLAN_START", "not a date")
     with pytest.raises(UsageError):
         plan_start(lab_store)
@@ -104,8 +102,7 @@ def test_core_imports_load_no_textual() -> None:
         " or m.startswith('paperlab.tui'));"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 

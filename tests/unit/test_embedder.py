@@ -56,8 +56,11 @@ def test_length_sorted_batches_keep_input_order(
 
 def test_meaning_is_captured(real_embedder: SentenceTransformerEmbedder) -> None:  # noqa: F811
     a, b, c = real_embedder.embed(
-        ["The physician examined the patient.", "A doctor checked the sick person.",
-         "Stock prices fell on Tuesday."]
+        [
+            "The physician examined the patient.",
+            "A doctor checked the sick person.",
+            "Stock prices fell on Tuesday.",
+        ]
     )
     assert float(a @ b) > float(a @ c) + 0.2
 

@@ -42,8 +42,7 @@ GRADIENT = (
     "reduces the training loss."
 )
 CENTRAL_BANK = (
-    "The central bank raised interest rates to curb inflation, and bond yields climbed "
-    "sharply."
+    "The central bank raised interest rates to curb inflation, and bond yields climbed sharply."
 )
 REFERENCE = "[12] A. Vaswani et al. Photosynthesis is all you need. NeurIPS 2017."
 
@@ -168,8 +167,24 @@ def test_references_excluded_by_default(library: Store, counting: CountingEmbedd
 
 @pytest.mark.parametrize(
     "query",
-    ['C++', '"', '"unbalanced', "AND", "OR NOT", "NEAR(a b)", "self-attention", "title:x",
-     "*", "a:b:c", "(((", "^start", "naïve", "-", "🙂", "x" * 2000],
+    [
+        "C++",
+        '"',
+        '"unbalanced',
+        "AND",
+        "OR NOT",
+        "NEAR(a b)",
+        "self-attention",
+        "title:x",
+        "*",
+        "a:b:c",
+        "(((",
+        "^start",
+        "naïve",
+        "-",
+        "🙂",
+        "x" * 2000,
+    ],
 )
 def test_hostile_queries_do_not_crash(
     library: Store, counting: CountingEmbedder, query: str
@@ -274,7 +289,9 @@ def test_topic_filter(library: Store, counting: CountingEmbedder) -> None:
         session.add(LogTopic(log_id=entry.id, topic_slug="deep-learning"))
         session.add(LogPaper(log_id=other.id or 0, paper_id="2401.00002"))
         session.add(Annotation(paper_id="2401.00002", quote="glucose and oxygen", page=1))
-    hits = search(library, settings, "photosynthesis", k=10, topic="deep-learning", embedder=counting)
+    hits = search(
+        library, settings, "photosynthesis", k=10, topic="deep-learning", embedder=counting
+    )
     assert hits
     assert {h.paper_id for h in hits if h.kind == "passage"} == {"2401.00001"}
     logs = [h for h in hits if h.kind == "log"]

@@ -96,7 +96,9 @@ def indexed(store: Any, counting: CountingEmbedder) -> Any:  # noqa: F811
 
 @pytest.mark.parametrize("damage", ["delete", "garbage", "truncate", "delete-meta"])
 def test_faiss_file_rebuilt_transparently(
-    indexed: Any, counting: CountingEmbedder, damage: str  # noqa: F811
+    indexed: Any,
+    counting: CountingEmbedder,  # noqa: F811
+    damage: str,
 ) -> None:
     settings = load_settings()
     paths = VectorPaths.for_model(settings.index_dir, settings.embed_model)

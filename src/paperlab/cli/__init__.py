@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -107,3 +108,25 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as error:
+        # A full disk or a vanished directory: the library itself is safe
+        # (every write is a transaction or an atomic rename).
+        report_error(
+            PaperlabError(
+                f"{error.strerror or error}"
+                + (f": {error.filename}" if getattr(error, "filename", None) else "")
+                + ".",
+                hint="Check free disk space and permissions, then run the command again.",
+            )
+        )
+        sys.exit(1)
+    except Exception as error:
+        if os.environ.get("PAPERLAB_DEBUG"):
+            raise
+        report_error(
+            PaperlabError(
+                f"Unexpected {type(error).__name__}: {error}",
+                hint="This is a bug in paperlab; PAPERLAB_DEBUG=1 shows the traceback.",
+            )
+        )
+        sys.exit(70)

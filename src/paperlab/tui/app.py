@@ -46,20 +46,56 @@ class PaperlabApp(App[None]):
     DEFAULT_MODE = "library"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Save open notes and quit."),
-        Binding("question_mark", "help", "Help", id="app.help",
-                tooltip="Show the keys of this screen and what each screen does."),
-        Binding("1", "switch_mode('library')", "Library", id="app.library",
-                tooltip="Papers grouped by reading list and week."),
-        Binding("2", "switch_mode('search')", "Search", id="app.search",
-                tooltip="Hybrid search over papers, notes, annotations and the log."),
-        Binding("3", "switch_mode('log')", "Log", id="app.log",
-                tooltip="The research log (weeks 21-24)."),
-        Binding("4", "switch_mode('topics')", "Topics", id="app.topics",
-                tooltip="Roadmap topics (weeks 1-18) and what links to them."),
-        Binding("5", "switch_mode('progress')", "Progress", id="app.progress",
-                tooltip="Hours per week against the 8 h plan, papers read per list."),
-        Binding("ctrl+r", "refresh_library", "Refresh", id="app.refresh", show=False,
-                tooltip="Reload everything from the library (after a fetch elsewhere)."),
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Show the keys of this screen and what each screen does.",
+        ),
+        Binding(
+            "1",
+            "switch_mode('library')",
+            "Library",
+            id="app.library",
+            tooltip="Papers grouped by reading list and week.",
+        ),
+        Binding(
+            "2",
+            "switch_mode('search')",
+            "Search",
+            id="app.search",
+            tooltip="Hybrid search over papers, notes, annotations and the log.",
+        ),
+        Binding(
+            "3",
+            "switch_mode('log')",
+            "Log",
+            id="app.log",
+            tooltip="The research log (weeks 21-24).",
+        ),
+        Binding(
+            "4",
+            "switch_mode('topics')",
+            "Topics",
+            id="app.topics",
+            tooltip="Roadmap topics (weeks 1-18) and what links to them.",
+        ),
+        Binding(
+            "5",
+            "switch_mode('progress')",
+            "Progress",
+            id="app.progress",
+            tooltip="Hours per week against the 8 h plan, papers read per list.",
+        ),
+        Binding(
+            "ctrl+r",
+            "refresh_library",
+            "Refresh",
+            id="app.refresh",
+            show=False,
+            tooltip="Reload everything from the library (after a fetch elsewhere).",
+        ),
     ]
 
     @dataclass
@@ -98,15 +134,25 @@ class PaperlabApp(App[None]):
 
     # ------------------------------------------------------------------ workers
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="model",
-          description="Loading the embedding model")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="model",
+        description="Loading the embedding model",
+    )
     def load_embedder(self) -> None:
         from paperlab.search.embedder import load_embedder
 
         self.embedder = load_embedder(self.settings)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="poll",
-          description="Checking the library for changes")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="poll",
+        description="Checking the library for changes",
+    )
     def check_for_changes(self) -> None:
         from paperlab.tui.data import library_signature
 
@@ -147,16 +193,22 @@ class PaperlabApp(App[None]):
             if not binding.id or binding.system or binding.action in seen:
                 continue
             seen.add(binding.action)
-            rows.append((binding.key_display or self.get_key_display(binding) or key,
-                         binding.description, binding.tooltip))
+            rows.append(
+                (
+                    binding.key_display or self.get_key_display(binding) or key,
+                    binding.description,
+                    binding.tooltip,
+                )
+            )
         self.push_screen(HelpScreen(rows))
 
     def action_tag_paper(self, paper_id: str) -> None:
         """Open the tag picker for one paper."""
         self._load_tags(paper_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tags",
-          description="Loading topics")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="tags", description="Loading topics"
+    )
     def _load_tags(self, paper_id: str) -> None:
         from paperlab.library import topics_overview
         from paperlab.tagging import paper_topics
@@ -170,8 +222,13 @@ class PaperlabApp(App[None]):
 
         self.call_from_thread(self.push_screen, TagPickerModal(paper_id, topics, current), done)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tags",
-          description="Saving topic tags")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="tags",
+        description="Saving topic tags",
+    )
     def _apply_tags(self, paper_id: str, before: list[str], after: list[str]) -> None:
         from paperlab.tagging import tag_paper, untag_paper
 
@@ -186,8 +243,9 @@ class PaperlabApp(App[None]):
             summary = ", ".join([f"+{s}" for s in added] + [f"-{s}" for s in removed])
             self.call_from_thread(self.notify, f"Tags of {paper_id}: {summary}", timeout=3)
 
-    def open_reader(self, paper_id: str, page: int | None = None,
-                    highlight: str | None = None) -> None:
+    def open_reader(
+        self, paper_id: str, page: int | None = None, highlight: str | None = None
+    ) -> None:
         from paperlab.tui.screens.reader import ReaderScreen
 
         self.push_screen(ReaderScreen(paper_id, page=page, highlight=highlight))

@@ -22,17 +22,28 @@ class PaperlabCommands(Provider):
     def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.lab
         actions: list[tuple[str, str, Callable[[], object]]] = [
-            ("Library", "Papers by reading list and week",
-             partial(app.switch_mode, "library")),
-            ("Search", "Hybrid search over papers, notes, annotations and the log",
-             partial(app.switch_mode, "search")),
-            ("Research log", "Ideas, questions, experiments, results, decisions, todos",
-             partial(app.switch_mode, "log")),
+            ("Library", "Papers by reading list and week", partial(app.switch_mode, "library")),
+            (
+                "Search",
+                "Hybrid search over papers, notes, annotations and the log",
+                partial(app.switch_mode, "search"),
+            ),
+            (
+                "Research log",
+                "Ideas, questions, experiments, results, decisions, todos",
+                partial(app.switch_mode, "log"),
+            ),
             ("Topics", "Roadmap weeks 1-18 as tags", partial(app.switch_mode, "topics")),
-            ("Progress", "Hours against the 8 h/week plan, papers read per list",
-             partial(app.switch_mode, "progress")),
-            ("Refresh", "Reload from the library (after a fetch in another terminal)",
-             app.action_refresh_library),
+            (
+                "Progress",
+                "Hours against the 8 h/week plan, papers read per list",
+                partial(app.switch_mode, "progress"),
+            ),
+            (
+                "Refresh",
+                "Reload from the library (after a fetch in another terminal)",
+                app.action_refresh_library,
+            ),
             ("Help", "Keys of this screen and what each screen does", app.action_help),
         ]
         if app.active_paper:
@@ -57,8 +68,12 @@ class PaperlabCommands(Provider):
             label = f"Open paper: {title}"
             score = max(matcher.match(label), matcher.match(paper_id))
             if score > 0:
-                yield Hit(score * 0.9, matcher.highlight(label),
-                          partial(self.lab.open_reader, paper_id), help=paper_id)
+                yield Hit(
+                    score * 0.9,
+                    matcher.highlight(label),
+                    partial(self.lab.open_reader, paper_id),
+                    help=paper_id,
+                )
 
 
 __all__ = ["PaperlabCommands"]

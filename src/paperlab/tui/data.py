@@ -51,8 +51,9 @@ def library_items(store: Store) -> list[LibraryItem]:
                 continue
             placed.add(row.id)
             items.append(LibraryItem(row, rl.name, rl.title, entry.week, entry.position))
-    items.extend(LibraryItem(row, None, NO_LIST, None, 0) for pid, row in rows.items()
-                 if pid not in placed)
+    items.extend(
+        LibraryItem(row, None, NO_LIST, None, 0) for pid, row in rows.items() if pid not in placed
+    )
     return items
 
 
@@ -69,8 +70,9 @@ def load_pages(store: Store, paper_id: str) -> list[tuple[int, str]]:
     """The paper's extracted pages as (number, text), in order."""
     with store.read() as session:
         rows = session.exec(
-            select(Page.number, Page.text).where(Page.paper_id == paper_id).order_by(
-                col(Page.number))
+            select(Page.number, Page.text)
+            .where(Page.paper_id == paper_id)
+            .order_by(col(Page.number))
         ).all()
     return [(int(n), str(t)) for n, t in rows]
 

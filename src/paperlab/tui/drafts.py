@@ -27,12 +27,14 @@ class Draft:
     written_at: datetime
 
 
-def merge3(base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]) -> dict[str, str]:
+def merge3(
+    base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]
+) -> dict[str, str]:
     """Merge per field: a side that did not change yields; both changed keeps both texts."""
     merged: dict[str, str] = {}
     for name in {*base, *ours, *theirs}:
         b, o, t = base.get(name, ""), ours.get(name, ""), theirs.get(name, "")
-        if o == b or o == t:
+        if o in (b, t):
             merged[name] = t
         elif t == b:
             merged[name] = o

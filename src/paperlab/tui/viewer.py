@@ -42,11 +42,19 @@ def open_pdf(path: str | None, page: int) -> str:
             "This paper has no PDF on disk.", hint="Fetch it first: paperlab fetch <id>"
         )
     command, at_page = viewer_command(Path(path), page)
-    subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
+    subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     name = Path(command[0]).name
-    return f"Opened in {name} at page {page}." if at_page else (
-        f"Opened with {name} (it cannot be told a page: go to page {page}).")
+    return (
+        f"Opened in {name} at page {page}."
+        if at_page
+        else (f"Opened with {name} (it cannot be told a page: go to page {page}).")
+    )
 
 
 __all__ = ["open_pdf", "viewer_command"]

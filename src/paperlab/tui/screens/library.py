@@ -11,12 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from paperlab.library import READING_STATES
 from paperlab.tui.data import LibraryItem, library_items
 from paperlab.tui.screens.base import PaperlabScreen
 
+FILTER_DEBOUNCE = 0.15
 SORTS = ("list order", "title", "year", "reading state")
 READING_STYLE = {"unread": "dim", "skimming": "yellow", "reading": "cyan", "read": "green"}
 PIPELINE_STYLE = {"failed": "bold red", "indexed": "green", "queued": "dim"}
@@ -37,11 +39,20 @@ def _styled(value: str, styles: dict[str, str]) -> Text | str:
 def matches(item: LibraryItem, terms: list[str]) -> bool:
     """Every term appears in the paper's title, id, year, topics, states, list or authors."""
     row = item.paper
-    haystack = " ".join([
-        row.title, row.id, str(row.year or ""), " ".join(row.topics), row.reading_state,
-        row.state, item.list_title, item.list_name or "", " ".join(row.authors),
-        row.citation_key or "",
-    ]).lower()
+    haystack = " ".join(
+        [
+            row.title,
+            row.id,
+            str(row.year or ""),
+            " ".join(row.topics),
+            row.reading_state,
+            row.state,
+            item.list_title,
+            item.list_name or "",
+            " ".join(row.authors),
+            row.citation_key or "",
+        ]
+    ).lower()
     return all(term in haystack for term in terms)
 
 
@@ -52,8 +63,10 @@ def sort_key(mode: str, item: LibraryItem) -> tuple[object, ...]:
     if mode == "year":
         return (-(row.year or 0), row.title.lower())
     if mode == "reading state":
-        return (READING_STATES.index(row.reading_state)
-                if row.reading_state in READING_STATES else 9, row.title.lower())
+        return (
+            READING_STATES.index(row.reading_state) if row.reading_state in READING_STATES else 9,
+            row.title.lower(),
+        )
     return (item.position,)
 
 
@@ -64,22 +77,63 @@ class LibraryScreen(PaperlabScreen):
     SUB_TITLE = "Library"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_reader", "Read", id="library.read",
-                tooltip="Open the selected paper in the reader."),
-        Binding("n", "notes", "Notes", id="library.notes",
-                tooltip="Open the structured note of the selected paper."),
-        Binding("m", "mark", "Mark", id="library.mark",
-                tooltip="Cycle the reading state: unread, skimming, reading, read."),
-        Binding("s", "sort", "Sort", id="library.sort",
-                tooltip="Cycle the order within groups: list, title, year, reading state."),
-        Binding("t", "tags", "Tags", id="library.tags",
-                tooltip="Pick the roadmap topics of the selected paper."),
-        Binding("f", "focus_filter", "Filter", id="library.filter",
-                tooltip="Type to filter by title, id, topic, state, list or author."),
-        Binding("r", "refresh", "Refresh", id="library.refresh",
-                tooltip="Reload papers (a fetch in another terminal shows up here)."),
-        Binding("escape", "clear_filter", "Clear filter", id="library.clear", show=False,
-                tooltip="Clear the filter and go back to the table."),
+        Binding(
+            "enter",
+            "open_reader",
+            "Read",
+            id="library.read",
+            tooltip="Open the selected paper in the reader.",
+        ),
+        Binding(
+            "n",
+            "notes",
+            "Notes",
+            id="library.notes",
+            tooltip="Open the structured note of the selected paper.",
+        ),
+        Binding(
+            "m",
+            "mark",
+            "Mark",
+            id="library.mark",
+            tooltip="Cycle the reading state: unread, skimming, reading, read.",
+        ),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="library.sort",
+            tooltip="Cycle the order within groups: list, title, year, reading state.",
+        ),
+        Binding(
+            "t",
+            "tags",
+            "Tags",
+            id="library.tags",
+            tooltip="Pick the roadmap topics of the selected paper.",
+        ),
+        Binding(
+            "f",
+            "focus_filter",
+            "Filter",
+            id="library.filter",
+            tooltip="Type to filter by title, id, topic, state, list or author.",
+        ),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="library.refresh",
+            tooltip="Reload papers (a fetch in another terminal shows up here).",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="library.clear",
+            show=False,
+            tooltip="Clear the filter and go back to the table.",
+        ),
     ]
 
     @dataclass
@@ -95,6 +149,7 @@ class LibraryScreen(PaperlabScreen):
         self.sort_mode = SORTS[0]
         self.filter_text = ""
         self.loaded = False
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,8 +176,13 @@ class LibraryScreen(PaperlabScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="library",
-          description="Loading the library")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="library",
+        description="Loading the library",
+    )
     def load(self) -> None:
         items = library_items(self.lab.store)
         self.app.call_from_thread(self.show_items, items)
@@ -151,11 +211,15 @@ class LibraryScreen(PaperlabScreen):
         for group, members in groups.items():
             first = members[0]
             week = f"week {first.week}" if first.week is not None else ""
-            table.add_row(Text(f"▾ {first.list_title}", style="bold magenta"), "",
-                          Text(week, style="bold magenta"), "", "",
-                          Text(f"{len(members)} paper{'s' if len(members) > 1 else ''}",
-                               style="dim"),
-                          key=f"group{_SEP}{group}")
+            table.add_row(
+                Text(f"▾ {first.list_title}", style="bold magenta"),
+                "",
+                Text(week, style="bold magenta"),
+                "",
+                "",
+                Text(f"{len(members)} paper{'s' if len(members) > 1 else ''}", style="dim"),
+                key=f"group{_SEP}{group}",
+            )
             for item in sorted(members, key=lambda i: sort_key(self.sort_mode, i)):
                 row = item.paper
                 # Plain strings where style is not needed: DataTable measures every
@@ -207,11 +271,19 @@ class LibraryScreen(PaperlabScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        # Rebuilding a 1,000-row table takes a few hundred ms: wait for a pause in
+        # typing so keystrokes never queue up behind rebuilds.
         self.filter_text = event.value.strip()
-        self.render_table()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, self.render_table)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+            self.render_table()
         self.query_one("#papers", DataTable).focus()
 
     def action_focus_filter(self) -> None:
@@ -255,14 +327,20 @@ class LibraryScreen(PaperlabScreen):
         # Show it at once; the write follows in a worker.
         self.items = [
             dataclasses.replace(i, paper=dataclasses.replace(i.paper, reading_state=state))
-            if i.paper.id == paper else i
+            if i.paper.id == paper
+            else i
             for i in self.items
         ]
         self.render_table()
         self.save_state(paper, state)
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="library-write",
-          description="Saving the reading state")
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="library-write",
+        description="Saving the reading state",
+    )
     def save_state(self, paper: str, state: str) -> None:
         from paperlab.library import set_reading_state
 

@@ -16,8 +16,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from paperlab.tui.screens.base import PaperlabScreen
 
 LOG_KINDS = ("idea", "question", "experiment", "result", "decision", "todo")
-KIND_STYLE = {"idea": "yellow", "question": "cyan", "experiment": "blue", "result": "green",
-              "decision": "magenta", "todo": "red"}
+KIND_STYLE = {
+    "idea": "yellow",
+    "question": "cyan",
+    "experiment": "blue",
+    "result": "green",
+    "decision": "magenta",
+    "todo": "red",
+}
 
 
 class LogScreen(PaperlabScreen):
@@ -27,13 +33,29 @@ class LogScreen(PaperlabScreen):
     SUB_TITLE = "Research log"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "new_entry", "New entry", id="log.new",
-                tooltip="Write a new entry (kind, text, linked papers)."),
-        Binding("k", "cycle_filter", "Filter kind", id="log.filter",
-                tooltip="Show only one kind of entry; again for the next kind."),
+        Binding(
+            "a",
+            "new_entry",
+            "New entry",
+            id="log.new",
+            tooltip="Write a new entry (kind, text, linked papers).",
+        ),
+        Binding(
+            "k",
+            "cycle_filter",
+            "Filter kind",
+            id="log.filter",
+            tooltip="Show only one kind of entry; again for the next kind.",
+        ),
         Binding("r", "refresh", "Refresh", id="log.refresh", tooltip="Reload the log."),
-        Binding("escape", "focus_table", "Entries", id="log.entries", show=False,
-                tooltip="Back to the list of entries."),
+        Binding(
+            "escape",
+            "focus_table",
+            "Entries",
+            id="log.entries",
+            show=False,
+            tooltip="Back to the list of entries.",
+        ),
     ]
 
     @dataclass
@@ -51,13 +73,16 @@ class LogScreen(PaperlabScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="log-form"):
-            yield Select([(k, k) for k in LOG_KINDS], value="idea", allow_blank=False,
-                         id="log-kind")
-            yield Input(placeholder="What happened? Mention arXiv ids to link papers (enter)",
-                        id="log-text")
+            yield Select(
+                [(k, k) for k in LOG_KINDS], value="idea", allow_blank=False, id="log-kind"
+            )
+            yield Input(
+                placeholder="What happened? Mention arXiv ids to link papers (enter)", id="log-text"
+            )
             yield Input(placeholder="Also link: ids, comma-separated", id="log-papers")
-        table: DataTable[str | Text] = DataTable(id="log-table", cursor_type="row",
-                                                 zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(
+            id="log-table", cursor_type="row", zebra_stripes=True
+        )
         yield table
         yield Static("", id="log-status")
         yield Footer()
@@ -75,8 +100,13 @@ class LogScreen(PaperlabScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="log",
-          description="Loading the research log")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="log",
+        description="Loading the research log",
+    )
     def load(self) -> None:
         from paperlab.researchlog import list_entries
 
@@ -93,8 +123,10 @@ class LogScreen(PaperlabScreen):
                 Text(when, style="dim"),
                 Text(entry.kind, style=KIND_STYLE.get(entry.kind, "")),
                 " ".join(entry.text.split()),
-                Text(", ".join(entry.paper_ids + [f"#{t}" for t in entry.topic_slugs]),
-                     style="italic"),
+                Text(
+                    ", ".join(entry.paper_ids + [f"#{t}" for t in entry.topic_slugs]),
+                    style="italic",
+                ),
                 key=str(entry.id),
             )
         shown = f"{len(entries)} entries"
@@ -125,8 +157,13 @@ class LogScreen(PaperlabScreen):
         papers = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
         self.add(text, kind, papers)
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="log-write",
-          description="Adding the log entry")
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="log-write",
+        description="Adding the log entry",
+    )
     def add(self, text: str, kind: str, papers: list[str]) -> None:
         from paperlab.researchlog import add_entry, list_entries
 

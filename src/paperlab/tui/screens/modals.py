@@ -37,8 +37,9 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *_CLOSE,
-        Binding("q", "dismiss_none", "Close", id="help.close", show=False,
-                tooltip="Close the help."),
+        Binding(
+            "q", "dismiss_none", "Close", id="help.close", show=False, tooltip="Close the help."
+        ),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
@@ -68,8 +69,9 @@ class TagPickerModal(ModalScreen[list[str] | None]):
         Binding("ctrl+s", "apply", "Apply", id="tags.apply", tooltip="Save the chosen topics."),
     ]
 
-    def __init__(self, paper_id: str, topics: list[tuple[str, str, list[int]]],
-                 current: list[str]) -> None:
+    def __init__(
+        self, paper_id: str, topics: list[tuple[str, str, list[int]]], current: list[str]
+    ) -> None:
         super().__init__()
         self.paper_id = paper_id
         self.topics = topics

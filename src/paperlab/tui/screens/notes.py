@@ -37,12 +37,18 @@ class NotesScreen(PaperlabScreen):
     SUB_TITLE = "Notes"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="notes.back",
-                tooltip="Save and go back to the previous screen."),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="notes.back",
+            tooltip="Save and go back to the previous screen.",
+        ),
         Binding("ctrl+s", "save", "Save", id="notes.save", tooltip="Save the note now."),
         Binding("ctrl+t", "tags", "Tags", id="notes.tags", tooltip="Pick this paper's topics."),
-        Binding("ctrl+o", "reader", "Read", id="notes.reader",
-                tooltip="Open the paper in the reader."),
+        Binding(
+            "ctrl+o", "reader", "Read", id="notes.reader", tooltip="Open the paper in the reader."
+        ),
     ]
 
     @dataclass
@@ -77,8 +83,12 @@ class NotesScreen(PaperlabScreen):
         with VerticalScroll(id="notes-form"):
             for name in ALL_FIELDS:
                 yield Label(FIELD_TITLES.get(name, name.title()), classes="field-title")
-                yield TextArea("", id=f"note-{name}", soft_wrap=True,
-                               classes="note-body" if name == "body" else "note-field")
+                yield TextArea(
+                    "",
+                    id=f"note-{name}",
+                    soft_wrap=True,
+                    classes="note-body" if name == "body" else "note-field",
+                )
         yield Static("", id="notes-status")
         yield Footer()
 
@@ -112,8 +122,13 @@ class NotesScreen(PaperlabScreen):
 
     # ------------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="notes-load",
-          description="Opening the note")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="notes-load",
+        description="Opening the note",
+    )
     def load(self) -> None:
         from paperlab.notes import get_note
         from paperlab.tui.data import load_paper
@@ -126,7 +141,8 @@ class NotesScreen(PaperlabScreen):
 
     def _loaded(self, title: str, note: Note | None) -> None:
         self.query_one("#notes-title", Static).update(
-            Text.assemble(("Notes: ", "dim"), (title, "bold"), ("  " + self.paper_id, "dim")))
+            Text.assemble(("Notes: ", "dim"), (title, "bold"), ("  " + self.paper_id, "dim"))
+        )
         theirs = note_fields(note)
         self.base = theirs
         self.expected = note.updated_at if note else None
@@ -181,16 +197,23 @@ class NotesScreen(PaperlabScreen):
         self._saving = True
         self.save(fields, changed, self.expected)
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="notes-save",
-          description="Saving the note")
-    def save(self, fields: dict[str, str], changed: dict[str, str],
-             expected: datetime | None) -> None:
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="notes-save",
+        description="Saving the note",
+    )
+    def save(
+        self, fields: dict[str, str], changed: dict[str, str], expected: datetime | None
+    ) -> None:
         from paperlab.notes import ConflictError, get_note, save_note
 
         try:
             try:
-                note = save_note(self.lab.store, self.paper_id, changed,
-                                 expected_updated_at=expected)
+                note = save_note(
+                    self.lab.store, self.paper_id, changed, expected_updated_at=expected
+                )
             except ConflictError:
                 theirs = get_note(self.lab.store, self.paper_id)
                 self.app.call_from_thread(self._conflict, theirs)
@@ -221,8 +244,11 @@ class NotesScreen(PaperlabScreen):
         self.expected = theirs.updated_at if theirs else None
         self._fill(merged)
         self.drafts.write(self.paper_id, merged, self.base)
-        self.notify("The note was changed elsewhere; both versions were merged.",
-                    severity="warning", timeout=6)
+        self.notify(
+            "The note was changed elsewhere; both versions were merged.",
+            severity="warning",
+            timeout=6,
+        )
         self._save_again = True
 
     def flush_now(self) -> None:
@@ -238,8 +264,9 @@ class NotesScreen(PaperlabScreen):
                 self.drafts.discard(self.paper_id)
                 return
             try:
-                note = save_note(self.lab.store, self.paper_id, changed,
-                                 expected_updated_at=self.expected)
+                note = save_note(
+                    self.lab.store, self.paper_id, changed, expected_updated_at=self.expected
+                )
             except ConflictError:
                 theirs = get_note(self.lab.store, self.paper_id)
                 fields = merge3(self.base, fields, note_fields(theirs))

@@ -27,8 +27,13 @@ class ProgressScreen(PaperlabScreen):
     SUB_TITLE = "Progress"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh", id="progress.refresh",
-                tooltip="Recount reading time and papers read."),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="progress.refresh",
+            tooltip="Recount reading time and papers read.",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -52,19 +57,25 @@ class ProgressScreen(PaperlabScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="progress",
-          description="Counting progress")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="progress",
+        description="Counting progress",
+    )
     def load(self) -> None:
         from paperlab.progress import plan_progress
 
         plan = plan_progress(self.lab.store, today=self.lab.today())
-        self.app.call_from_thread(self.show_plan, plan)
+        self.app.call_from_thread(self.show_plan, plan)  # type: ignore[arg-type]
 
     async def show_plan(self, plan: PlanProgress) -> None:
         summary = Text()
         summary.append("Weeks 19-24", style="bold")
-        summary.append(f" from {plan.start:%Y-%m-%d} · {hours(plan.total_hours)} of "
-                       f"{plan.target_hours:.0f} h")
+        summary.append(
+            f" from {plan.start:%Y-%m-%d} · {hours(plan.total_hours)} of {plan.target_hours:.0f} h"
+        )
         if plan.current_week:
             summary.append(f" · this is week {plan.current_week}", style="yellow")
         weeks = self.query_one("#week-bars", Vertical)
@@ -73,22 +84,38 @@ class ProgressScreen(PaperlabScreen):
         await lists.remove_children()
         self.query_one("#plan-summary", Static).update(summary)
         await weeks.mount_all(
-            Bar(f"Week {w.week} ({w.start:%b %d})", w.hours, w.target,
-                f"{hours(w.hours):>7} / {w.target:.0f} h", highlight=w.week == plan.current_week)
+            Bar(
+                f"Week {w.week} ({w.start:%b %d})",
+                w.hours,
+                w.target,
+                f"{hours(w.hours):>7} / {w.target:.0f} h",
+                highlight=w.week == plan.current_week,
+            )
             for w in plan.weeks
         )
-        await weeks.mount(Bar("All six weeks", plan.total_hours, plan.target_hours,
-                              f"{hours(plan.total_hours):>7} / {plan.target_hours:.0f} h"))
+        await weeks.mount(
+            Bar(
+                "All six weeks",
+                plan.total_hours,
+                plan.target_hours,
+                f"{hours(plan.total_hours):>7} / {plan.target_hours:.0f} h",
+            )
+        )
         await lists.mount_all(
-            Bar(item.title, item.read, item.total, label_width=44,
-                suffix=
-                f"{item.read:>3} / {item.total} read"
-                + (f" · {item.reading} reading" if item.reading else ""))
+            Bar(
+                item.title,
+                item.read,
+                item.total,
+                label_width=44,
+                suffix=f"{item.read:>3} / {item.total} read"
+                + (f" · {item.reading} reading" if item.reading else ""),
+            )
             for item in plan.lists
         )
         if not plan.lists:
-            await lists.mount(Static(Text("No reading lists yet: paperlab fetch --list …",
-                                          style="dim")))
+            await lists.mount(
+                Static(Text("No reading lists yet: paperlab fetch --list …", style="dim"))
+            )
 
 
 __all__ = ["ProgressScreen"]

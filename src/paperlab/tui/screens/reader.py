@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -43,28 +44,75 @@ class ReaderScreen(PaperlabScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="reader.back", tooltip="Back to the previous screen."),
-        Binding("right_square_bracket", "page(1)", "Next page", id="reader.next",
-                tooltip="Go to the next page.", key_display="]"),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="reader.prev",
-                tooltip="Go to the previous page.", key_display="["),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="reader.next",
+            tooltip="Go to the next page.",
+            key_display="]",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Prev page",
+            id="reader.prev",
+            tooltip="Go to the previous page.",
+            key_display="[",
+        ),
         Binding("g", "goto", "Go to page", id="reader.goto", tooltip="Jump to a page number."),
-        Binding("o", "outline", "Outline", id="reader.outline",
-                tooltip="Move to the section outline (enter jumps to the section)."),
+        Binding(
+            "o",
+            "outline",
+            "Outline",
+            id="reader.outline",
+            tooltip="Move to the section outline (enter jumps to the section).",
+        ),
         Binding("f", "find", "Find", id="reader.find", tooltip="Find text in the whole paper."),
-        Binding("n", "find_next", "Next match", id="reader.find_next",
-                tooltip="Go to the next match of the last find."),
-        Binding("p", "select_paragraph", "Paragraph", id="reader.paragraph",
-                tooltip="Select the paragraph around the cursor."),
-        Binding("s", "select_sentence", "Sentence", id="reader.sentence",
-                tooltip="Select the sentence around the cursor."),
-        Binding("a", "annotate", "Annotate", id="reader.annotate",
-                tooltip="Annotate the selected passage with a comment and tags."),
+        Binding(
+            "n",
+            "find_next",
+            "Next match",
+            id="reader.find_next",
+            tooltip="Go to the next match of the last find.",
+        ),
+        Binding(
+            "p",
+            "select_paragraph",
+            "Paragraph",
+            id="reader.paragraph",
+            tooltip="Select the paragraph around the cursor.",
+        ),
+        Binding(
+            "s",
+            "select_sentence",
+            "Sentence",
+            id="reader.sentence",
+            tooltip="Select the sentence around the cursor.",
+        ),
+        Binding(
+            "a",
+            "annotate",
+            "Annotate",
+            id="reader.annotate",
+            tooltip="Annotate the selected passage with a comment and tags.",
+        ),
         Binding("e", "notes", "Notes", id="reader.notes", tooltip="Open this paper's note."),
         Binding("t", "tags", "Tags", id="reader.tags", tooltip="Pick this paper's topics."),
-        Binding("m", "mark", "Mark", id="reader.mark",
-                tooltip="Cycle the reading state: unread, skimming, reading, read."),
-        Binding("x", "open_pdf", "PDF", id="reader.pdf",
-                tooltip="Open the PDF in the system viewer at this page."),
+        Binding(
+            "m",
+            "mark",
+            "Mark",
+            id="reader.mark",
+            tooltip="Cycle the reading state: unread, skimming, reading, read.",
+        ),
+        Binding(
+            "x",
+            "open_pdf",
+            "PDF",
+            id="reader.pdf",
+            tooltip="Open the PDF in the system viewer at this page.",
+        ),
     ]
 
     @dataclass
@@ -81,8 +129,9 @@ class ReaderScreen(PaperlabScreen):
         paper_id: str
         page: int
 
-    def __init__(self, paper_id: str, *, page: int | None = None,
-                 highlight: str | None = None) -> None:
+    def __init__(
+        self, paper_id: str, *, page: int | None = None, highlight: str | None = None
+    ) -> None:
         super().__init__()
         self.paper_id = paper_id
         self.page = page or 1
@@ -111,8 +160,9 @@ class ReaderScreen(PaperlabScreen):
             with Vertical(id="reader-main"):
                 yield Static("", id="reader-title")
                 yield PageView(id="page")
-                yield Input(placeholder="Find in paper (enter; n for next)", id="find",
-                            classes="hidden")
+                yield Input(
+                    placeholder="Find in paper (enter; n for next)", id="find", classes="hidden"
+                )
                 yield Static("", id="reader-status")
         yield Footer()
 
@@ -127,8 +177,13 @@ class ReaderScreen(PaperlabScreen):
 
     # ------------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reader",
-          description="Opening the paper")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="reader",
+        description="Opening the paper",
+    )
     def load(self) -> None:
         from paperlab.annotations import list_annotations
         from paperlab.library import log_entries_for_paper
@@ -153,7 +208,8 @@ class ReaderScreen(PaperlabScreen):
         title = self.paper.title if self.paper else self.paper_id
         year = f" ({self.paper.year})" if self.paper and self.paper.year else ""
         self.query_one("#reader-title", Static).update(
-            Text.assemble((title, "bold"), year, ("  " + self.paper_id, "dim")))
+            Text.assemble((title, "bold"), year, ("  " + self.paper_id, "dim"))
+        )
         outline = self.query_one("#outline", OptionList)
         outline.clear_options()
         outline.add_options(
@@ -228,8 +284,11 @@ class ReaderScreen(PaperlabScreen):
         self._status()
 
     def _marks(self, number: int) -> list[Mark]:
-        marks = [Mark(a.char_start, a.char_end, "annotation") for a in self.annotations
-                 if a.page == number and a.char_start is not None and a.char_end is not None]
+        marks = [
+            Mark(a.char_start, a.char_end, "annotation")
+            for a in self.annotations
+            if a.page == number and a.char_start is not None and a.char_end is not None
+        ]
         if self.search_mark and self.search_mark[0] == number:
             marks.append(Mark(self.search_mark[1], self.search_mark[2], "search"))
         if 0 <= self.find_index < len(self.find_matches):
@@ -346,10 +405,14 @@ class ReaderScreen(PaperlabScreen):
         view = self.query_one(PageView)
         span = view.selected_span() if self.pages else None
         if span is None:
-            self.notify("Select a passage first: shift+arrows, a mouse drag, "
-                        "p (paragraph) or s (sentence).", severity="warning", timeout=4)
+            self.notify(
+                "Select a passage first: shift+arrows, a mouse drag, "
+                "p (paragraph) or s (sentence).",
+                severity="warning",
+                timeout=4,
+            )
             return
-        quote = view.text[span[0]:span[1]]
+        quote = view.text[span[0] : span[1]]
         page = self.page
 
         def save(result: AnnotationInput | None) -> None:
@@ -358,14 +421,20 @@ class ReaderScreen(PaperlabScreen):
 
         self.app.push_screen(AnnotateModal(quote, page), save)
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="reader-write",
-          description="Saving the annotation")
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="reader-write",
+        description="Saving the annotation",
+    )
     def save_annotation(self, quote: str, page: int, result: AnnotationInput) -> None:
         from paperlab.annotations import add_annotation, list_annotations
 
         store = self.lab.store
-        added = add_annotation(store, self.paper_id, quote, page=page, comment=result.comment,
-                               tags=result.tags)
+        added = add_annotation(
+            store, self.paper_id, quote, page=page, comment=result.comment, tags=result.tags
+        )
         annotations = list_annotations(store, self.paper_id)
         self.app.call_from_thread(self._annotation_saved, annotations)
         self.post_message(self.AnnotationAdded(self.paper_id, added.id))
@@ -388,14 +457,20 @@ class ReaderScreen(PaperlabScreen):
 
         if self.paper is None:
             return
-        state = READING_STATES[(READING_STATES.index(self.paper.reading_state) + 1)
-                               % len(READING_STATES)]
+        state = READING_STATES[
+            (READING_STATES.index(self.paper.reading_state) + 1) % len(READING_STATES)
+        ]
         self.paper.reading_state = state
         self.set_state(state)
         self._status(f"marked {state}")
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="reader-write",
-          description="Saving the reading state")
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="reader-write",
+        description="Saving the reading state",
+    )
     def set_state(self, state: str) -> None:
         from paperlab.library import set_reading_state
 
@@ -405,8 +480,9 @@ class ReaderScreen(PaperlabScreen):
     def action_open_pdf(self) -> None:
         self.open_pdf(self.paper.pdf_path if self.paper else None, self.page)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pdf",
-          description="Opening the PDF")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="pdf", description="Opening the PDF"
+    )
     def open_pdf(self, path: str | None, page: int) -> None:
         from paperlab.tui.viewer import open_pdf
 
@@ -444,8 +520,13 @@ class ReaderScreen(PaperlabScreen):
             minutes, self.pending_minutes = self.pending_minutes, 0.0
             self.record(minutes)
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="reading-time",
-          description="Recording reading time")
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="reading-time",
+        description="Recording reading time",
+    )
     def record(self, minutes: float) -> None:
         from paperlab.progress import record_reading
 
@@ -460,14 +541,9 @@ class ReaderScreen(PaperlabScreen):
         if minutes >= 0.05:
             from paperlab.progress import record_reading
 
-            try:
+            # Losing a few minutes of timing must never block leaving the reader.
+            with contextlib.suppress(PaperlabError):
                 record_reading(self.lab.store, self.paper_id, minutes)
-            except PaperlabError:
-                pass  # losing a few minutes of timing must never block leaving the reader
-
-    def data(self) -> dict[str, Any]:
-        """What the reader shows, for tests and debugging."""
-        return {"paper": self.paper_id, "page": self.page, "pages": self.page_count}
 
 
 __all__ = ["ReaderScreen"]

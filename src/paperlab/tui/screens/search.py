@@ -28,10 +28,17 @@ class SearchScreen(PaperlabScreen):
     SUB_TITLE = "Search"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "focus_query", "Query", id="search.query",
-                tooltip="Back to the query box."),
-        Binding("down", "focus_results", "Results", id="search.results", show=False,
-                tooltip="Move to the results."),
+        Binding(
+            "escape", "focus_query", "Query", id="search.query", tooltip="Back to the query box."
+        ),
+        Binding(
+            "down",
+            "focus_results",
+            "Results",
+            id="search.results",
+            show=False,
+            tooltip="Move to the results.",
+        ),
     ]
 
     @dataclass
@@ -82,16 +89,21 @@ class SearchScreen(PaperlabScreen):
             self.run_search(event.value.strip())
         self.action_focus_results()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search",
-          description="Searching")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="Searching")
     def run_search(self, query: str) -> None:
         from paperlab.searching import search
 
         self.app.call_from_thread(self._status, f"Searching “{query}”…")
         # Until the model has loaded, search lexically rather than wait ~7 s for it.
         embedder = self.lab.embedder
-        hits = search(self.lab.store, self.lab.settings, query, k=20, embedder=embedder,
-                      mode="hybrid" if embedder is not None else "lexical")
+        hits = search(
+            self.lab.store,
+            self.lab.settings,
+            query,
+            k=20,
+            embedder=embedder,
+            mode="hybrid" if embedder is not None else "lexical",
+        )
         self.app.call_from_thread(self.show_hits, query, hits)
 
     def _status(self, text: str) -> None:

@@ -29,11 +29,22 @@ class TopicsScreen(PaperlabScreen):
     SUB_TITLE = "Topics"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "tags", "Tag paper", id="topics.tag",
-                tooltip="Pick the topics of the highlighted paper."),
+        Binding(
+            "t",
+            "tags",
+            "Tag paper",
+            id="topics.tag",
+            tooltip="Pick the topics of the highlighted paper.",
+        ),
         Binding("r", "refresh", "Refresh", id="topics.refresh", tooltip="Reload the topics."),
-        Binding("tab", "app.focus_next", "Next pane", id="topics.next", show=False,
-                tooltip="Move between the topic list and the paper list."),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next pane",
+            id="topics.next",
+            show=False,
+            tooltip="Move between the topic list and the paper list.",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -46,13 +57,12 @@ class TopicsScreen(PaperlabScreen):
         yield Header()
         with Horizontal(id="topics"):
             yield OptionList(id="topic-list")
-            with Vertical(id="topic-side"):
-                with VerticalScroll(id="topic-scroll"):
-                    yield Static("", id="topic-detail")
-                    yield Label("Papers", classes="side-title")
-                    yield OptionList(id="topic-papers")
-                    yield Label("Log entries", classes="side-title")
-                    yield Static("", id="topic-log")
+            with Vertical(id="topic-side"), VerticalScroll(id="topic-scroll"):
+                yield Static("", id="topic-detail")
+                yield Label("Papers", classes="side-title")
+                yield OptionList(id="topic-papers")
+                yield Label("Log entries", classes="side-title")
+                yield Static("", id="topic-log")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -63,8 +73,13 @@ class TopicsScreen(PaperlabScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="topics",
-          description="Loading topics")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="topics",
+        description="Loading topics",
+    )
     def load(self) -> None:
         from paperlab.library import list_papers, topics_overview
 
@@ -106,15 +121,26 @@ class TopicsScreen(PaperlabScreen):
         papers.clear_options()
         self.paper_ids = list(topic.papers)
         for pid in self.paper_ids:
-            papers.add_option(Option(Text.assemble(self.titles.get(pid, pid), (f"  {pid}", "dim")),
-                                     id=pid))
+            papers.add_option(
+                Option(Text.assemble(self.titles.get(pid, pid), (f"  {pid}", "dim")), id=pid)
+            )
         if not self.paper_ids:
-            papers.add_option(Option(Text("no papers yet (t in the library tags one)",
-                                          style="dim"), id="", disabled=True))
+            papers.add_option(
+                Option(
+                    Text("no papers yet (t in the library tags one)", style="dim"),
+                    id="",
+                    disabled=True,
+                )
+            )
         self.load_log(topic.slug)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="topic-log",
-          description="Loading the topic's log entries")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="topic-log",
+        description="Loading the topic's log entries",
+    )
     def load_log(self, slug: str) -> None:
         from paperlab.researchlog import list_entries
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rich.style import Style
+from textual.widgets.text_area import Document
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
@@ -36,7 +37,11 @@ class PageView(TextArea):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
-            "", read_only=True, soft_wrap=True, show_line_numbers=False, id=id,
+            "",
+            read_only=True,
+            soft_wrap=True,
+            show_line_numbers=False,
+            id=id,
             highlight_cursor_line=False,
         )
         self.marks: list[Mark] = []
@@ -78,10 +83,15 @@ class PageView(TextArea):
 
     def location_of(self, index: int) -> tuple[int, int]:
         index = max(0, min(index, len(self.text)))
-        return self.document.get_location_from_index(index)
+        return self._document().get_location_from_index(index)
 
     def index_of(self, location: tuple[int, int]) -> int:
-        return self.document.get_index_from_location(location)
+        return self._document().get_index_from_location(location)
+
+    def _document(self) -> Document:
+        document = self.document
+        assert isinstance(document, Document)  # no syntax tree: always a plain Document
+        return document
 
     def selected_span(self) -> tuple[int, int] | None:
         """The selection as character offsets into the page text, or None when empty."""
