@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 
 from rich.style import Style
-from textual.widgets.text_area import Document
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import Document, Selection
 
 MARK_STYLES = {
     "paperlab.annotation": Style(bgcolor="#6b5d00", color="#ffffff"),
