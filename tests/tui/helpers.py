@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 async def until(
     pilot: Pilot[object],
     condition: Callable[[], object],
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     what: str = "condition",
 ) -> None:
     """Pause until ``condition()`` is truthy (workers run in threads meanwhile)."""

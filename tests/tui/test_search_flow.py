@@ -23,7 +23,9 @@ async def test_search_opens_reader_at_the_passage(make_app: Callable[..., Any]) 
         await until(pilot, lambda: isinstance(app.screen, SearchScreen))
         screen = app.screen
         await pilot.press(*"experience replay")
-        await until(pilot, lambda: screen.hits, what="results")
+        await until(
+            pilot, lambda: screen.last_query == "experience replay" and screen.hits, what="results"
+        )
         first = screen.hits[0]
         assert first.paper_id == "1312.5602" and first.page == 2
         results = screen.query_one("#results", OptionList)
@@ -46,9 +48,12 @@ async def test_search_finds_notes_and_log(make_app: Callable[..., Any]) -> None:
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
         screen = app.screen
         await pilot.press(*"toy translation")
-        await until(pilot, lambda: screen.hits, what="results")
+        await until(
+            pilot, lambda: screen.last_query == "toy translation" and screen.hits, what="results"
+        )
         assert any(h.kind == "log" for h in screen.hits)
         status = str(screen.query_one("#search-status").render())
         assert "lexical" in status

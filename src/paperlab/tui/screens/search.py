@@ -110,6 +110,10 @@ class SearchScreen(PaperlabScreen):
         self.query_one("#search-status", Static).update(text)
 
     def show_hits(self, query: str, hits: list[Any]) -> None:
+        # A thread worker cannot be interrupted: an older, slower search may
+        # finish after a newer one. Only the query in the box is shown.
+        if query != self.query_one("#query", Input).value.strip():
+            return
         self.last_query = query
         self.hits = hits
         results = self.query_one("#results", OptionList)
