@@ -15,21 +15,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from paperlab.annotations import color_rgb
 from paperlab.errors import ExtractionError, NotFoundError
 from paperlab.export import atomic_write_bytes
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Paper
 
-COLORS: dict[str, tuple[float, float, float]] = {
-    "yellow": (1.0, 0.92, 0.23),
-    "green": (0.55, 0.9, 0.45),
-    "blue": (0.5, 0.75, 1.0),
-    "red": (1.0, 0.5, 0.5),
-    "pink": (1.0, 0.6, 0.85),
-    "orange": (1.0, 0.7, 0.3),
-    "purple": (0.75, 0.6, 1.0),
-}
 _EDGE_WORDS = 5
 
 
@@ -148,7 +140,7 @@ def annotate_pdf(
                     highlight = page.add_highlight_annot(start=start, stop=stop)
                 else:
                     highlight = page.add_highlight_annot(found)
-                highlight.set_colors(stroke=COLORS.get(ann.color, COLORS["yellow"]))
+                highlight.set_colors(stroke=color_rgb(ann.color))
                 highlight.set_info(
                     content=ann.comment or ann.quote, title="paperlab", subject=ann.quote[:200]
                 )
@@ -164,4 +156,4 @@ def annotate_pdf(
     return result
 
 
-__all__ = ["COLORS", "AnnotatedPdf", "Missing", "annotate_pdf", "pdf_file"]
+__all__ = ["AnnotatedPdf", "Missing", "annotate_pdf", "pdf_file"]
