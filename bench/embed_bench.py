@@ -20,12 +20,12 @@ DEFAULT_PDFS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdfs" 
 
 
 def pdf_chunks(pdf_dir: Path, count: int, words: int = 200) -> list[str]:
-    import fitz
+    import pymupdf
 
     chunks: list[str] = []
     for pdf in sorted(pdf_dir.glob("*.pdf")):
         try:
-            with fitz.open(pdf) as doc:
+            with pymupdf.open(pdf) as doc:
                 tokens = " ".join(page.get_text() for page in doc).split()
         except Exception:
             continue

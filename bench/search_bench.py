@@ -42,7 +42,10 @@ def _words(n_vocab: int) -> list[str]:
     vocab = {w.lower() for w in real}
     while len(vocab) < n_vocab:
         vocab.add("".join(rng.choice(syll) for _ in range(rng.randint(2, 4))))
-    return sorted(vocab)
+    # Shuffled, so the query words get arbitrary Zipf ranks rather than the top ones.
+    words = sorted(vocab)
+    rng.shuffle(words)
+    return words
 
 
 def build_library(size: int, dim: int, model: str) -> None:

@@ -237,17 +237,23 @@ def _small_coverage(conn: Any, model: str) -> dict[int, str]:
     return {faiss_id(i.kind, i.row_id): i.hash for i in items if i.hash in have}
 
 
-def is_fresh(conn: Any, index: VectorIndex) -> bool:
-    """Does ``index`` cover exactly the vectors the database has? (cheap check)
+def db_fingerprint(conn: Any, model: str) -> list[int]:
+    """Counters that change whenever chunks or this model's vectors are added or removed.
 
-    Passages are compared by count, id sum and max id (one aggregate query);
-    the few notes, annotations and log entries by id and content hash.
+    Two index-only scans (~20 ms at 100k chunks), against ~300 ms for the
+    chunk/embedding join that proves coverage; searches use this first.
     """
+    chunks = conn.execute(
+        sql("SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(MAX(id), 0) FROM chunk")
+    ).first()
+    vectors = conn.execute(
+        sql("SELECT COUNT(*) FROM embedding WHERE model = :m"), {"m": model}
+    ).first()
+    return [int(chunks[0]), int(chunks[1]), int(chunks[2]), int(vectors[0])]
+
+
+def _small_fresh(conn: Any, index: VectorIndex) -> bool:
     passage = (index.ids >> ID_SHIFT) == KIND_CODES["passage"]
-    ids = index.ids[passage]
-    mine = (len(ids), int(ids.sum()) if len(ids) else 0, int(ids.max()) if len(ids) else 0)
-    if mine != _chunk_aggregate(conn, index.model):
-        return False
     others = {
         int(fid): bytes(h)
         for fid, h in zip(
@@ -256,6 +262,21 @@ def is_fresh(conn: Any, index: VectorIndex) -> bool:
     }
     wanted = {fid: short_hash(h) for fid, h in _small_coverage(conn, index.model).items()}
     return others == wanted
+
+
+def is_fresh(conn: Any, index: VectorIndex) -> bool:
+    """Does ``index`` cover exactly the vectors the database has?
+
+    Passages are compared by count, id sum and max id of the embedded chunks
+    (one aggregate over the chunk/embedding join); the few notes, annotations
+    and log entries by id and content hash.
+    """
+    passage = (index.ids >> ID_SHIFT) == KIND_CODES["passage"]
+    ids = index.ids[passage]
+    mine = (len(ids), int(ids.sum()) if len(ids) else 0, int(ids.max()) if len(ids) else 0)
+    if mine != _chunk_aggregate(conn, index.model):
+        return False
+    return _small_fresh(conn, index)
 
 
 def _desired(conn: Any, model: str) -> dict[int, str]:
@@ -301,7 +322,14 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
         if dim is None:
             # Nothing embedded for this model yet: an empty index needs no file.
             return SyncResult(index=None, state_before=state)
+        fingerprint = db_fingerprint(conn, model)
+        if index is not None and index.db_fingerprint == fingerprint and _small_fresh(conn, index):
+            return SyncResult(index=index, state_before=FileState.FRESH)
         if index is not None and is_fresh(conn, index):
+            # Complete, but counters moved (e.g. a pending chunk was added):
+            # remember the new counters so the next check is the cheap one.
+            index.db_fingerprint = fingerprint
+            _save(index, paths, settings)
             return SyncResult(index=index, state_before=FileState.FRESH)
         wanted = _desired(conn, model)
         result = SyncResult(index=index, state_before=state)
@@ -323,14 +351,19 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
             vectors = _fetch_vectors(conn, model, dim, [h for _, h in part])
             index.add([f for f, _ in part], [h for _, h in part], vectors)
         result.added = len(new)
+        index.db_fingerprint = fingerprint
     result.index = index
+    _save(index, paths, settings)
+    return result
+
+
+def _save(index: VectorIndex, paths: VectorPaths, settings: Settings) -> None:
     try:
         ensure_home(settings)
         index.save(paths)
     except OSError:
         # A read-only data dir still searches, from the in-memory index.
         pass
-    return result
 
 
 def _mark_papers_indexed(store: Store, model: str) -> list[str]:

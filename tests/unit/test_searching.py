@@ -347,10 +347,10 @@ def test_index_status_counts(library: Store, counting: CountingEmbedder) -> None
 
 
 def test_real_paper_text(store: Any, counting: CountingEmbedder, shared_data: Path) -> None:
-    import fitz
+    import pymupdf
 
     pdf = sorted((shared_data / "pdfs" / "arxiv").glob("*.pdf"))[0]
-    with fitz.open(pdf) as doc:
+    with pymupdf.open(pdf) as doc:
         words = " ".join(page.get_text() for page in doc).split()
     chunks = [" ".join(words[i : i + 150]) for i in range(0, min(len(words), 3000), 150)]
     add_paper(store, "real", pdf.stem, chunks)

@@ -3,7 +3,11 @@
 RRF (Cormack et al., 2009) needs no score calibration between BM25 and
 cosine similarity, which matters here because BM25 scores from different FTS
 tables and queries live on unrelated scales. ``RRF_K`` and the weights were
-chosen on the SciFact *train* qrels with ``bench/retrieval.py --tune``.
+chosen on the SciFact *train* qrels with ``bench/retrieval.py --tune``
+(809 queries, 100-deep lists): nDCG@10 was 0.720 at the customary k=60,
+0.730 at k=10 and 0.733 at k=5; lexical weights 0.75-1.5 moved it by under
+0.005. k=10 with equal weights keeps most of the gain without letting the
+top one or two ranks of a single retriever dominate.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
-RRF_K = 60.0
+RRF_K = 10.0
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
 

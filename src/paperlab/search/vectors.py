@@ -23,7 +23,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,7 +121,9 @@ class VectorIndex:
     index: Any
     ids: np.ndarray  # int64 faiss ids, in no particular order
     hashes: np.ndarray  # S16 hash prefixes aligned with ids
-    _positions: dict[int, int] = field(default_factory=dict, repr=False)
+    # Cheap database counters seen when the index was last checked complete
+    # (see indexing.db_fingerprint); equal counters skip the full comparison.
+    db_fingerprint: list[int] | None = None
 
     @classmethod
     def empty(cls, model: str, dim: int, expected: int = 0) -> VectorIndex:
@@ -237,6 +239,7 @@ class VectorIndex:
                 "ntotal": self.ntotal,
                 "index_bytes": index_tmp.stat().st_size,
                 "ids_bytes": ids_tmp.stat().st_size,
+                "db_fingerprint": self.db_fingerprint,
             }
             os.replace(index_tmp, paths.index)
             os.replace(ids_tmp, paths.ids)
@@ -335,6 +338,7 @@ def load_index(
         index=index,
         ids=record["id"].astype("int64"),
         hashes=record["hash"].astype(f"S{HASH_CHARS}"),
+        db_fingerprint=meta.get("db_fingerprint"),
     )
     with _CACHE_LOCK:
         _CACHE[paths.index] = (stamp, loaded)
