@@ -117,6 +117,22 @@ def test_keys_are_assigned_once_and_stay_stable(store):
     assert again == first
 
 
+def test_a_paper_awaiting_metadata_gets_a_provisional_key_only(store):
+    with store.write() as s:
+        s.add(Paper(id="1412.6980", title="Adam: A Method for Stochastic Optimization"))
+    (exported,) = select_papers(store, ids=["1412.6980"])
+    assert exported.citation_key == "anonadam"
+    with store.read() as s:
+        assert s.get(Paper, "1412.6980").citation_key is None  # nothing stored yet
+    with store.write() as s:  # arXiv's metadata arrives
+        paper = s.get(Paper, "1412.6980")
+        paper.authors, paper.metadata_complete = dumps(["Diederik P. Kingma"]), True
+        paper.published = datetime(2014, 12, 22, tzinfo=UTC)
+        s.add(paper)
+    (exported,) = select_papers(store, ids=["1412.6980"])
+    assert exported.citation_key == "kingma2014adam"
+
+
 def test_same_author_year_word_gets_distinct_keys(store):
     with store.write() as s:
         for i in range(3):
@@ -126,6 +142,7 @@ def test_same_author_year_word_gets_distinct_keys(store):
                     title="Deep nets",
                     authors=dumps(["A. Smith"]),
                     published=datetime(2020, 1, 1, tzinfo=UTC),
+                    metadata_complete=True,
                 )
             )
         s.add(Paper(id="2001.00009", title="", authors=dumps([])))  # no title: still a key

@@ -123,6 +123,7 @@ def build_library(store: Store, *, with_log: bool = True) -> dict[str, str]:
                 doi="10.1000/xyz_123",
                 journal_ref="J. Weird Res. 12 (2021) 1-10 & more",
                 citation_key=None,
+                metadata_complete=True,
             )
         )
         for i, (pid, title, abstract, _axis) in enumerate(UNTAGGED):
@@ -137,6 +138,7 @@ def build_library(store: Store, *, with_log: bool = True) -> dict[str, str]:
                     primary_category="cs.LG",
                     published=datetime(2015 + i, 3, 1, tzinfo=UTC),
                     citation_key=None,
+                    metadata_complete=True,
                     added_at=datetime(2024, 1, 2 + i, tzinfo=UTC),
                 )
             )

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from paperlab.citekeys import base_key, unique_key
 from paperlab.errors import StoreError, UsageError
@@ -62,33 +62,42 @@ def select_papers(
 
 
 def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
-    """Load ``paper_ids`` and assign a citation key to any paper without one."""
+    """Load ``paper_ids`` with a citation key each.
+
+    A paper whose metadata is complete gets its key stored (stable from then
+    on). One still waiting for arXiv's metadata gets a provisional key for
+    this export only, so that its stored key is later made from its real
+    authors and year rather than from a placeholder.
+    """
     from paperlab.library import ensure_citation_key
 
-    with store.read() as session:
-        rows = session.exec(select(Paper).where(col(Paper.id).in_(list(paper_ids)))).all()
-        papers = {p.id: p for p in rows}
-    if any(not p.citation_key for p in papers.values()):
-        with store.write() as session:
-            for paper_id in paper_ids:
-                paper = session.get(Paper, paper_id)
-                if paper is None or paper.citation_key:
-                    continue
+    out: list[Paper] = []
+    used: set[str] = set()
+    with store.write() as session:
+
+        def taken(key: str) -> bool:
+            if key in used:
+                return True
+            return (
+                session.exec(select(Paper.id).where(Paper.citation_key == key)).first() is not None
+            )
+
+        for paper_id in paper_ids:
+            paper = session.get(Paper, paper_id)
+            if paper is None:
+                continue
+            if not paper.citation_key and paper.metadata_complete:
                 ensure_citation_key(session, paper)
-                if not paper.citation_key:  # no title yet: key from authors/year only
-                    base = base_key(paper.author_list, paper.year, "")
-
-                    def taken(key: str) -> bool:
-                        return (
-                            session.exec(select(Paper.id).where(Paper.citation_key == key)).first()
-                            is not None
-                        )
-
-                    paper.citation_key = unique_key(base, taken)
                 session.add(paper)
                 session.flush()
-                papers[paper.id] = paper
-    return [papers[i] for i in paper_ids if i in papers]
+            if not paper.citation_key:
+                session.expunge(paper)
+                paper.citation_key = unique_key(
+                    base_key(paper.author_list, paper.year, paper.title or paper.id), taken
+                )
+            used.add(paper.citation_key)
+            out.append(paper)
+    return out
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
