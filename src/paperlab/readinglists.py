@@ -8,14 +8,13 @@ Validation is all-or-nothing: a file is checked completely before anything is
 returned, so a caller never writes half a list. Every problem is reported as
 ``<file>:<line>: <what is wrong>`` with a hint. tomllib reports lines only for
 syntax errors, so lines of semantic errors are found by scanning the raw text
-for the table headers and keys (see ``_Locator``).
+for the table headers and keys (see ``TomlLocator``).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 from paperlab.errors import InvalidIdError, ReadingListError
 from paperlab.ids import ArxivId, parse_arxiv_id
+from paperlab.tomlsource import ListValidationError, Problem, TomlLocator, read_toml
 
 ROADMAP_FILE = "roadmap.toml"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -77,115 +77,6 @@ class ReadingListSpec:
     path: Path
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One validation problem: ``message`` already starts with ``<file>:<line>:``."""
-
-    line: int
-    message: str
-    hint: str | None
-
-
-class ListValidationError(ReadingListError):
-    """A list or roadmap file with one or more problems; the first is the message."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        ordered = sorted(problems, key=lambda p: p.line)
-        first = ordered[0]
-        message = first.message
-        if len(ordered) > 1:
-            lines = ", ".join(str(p.line) for p in ordered[1:6])
-            more = len(ordered) - 1
-            plural = "s" if more > 1 else ""
-            message += f" ({more} more problem{plural} at line{plural} {lines})"
-        super().__init__(message, first.hint)
-        self.problems = tuple(ordered)
-
-
-# ---------------------------------------------------------------- reading text
-
-
-class _Locator:
-    """Finds the line of a table header or key in the raw TOML text."""
-
-    _HEADER = re.compile(r"^\s*(\[\[|\[)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#.*)?$")
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        # (name, is_array, first line, last line), 1-based; the root has name "".
-        self.sections: list[tuple[str, bool, int, int]] = []
-        self._in_string: set[int] = set()
-        start, name, array = 1, "", False
-        open_quote: str | None = None
-        for number, line in enumerate(self.lines, start=1):
-            if open_quote is not None:
-                self._in_string.add(number)
-                if line.count(open_quote) % 2 == 1:
-                    open_quote = None
-                continue
-            m = self._HEADER.match(line)
-            if m:
-                self.sections.append((name, array, start, number - 1))
-                start, name, array = number, m[2].strip().strip("\"'"), m[1] == "[["
-                continue
-            for quote in ('"""', "'''"):
-                if line.count(quote) % 2 == 1:
-                    open_quote = quote
-                    break
-        self.sections.append((name, array, start, len(self.lines)))
-
-    def array_tables(self, name: str) -> list[tuple[int, int]]:
-        """(first, last) line of every ``[[name]]`` table, in file order."""
-        return [(s, e) for n, a, s, e in self.sections if a and n == name]
-
-    def key_line(self, key: str, span: tuple[int, int] | None = None) -> int:
-        """The line of ``key = ...`` within ``span`` (default: the root table)."""
-        if span is None:
-            span = next((s, e) for n, _a, s, e in self.sections if n == "")
-        pattern = re.compile(
-            rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*="
-        )
-        for number in range(span[0], span[1] + 1):
-            if number not in self._in_string and pattern.match(self.lines[number - 1]):
-                return number
-        return max(span[0], 1)
-
-
-def _fail(path: Path, line: int, message: str, hint: str) -> ListValidationError:
-    return ListValidationError([Problem(line, f"{path}:{line}: {message}", hint)])
-
-
-def _read_toml(path: Path) -> tuple[dict[str, Any], _Locator]:
-    """Decode and parse ``path``; raise a ReadingListError naming the bad line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ReadingListError(
-            f"{path}: cannot read the file ({exc.strerror or exc}).",
-            hint="Check the path, or give the name of a bundled list.",
-        ) from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - raw.rfind(b"\n", 0, exc.start)
-        bad = raw[exc.start : exc.start + 1].hex()
-        message = f"the file is not valid UTF-8 (byte 0x{bad} at column {column})."
-        raise _fail(path, line, message, "Save the file as UTF-8 text.") from exc
-    text = text.removeprefix("\ufeff")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # Python 3.11's TOMLDecodeError carries the position only in its message.
-        detail = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", detail)
-        line, where = (int(m[1]), f" (column {m[2]})") if m else (text.count("\n") or 1, "")
-        detail = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", detail)
-        hint = 'Check the quotes, brackets and "=" there, e.g. title = "Attention Is All You Need".'
-        raise _fail(path, line, f"invalid TOML: {detail}{where}.", hint) from exc
-    return data, _Locator(text)
-
-
 # ---------------------------------------------------------------- checking
 
 
@@ -231,7 +122,7 @@ def _example(key: str) -> str:
 class _Checker:
     """Collects every problem of one file, each with its line."""
 
-    def __init__(self, path: Path, locator: _Locator) -> None:
+    def __init__(self, path: Path, locator: TomlLocator) -> None:
         self.path = path
         self.loc = locator
         self.problems: list[Problem] = []
@@ -380,7 +271,7 @@ def load_roadmap(path: Path | None = None) -> Roadmap:
     Raises ListValidationError (a ReadingListError) naming ``<file>:<line>:``.
     """
     path = path if path is not None else bundled_lists_dir() / ROADMAP_FILE
-    data, loc = _read_toml(path)
+    data, loc = read_toml(path)
     check = _Checker(path, loc)
     root = check.root(data, "the roadmap")
     root.keys(("topic",), ("title", "description"))
@@ -430,7 +321,7 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     is returned unless the whole file is valid.
     """
     roadmap = roadmap if roadmap is not None else load_roadmap()
-    data, loc = _read_toml(path)
+    data, loc = read_toml(path)
     check = _Checker(path, loc)
     root = check.root(data, "the list")
     root.keys(_LIST_KEYS)
