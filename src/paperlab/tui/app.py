@@ -154,7 +154,7 @@ class PaperlabApp(App[None]):
         description="Checking the library for changes",
     )
     def check_for_changes(self) -> None:
-        from paperlab.tui.data import library_signature
+        from paperlab.views import library_signature
 
         signature = library_signature(self.store)
         if self._signature is not None and signature != self._signature:

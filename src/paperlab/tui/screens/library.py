@@ -15,8 +15,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from paperlab.library import READING_STATES
-from paperlab.tui.data import LibraryItem, library_items
 from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.views import LibraryItem, library_items
 
 FILTER_DEBOUNCE = 0.15
 SORTS = ("list order", "title", "year", "reading state")

@@ -131,7 +131,7 @@ class NotesScreen(PaperlabScreen):
     )
     def load(self) -> None:
         from paperlab.notes import get_note
-        from paperlab.tui.data import load_paper
+        from paperlab.views import load_paper
 
         paper = load_paper(self.lab.store, self.paper_id)
         if paper is None:

@@ -19,10 +19,10 @@ from textual.widgets.option_list import Option
 from paperlab.errors import PaperlabError
 from paperlab.store.models import Annotation, LogEntry, Paper
 from paperlab.tui.clock import ActivityClock
-from paperlab.tui.data import OutlineEntry, load_outline, load_pages, load_paper
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.modals import AnnotateModal, AnnotationInput, GotoPageModal
 from paperlab.tui.widgets.page_view import Mark, PageView
+from paperlab.views import OutlineEntry, load_outline, load_pages, load_paper
 
 CLOCK_TICK_SECONDS = 30.0
 

@@ -1,4 +1,4 @@
-"""Read-only views the TUI needs beyond the services: pages, outline, grouping.
+"""Read-only views for front ends: a paper's pages and outline, the grouped library.
 
 Each function opens one short read transaction and returns plain values, so
 no session is ever held across an await.
