@@ -171,3 +171,15 @@ def test_list_show_topics_after_fetch(
     missing = run_cli(capsys, "show", "1706.03762")
     assert missing.code == 1 and "not in the library" in missing.err
     assert "paperlab fetch 1706.03762" in missing.err
+
+
+def test_a_list_title_that_differs_from_arxiv_is_a_warning(
+    arxiv: FakeArxiv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = write_list(
+        tmp_path / "typo.toml", "typo", [("1608.03983", "A Completely Different Paper")], "nlp"
+    )
+    result = run_cli(capsys, "fetch", "--no-index", str(listing))
+    assert result.code == 0, result.err
+    assert "warning: 1608.03983: the list says 'A Completely Different Paper'" in result.err
+    assert "SGDR" in result.err

@@ -1,0 +1,171 @@
+"""The default model's embedder: ONNX Runtime for queries, the fastest path for bulk.
+
+Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
+
+- *query path* (calls with fewer than ``BULK_MIN`` texts: a search query, a
+  few notes): the fp32 ONNX export. Exact (cosine 1.0000 to
+  sentence-transformers) and imports no torch, so a cold search starts fast.
+- *bulk path* (indexing): bfloat16 weights in torch where the CPU computes
+  bf16 natively (AVX512-BF16/AMX; ~2.3x fp32 sentence-transformers), else the
+  int8 ONNX export (~1.6x; fp32 ONNX if the int8 one failed its check).
+
+All paths agree with fp32 sentence-transformers to cosine >= 0.99 per text
+(see tests/unit/test_fast_embedder.py), so their vectors share one model
+name in the ``embedding`` table and mix freely in one faiss index.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from paperlab.errors import EmbeddingError
+from paperlab.search.embedder import (
+    Embedder,
+    Progress,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    cpu_has_fast_bf16,
+)
+from paperlab.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Fewer texts than this are embedded on the query path (no torch import).
+BULK_MIN = 16
+_INSTANCES: dict[tuple[str, str, str], FastEmbedder] = {}
+_LOCK = threading.RLock()
+
+
+def _note(message: str) -> None:
+    if sys.stderr is not None:
+        print(message, file=sys.stderr, flush=True)
+
+
+class FastEmbedder:
+    """The bundled model through its fastest agreeing backends (see module doc)."""
+
+    def __new__(cls, settings: Settings, backend: str = "auto") -> FastEmbedder:
+        # One per data dir, model and backend: sessions and tokenizers load once.
+        key = (str(settings.cache_dir), settings.embed_model, backend)
+        with _LOCK:
+            instance = _INSTANCES.get(key)
+            if instance is None:
+                instance = super().__new__(cls)
+                instance._setup(settings, backend)
+                _INSTANCES[key] = instance
+        return instance
+
+    def _setup(self, settings: Settings, backend: str) -> None:
+        self._settings = settings
+        self._name = settings.embed_model
+        self.backend = backend
+        self._query: Embedder | None = None
+        self._bulk: Embedder | None = None
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self.query_backend().dim
+
+    # -- backends ---------------------------------------------------------------
+
+    def export_path(self, *, create: bool) -> Path | None:
+        """The ONNX export directory; exported now (needs torch) when ``create``."""
+        from paperlab.search.onnx_export import ensure_export, export_dir, read_export
+
+        model_dir = bundled_model_path()
+        target = export_dir(self._settings, self._name, model_dir)
+        if read_export(target) is not None:
+            return target
+        if not create:
+            return None
+        return ensure_export(self._settings, self._name, model_dir)
+
+    def _onnx(self, variant: str) -> Embedder:
+        from paperlab.search.onnx_embedder import OnnxEmbedder
+
+        path = self.export_path(create=False)
+        if path is None:
+            _note(
+                f"Exporting {self._name} to ONNX once, into {self._settings.cache_dir} "
+                "(later searches start without torch)..."
+            )
+            path = self.export_path(create=True)
+        assert path is not None
+        if variant == "int8":
+            from paperlab.search.onnx_export import read_export
+
+            meta = read_export(path) or {}
+            if not meta.get("int8"):
+                variant = "fp32"  # the int8 graph failed its accuracy check at export
+        return OnnxEmbedder(path, self._name, variant="int8" if variant == "int8" else "fp32")
+
+    def _torch_bf16(self) -> Embedder:
+        return SentenceTransformerEmbedder(self._name, bf16=True, bf16_weights=True)
+
+    def query_backend(self) -> Embedder:
+        """The backend for a query or a handful of texts (loaded on first use)."""
+        with _LOCK:
+            if self._query is None:
+                if self.backend == "torch-bf16":
+                    self._query = self._torch_bf16()
+                else:
+                    try:
+                        self._query = self._onnx("int8" if self.backend == "onnx-int8" else "fp32")
+                    except EmbeddingError as exc:
+                        _note(f"{exc.message} Using sentence-transformers for now.")
+                        self._query = SentenceTransformerEmbedder(self._name, bf16=False)
+            return self._query
+
+    def bulk_backend(self) -> Embedder:
+        """The backend for many texts (indexing), chosen by backend and CPU."""
+        with _LOCK:
+            if self._bulk is None:
+                self._bulk = self._pick_bulk()
+            return self._bulk
+
+    def _pick_bulk(self) -> Embedder:
+        if self.backend in ("onnx", "onnx-int8"):
+            return self.query_backend() if self.backend == "onnx" else self._onnx("int8")
+        if self.backend == "torch-bf16" or cpu_has_fast_bf16():
+            bulk = self._torch_bf16()
+            # torch is loaded now anyway: make sure later searches need none.
+            try:
+                self.export_path(create=True)
+            except EmbeddingError as exc:
+                _note(f"{exc.message} Searches will load sentence-transformers.")
+            return bulk
+        try:
+            return self._onnx("int8")
+        except EmbeddingError:
+            return SentenceTransformerEmbedder(self._name, bf16=False)
+
+    # -- Embedder ---------------------------------------------------------------
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> np.ndarray:
+        """Embed ``texts`` (unit float32 rows); many texts take the bulk path."""
+        backend = self.bulk_backend() if len(texts) >= BULK_MIN else self.query_backend()
+        return backend.embed(texts, batch_size=batch_size, progress=progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query on the query path."""
+        return self.query_backend().embed_query(text)
+
+
+def forget_instances() -> None:
+    """Drop the per-process embedders (tests that switch data dirs)."""
+    with _LOCK:
+        _INSTANCES.clear()
+
+
+__all__ = ["BULK_MIN", "FastEmbedder", "forget_instances"]
