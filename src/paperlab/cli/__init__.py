@@ -76,7 +76,7 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         command = cli.get_command(ctx, "tui")
-        if command is None:
+        if command is None or not (sys.stdin.isatty() and sys.stdout.isatty()):
             click.echo(ctx.get_help())
             return
         ctx.invoke(command)

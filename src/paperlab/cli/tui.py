@@ -13,6 +13,15 @@ import click
 )
 def tui(no_model: bool) -> None:
     """Open the terminal lab bench: library, reader, notes, search, log, topics, progress."""
+    import sys
+
+    from paperlab.errors import UsageError
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "The lab bench needs an interactive terminal.",
+            hint="In scripts use `paperlab list`, `paperlab search` and the other commands.",
+        )
     # Textual is imported here only, so other commands never pay for it.
     from paperlab.tui.app import PaperlabApp
 

@@ -40,10 +40,14 @@ _CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
 ID_SHIFT = 40
 _ROW_MASK = (1 << ID_SHIFT) - 1
 HASH_CHARS = 16
-# Brute-force inner product is exact and, at 384 dims, a few ms per query up
-# to a few hundred thousand vectors. Past this an approximate index pays off.
-FLAT_MAX = 300_000
-
+# Index type by size (see docs/performance.md). Up to FLAT_MAX vectors a flat
+# (exact) inner-product scan costs <= ~10 ms per query on 2 cores and 150 MB;
+# past it (~1,700 papers at ~60 chunks each) an IVF index over 8-bit scalar-
+# quantised vectors takes over: a quarter of the memory (600k vectors: ~240 MB
+# instead of ~920 MB) and a scan of NPROBE lists instead of every vector.
+FLAT_MAX = 100_000
+NPROBE = 48
+TRAIN_PER_LIST = 40  # faiss k-means wants >= 39 training points per centroid
 _CACHE: dict[Path, tuple[tuple[int, int, int], VectorIndex]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -98,18 +102,61 @@ class VectorPaths:
                 path.unlink()
 
 
-def make_faiss_index(dim: int, expected: int) -> Any:
-    """A fresh, empty index suited to ``expected`` vectors.
+def nlist_for(count: int) -> int:
+    """IVF list count for ``count`` vectors: ~4 sqrt(n), a power of two in [256, 8192]."""
+    target = 4 * max(count, 1) ** 0.5
+    nlist = 256
+    while nlist * 2 <= target and nlist < 8192:
+        nlist *= 2
+    return nlist
 
-    Flat (exact) below FLAT_MAX. Above it, this is where an HNSW
-    (``IndexHNSWFlat``, no training, good recall) or IVF (``IndexIVFFlat``,
-    trained on a sample, smaller memory) index would be chosen instead, still
-    wrapped in an IndexIDMap so ids keep their meaning.
+
+def index_kind(count: int) -> str:
+    """The index a library of ``count`` vectors should have: "flat" or "ivf<nlist>"."""
+    return "flat" if count <= FLAT_MAX else f"ivf{nlist_for(count)}"
+
+
+def kind_of(index: Any) -> str:
+    """The kind (as :func:`index_kind` names it) of a faiss index object."""
+    nlist = getattr(index, "nlist", None)
+    return f"ivf{int(nlist)}" if nlist else "flat"
+
+
+def kind_fits(kind: str, count: int) -> bool:
+    """May an index of ``kind`` keep serving ``count`` vectors, or rebuild?
+
+    Hysteresis, so a library hovering near a boundary is not rebuilt on every
+    change: flat is kept up to FLAT_MAX; IVF down to FLAT_MAX / 2 and while its
+    list count is within 4x of the ideal one for the current size.
+    """
+    if kind == "flat":
+        return count <= FLAT_MAX
+    nlist = int(kind[3:])
+    ideal = nlist_for(count)
+    return count > FLAT_MAX // 2 and nlist // 4 <= ideal <= nlist * 4
+
+
+def make_faiss_index(dim: int, expected: int) -> Any:
+    """A fresh, empty index suited to ``expected`` vectors (see FLAT_MAX).
+
+    Flat: ``IndexIDMap(IndexFlatIP)``. IVF: ``IndexIVFScalarQuantizer`` (8-bit,
+    inner product), which keeps its own ids; it must be trained (see
+    :meth:`VectorIndex.train`) before vectors are added.
     """
     import faiss
 
-    del expected  # flat for every size today; see the docstring
-    return faiss.IndexIDMap(faiss.IndexFlatIP(dim))
+    kind = index_kind(expected)
+    if kind == "flat":
+        return faiss.IndexIDMap(faiss.IndexFlatIP(dim))
+    quantiser = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantiser, dim, nlist_for(expected), faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    index.nprobe = NPROBE
+    # The coarse quantiser is owned by the Python wrapper unless told otherwise.
+    index.own_fields = True
+    quantiser.this.disown()
+    return index
 
 
 @dataclass
@@ -140,6 +187,20 @@ class VectorIndex:
     @property
     def ntotal(self) -> int:
         return int(self.index.ntotal)
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.index)
+
+    @property
+    def needs_training(self) -> bool:
+        return not bool(self.index.is_trained)
+
+    def train(self, sample: np.ndarray) -> None:
+        """Train an IVF index's coarse quantiser and scalar quantiser on ``sample``."""
+        import numpy as np
+
+        self.index.train(np.ascontiguousarray(sample, dtype=np.float32))
 
     def coverage(self) -> dict[int, bytes]:
         """faiss id -> hash prefix for every vector in the index."""
@@ -197,13 +258,17 @@ class VectorIndex:
         if id_range is not None:
             selectors.append(faiss.IDSelectorRange(id_range[0], id_range[1]))
         params = None
-        if selectors:
-            # Keep a Python reference to every selector until the search is done:
-            # SWIG does not, and a collected selector would be a dangling pointer.
-            if len(selectors) == 2:
-                selectors.append(faiss.IDSelectorAnd(selectors[0], selectors[1]))
-            params = faiss.SearchParameters()
-            params.sel = selectors[-1]
+        # Keep a Python reference to every selector until the search is done:
+        # SWIG does not, and a collected selector would be a dangling pointer.
+        if len(selectors) == 2:
+            selectors.append(faiss.IDSelectorAnd(selectors[0], selectors[1]))
+        ivf = self.kind != "flat"
+        if selectors or ivf:
+            params = faiss.SearchParametersIVF() if ivf else faiss.SearchParameters()
+            if ivf:
+                params.nprobe = int(getattr(self.index, "nprobe", NPROBE))
+            if selectors:
+                params.sel = selectors[-1]
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         scores, ids = self.index.search(q, min(k, self.ntotal), params=params)
         hits = []
@@ -236,6 +301,7 @@ class VectorIndex:
                 "index_type": type(self.index.index).__name__
                 if hasattr(self.index, "index")
                 else type(self.index).__name__,
+                "kind": self.kind,
                 "ntotal": self.ntotal,
                 "index_bytes": index_tmp.stat().st_size,
                 "ids_bytes": ids_tmp.stat().st_size,
@@ -360,7 +426,11 @@ __all__ = [
     "faiss_id",
     "forget_cache",
     "load_index",
+    "index_kind",
+    "kind_fits",
+    "kind_of",
     "make_faiss_index",
+    "nlist_for",
     "model_slug",
     "read_coverage",
     "read_meta",
