@@ -4,6 +4,12 @@ Each document becomes a paper with one chunk (title + abstract) in a temporary
 (or --cache) PAPERLAB_HOME; the chunks are embedded by ``index_pending`` and
 queried with ``paperlab.searching.search`` in lexical, dense and hybrid mode.
 Prints one line per method: ``<method> nDCG@10=0.xxxx recall@100=0.xxxx``.
+The embedding backend is ``PAPERLAB_EMBED_BACKEND`` (auto: the fast paths;
+torch: plain sentence-transformers), so the two are compared on the same split
+by running this twice, with separate ``--cache`` dirs:
+
+    PAPERLAB_EMBED_BACKEND=torch python bench/retrieval.py --corpus ... --qrels ...
+    python bench/retrieval.py --corpus ... --qrels ...
 
     python bench/retrieval.py --corpus ../shared/data/scifact \
         --qrels ../shared/data/scifact/qrels/train.tsv [--cache /tmp/scifact-home] [--tune]

@@ -1,13 +1,17 @@
-"""Search latency and memory at 10,000 and 100,000 chunks, and cold CLI start.
+"""Cold ``paperlab search`` wall time, and search latency + memory at 10k/100k/600k chunks.
 
-Each size runs in its own child process (so peak RSS is that size's alone):
-a temp library of synthetic chunks (Zipf-distributed pseudo-words) with random
-unit vectors stored as their embeddings, a faiss file built from them, then
-in-process ``search`` calls (query embedding included) timed for p50/p95.
-Finally a small real library is indexed and a ``paperlab search`` subprocess
-is timed from start to exit (cold: model load included).
+First a real library: the shared arXiv PDFs imported with ``paperlab add``
+(extracted and indexed), then ``paperlab search --json`` run as a fresh
+process ``--runs`` times; the median wall time is printed (cold: imports,
+ONNX session, faiss file, SQLite, all included).
 
-    python bench/search_bench.py [--sizes 10000 100000] [--queries 40]
+Then per size, two child processes: one builds a temp library of synthetic
+chunks (Zipf-distributed pseudo-words) with random unit vectors stored as
+their embeddings and derives the faiss file (flat or IVF by size); a fresh one
+opens it and times in-process ``search`` calls (query embedding included) for
+p50/p95, then reports its RSS and peak RSS.
+
+    python bench/search_bench.py [--sizes 10000 100000 600000] [--queries 40] [--runs 5]
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ QUERIES = [
     "reinforcement learning reward shaping",
     "bayesian posterior sampling",
 ]
+DIM = 384
+DEFAULT_PDFS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdfs" / "arxiv"
 
 
 def _words(n_vocab: int) -> list[str]:
@@ -101,9 +107,33 @@ def build_library(size: int, dim: int, model: str) -> None:
     store.close()
 
 
-def run_size(size: int, queries: int) -> None:
-    """Child process: build, warm, time; print one result line."""
+def build_size(size: int) -> None:
+    """Child process: a synthetic library of ``size`` chunks and its faiss file."""
     from paperlab.indexing import sync_vectors
+    from paperlab.search.vectors import VectorPaths, load_index
+    from paperlab.settings import load_settings
+    from paperlab.store import open_store
+
+    settings = load_settings()
+    t = time.perf_counter()
+    build_library(size, DIM, settings.embed_model)
+    build_s = time.perf_counter() - t
+    store = open_store(settings)
+    t = time.perf_counter()
+    sync_vectors(store, settings)
+    faiss_s = time.perf_counter() - t
+    paths = VectorPaths.for_model(settings.index_dir, settings.embed_model)
+    index, _ = load_index(paths, settings.embed_model, DIM)
+    kind = index.kind if index is not None else "none"
+    print(f"# chunks={size}: library {build_s:.0f}s, faiss {kind} {faiss_s:.1f}s", file=sys.stderr)
+
+
+def run_size(size: int, queries: int) -> None:
+    """Child process: open the built library, warm up, time queries; print one line.
+
+    A separate process from the build, so its RSS is what a searching process
+    holds (the faiss index, SQLite pages, the ONNX session), not the build's.
+    """
     from paperlab.search.embedder import load_embedder
     from paperlab.searching import search
     from paperlab.settings import load_settings
@@ -111,13 +141,7 @@ def run_size(size: int, queries: int) -> None:
 
     settings = load_settings()
     embedder = load_embedder(settings)
-    t = time.perf_counter()
-    build_library(size, embedder.dim, settings.embed_model)
-    build_s = time.perf_counter() - t
     store = open_store(settings)
-    t = time.perf_counter()
-    sync_vectors(store, settings)
-    faiss_s = time.perf_counter() - t
     search(store, settings, QUERIES[0], embedder=embedder)  # warm: loads the faiss file
     times = []
     for i in range(queries):
@@ -128,75 +152,102 @@ def run_size(size: int, queries: int) -> None:
     times.sort()
     p50 = statistics.median(times)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = _rss_mb()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"chunks={size} p50_ms={p50:.1f} p95_ms={p95:.1f} peak_rss_mb={rss_mb:.0f} "
-        f"(build {build_s:.0f}s, faiss build {faiss_s:.1f}s)"
+        f"chunks={size} p50_ms={p50:.1f} p95_ms={p95:.1f} rss_mb={rss_mb:.0f} "
+        f"peak_rss_mb={peak_mb:.0f}"
     )
 
 
-def cold_cli() -> None:
-    """Index a tiny real library, then time one `paperlab search` subprocess."""
-    from paperlab.indexing import index_pending
-    from paperlab.settings import load_settings
-    from paperlab.store import open_store
-    from paperlab.store.models import Chunk, Paper
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
-    texts = [
-        "Self-attention relates every token to every other token in the sequence.",
-        "Photosynthesis turns sunlight into chemical energy in plants.",
-        "Stochastic gradient descent with momentum speeds up convergence.",
-    ]
+
+def cold_cli(pdf_dir: Path, runs: int) -> None:
+    """Import real PDFs with `paperlab add`, then time `paperlab search` subprocesses."""
+    from sqlalchemy import text as sql
+
+    from paperlab.store import open_store
+
+    env = dict(os.environ)
+    pdfs = sorted(pdf_dir.glob("*.pdf")) if pdf_dir.is_dir() else []
+    if not pdfs:
+        print("# cold: no PDFs found, skipped (pass --pdfs DIR)", file=sys.stderr)
+        return
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "paperlab", "add", *map(str, pdfs)],
+        capture_output=True,
+        env=env,
+    )
+    add_s = time.perf_counter() - t
     store = open_store()
-    with store.write() as session:
-        session.add(Paper(id="cold:1", title="Cold start", state="extracted"))
-        session.flush()
-        for i, body in enumerate(texts):
-            session.add(
-                Chunk(
-                    paper_id="cold:1",
-                    ordinal=i,
-                    page_start=1,
-                    page_end=1,
-                    char_start=0,
-                    char_end=len(body),
-                    text=body,
-                    content_hash=hashlib.sha256(body.encode()).hexdigest(),
-                )
-            )
-    index_pending(store, load_settings())
+    with store.read() as session:
+        conn = session.connection()
+        papers = conn.execute(sql("SELECT COUNT(*) FROM paper")).scalar()
+        chunks = conn.execute(sql("SELECT COUNT(*) FROM chunk")).scalar()
     store.close()
     walls = []
-    for _ in range(3):
+    for i in range(runs):
+        query = QUERIES[i % len(QUERIES)]
         t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "paperlab", "search", "attention", "--json"],
-            check=True,
+        proc = subprocess.run(
+            [sys.executable, "-m", "paperlab", "search", query, "--json"],
             capture_output=True,
-            env=dict(os.environ),
+            env=env,
+            check=True,
         )
         walls.append(time.perf_counter() - t)
-    print(f"cold_cli_search_s min={min(walls):.2f} median={statistics.median(walls):.2f}")
+        if i == 0 and proc.stderr:
+            print(f"# first search said: {proc.stderr.decode().strip()}", file=sys.stderr)
+    print(
+        f"cold_cli_search_s median={statistics.median(walls):.2f} min={min(walls):.2f} "
+        f"runs={runs} papers={papers} chunks={chunks} (add+index {add_s:.0f}s)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 600_000])
     parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--pdfs", type=Path, default=DEFAULT_PDFS)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build:
+        build_size(args.build)
+        return
     if args.child:
         run_size(args.child, args.queries)
         return
     if args.cold:
-        cold_cli()
+        cold_cli(args.pdfs, args.runs)
         return
-    for size in [*args.sizes, 0]:
-        with tempfile.TemporaryDirectory(prefix="paperlab-search-bench-") as home:
-            env = dict(os.environ, PAPERLAB_HOME=str(Path(home)), HF_HUB_OFFLINE="1")
-            flag = ["--child", str(size), "--queries", str(args.queries)] if size else ["--cold"]
-            subprocess.run([sys.executable, __file__, *flag], check=True, env=env)
+    # One data dir for all sizes' exports: the ONNX model is exported once.
+    with tempfile.TemporaryDirectory(prefix="paperlab-search-bench-") as root:
+        for size in [0, *args.sizes]:
+            home = Path(root) / f"home-{size}"
+            env = dict(os.environ, PAPERLAB_HOME=str(home), HF_HUB_OFFLINE="1")
+            if size == 0:
+                flags = [["--cold", "--pdfs", str(args.pdfs), "--runs", str(args.runs)]]
+            else:
+                shared = Path(root) / "home-0" / "cache"
+                (home / "cache").parent.mkdir(parents=True, exist_ok=True)
+                if shared.is_dir():
+                    (home / "cache").symlink_to(shared)
+                flags = [
+                    ["--build", str(size)],
+                    ["--child", str(size), "--queries", str(args.queries)],
+                ]
+            for flag in flags:
+                subprocess.run([sys.executable, __file__, *flag], check=True, env=env)
 
 
 if __name__ == "__main__":

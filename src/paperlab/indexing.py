@@ -29,12 +29,16 @@ from paperlab.search.lexical import rebuild_fts
 from paperlab.search.vectors import (
     ID_SHIFT,
     KIND_CODES,
+    TRAIN_PER_LIST,
     FileState,
     VectorIndex,
     VectorPaths,
     faiss_id,
     forget_cache,
+    kind_fits,
     load_index,
+    read_coverage,
+    read_meta,
     short_hash,
 )
 from paperlab.settings import Settings, ensure_home
@@ -308,6 +312,20 @@ def _fetch_vectors(conn: Any, model: str, dim: int, hashes: Sequence[str]) -> np
     return np.stack([found[h] for h in hashes]) if hashes else np.zeros((0, dim), np.float32)
 
 
+def _training_sample(
+    conn: Any, model: str, dim: int, wanted: dict[int, str], index: VectorIndex
+) -> np.ndarray:
+    """A random sample of the vectors to add, enough to train an IVF index."""
+    import numpy as np
+
+    hashes = list(wanted.values())
+    size = min(len(hashes), int(getattr(index.index, "nlist", 1)) * TRAIN_PER_LIST)
+    rng = np.random.default_rng(0)
+    picked = rng.choice(len(hashes), size=size, replace=False) if size < len(hashes) else None
+    sample = hashes if picked is None else [hashes[i] for i in picked.tolist()]
+    return _fetch_vectors(conn, model, dim, sample)
+
+
 def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = False) -> SyncResult:
     """Bring the faiss file in line with the vectors in SQLite (incrementally)."""
     model = settings.embed_model
@@ -333,11 +351,17 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
             return SyncResult(index=index, state_before=FileState.FRESH)
         wanted = _desired(conn, model)
         result = SyncResult(index=index, state_before=state)
+        if index is not None and not kind_fits(index.kind, len(wanted)):
+            # Grown (or shrunk) past what this index type serves well: re-derive.
+            index = None
+            result.state_before = FileState.STALE
+        elif index is not None:
+            result.state_before = FileState.STALE
         if index is None:
             index = VectorIndex.empty(model, dim, expected=len(wanted))
             result.rebuilt = True
-        else:
-            result.state_before = FileState.STALE
+        if index.needs_training:
+            index.train(_training_sample(conn, model, dim, wanted, index))
         have = index.coverage()
         gone = [
             fid
@@ -458,15 +482,36 @@ def rebuild_index(
 
 
 def faiss_state(store: Store, settings: Settings) -> FileState:
-    """fresh / stale / missing / corrupt, for the configured model's faiss file."""
-    paths = VectorPaths.for_model(settings.index_dir, settings.embed_model)
+    """fresh / stale / missing / corrupt, for the configured model's faiss file.
+
+    Reads the sidecar files (meta + id/hash record), never the faiss file
+    itself, so ``paperlab index status`` imports no faiss and stays fast.
+    """
+    import numpy as np
+
+    model = settings.embed_model
+    paths = VectorPaths.for_model(settings.index_dir, model)
     with store.read() as session:
         conn = session.connection()
-        dim = _model_dim(conn, settings.embed_model)
-        index, state = load_index(paths, settings.embed_model, dim)
-        if index is None:
+        dim = _model_dim(conn, model)
+        state, meta = read_meta(paths, model, dim)
+        if state is not FileState.FRESH:
             return state
-        return FileState.FRESH if is_fresh(conn, index) else FileState.STALE
+        record = read_coverage(paths)
+        if record is None or len(record) != meta.get("ntotal"):
+            return FileState.CORRUPT
+        coverage = VectorIndex(
+            model=model,
+            dim=int(meta["dim"]),
+            index=None,
+            ids=record["id"].astype(np.int64),
+            hashes=record["hash"],
+        )
+        if meta.get("db_fingerprint") == db_fingerprint(conn, model) and _small_fresh(
+            conn, coverage
+        ):
+            return FileState.FRESH
+        return FileState.FRESH if is_fresh(conn, coverage) else FileState.STALE
 
 
 def index_status(store: Store, settings: Settings) -> dict[str, Any]:

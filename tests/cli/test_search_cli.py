@@ -15,6 +15,7 @@ from paperlab.cli import main
 from paperlab.cli.search import search as search_command
 from paperlab.indexing import index_pending
 from paperlab.settings import load_settings
+from tests.unit.test_fast_embedder import export_home, exported  # noqa: F401  (fixtures)
 from tests.unit.test_searching import (
     CENTRAL_BANK,
     GRADIENT,
@@ -27,7 +28,7 @@ from tests.unit.test_searching import (
 
 
 @pytest.fixture
-def library(store: Any, counting: Any) -> Any:  # noqa: F811
+def library(store: Any, counting: Any, exported: Any) -> Any:  # noqa: F811
     add_paper(store, "2401.00001", "Attention models", [TRANSFORMER, GRADIENT])
     add_paper(store, "2401.00002", "Plant biology", [PHOTOSYNTHESIS, CENTRAL_BANK])
     index_pending(store, load_settings(), embedder=counting)
@@ -94,3 +95,32 @@ def test_subprocess_json(library: Any) -> None:
     [hit] = json.loads(out.stdout)
     assert hit["text"] == GRADIENT
     assert "Loading weights" not in out.stderr
+
+
+COLD_PROBE = """
+import json, sys
+from paperlab.cli import main
+try:
+    main(["search", "--json", "-k", "2", {query!r}])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+heavy = ("torch", "sentence_transformers", "transformers")
+print("\\n" + json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy))))
+"""
+
+
+def test_cold_search_imports_no_torch(library: Any, exported: Any) -> None:  # noqa: F811
+    """A real `paperlab search --json` in a fresh process, once the ONNX export exists."""
+    proc = subprocess.run(
+        [sys.executable, "-c", COLD_PROBE.format(query="chloroplasts and sunlight")],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert json.loads(lines[-1]) == []
+    hits = json.loads("\n".join(lines[:-1]))
+    assert hits[0]["paper_id"] == "2401.00002" and hits[0]["dense_rank"] is not None
+    assert proc.stderr == ""

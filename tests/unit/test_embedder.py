@@ -65,10 +65,23 @@ def test_meaning_is_captured(real_embedder: SentenceTransformerEmbedder) -> None
     assert float(a @ b) > float(a @ c) + 0.2
 
 
-def test_model_is_loaded_once_per_process(real_embedder: SentenceTransformerEmbedder) -> None:  # noqa: F811
+def test_model_is_loaded_once_per_process(
+    real_embedder: SentenceTransformerEmbedder,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "torch")  # the sentence-transformers path
     again = load_embedder(load_settings())
     assert isinstance(again, SentenceTransformerEmbedder)
     assert again.model is real_embedder.model
+    assert load_embedder(load_settings()) is not again  # cheap wrapper, shared model
+    assert load_embedder(load_settings()).model is again.model
+
+
+def test_unknown_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "gpu-magic")
+    with pytest.raises(EmbeddingError) as info:
+        load_embedder(load_settings())
+    assert "gpu-magic" in info.value.message and info.value.hint
 
 
 def test_unknown_model_gives_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

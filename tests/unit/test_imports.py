@@ -45,6 +45,7 @@ def loaded_after(argv: list[str]) -> list[str]:
         ["show", "1706.03762"],
         ["log", "list"],
         ["fetch", "not-an-id"],
+        ["index", "status"],
     ],
 )
 def test_commands_that_do_not_embed_import_no_heavy_module(argv: list[str]) -> None:

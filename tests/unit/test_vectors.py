@@ -145,3 +145,48 @@ def test_rebuild_index_reuses_vectors(indexed: Any, counting: CountingEmbedder) 
     assert report.rebuilt and report.total_embedded == 0
     assert report.vectors_added == 3
     assert len(counting.texts) == before
+
+
+def test_index_kind_switches_by_size_with_hysteresis() -> None:
+    from paperlab.search.vectors import FLAT_MAX, index_kind, kind_fits, nlist_for
+
+    assert index_kind(10) == "flat" and index_kind(FLAT_MAX) == "flat"
+    assert index_kind(FLAT_MAX + 1).startswith("ivf")
+    assert nlist_for(600_000) in (2048, 4096) and nlist_for(1) == 256
+    assert not kind_fits("flat", FLAT_MAX + 1)
+    big = index_kind(600_000)
+    assert kind_fits(big, 600_000) and kind_fits(big, 300_000)
+    assert not kind_fits(big, FLAT_MAX // 2)  # shrunk: back to exact search
+
+
+def test_ivf_index_searches_filters_saves_and_loads(tmp_path: Path) -> None:
+    import numpy as np
+
+    from paperlab.search.vectors import (
+        FLAT_MAX,
+        VectorIndex,
+        VectorPaths,
+        faiss_id,
+        forget_cache,
+        load_index,
+    )
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex.empty("m", 32, expected=FLAT_MAX + 1)
+    assert index.kind.startswith("ivf") and index.needs_training
+    index.train(np.repeat(vectors, 4, axis=0))
+    fids = [faiss_id("passage", i) for i in range(2000)] + [
+        faiss_id("note", i) for i in range(1000)
+    ]
+    index.add(fids, ["ab" * 8] * len(fids), vectors)
+    assert index.search(vectors[7], 1)[0][:2] == ("passage", 7)
+    assert index.search(vectors[7], 3, id_range=(1 << 40, 2 << 40))[0][0] == "note"
+    assert [h[1] for h in index.search(vectors[7], 5, allowed=[faiss_id("passage", 9)])] == [9]
+    paths = VectorPaths.for_model(tmp_path, "m")
+    index.save(paths)
+    forget_cache()
+    loaded, _state = load_index(paths, "m", 32)
+    assert loaded is not None and loaded.kind == index.kind and loaded.ntotal == 3000
+    assert loaded.search(vectors[2500], 1)[0][:2] == ("note", 500)

@@ -14,6 +14,7 @@ docs/performance.md); any other model goes through sentence-transformers.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -132,6 +133,14 @@ def load_sentence_transformer(location: str, display_name: str) -> Any:
         return model
 
 
+def model_is_loaded(name: str) -> bool:
+    """True when ``name``'s SentenceTransformer is already loaded in this process."""
+    if "sentence_transformers" not in sys.modules:
+        return False
+    with _LOCK:
+        return resolve_model(name) in _MODELS
+
+
 def _bf16_copy(location: str, model: Any) -> Any:
     import copy
 
@@ -149,9 +158,7 @@ def _bf16_copy(location: str, model: Any) -> Any:
 class SentenceTransformerEmbedder:
     """The sentence-transformers backend (torch on the CPU)."""
 
-    def __init__(
-        self, name: str, *, bf16: bool | None = None, bf16_weights: bool = False
-    ) -> None:
+    def __init__(self, name: str, *, bf16: bool | None = None, bf16_weights: bool = False) -> None:
         """``bf16``: compute in bfloat16 (default: where the CPU does it natively).
 
         ``bf16_weights``: run a bfloat16 copy of the weights rather than fp32
@@ -297,6 +304,7 @@ __all__ = [
     "is_default_model",
     "load_embedder",
     "load_sentence_transformer",
+    "model_is_loaded",
     "normalise",
     "resolve_model",
 ]

@@ -5,6 +5,9 @@ Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
 - *query path* (calls with fewer than ``BULK_MIN`` texts: a search query, a
   few notes): the fp32 ONNX export. Exact (cosine 1.0000 to
   sentence-transformers) and imports no torch, so a cold search starts fast.
+  The export is made at index time; a search that finds none makes it then
+  (one stderr line), unless torch already has the model loaded in this
+  process, which then serves the queries.
 - *bulk path* (indexing): bfloat16 weights in torch where the CPU computes
   bf16 natively (AVX512-BF16/AMX; ~2.3x fp32 sentence-transformers), else the
   int8 ONNX export (~1.6x; fp32 ONNX if the int8 one failed its check).
@@ -29,6 +32,7 @@ from paperlab.search.embedder import (
     SentenceTransformerEmbedder,
     bundled_model_path,
     cpu_has_fast_bf16,
+    model_is_loaded,
 )
 from paperlab.settings import Settings
 
@@ -117,6 +121,10 @@ class FastEmbedder:
             if self._query is None:
                 if self.backend == "torch-bf16":
                     self._query = self._torch_bf16()
+                elif self.export_path(create=False) is None and model_is_loaded(self._name):
+                    # torch is in this process already (indexing just ran, or a
+                    # test session): querying through it costs nothing extra.
+                    self._query = SentenceTransformerEmbedder(self._name, bf16=False)
                 else:
                     try:
                         self._query = self._onnx("int8" if self.backend == "onnx-int8" else "fp32")

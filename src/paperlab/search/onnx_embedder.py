@@ -52,9 +52,10 @@ def _session(path: Path) -> Any:
             options.inter_op_num_threads = 1
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3  # warnings about unused initialisers are noise
-            session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
+            # Idle pool threads would spin-wait, stealing the cores torch or
+            # the extractor need in the same process; the latency cost is nil.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             _SESSIONS[key] = session
     return session
 

@@ -148,9 +148,13 @@ def make_faiss_index(dim: int, expected: int) -> Any:
     kind = index_kind(expected)
     if kind == "flat":
         return faiss.IndexIDMap(faiss.IndexFlatIP(dim))
-    quantiser = faiss.IndexFlatIP(dim)
+    quantiser: Any = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFScalarQuantizer(
-        quantiser, dim, nlist_for(expected), faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        quantiser,
+        dim,
+        nlist_for(expected),
+        faiss.ScalarQuantizer.QT_8bit,
+        faiss.METRIC_INNER_PRODUCT,
     )
     index.nprobe = NPROBE
     # The coarse quantiser is owned by the Python wrapper unless told otherwise.
@@ -257,7 +261,7 @@ class VectorIndex:
             selectors.append(faiss.IDSelectorBatch(allowed_arr))
         if id_range is not None:
             selectors.append(faiss.IDSelectorRange(id_range[0], id_range[1]))
-        params = None
+        params: Any = None
         # Keep a Python reference to every selector until the search is done:
         # SWIG does not, and a collected selector would be a dangling pointer.
         if len(selectors) == 2:
@@ -266,7 +270,11 @@ class VectorIndex:
         if selectors or ivf:
             params = faiss.SearchParametersIVF() if ivf else faiss.SearchParameters()
             if ivf:
-                params.nprobe = int(getattr(self.index, "nprobe", NPROBE))
+                # An id filter (a topic) may keep vectors far from the query's
+                # nearest lists: probe them all then; the filter is checked
+                # before any distance is computed, so that stays cheap.
+                nprobe = int(getattr(self.index, "nprobe", NPROBE))
+                params.nprobe = int(self.index.nlist) if allowed is not None else nprobe
             if selectors:
                 params.sel = selectors[-1]
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
@@ -425,13 +433,13 @@ __all__ = [
     "VectorPaths",
     "faiss_id",
     "forget_cache",
-    "load_index",
     "index_kind",
     "kind_fits",
     "kind_of",
+    "load_index",
     "make_faiss_index",
-    "nlist_for",
     "model_slug",
+    "nlist_for",
     "read_coverage",
     "read_meta",
     "short_hash",

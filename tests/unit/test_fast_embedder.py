@@ -1,0 +1,187 @@
+"""The fast embedding paths agree with sentence-transformers; the export cache is safe."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperlab.search.embedder import (
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    load_embedder,
+)
+from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder, forget_instances
+from paperlab.search.onnx_embedder import OnnxEmbedder
+from paperlab.search.onnx_export import export_dir, publish_dir, read_export
+from paperlab.settings import Settings, load_settings
+from tests.unit.test_searching import real_embedder  # noqa: F401  (fixture)
+
+PARAGRAPHS = [
+    "We train a transformer encoder with masked language modelling on a large corpus "
+    "and fine-tune it on sentence classification; the attention heads in upper layers "
+    "learn syntactic relations, while lower layers capture lexical similarity.",
+    "Photosynthesis converts light energy into chemical energy stored in glucose. The "
+    "light-dependent reactions take place in the thylakoid membranes of chloroplasts.",
+    "The central bank raised interest rates by fifty basis points to curb inflation; "
+    "bond yields climbed and equity markets fell on the announcement.",
+    "Table 3: accuracy (%) on CIFAR-10 and ImageNet for ResNet-50, ViT-B/16 and ours; "
+    "bold marks the best result, ± one standard deviation over five seeds.",
+    "attention",
+    "x",
+    "",
+    "Stochastic gradient descent with momentum " * 60,  # past the 256-token limit
+]
+
+
+@pytest.fixture(scope="session")
+def export_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
+    """One export per test session (made through the query path, as a search would)."""
+    home = tmp_path_factory.mktemp("export-home")
+    settings = Settings(
+        home=home,
+        arxiv_api_url="http://127.0.0.1:9/api/query",
+        arxiv_delay=0.0,
+        embed_model="all-MiniLM-L6-v2",
+        http_timeout=1.0,
+    )
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        # The ONNX query path itself (query_backend() would prefer a torch model
+        # that another fixture already loaded in this process).
+        FastEmbedder(settings)._onnx("fp32")
+    return settings, err.getvalue()
+
+
+@pytest.fixture
+def exported(export_home: tuple[Settings, str], paperlab_home: Path) -> Iterator[Path]:
+    """The session's export, linked into this test's data dir."""
+    settings = load_settings()
+    target = export_dir(settings, settings.embed_model, bundled_model_path())
+    source = export_dir(export_home[0], settings.embed_model, bundled_model_path())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(source, target_is_directory=True)
+    forget_instances()
+    yield target
+    forget_instances()
+
+
+@pytest.fixture(scope="session")
+def reference() -> np.ndarray:
+    st = SentenceTransformerEmbedder("all-MiniLM-L6-v2", bf16=False)
+    return np.asarray(
+        st.model.encode(PARAGRAPHS, convert_to_numpy=True, normalize_embeddings=True),
+        dtype=np.float32,
+    )
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1)
+
+
+def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, str]) -> None:
+    settings, note = export_home
+    assert "Exporting all-MiniLM-L6-v2 to ONNX once" in note and note.count("\n") == 1
+    path = export_dir(settings, settings.embed_model, bundled_model_path())
+    meta = read_export(path)
+    assert meta is not None and meta["dim"] == 384 and meta["model"] == "all-MiniLM-L6-v2"
+    assert meta["int8"] == "model-int8.onnx" and meta["int8_min_cosine"] >= 0.99
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".") and p.is_dir()]
+
+
+def test_onnx_fp32_matches_sentence_transformers(exported: Path, reference: np.ndarray) -> None:
+    vectors = OnnxEmbedder(exported, "all-MiniLM-L6-v2", "fp32").embed(PARAGRAPHS, batch_size=3)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(PARAGRAPHS), 384)
+    assert _cosines(vectors, reference).min() >= 0.999
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_onnx_int8_agrees_per_text(exported: Path, reference: np.ndarray) -> None:
+    vectors = OnnxEmbedder(exported, "all-MiniLM-L6-v2", "int8").embed(PARAGRAPHS, batch_size=3)
+    assert _cosines(vectors, reference).min() >= 0.99
+
+
+def test_torch_bf16_agrees_per_text(reference: np.ndarray) -> None:
+    fast = SentenceTransformerEmbedder("all-MiniLM-L6-v2", bf16=True, bf16_weights=True)
+    assert _cosines(fast.embed(PARAGRAPHS), reference).min() >= 0.99
+
+
+def test_real_pdf_chunks_agree(exported: Path, shared_data: Path, reference: np.ndarray) -> None:
+    import pymupdf
+
+    pdf = sorted((shared_data / "pdfs" / "arxiv").glob("*.pdf"))[0]
+    with pymupdf.open(pdf) as doc:
+        words = " ".join(page.get_text() for page in doc).split()
+    chunks = [" ".join(words[i : i + 200]) for i in range(0, min(len(words), 4000), 200)]
+    st = SentenceTransformerEmbedder("all-MiniLM-L6-v2", bf16=False)
+    ref = np.asarray(st.model.encode(chunks, normalize_embeddings=True), dtype=np.float32)
+    for variant in ("fp32", "int8"):
+        got = OnnxEmbedder(exported, "all-MiniLM-L6-v2", variant).embed(chunks)  # type: ignore[arg-type]
+        assert _cosines(got, ref).min() >= 0.99, variant
+
+
+def test_query_path_uses_loaded_torch_model_when_not_exported(
+    real_embedder: SentenceTransformerEmbedder,  # noqa: F811
+) -> None:
+    forget_instances()
+    embedder = load_embedder(load_settings())
+    assert isinstance(embedder, FastEmbedder)
+    assert isinstance(embedder.query_backend(), SentenceTransformerEmbedder)
+    assert embedder.export_path(create=False) is None  # nothing exported behind our back
+    forget_instances()
+
+
+def test_default_model_gets_fast_embedder_and_routes_by_size(exported: Path) -> None:
+    embedder = load_embedder(load_settings())
+    assert isinstance(embedder, FastEmbedder) and embedder.dim == 384
+    assert isinstance(embedder.query_backend(), OnnxEmbedder)
+    few = embedder.embed(PARAGRAPHS[:3])
+    many = embedder.embed(PARAGRAPHS[:2] * (BULK_MIN // 2 + 1))
+    assert _cosines(few[:2], many[:2]).min() >= 0.99
+    assert embedder.embed_query(PARAGRAPHS[0]) @ few[0] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_other_models_go_through_sentence_transformers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAPERLAB_EMBED_MODEL", str(bundled_model_path()))
+    embedder = load_embedder(load_settings())
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    monkeypatch.setenv("PAPERLAB_EMBED_MODEL", "all-MiniLM-L6-v2")
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "torch")
+    assert isinstance(load_embedder(load_settings()), SentenceTransformerEmbedder)
+
+
+def _publish(target: str, log: str) -> None:
+    def build(tmp: Path) -> None:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        (tmp / "part").write_text("half", encoding="utf-8")
+        time.sleep(0.3)  # a reader must never see this half-built directory
+        (tmp / "export.json").write_text("{}", encoding="utf-8")
+
+    publish_dir(Path(target), build)
+
+
+def test_concurrent_publishers_build_once(tmp_path: Path) -> None:
+    target = tmp_path / "cache" / "model-abc"
+    target.parent.mkdir(parents=True)
+    log = tmp_path / "builds.log"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_publish, args=(str(target), str(log))) for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    assert len(log.read_text(encoding="utf-8").split()) == 1
+    assert sorted(p.name for p in target.iterdir()) == ["export.json", "part"]
+    leftovers = [p for p in target.parent.iterdir() if p.is_dir() and p != target]
+    assert leftovers == []
