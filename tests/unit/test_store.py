@@ -96,3 +96,35 @@ def test_unwritable_home_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(StoreError) as info:
         open_store()
     assert "PAPERLAB_HOME" in (info.value.hint or "")
+
+
+def test_change_counters_move_with_chunks_and_vectors(store: Store) -> None:
+    from paperlab.indexing import db_fingerprint
+    from paperlab.store.models import Chunk, Embedding
+
+    def counters() -> list[int]:
+        with store.read() as session:
+            return db_fingerprint(session.connection(), "m")
+
+    start = counters()
+    with store.write() as session:
+        session.add(Paper(id="1706.03762", title="Attention"))
+        session.flush()
+        session.add(
+            Chunk(
+                paper_id="1706.03762",
+                page_start=1,
+                page_end=1,
+                char_start=0,
+                char_end=4,
+                text="text",
+                content_hash="h",
+            )
+        )
+    after_chunk = counters()
+    assert after_chunk != start
+    with store.write() as session:
+        session.add(Embedding(content_hash="h", model="m", dim=1, vector=b"\0\0\0\0"))
+    after_vector = counters()
+    assert after_vector != after_chunk
+    assert counters() == after_vector  # reading changes nothing

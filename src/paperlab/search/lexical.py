@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import text as sql
 
 MARK_OPEN = "«"
@@ -186,7 +187,15 @@ def fts_query(query: str) -> str | None:
     return " OR ".join(pieces[:MAX_TERMS])
 
 
-def _kind_sql(table: KindTable, *, topic: bool, include_references: bool, by_rowid: bool) -> str:
+def _kind_sql(
+    table: KindTable,
+    *,
+    topic: bool,
+    include_references: bool,
+    by_rowid: bool,
+    rowids: bool = False,
+    snippets: bool = True,
+) -> str:
     weights = ", ".join(f"{w:g}" for w in table.weights)
     where = [f"{table.fts} MATCH :q"]
     if table.kind == "passage" and not include_references:
@@ -195,10 +204,18 @@ def _kind_sql(table: KindTable, *, topic: bool, include_references: bool, by_row
         where.append(table.topic_clause)
     if by_rowid:
         where.append(f"{table.fts}.rowid = :rowid")
-    return (
-        f"SELECT {table.alias}.id, bm25({table.fts}, {weights}) AS score, "
+    if rowids:
+        where.append(f"{table.fts}.rowid IN :rowids")
+    # The sorter keeps every result column of every match, so a snippet in the
+    # ranking query would be built for thousands of rows to keep a hundred.
+    snippet = (
         f"snippet({table.fts}, {table.snippet_column}, '{MARK_OPEN}', '{MARK_CLOSE}', "
-        f"'{ELLIPSIS}', {SNIPPET_TOKENS}) "
+        f"'{ELLIPSIS}', {SNIPPET_TOKENS})"
+        if snippets
+        else "NULL"
+    )
+    return (
+        f"SELECT {table.alias}.id, bm25({table.fts}, {weights}) AS score, {snippet} "
         f"FROM {table.fts} JOIN {table.table} {table.alias} "
         f"ON {table.alias}.id = {table.fts}.rowid "
         f"WHERE {' AND '.join(where)} ORDER BY score LIMIT :n"
@@ -223,19 +240,49 @@ def search_lexical(
     match = fts_query(query)
     if match is None or limit <= 0:
         return []
-    hits: list[LexicalHit] = []
+    ranked: list[tuple[str, int, float]] = []
     for kind in kinds:
         table = KINDS[kind]
         statement = _kind_sql(
-            table, topic=topic is not None, include_references=include_references, by_rowid=False
+            table,
+            topic=topic is not None,
+            include_references=include_references,
+            by_rowid=False,
+            snippets=False,
         )
         params: dict[str, Any] = {"q": match, "n": limit}
         if topic is not None:
             params["topic"] = topic
-        for row_id, score, snippet in session.execute(sql(statement), params):
-            hits.append(LexicalHit(kind, int(row_id), -float(score), str(snippet or "")))
-    hits.sort(key=lambda h: h.score, reverse=True)
-    return hits[:limit]
+        for row_id, score, _ in session.execute(sql(statement), params):
+            ranked.append((kind, int(row_id), -float(score)))
+    ranked.sort(key=lambda h: h[2], reverse=True)
+    ranked = ranked[:limit]
+    snippets = _snippets(session, match, ranked)
+    return [
+        LexicalHit(kind, row_id, score, snippets.get((kind, row_id), ""))
+        for kind, row_id, score in ranked
+    ]
+
+
+def _snippets(
+    session: Any, match: str, ranked: Sequence[tuple[str, int, float]]
+) -> dict[tuple[str, int], str]:
+    """Highlighted snippets of just the kept hits, one query per kind."""
+    by_kind: dict[str, list[int]] = {}
+    for kind, row_id, _ in ranked:
+        by_kind.setdefault(kind, []).append(row_id)
+    out: dict[tuple[str, int], str] = {}
+    for kind, ids in by_kind.items():
+        statement = sql(
+            _kind_sql(
+                KINDS[kind], topic=False, include_references=True, by_rowid=False, rowids=True
+            )
+        ).bindparams(bindparam("rowids", expanding=True))
+        for row_id, _, snippet in session.execute(
+            statement, {"q": match, "n": len(ids), "rowids": ids}
+        ):
+            out[(kind, int(row_id))] = str(snippet or "")
+    return out
 
 
 def snippet_for(session: Any, kind: str, row_id: int, query: str) -> str | None:
