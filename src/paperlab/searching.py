@@ -20,7 +20,7 @@ from paperlab.errors import NotFoundError, UsageError
 from paperlab.indexing import annotation_text, embed_pending_small, note_text, sync_vectors
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
-from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippet_for
+from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
 from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id
 from paperlab.settings import Settings
 from paperlab.store import Store
@@ -243,6 +243,7 @@ def search(
                 limit,
                 topic=topic,
                 include_references=include_references,
+                snippets=False,  # made below for the hits that are kept
             )
     dense = []
     if mode != "lexical":
@@ -260,7 +261,7 @@ def search(
         else:
             fused = fused[:k]
         lex_rank = {key: i for i, key in enumerate(lex_keys, start=1)}
-        lex_snip = {(h.kind, h.row_id): h.snippet for h in lexical}
+        marked = snippets_for(conn, query, [key for key, _ in fused])
         dense_rank = {(kind, row): i for i, (kind, row, _) in enumerate(dense, start=1)}
         dense_score = {(kind, row): score for kind, row, score in dense}
         results: list[SearchHit] = []
@@ -270,11 +271,7 @@ def search(
             hit.lexical_rank = lex_rank.get(key)
             hit.dense_rank = dense_rank.get(key)
             hit.dense_score = dense_score.get(key)
-            hit.snippet = (
-                lex_snip.get(key)
-                or snippet_for(conn, hit.kind, hit.row_id, query)
-                or excerpt(hit.text)
-            )
+            hit.snippet = marked.get(key) or excerpt(hit.text)
             results.append(hit)
     return results
 

@@ -230,6 +230,7 @@ def search_lexical(
     *,
     topic: str | None = None,
     include_references: bool = False,
+    snippets: bool = True,
 ) -> list[LexicalHit]:
     """The ``limit`` best BM25 matches across ``kinds``, best first.
 
@@ -257,19 +258,27 @@ def search_lexical(
             ranked.append((kind, int(row_id), -float(score)))
     ranked.sort(key=lambda h: h[2], reverse=True)
     ranked = ranked[:limit]
-    snippets = _snippets(session, match, ranked)
+    marked = _snippets(session, match, [(k, r) for k, r, _ in ranked]) if snippets else {}
     return [
-        LexicalHit(kind, row_id, score, snippets.get((kind, row_id), ""))
+        LexicalHit(kind, row_id, score, marked.get((kind, row_id), ""))
         for kind, row_id, score in ranked
     ]
 
 
+def snippets_for(
+    session: Any, query: str, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """Highlighted snippets of the rows ``keys`` (kind, id) that match ``query`` at all."""
+    match = fts_query(query)
+    return _snippets(session, match, keys) if match and keys else {}
+
+
 def _snippets(
-    session: Any, match: str, ranked: Sequence[tuple[str, int, float]]
+    session: Any, match: str, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], str]:
     """Highlighted snippets of just the kept hits, one query per kind."""
     by_kind: dict[str, list[int]] = {}
-    for kind, row_id, _ in ranked:
+    for kind, row_id in keys:
         by_kind.setdefault(kind, []).append(row_id)
     out: dict[tuple[str, int], str] = {}
     for kind, ids in by_kind.items():
