@@ -8,7 +8,6 @@ never leaves a half-loaded library behind.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -146,7 +145,3 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                 }
             )
     return rows
-
-
-def is_list_argument(arg: str) -> bool:
-    return arg.endswith(".toml") or Path(arg).is_file()

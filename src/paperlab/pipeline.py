@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import col, delete
 
-from paperlab.errors import ExtractionError, PaperlabError
+from paperlab.errors import ExtractionError
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Chunk, Page, Paper, PipelineState, utcnow
@@ -161,7 +161,6 @@ def papers_needing_extraction(
 
 __all__ = [
     "ExtractOutcome",
-    "PaperlabError",
     "embed_paper",
     "extract_paper",
     "papers_needing_extraction",
