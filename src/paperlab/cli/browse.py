@@ -129,7 +129,7 @@ def topics(as_json: bool) -> None:
         return
     for r in rows:
         weeks = _weeks(r.weeks)
-        click.echo(click.style(f"{r.slug}", bold=True) + f"  {r.title}  (weeks {weeks})")
+        click.echo(click.style(f"{r.slug}", bold=True) + f"  {r.title}  ({weeks})")
         for resource in r.resources:
             click.echo(f"    resource: {resource}")
         papers = ", ".join(r.papers) if r.papers else "-"
@@ -139,6 +139,11 @@ def topics(as_json: bool) -> None:
 
 
 def _weeks(weeks: list[int]) -> str:
+    """``weeks 3–4``, ``week 5``, ``weeks 1, 5``."""
+    return ("week " if len(weeks) == 1 else "weeks ") + _week_numbers(weeks)
+
+
+def _week_numbers(weeks: list[int]) -> str:
     if not weeks:
         return "-"
     if weeks == list(range(weeks[0], weeks[-1] + 1)) and len(weeks) > 1:
@@ -157,9 +162,7 @@ def lists(as_json: bool) -> None:
         print_json(rows)
         return
     for r in rows:
-        click.echo(
-            click.style(r["name"], bold=True) + f"  {r['title']}  (weeks {_weeks(r['weeks'])})"
-        )
+        click.echo(click.style(r["name"], bold=True) + f"  {r['title']}  ({_weeks(r['weeks'])})")
         click.echo(
             f"    {r['papers']} papers, {r['in_library']} in the library, "
             f"{r['indexed']} indexed   source: {r['source']}"
