@@ -43,7 +43,6 @@ from paperlab.search.vectors import (
 )
 from paperlab.settings import Settings, ensure_home
 from paperlab.store import Store
-from paperlab.store.models import utcnow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -204,8 +203,7 @@ def embed_texts(
 
 def embed_pending_small(store: Store, embedder: Embedder) -> dict[str, int]:
     """Embed notes, annotations and log entries lacking a vector (they are few)."""
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         items = small_items(conn)
         have = existing_hashes(conn, embedder.model_name, [i.hash for i in items])
     pending: dict[str, Item] = {}
@@ -327,8 +325,7 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
     """Bring the faiss file in line with the vectors in SQLite (incrementally)."""
     model = settings.embed_model
     paths = VectorPaths.for_model(settings.index_dir, model)
-    with _SYNC_LOCK, store.read() as session:
-        conn = session.connection()
+    with _SYNC_LOCK, store.connect() as conn:
         dim = _model_dim(conn, model)
         if force_rebuild:
             paths.remove()
@@ -409,9 +406,15 @@ def _mark_papers_indexed(store: Store, model: str) -> list[str]:
                     "UPDATE paper SET state = 'indexed', state_reason = NULL, updated_at = :t "
                     "WHERE id IN :ids"
                 ).bindparams(bindparam("ids", expanding=True)),
-                {"t": utcnow(), "ids": ids},
+                {"t": _utcnow(), "ids": ids},
             )
     return ids
+
+
+def _utcnow() -> Any:
+    from paperlab.store.models import utcnow  # SQLModel loads only when writing
+
+    return utcnow()
 
 
 def index_pending(
@@ -433,8 +436,7 @@ def index_pending(
             hint="Pass an embedder for PAPERLAB_EMBED_MODEL, or change the setting.",
         )
     report = IndexReport(model=model)
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         chunks = missing_chunk_texts(conn, model)
         items = small_items(conn)
         have = existing_hashes(conn, model, [i.hash for i in items])
@@ -488,8 +490,7 @@ def faiss_state(store: Store, settings: Settings) -> FileState:
 
     model = settings.embed_model
     paths = VectorPaths.for_model(settings.index_dir, model)
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         dim = _model_dim(conn, model)
         state, meta = read_meta(paths, model, dim)
         if state is not FileState.FRESH:
@@ -514,8 +515,7 @@ def faiss_state(store: Store, settings: Settings) -> FileState:
 def index_status(store: Store, settings: Settings) -> dict[str, Any]:
     """Counts of searchable rows and of those with a vector, the model, the faiss state."""
     model = settings.embed_model
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         passages = conn.execute(sql("SELECT COUNT(*) FROM chunk WHERE is_reference = 0")).scalar()
         references = conn.execute(sql("SELECT COUNT(*) FROM chunk WHERE is_reference = 1")).scalar()
         embedded_passages = _chunk_aggregate(conn, model)[0]

@@ -68,12 +68,8 @@ def _validate(store: Store, query: str, k: int, scope: str, topic: str | None) -
             f"Unknown search scope {scope!r}.", hint=f"Use one of: {', '.join(SCOPES)}."
         )
     if topic is not None:
-        with store.read() as session:
-            found = (
-                session.connection()
-                .execute(sql("SELECT 1 FROM topic WHERE slug = :t"), {"t": topic})
-                .first()
-            )
+        with store.connect() as conn:
+            found = conn.execute(sql("SELECT 1 FROM topic WHERE slug = :t"), {"t": topic}).first()
         if not found:
             raise NotFoundError(
                 f"There is no topic {topic!r}.", hint="Run `paperlab topics` to list topics."
@@ -82,8 +78,7 @@ def _validate(store: Store, query: str, k: int, scope: str, topic: str | None) -
 
 def library_is_empty(store: Store) -> bool:
     """True when there is nothing at all to search (no chunks, notes, annotations, log)."""
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         for table in ("chunk", "note", "annotation", "log_entry"):
             if conn.execute(sql(f"SELECT 1 FROM {table} LIMIT 1")).first():
                 return False
@@ -134,8 +129,8 @@ def _dense(
     limit: int,
     embedder: Embedder | None,
 ) -> list[tuple[str, int, float]]:
-    with store.read() as session:
-        if not _has_vectors_or_items(session.connection(), settings.embed_model):
+    with store.connect() as conn:
+        if not _has_vectors_or_items(conn, settings.embed_model):
             return []
     embedder = embedder or load_embedder(settings)
     embed_pending_small(store, embedder)
@@ -144,8 +139,8 @@ def _dense(
         return []
     allowed = None
     if topic is not None:
-        with store.read() as session:
-            allowed = _topic_ids(session.connection(), kinds, topic)
+        with store.connect() as conn:
+            allowed = _topic_ids(conn, kinds, topic)
     vector = embedder.embed_query(query)
     return index.search(vector, limit, allowed=allowed, id_range=_kind_range(kinds))
 
@@ -235,9 +230,9 @@ def search(
     limit = candidates or max(MIN_CANDIDATES, want * 5)
     lexical = []
     if mode != "dense":
-        with store.read() as session:
+        with store.connect() as conn:
             lexical = search_lexical(
-                session.connection(),
+                conn,
                 query,
                 kinds,
                 limit,
@@ -251,8 +246,7 @@ def search(
     lex_keys = [(h.kind, h.row_id) for h in lexical]
     dense_keys = [(kind, row) for kind, row, _ in dense]
     fused = fuse_hybrid(lex_keys, dense_keys, fusion)
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         hits = _hydrate(conn, [key for key, _ in fused])
         fused = [(key, score) for key, score in fused if key in hits]
         if by_paper:

@@ -104,12 +104,13 @@ try:
     main(["search", "--json", "-k", "2", {query!r}])
 except SystemExit as exc:
     assert not exc.code, exc.code
-heavy = ("torch", "sentence_transformers", "transformers")
+# Only what a query needs: no torch stack, and no ORM (plain SQLAlchemy connections).
+heavy = ("torch", "sentence_transformers", "transformers", "sqlmodel", "pydantic")
 print("\\n" + json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy))))
 """
 
 
-def test_cold_search_imports_no_torch(library: Any, exported: Any) -> None:  # noqa: F811
+def test_cold_search_imports_no_torch_and_no_orm(library: Any, exported: Any) -> None:  # noqa: F811
     """A real `paperlab search --json` in a fresh process, once the ONNX export exists."""
     proc = subprocess.run(
         [sys.executable, "-c", COLD_PROBE.format(query="chloroplasts and sunlight")],

@@ -13,14 +13,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import Session
 
 from paperlab.errors import StoreError
 from paperlab.store.migrations import latest_version, migrate
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "paperlab_immediate"
@@ -72,11 +74,26 @@ class Store:
 
     def session(self) -> Session:
         """A session for reading (deferred transaction). Close it promptly."""
+        # SQLModel (and pydantic) load on first use: `paperlab search` works on
+        # plain connections and starts ~0.2 s faster without them.
+        from sqlmodel import Session
+
         return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A plain SQLAlchemy connection for reading (deferred transaction, rolled back)."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise _store_error(self.path, exc) from None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on error."""
+        from sqlmodel import Session
+
         session = Session(self._writer, expire_on_commit=False)
         try:
             yield session
