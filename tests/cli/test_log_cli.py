@@ -6,24 +6,19 @@ import json
 
 import pytest
 
-from paperlab.cli import main
 from paperlab.researchlog import list_entries
 from paperlab.store import Store
 from paperlab.store.models import Paper, Topic
 from paperlab.tagging import paper_topics
+from tests.helpers import run_cli
 
 PAPER = "1608.03983"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """Run ``paperlab argv`` in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    result = run_cli(capsys, *argv)
+    return result.code, result.out, result.err
 
 
 @pytest.fixture

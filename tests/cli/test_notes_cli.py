@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from paperlab.cli import main
 from paperlab.notes import get_note
 from paperlab.store import Store
 from paperlab.store.models import Page, Paper
+from tests.helpers import run_cli
 
 PAPER = "1608.03983"
 PAGE1 = "Restart techniques are common in gradient-free optimization to deal with\nmultimodal."
@@ -20,13 +20,8 @@ PAGE2 = "We propose a simple warm restart technique for stochastic gradient desc
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """Run ``paperlab argv`` in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    result = run_cli(capsys, *argv)
+    return result.code, result.out, result.err
 
 
 @pytest.fixture
