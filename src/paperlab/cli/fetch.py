@@ -48,7 +48,8 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
         counts = report.counts()
         parts = [f"{n} {status}" for status, n in sorted(counts.items())]
         click.echo(
-            f"{len(report.outcomes)} papers: {', '.join(parts) or 'nothing to do'} "
+            f"{len(report.outcomes)} paper{'s' if len(report.outcomes) != 1 else ''}: "
+            f"{', '.join(parts) or 'nothing to do'} "
             f"({report.api_requests} API request{'s' if report.api_requests != 1 else ''}).",
             err=True,
         )
