@@ -147,15 +147,22 @@ _EMBEDDED_CHUNKS = (
 )
 
 
-def missing_chunk_texts(conn: Any, model: str) -> list[tuple[str, str]]:
-    """(content_hash, text) of non-reference chunks with no vector for ``model``."""
+def missing_chunk_texts(
+    conn: Any, model: str, paper_id: str | None = None
+) -> list[tuple[str, str]]:
+    """(content_hash, text) of non-reference chunks with no vector for ``model``.
+
+    ``paper_id`` limits it to one paper (the fetch pipeline embeds paper by paper).
+    """
+    only_paper = "AND c.paper_id = :p " if paper_id is not None else ""
     rows = conn.execute(
         sql(
             "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
             "ON e.content_hash = c.content_hash AND e.model = :m "
-            "WHERE c.is_reference = 0 AND e.content_hash IS NULL GROUP BY c.content_hash"
+            f"WHERE c.is_reference = 0 AND e.content_hash IS NULL {only_paper}"
+            "GROUP BY c.content_hash"
         ),
-        {"m": model},
+        {"m": model, "p": paper_id},
     )
     return [(str(h), str(t)) for h, t in rows]
 

@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from paperlab.citekeys import base_key, unique_key
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.ids import ID_HINT, try_parse_arxiv_id
 from paperlab.store import Store
 from paperlab.store.models import (
+    Annotation,
+    Chunk,
     LogEntry,
     LogPaper,
     Note,
+    Page,
     Paper,
     PaperTopic,
     PaperVersion,
@@ -214,14 +217,14 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
             .order_by(col(PaperVersion.version))
         ).all()
         note = session.exec(select(Note).where(Note.paper_id == paper.id)).first()
-        log_count = len(session.exec(select(LogPaper).where(LogPaper.paper_id == paper.id)).all())
-        from paperlab.store.models import Annotation, Chunk, Page
 
-        pages = len(session.exec(select(Page.number).where(Page.paper_id == paper.id)).all())
-        chunks = len(session.exec(select(Chunk.id).where(Chunk.paper_id == paper.id)).all())
-        annotations = len(
-            session.exec(select(Annotation.id).where(Annotation.paper_id == paper.id)).all()
-        )
+        def count(column: Any, owner: Any) -> int:
+            return int(session.exec(select(func.count(column)).where(owner == paper.id)).one())
+
+        log_count = count(LogPaper.log_id, LogPaper.paper_id)
+        pages = count(Page.number, Page.paper_id)
+        chunks = count(Chunk.id, Chunk.paper_id)
+        annotations = count(Annotation.id, Annotation.paper_id)
         return {
             "id": paper.id,
             "version": paper.version,

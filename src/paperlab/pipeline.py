@@ -97,37 +97,19 @@ def embed_paper(store: Store, settings: Settings, paper_id: str) -> int:
     The faiss file is not touched here: callers batch that into one
     ``index_pending`` at the end of a run, so a list of papers rewrites it once.
     """
-    from sqlalchemy import text as sql
-
-    from paperlab.indexing import embed_texts
+    from paperlab.indexing import embed_texts, missing_chunk_texts
     from paperlab.search.embedder import load_embedder
 
-    model = settings.embed_model
-    with store.read() as session:
-        rows = (
-            session.connection()
-            .execute(
-                sql(
-                    "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
-                    "ON e.content_hash = c.content_hash AND e.model = :m "
-                    "WHERE c.paper_id = :p AND c.is_reference = 0 AND e.content_hash IS NULL "
-                    "GROUP BY c.content_hash"
-                ),
-                {"m": model, "p": paper_id},
-            )
-            .all()
-        )
-    pending = [(str(h), str(t)) for h, t in rows]
+    with store.connect() as conn:
+        pending = missing_chunk_texts(conn, settings.embed_model, paper_id)
     if not pending:
         return 0
     return embed_texts(store, load_embedder(settings), pending)
 
 
 def _reanchor(store: Store, paper_id: str) -> None:
-    try:
-        from paperlab.annotations import reanchor_annotations
-    except ImportError:  # pragma: no cover - annotations ship with the package
-        return
+    from paperlab.annotations import reanchor_annotations
+
     reanchor_annotations(store, paper_id)
 
 

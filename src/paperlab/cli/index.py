@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from paperlab.cli.common import get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
+
+if TYPE_CHECKING:
+    from paperlab.settings import Settings
+    from paperlab.store import Store
 
 
 @click.command()
@@ -40,10 +46,10 @@ def index(args: tuple[str, ...], force: bool, as_json: bool) -> None:
     _run(store, settings, list(args), force, as_json)
 
 
-def _status(store: object, settings: object, as_json: bool) -> None:
+def _status(store: Store, settings: Settings, as_json: bool) -> None:
     from paperlab.indexing import index_status
 
-    status = index_status(store, settings)  # type: ignore[arg-type]
+    status = index_status(store, settings)
     if as_json:
         print_json(status)
         return
@@ -51,18 +57,14 @@ def _status(store: object, settings: object, as_json: bool) -> None:
         click.echo(f"{key}: {value}")
 
 
-def _run(store: object, settings: object, ids: list[str], force: bool, as_json: bool) -> None:
+def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json: bool) -> None:
     from paperlab.indexing import index_pending
     from paperlab.library import resolve_paper
     from paperlab.pipeline import embed_paper, extract_paper, papers_needing_extraction
-    from paperlab.settings import Settings
-    from paperlab.store import Store
 
-    assert isinstance(store, Store) and isinstance(settings, Settings)
     if ids:
         with store.read() as session:
-            wanted = [resolve_paper(session, text).id for text in ids]
-        todo = wanted
+            todo = [resolve_paper(session, text).id for text in ids]
     else:
         todo = papers_needing_extraction(store, None, include_failed=force)
     results: list[dict[str, object]] = []

@@ -1,0 +1,53 @@
+"""`paperlab index`: extract and embed papers already in the library; status; rebuild."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from tests.fakearxiv import make_pdf
+from tests.helpers import run_cli
+
+BODY = ["1 Introduction\nSnapshot ensembles reuse one training run. " * 30]
+
+
+@pytest.mark.slow
+def test_index_extracts_embeds_reports_failures_and_rebuilds(
+    tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.pdf"
+    good.write_bytes(make_pdf("Snapshots", BODY, stamp="arXiv:1704.00109v1 [cs.LG] 1 Apr 2017"))
+    scanned = tmp_path / "scanned.pdf"
+    doc = pymupdf.open()
+    doc.new_page().draw_rect(pymupdf.Rect(50, 50, 200, 200), fill=(0, 0, 0))  # no text at all
+    doc.save(scanned)
+    assert run_cli(capsys, "add", "--no-index", str(good), str(scanned)).code == 0
+    before = json.loads(run_cli(capsys, "index", "status", "--json").out)
+    assert before["chunks"] == 0
+
+    result = run_cli(capsys, "index")
+    assert result.code == 1  # the scanned PDF failed, the other was indexed
+    assert "no text layer" in result.err and "1 of 2 papers extracted" in result.err
+    status = json.loads(run_cli(capsys, "index", "status", "--json").out)
+    assert status["chunks"] > 0 and status["chunks_embedded"] == status["chunks"]
+    assert status["faiss_state"] == "fresh"
+    listed = {p["id"]: p for p in json.loads(run_cli(capsys, "list", "--json").out)}
+    assert listed["1704.00109"]["state"] == "indexed"
+    assert [p["state"] for i, p in listed.items() if i.startswith("local:")] == ["failed"]
+
+    faiss_file = Path(status["faiss_file"])
+    faiss_file.write_bytes(b"corrupt")
+    assert json.loads(run_cli(capsys, "index", "status", "--json").out)["faiss_state"] != "fresh"
+    assert run_cli(capsys, "index", "rebuild").code == 0
+    assert json.loads(run_cli(capsys, "index", "status", "--json").out)["faiss_state"] == "fresh"
+    hits = json.loads(run_cli(capsys, "search", "--json", "ensembles from one run").out)
+    assert hits[0]["paper_id"] == "1704.00109"
+
+
+def test_index_of_an_unknown_paper_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "index", "1706.03762")
+    assert result.code == 1
+    assert "not in the library" in result.err and "Traceback" not in result.err
