@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from paperlab.errors import EmbeddingError
+from paperlab.search.bf16_encoder import Bf16BertEncoder, Bf16Embedder
 from paperlab.search.embedder import (
     SentenceTransformerEmbedder,
     bundled_model_path,
@@ -108,9 +110,52 @@ def test_onnx_int8_agrees_per_text(exported: Path, reference: np.ndarray) -> Non
     assert _cosines(vectors, reference).min() >= 0.99
 
 
-def test_torch_bf16_agrees_per_text(reference: np.ndarray) -> None:
-    fast = SentenceTransformerEmbedder("all-MiniLM-L6-v2", bf16=True, bf16_weights=True)
-    assert _cosines(fast.embed(PARAGRAPHS), reference).min() >= 0.99
+def test_packed_bf16_encoder_agrees_per_text(reference: np.ndarray) -> None:
+    encoder = Bf16Embedder("all-MiniLM-L6-v2")
+    vectors = encoder.embed(PARAGRAPHS, batch_size=3)  # mixed lengths: padded batches
+    assert vectors.dtype == np.float32 and vectors.shape == (len(PARAGRAPHS), 384)
+    assert _cosines(vectors, reference).min() >= 0.999
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # A text's vector does not depend on what it is batched with.
+    alone = encoder.embed([PARAGRAPHS[1]])
+    assert float(alone[0] @ vectors[1]) >= 0.9999
+    assert encoder.embed([]).shape == (0, 384)
+
+
+def test_bf16_encoder_unfused_ops_agree(
+    reference: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A torch build without oneDNN's packed linears runs the same graph unfused.
+    from paperlab.search import bf16_encoder
+
+    monkeypatch.setattr(bf16_encoder, "_packed_ops", lambda: None)
+    encoder = Bf16Embedder("all-MiniLM-L6-v2")
+    assert not encoder._encoder.packed
+    assert _cosines(encoder.embed(PARAGRAPHS, batch_size=4), reference).min() >= 0.999
+
+
+def test_bf16_encoder_refuses_other_architectures() -> None:
+    class Config:
+        model_type = "roberta"
+        hidden_act = "gelu"
+
+    class Model:
+        config = Config()
+
+    with pytest.raises(EmbeddingError, match="plain BERT"):
+        Bf16BertEncoder(Model())
+
+
+def test_bulk_path_falls_back_when_the_bf16_encoder_disagrees(
+    exported: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from paperlab.search import bf16_encoder
+
+    monkeypatch.setattr(bf16_encoder, "MIN_CHECK_COSINE", 1.01)  # nothing can pass
+    embedder = FastEmbedder(load_settings(), backend="torch-bf16")
+    bulk = embedder.bulk_backend()
+    assert isinstance(bulk, SentenceTransformerEmbedder) and bulk.bf16
+    assert "disagrees" in capsys.readouterr().err
 
 
 def test_real_pdf_chunks_agree(exported: Path, shared_data: Path, reference: np.ndarray) -> None:
@@ -125,6 +170,7 @@ def test_real_pdf_chunks_agree(exported: Path, shared_data: Path, reference: np.
     for variant in ("fp32", "int8"):
         got = OnnxEmbedder(exported, "all-MiniLM-L6-v2", variant).embed(chunks)  # type: ignore[arg-type]
         assert _cosines(got, ref).min() >= 0.99, variant
+    assert _cosines(Bf16Embedder("all-MiniLM-L6-v2").embed(chunks), ref).min() >= 0.99
 
 
 def test_query_path_uses_loaded_torch_model_when_not_exported(
@@ -146,6 +192,20 @@ def test_default_model_gets_fast_embedder_and_routes_by_size(exported: Path) -> 
     many = embedder.embed(PARAGRAPHS[:2] * (BULK_MIN // 2 + 1))
     assert _cosines(few[:2], many[:2]).min() >= 0.99
     assert embedder.embed_query(PARAGRAPHS[0]) @ few[0] == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("fast_bf16", [True, False])
+def test_bulk_path_is_chosen_by_cpu(
+    exported: Path, monkeypatch: pytest.MonkeyPatch, fast_bf16: bool
+) -> None:
+    from paperlab.search import fast_embedder
+
+    monkeypatch.setattr(fast_embedder, "cpu_has_fast_bf16", lambda: fast_bf16)
+    bulk = FastEmbedder(load_settings()).bulk_backend()
+    if fast_bf16:
+        assert isinstance(bulk, Bf16Embedder)
+    else:
+        assert isinstance(bulk, OnnxEmbedder) and bulk.variant == "int8"
 
 
 def test_other_models_go_through_sentence_transformers(

@@ -133,6 +133,14 @@ def load_sentence_transformer(location: str, display_name: str) -> Any:
         return model
 
 
+def embedding_dimension(model: Any) -> int:
+    """A SentenceTransformer's output dimension (0 when it does not say)."""
+    get_dim = (
+        getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    )
+    return int(get_dim() or 0)
+
+
 def model_is_loaded(name: str) -> bool:
     """True when ``name``'s SentenceTransformer is already loaded in this process."""
     if "sentence_transformers" not in sys.modules:
@@ -141,44 +149,19 @@ def model_is_loaded(name: str) -> bool:
         return resolve_model(name) in _MODELS
 
 
-def _bf16_copy(location: str, model: Any) -> Any:
-    import copy
-
-    import torch
-
-    key = f"{location}#bf16"
-    with _LOCK:
-        runner = _MODELS.get(key)
-        if runner is None:
-            runner = copy.deepcopy(model).to(torch.bfloat16).eval()
-            _MODELS[key] = runner
-    return runner
-
-
 class SentenceTransformerEmbedder:
     """The sentence-transformers backend (torch on the CPU)."""
 
-    def __init__(self, name: str, *, bf16: bool | None = None, bf16_weights: bool = False) -> None:
-        """``bf16``: compute in bfloat16 (default: where the CPU does it natively).
-
-        ``bf16_weights``: run a bfloat16 copy of the weights rather than fp32
-        weights under autocast: ~2.3x instead of ~1.8x the fp32 throughput,
-        cosine >= 0.995 to fp32 for the default model (tested there).
-        """
+    def __init__(self, name: str, *, bf16: bool | None = None) -> None:
+        """``bf16``: compute under bfloat16 autocast (default: where the CPU does it natively)."""
         self._name = name
         self._location = resolve_model(name)
         self._model = load_sentence_transformer(self._location, name)
-        get_dim = (
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
-        )
-        dim = get_dim()
+        dim = embedding_dimension(self._model)
         if not dim:
             raise EmbeddingError(f"The embedding model {name!r} does not report a dimension.")
-        self._dim = int(dim)
+        self._dim = dim
         self.bf16 = cpu_has_fast_bf16() if bf16 is None else bf16
-        self.bf16_weights = bool(bf16_weights and self.bf16)
-        self._runner = _bf16_copy(self._location, self._model) if self.bf16_weights else self._model
 
     @property
     def model_name(self) -> str:
@@ -194,7 +177,7 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def _precision(self) -> AbstractContextManager[Any]:
-        if not self.bf16 or self.bf16_weights:
+        if not self.bf16:
             return nullcontext()
         import torch
 
@@ -219,7 +202,7 @@ class SentenceTransformerEmbedder:
             for start in range(0, total, batch_size):
                 idx = order[start : start + batch_size]
                 try:
-                    vectors = self._runner.encode(
+                    vectors = self._model.encode(
                         [texts[i] for i in idx],
                         batch_size=len(idx),
                         convert_to_numpy=True,
@@ -231,7 +214,7 @@ class SentenceTransformerEmbedder:
                         f"The embedding model {self._name!r} failed: {exc}.",
                         hint="Run `paperlab index` again; if it persists, rebuild the index.",
                     ) from None
-                out[idx] = np.asarray(vectors, dtype=np.float32)  # pooled in bf16: widen
+                out[idx] = np.asarray(vectors, dtype=np.float32)
                 done += len(idx)
                 if progress is not None:
                     progress(done, total)
@@ -301,6 +284,7 @@ __all__ = [
     "bundled_model_path",
     "cpu_has_fast_bf16",
     "embed_backend",
+    "embedding_dimension",
     "is_default_model",
     "load_embedder",
     "load_sentence_transformer",

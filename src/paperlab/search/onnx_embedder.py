@@ -2,9 +2,9 @@
 
 Importing onnxruntime and tokenizers costs ~0.15 s against ~6.5 s for torch and
 sentence-transformers, which is what keeps a cold ``paperlab search`` fast.
-Texts are tokenised once, sorted by token length and cut into batches that are
-padded only to their own longest text (length bucketing), and the session
-uses one thread per available core.
+Texts are tokenised once and cut into length-bucketed batches
+(:mod:`paperlab.search.tokens`), and the session uses one thread per
+available core.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from paperlab.errors import EmbeddingError
+from paperlab.search.tokens import length_batches, load_tokenizer, mean_pool, padded, token_ids
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,8 +65,6 @@ class OnnxEmbedder:
     """Embeds with an export made by :mod:`paperlab.search.onnx_export`."""
 
     def __init__(self, export: Path, model_name: str, variant: Variant = "fp32") -> None:
-        from tokenizers import Tokenizer
-
         try:
             meta = json.loads((export / "export.json").read_text(encoding="utf-8"))
             file = "model.onnx" if variant == "fp32" else meta.get("int8")
@@ -73,14 +72,14 @@ class OnnxEmbedder:
                 raise FileNotFoundError("no int8 model in this export")
             self._session = _session(export / str(file))
             self._exact = self._session if variant == "fp32" else _session(export / "model.onnx")
-            self._tokenizer = Tokenizer.from_file(str(export / "tokenizer.json"))
+            self._tokenizer = load_tokenizer(
+                export / "tokenizer.json", int(meta.get("max_seq_length", 256))
+            )
         except Exception as exc:
             raise EmbeddingError(
                 f"Cannot load the ONNX export of {model_name!r} ({type(exc).__name__}).",
                 hint=f"Delete {export} so it is exported again.",
             ) from None
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(int(meta.get("max_seq_length", 256)))
         self._name = model_name
         self._dim = int(meta["dim"])
         self.variant: Variant = variant
@@ -106,21 +105,17 @@ class OnnxEmbedder:
         out = np.zeros((total, self._dim), dtype=np.float32)
         if total == 0:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(total), key=lambda i: lengths[i], reverse=True)
+        ids = token_ids(self._tokenizer, texts)
+        lengths = [len(row) for row in ids]
+        # int8 hands over to fp32 below INT8_MIN_TOKENS: split batches there.
+        split = INT8_MIN_TOKENS if self.variant == "int8" else 0
         done = 0
-        for idx in self._batches(order, lengths, max(1, batch_size)):
-            width = max(lengths[i] for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                ids[row, : lengths[i]] = encodings[i].ids
-                mask[row, : lengths[i]] = 1
-            feed = {"input_ids": ids, "attention_mask": mask}
+        for rows in length_batches(lengths, batch_size, split_below=split):
+            input_ids, mask = padded(ids, rows)
+            feed = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(ids)
-            session = self._session if width >= INT8_MIN_TOKENS else self._exact
+                feed["token_type_ids"] = np.zeros_like(input_ids)
+            session = self._session if input_ids.shape[1] >= INT8_MIN_TOKENS else self._exact
             try:
                 states = session.run(None, feed)[0]
             except Exception as exc:
@@ -128,32 +123,11 @@ class OnnxEmbedder:
                     f"The embedding model {self._name!r} failed: {exc}.",
                     hint="Run `paperlab index` again; if it persists, delete the model cache.",
                 ) from None
-            # Mean over real tokens, as the model's Pooling module does.
-            weights = mask[..., None].astype(np.float32)
-            pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            out[idx] = pooled
-            done += len(idx)
+            out[rows] = mean_pool(states, mask)
+            done += len(rows)
             if progress is not None:
                 progress(done, total)
         return normalise(out)
-
-    def _batches(self, order: list[int], lengths: list[int], size: int) -> list[list[int]]:
-        """Consecutive runs of ``order`` (longest first), split where int8 hands over."""
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            crosses = (
-                self.variant == "int8"
-                and current
-                and lengths[current[0]] >= INT8_MIN_TOKENS > lengths[i]
-            )
-            if len(current) >= size or crosses:
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
-        return batches
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query: a (dim,) float32 unit vector."""

@@ -1,0 +1,79 @@
+"""Tokens in, pooled vectors out: what the non-sentence-transformers encoders share.
+
+The ONNX and the packed bf16 encoders both tokenise with the model's own
+``tokenizer.json`` (the ``tokenizers`` package: the same Rust tokenizer
+sentence-transformers uses, without importing transformers), cut texts into
+batches of similar token length (longest first, so each batch pads only to its
+own longest text) and mean-pool the token states over real tokens, as the
+model's Pooling module does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def load_tokenizer(path: Path, max_length: int) -> Any:
+    """The ``tokenizers.Tokenizer`` at ``path``, truncating to ``max_length``, unpadded."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer
+
+
+def token_ids(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
+    """Each text's token ids (special tokens included, truncated)."""
+    return [encoding.ids for encoding in tokenizer.encode_batch(list(texts))]
+
+
+def length_batches(lengths: Sequence[int], size: int, split_below: int = 0) -> list[list[int]]:
+    """Text indices, longest first, in runs of at most ``size``.
+
+    With ``split_below``, a batch also ends where lengths drop from at least
+    ``split_below`` to below it, so short texts never share a batch with long ones.
+    """
+    size = max(1, size)
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        crosses = bool(current) and lengths[current[0]] >= split_below > lengths[i]
+        if len(current) >= size or crosses:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def padded(ids: Sequence[Sequence[int]], rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(input_ids, attention_mask)`` int64 arrays for ``rows``, padded with 0."""
+    import numpy as np
+
+    width = max(len(ids[i]) for i in rows)
+    input_ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for row, i in enumerate(rows):
+        input_ids[row, : len(ids[i])] = ids[i]
+        mask[row, : len(ids[i])] = 1
+    return input_ids, mask
+
+
+def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of ``states`` (batch, tokens, dim) over the tokens ``mask`` marks real."""
+    import numpy as np
+
+    weights = mask[..., None].astype(np.float32)
+    pooled: np.ndarray = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return pooled
+
+
+__all__ = ["length_batches", "load_tokenizer", "mean_pool", "padded", "token_ids"]
