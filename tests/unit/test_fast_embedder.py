@@ -95,6 +95,7 @@ def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, st
     meta = read_export(path)
     assert meta is not None and meta["dim"] == 384 and meta["model"] == "all-MiniLM-L6-v2"
     assert meta["int8"] == "model-int8.onnx" and meta["int8_min_cosine"] >= 0.99
+    assert meta["fused"] is True  # ONNX Runtime's BERT fusions applied
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".") and p.is_dir()]
 
 
@@ -103,6 +104,25 @@ def test_onnx_fp32_matches_sentence_transformers(exported: Path, reference: np.n
     assert vectors.dtype == np.float32 and vectors.shape == (len(PARAGRAPHS), 384)
     assert _cosines(vectors, reference).min() >= 0.999
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_unfused_graph_is_kept_when_fusing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: np.ndarray
+) -> None:
+    from paperlab.search import onnx_export
+
+    monkeypatch.setattr(onnx_export, "_fuse", lambda src, dst, config: False)
+    onnx_export._export(bundled_model_path(), "all-MiniLM-L6-v2", tmp_path)
+    meta = read_export(tmp_path)
+    assert meta is not None and meta["fused"] is False and meta["int8"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "export.json",
+        "model-int8.onnx",
+        "model.onnx",
+        "tokenizer.json",
+    ]
+    vectors = OnnxEmbedder(tmp_path, "all-MiniLM-L6-v2", "fp32").embed(PARAGRAPHS)
+    assert _cosines(vectors, reference).min() >= 0.999
 
 
 def test_onnx_int8_agrees_per_text(exported: Path, reference: np.ndarray) -> None:

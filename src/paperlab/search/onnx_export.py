@@ -5,7 +5,10 @@ The export is a cache derived from the packaged weights (never downloaded):
 and the weights' size and mtime, so a new exporter or new weights get a new
 directory and an old one is simply ignored. It holds:
 
-- ``model.onnx``: the transformer in fp32 (token states; pooling is in numpy);
+- ``model.onnx``: the transformer in fp32 (token states; pooling is in numpy),
+  with ONNX Runtime's BERT fusions applied (one ``Attention`` op per layer,
+  embedding and skip layer norms, bias + GELU), which makes the int8 graph
+  ~1.2x faster than the unfused one; an unfused graph is kept if fusing fails;
 - ``model-int8.onnx``: the same with dynamic int8 weights on the attention
   and FFN-up projections (kept only if it agrees with fp32 to cosine >= 0.99);
 - ``tokenizer.json`` and ``export.json`` (model, dim, max length, files).
@@ -33,7 +36,7 @@ from typing import Any
 from paperlab.errors import EmbeddingError
 from paperlab.settings import Settings
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: attention, layer norms and GELU fused for ONNX Runtime
 META_FILE = "export.json"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
@@ -137,42 +140,19 @@ def ensure_export(settings: Settings, model_name: str, model_dir: Path) -> Path:
 
 def _export(model_dir: Path, model_name: str, out: Path) -> None:
     import numpy as np
-    import torch
 
     from paperlab.search.embedder import load_sentence_transformer
 
     st = load_sentence_transformer(str(model_dir), model_name)
     transformer = st[0].auto_model
     max_len = int(st.max_seq_length or 256)
-
-    class TokenStates(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, ids: Any, mask: Any, types: Any) -> Any:
-            return self.inner(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
-
-    sample = torch.ones(2, 8, dtype=torch.long)
-    axes = {0: "batch", 1: "tokens"}
     fp32 = out / FP32_FILE
-    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            TokenStates(transformer).eval(),
-            (sample, sample, torch.zeros_like(sample)),
-            str(fp32),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["token_states"],
-            dynamic_axes={
-                "input_ids": axes,
-                "attention_mask": axes,
-                "token_type_ids": axes,
-                "token_states": axes,
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+    raw = out / "unfused.onnx"
+    _export_graph(transformer, raw)
+    fused = _fuse(raw, fp32, transformer.config)
+    if not fused:
+        os.replace(raw, fp32)
+    raw.unlink(missing_ok=True)
     shutil.copy2(model_dir / "tokenizer.json", out / "tokenizer.json")
     dim = int(transformer.config.hidden_size)
     meta: dict[str, Any] = {
@@ -180,6 +160,7 @@ def _export(model_dir: Path, model_name: str, out: Path) -> None:
         "model": model_name,
         "dim": dim,
         "max_seq_length": max_len,
+        "fused": fused,
         "int8": None,
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -206,6 +187,78 @@ def _export(model_dir: Path, model_name: str, out: Path) -> None:
     (out / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
+def _export_graph(transformer: Any, path: Path) -> None:
+    """Trace the transformer (ids, mask, types -> token states) into ONNX at ``path``."""
+    import copy
+
+    import torch
+
+    # Traced with the plain ("eager") attention: that is the subgraph ONNX
+    # Runtime's optimizer recognises and fuses; SDPA traces into another shape.
+    # A copy, so the model serving this process keeps its own attention.
+    model = copy.deepcopy(transformer)
+    if hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
+    else:
+        model.config._attn_implementation = "eager"
+
+    class TokenStates(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, ids: Any, mask: Any, types: Any) -> Any:
+            return self.inner(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
+
+    sample = torch.ones(2, 8, dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            TokenStates(model).eval(),
+            (sample, sample, torch.zeros_like(sample)),
+            str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["token_states"],
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "token_states": axes,
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _fuse(src: Path, dst: Path, config: Any) -> bool:
+    """ONNX Runtime's BERT fusions from ``src`` into ``dst``; False if they do not apply.
+
+    The caller checks the result against sentence-transformers either way.
+    """
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+    except ImportError:
+        return False
+    logging.disable(logging.WARNING)  # the optimizer narrates every fusion
+    try:
+        model = optimize_model(
+            str(src),
+            model_type="bert",
+            num_heads=int(config.num_attention_heads),
+            hidden_size=int(config.hidden_size),
+            opt_level=0,  # graph fusions only: the session applies its own at load
+        )
+        if not model.get_fused_operator_statistics().get("Attention"):
+            return False
+        model.save_model_to_file(str(dst))
+    except Exception:
+        return False
+    finally:
+        logging.disable(logging.NOTSET)
+    return dst.is_file()
+
+
 def _quantise(src: Path, dst: Path) -> bool:
     """Dynamic int8 (per-channel) on the weight MatMuls except each FFN down-projection.
 
@@ -224,9 +277,13 @@ def _quantise(src: Path, dst: Path) -> bool:
     nodes = [
         node.name
         for node in graph.node
-        if node.op_type == "MatMul"
-        and any(name in weights for name in node.input)
-        and not ("/output/dense/" in node.name and "/attention/" not in node.name)
+        # A fused Attention op holds the Q/K/V projection: quantised as one.
+        if node.op_type == "Attention"
+        or (
+            node.op_type == "MatMul"
+            and any(name in weights for name in node.input)
+            and not ("/output/dense/" in node.name and "/attention/" not in node.name)
+        )
     ]
     if not nodes:
         return False
@@ -236,10 +293,12 @@ def _quantise(src: Path, dst: Path) -> bool:
         quantize_dynamic(
             str(src),
             str(dst),
-            op_types_to_quantize=["MatMul"],
+            op_types_to_quantize=["MatMul", "Attention"],
             nodes_to_quantize=nodes,
             per_channel=True,
             weight_type=QuantType.QInt8,
+            # Fused ops are outside ONNX shape inference: their outputs are fp32.
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
     finally:
         logging.disable(logging.NOTSET)
