@@ -22,7 +22,12 @@ from paperlab.search.embedder import (
 )
 from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder, forget_instances
 from paperlab.search.onnx_embedder import OnnxEmbedder
-from paperlab.search.onnx_export import export_dir, publish_dir, read_export
+from paperlab.search.onnx_export import (
+    export_dir,
+    prune_old_exports,
+    publish_dir,
+    read_export,
+)
 from paperlab.settings import Settings, load_settings
 from tests.unit.test_searching import real_embedder  # noqa: F401  (fixture)
 
@@ -237,6 +242,20 @@ def test_other_models_go_through_sentence_transformers(
     monkeypatch.setenv("PAPERLAB_EMBED_MODEL", "all-MiniLM-L6-v2")
     monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "torch")
     assert isinstance(load_embedder(load_settings()), SentenceTransformerEmbedder)
+
+
+def test_old_exports_of_the_model_are_pruned(tmp_path: Path) -> None:
+    current = tmp_path / "all-MiniLM-L6-v2-0123456789ab"
+    older = tmp_path / "all-MiniLM-L6-v2-ba9876543210"
+    other_model = tmp_path / "all-MiniLM-L12-v2-0123456789ab"
+    hidden_build = tmp_path / ".all-MiniLM-L6-v2-0123456789ab.x1y2"  # a build in progress
+    for path in (current, older, other_model, hidden_build):
+        path.mkdir()
+        (path / "model.onnx").write_bytes(b"x")
+    assert prune_old_exports(current) == [older]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (current, other_model, hidden_build)
+    )
 
 
 def _publish(target: str, log: str) -> None:

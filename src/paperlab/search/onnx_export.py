@@ -127,7 +127,7 @@ def ensure_export(settings: Settings, model_name: str, model_dir: Path) -> Path:
     if read_export(target) is not None:
         return target
     try:
-        return publish_dir(target, lambda tmp: _export(model_dir, model_name, tmp))
+        publish_dir(target, lambda tmp: _export(model_dir, model_name, tmp))
     except EmbeddingError:
         raise
     except Exception as exc:
@@ -136,6 +136,23 @@ def ensure_export(settings: Settings, model_name: str, model_dir: Path) -> Path:
             hint="Searches fall back to sentence-transformers; check that onnx and torch "
             "are installed.",
         ) from None
+    prune_old_exports(target)
+    return target
+
+
+def prune_old_exports(current: Path) -> list[Path]:
+    """Delete exports of the same model under other keys (older exporter or weights).
+
+    Each is ~150 MB that nothing reads any more. A process still running an
+    old session keeps its open files (unlinked, not gone) until it exits.
+    """
+    slug = current.name.rsplit("-", 1)[0]
+    removed = []
+    for path in current.parent.glob(f"{slug}-*"):
+        if path != current and path.is_dir() and path.name.rsplit("-", 1)[0] == slug:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def _export(model_dir: Path, model_name: str, out: Path) -> None:
@@ -310,6 +327,7 @@ __all__ = [
     "ensure_export",
     "export_dir",
     "export_key",
+    "prune_old_exports",
     "publish_dir",
     "read_export",
 ]
