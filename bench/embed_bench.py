@@ -5,9 +5,8 @@ generated text when those are absent) go through each path, alternating rounds
 so machine noise hits all alike; the best round of each is reported with its
 minimum cosine to the bare vectors. ``paperlab`` is what indexing uses for the
 default model (the packed bf16 encoder where the CPU has AVX512-BF16/AMX, else
-int8 ONNX);
-``onnx_int8`` is shown too, being the path on CPUs without native bf16. The
-last line is ``ratio=X.XX`` (paperlab / bare).
+int8 ONNX); ``onnx_int8`` is shown too, being the path on CPUs without native
+bf16. The last line is ``ratio=X.XX`` (paperlab / bare).
 
     python bench/embed_bench.py [--pdfs DIR] [--chunks 256] [--rounds 3]
 """
