@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.tokens import length_batches, load_tokenizer, mean_pool, padded, token_ids
+from paperlab.search.tokens import embed_in_batches, load_tokenizer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -239,30 +239,26 @@ class Bf16Embedder:
         self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
     ) -> np.ndarray:
         """Embed ``texts``: an (n, dim) float32 array with unit-length rows."""
-        import numpy as np
         import torch
 
-        from paperlab.search.embedder import normalise
+        def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            states = self._encoder(torch.from_numpy(input_ids), torch.from_numpy(mask))
+            result: np.ndarray = states.float().numpy()  # pooled in fp32
+            return result
 
-        total = len(texts)
-        out = np.zeros((total, self._dim), dtype=np.float32)
-        ids = token_ids(self._tokenizer, texts)
-        done = 0
         with torch.inference_mode():
-            for rows in length_batches([len(row) for row in ids], batch_size):
-                input_ids, mask = padded(ids, rows)
-                try:
-                    states = self._encoder(torch.from_numpy(input_ids), torch.from_numpy(mask))
-                except Exception as exc:
-                    raise EmbeddingError(
-                        f"The embedding model {self._name!r} failed: {exc}.",
-                        hint="Run `paperlab index` again; if it persists, rebuild the index.",
-                    ) from None
-                out[rows] = mean_pool(states.float().numpy(), mask)  # pooled in fp32
-                done += len(rows)
-                if progress is not None:
-                    progress(done, total)
-        return normalise(out)
+            return embed_in_batches(
+                self._tokenizer,
+                texts,
+                run,
+                dim=self._dim,
+                batch_size=batch_size,
+                progress=progress,
+                failure=(
+                    self._name,
+                    "Run `paperlab index` again; if it persists, rebuild the index.",
+                ),
+            )
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one text: a (dim,) float32 unit vector."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.tokens import length_batches, load_tokenizer, mean_pool, padded, token_ids
+from paperlab.search.tokens import embed_in_batches, load_tokenizer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,35 +99,28 @@ class OnnxEmbedder:
         """Embed ``texts``: an (n, dim) float32 array with unit-length rows."""
         import numpy as np
 
-        from paperlab.search.embedder import normalise
-
-        total = len(texts)
-        out = np.zeros((total, self._dim), dtype=np.float32)
-        if total == 0:
-            return out
-        ids = token_ids(self._tokenizer, texts)
-        lengths = [len(row) for row in ids]
-        # int8 hands over to fp32 below INT8_MIN_TOKENS: split batches there.
-        split = INT8_MIN_TOKENS if self.variant == "int8" else 0
-        done = 0
-        for rows in length_batches(lengths, batch_size, split_below=split):
-            input_ids, mask = padded(ids, rows)
+        def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
             feed = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feed["token_type_ids"] = np.zeros_like(input_ids)
             session = self._session if input_ids.shape[1] >= INT8_MIN_TOKENS else self._exact
-            try:
-                states = session.run(None, feed)[0]
-            except Exception as exc:
-                raise EmbeddingError(
-                    f"The embedding model {self._name!r} failed: {exc}.",
-                    hint="Run `paperlab index` again; if it persists, delete the model cache.",
-                ) from None
-            out[rows] = mean_pool(states, mask)
-            done += len(rows)
-            if progress is not None:
-                progress(done, total)
-        return normalise(out)
+            states: np.ndarray = session.run(None, feed)[0]
+            return states
+
+        return embed_in_batches(
+            self._tokenizer,
+            texts,
+            run,
+            dim=self._dim,
+            batch_size=batch_size,
+            progress=progress,
+            failure=(
+                self._name,
+                "Run `paperlab index` again; if it persists, delete the model cache.",
+            ),
+            # int8 hands over to fp32 below INT8_MIN_TOKENS: split batches there.
+            split_below=INT8_MIN_TOKENS if self.variant == "int8" else 0,
+        )
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query: a (dim,) float32 unit vector."""

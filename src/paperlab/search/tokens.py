@@ -10,12 +10,16 @@ model's Pooling module does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from paperlab.errors import EmbeddingError
+
 if TYPE_CHECKING:
     import numpy as np
+
+    from paperlab.search.embedder import Progress
 
 
 def load_tokenizer(path: Path, max_length: int) -> Any:
@@ -76,4 +80,52 @@ def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return pooled
 
 
-__all__ = ["length_batches", "load_tokenizer", "mean_pool", "padded", "token_ids"]
+def embed_in_batches(
+    tokenizer: Any,
+    texts: Sequence[str],
+    run: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    *,
+    dim: int,
+    batch_size: int,
+    progress: Progress | None,
+    failure: tuple[str, str],
+    split_below: int = 0,
+) -> np.ndarray:
+    """Unit vectors for ``texts``: tokenised, length-batched, ``run(ids, mask)`` per batch.
+
+    ``run`` returns the batch's token states (batch, tokens, dim) as float32;
+    they are mean-pooled here. An error inside ``run`` becomes an
+    :class:`EmbeddingError` with ``failure`` = (model name, hint).
+    """
+    import numpy as np
+
+    from paperlab.search.embedder import normalise
+
+    total = len(texts)
+    out = np.zeros((total, dim), dtype=np.float32)
+    ids = token_ids(tokenizer, texts) if total else []
+    done = 0
+    for rows in length_batches([len(row) for row in ids], batch_size, split_below=split_below):
+        input_ids, mask = padded(ids, rows)
+        try:
+            states = run(input_ids, mask)
+        except Exception as exc:
+            name, hint = failure
+            raise EmbeddingError(
+                f"The embedding model {name!r} failed: {exc}.", hint=hint
+            ) from None
+        out[rows] = mean_pool(states, mask)
+        done += len(rows)
+        if progress is not None:
+            progress(done, total)
+    return normalise(out)
+
+
+__all__ = [
+    "embed_in_batches",
+    "length_batches",
+    "load_tokenizer",
+    "mean_pool",
+    "padded",
+    "token_ids",
+]
