@@ -7,6 +7,24 @@ exit non-zero; nothing below them formats errors for a terminal.
 
 from __future__ import annotations
 
+# How much of the user's own text a message may quote: enough to recognise it,
+# never enough to flood a terminal (a 100 KB id, a 200,000-element array).
+QUOTE_LIMIT = 80
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """User input as a message quotes it: ``repr``'d and at most ``limit`` characters of it."""
+    if isinstance(value, str):
+        return repr(clip(value, limit))
+    if isinstance(value, list | tuple):
+        value = value[:limit]  # every item takes at least one character of the repr
+    return clip(repr(value), limit)
+
 
 class PaperlabError(Exception):
     """Base class: a problem the user can understand and act on."""
@@ -34,6 +52,8 @@ class InvalidIdError(UsageError):
 
 class ReadingListError(PaperlabError):
     """A reading list or the roadmap file failed validation."""
+
+    exit_code = 2  # a list is the user's input
 
 
 class NotFoundError(PaperlabError):

@@ -28,6 +28,7 @@ from paperlab.readinglists import (
     ReadingListSpec,
     Roadmap,
     find_list,
+    is_file,
     load_bundled_lists,
     load_reading_list,
     load_roadmap,
@@ -60,7 +61,7 @@ def resolve_targets(args: Sequence[str]) -> Targets:
         return Targets(roadmap, lists=load_bundled_lists(roadmap), include_incomplete=True)
     targets = Targets(roadmap)
     for arg in args:
-        if arg.endswith(".toml") or Path(arg).is_file() or _is_bundled_name(arg):
+        if arg.endswith(".toml") or is_file(Path(arg)) or _is_bundled_name(arg):
             targets.lists.append(load_reading_list(find_list(arg), roadmap))
         else:
             targets.ids.append(parse_arxiv_id(arg))
@@ -455,7 +456,7 @@ class _Processor:
 def check_no_usage_errors(args: Sequence[str]) -> None:
     """Reject obviously wrong arguments (e.g. a PDF path: that is `paperlab add`)."""
     for arg in args:
-        if arg.lower().endswith(".pdf") and Path(arg).exists():
+        if arg.lower().endswith(".pdf") and is_file(Path(arg)):
             raise UsageError(
                 f"{arg} is a local PDF, not an arXiv id or reading list.",
                 hint=f"Import it with: paperlab add {arg}",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from paperlab.errors import InvalidIdError
+from paperlab.errors import InvalidIdError, shown
 
 OLD_ARCHIVES = frozenset(
     {
@@ -27,13 +27,17 @@ OLD_ARCHIVES = frozenset(
     }
 )  # fmt: skip
 
-_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d{0,3}))?")
+# Ids are ASCII. [0-9] rather than \d, and re.ASCII throughout: \d, int() and
+# case-insensitive letters also accept other scripts' digits and look-alike
+# letters, and '１７０６.０３７６２' (full width) must not become a paper of its own.
+_NEW = re.compile(r"(?P<yymm>[0-9]{4})\.(?P<num>[0-9]{4,5})(?:v(?P<v>[1-9][0-9]{0,3}))?", re.ASCII)
 _OLD = re.compile(
     r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subj>[A-Za-z]{2}(?:-[A-Za-z]{2})?))?"
-    r"/(?P<yymm>\d{4})(?P<num>\d{3})(?:v(?P<v>[1-9]\d{0,3}))?"
+    r"/(?P<yymm>[0-9]{4})(?P<num>[0-9]{3})(?:v(?P<v>[1-9][0-9]{0,3}))?",
+    re.ASCII,
 )
 _ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org", "www.arxiv.org")
-_URL_PATH = re.compile(r"^/(?:abs|pdf|html|format)/(?P<id>.+?)(?:\.pdf)?/?$")
+_URL_PATH = re.compile(r"^/(?:abs|pdf|html|format)/(?P<id>.+?)(?:\.pdf)?/?$", re.ASCII)
 
 # Example shown to users whenever an id is rejected.
 ID_HINT = "Use an arXiv id such as 1706.03762, 1706.03762v5, hep-th/9901001 or an arxiv.org URL."
@@ -109,7 +113,9 @@ def _parse_bare(text: str) -> ArxivId | None:
 
 def _strip_url(text: str) -> str | None:
     """The id part of an arxiv.org URL, or None when ``text`` is not one."""
-    if not re.match(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/", text, re.IGNORECASE):
+    if not re.match(
+        r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/", text, re.IGNORECASE | re.ASCII
+    ):
         return None
     parsed = urlparse(text if "://" in text else f"https://{text}")
     if parsed.hostname not in _ARXIV_HOSTS:
@@ -129,8 +135,7 @@ def parse_arxiv_id(text: str) -> ArxivId:
         candidate = candidate[6:].strip()
     parsed = _parse_bare(candidate) if candidate else None
     if parsed is None:
-        shown = raw if len(raw) <= 80 else raw[:77] + "..."
-        raise InvalidIdError(f"{shown!r} is not an arXiv identifier.", hint=ID_HINT)
+        raise InvalidIdError(f"{shown(raw)} is not an arXiv identifier.", hint=ID_HINT)
     return parsed
 
 
@@ -148,8 +153,9 @@ def looks_like_id(text: str) -> bool:
 
 # A stamp or citation of an id inside running text (PDF side stamps, references).
 ID_IN_TEXT = re.compile(
-    r"arXiv:\s*(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)",
-    re.IGNORECASE,
+    r"arXiv:\s*(?P<id>[0-9]{4}\.[0-9]{4,5}(?:v[0-9]+)?"
+    r"|[a-z-]+(?:\.[A-Z]{2})?/[0-9]{7}(?:v[0-9]+)?)",
+    re.IGNORECASE,  # not ASCII-only: a PDF may put a no-break space after the colon
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from paperlab.citekeys import base_key, unique_key
-from paperlab.errors import NotFoundError, UsageError
+from paperlab.errors import NotFoundError, UsageError, clip, shown
 from paperlab.ids import ID_HINT, try_parse_arxiv_id
 from paperlab.store import Store
 from paperlab.store.models import (
@@ -62,10 +62,11 @@ def resolve_paper(session: Session, text: str) -> Paper:
         keys = [k for k in session.exec(select(Paper.citation_key)).all() if k]
         close = difflib.get_close_matches(text, keys, n=1)
         hint = f"Did you mean {close[0]}?" if close else ID_HINT
-        raise NotFoundError(f"No paper {text!r} in the library.", hint=hint)
+        raise NotFoundError(f"No paper {shown(text)} in the library.", hint=hint)
+    name = str(parsed) if parsed is not None else clip(text.strip())
     raise NotFoundError(
-        f"Paper {text} is not in the library.",
-        hint=f"Fetch it first: paperlab fetch {text}",
+        f"Paper {name} is not in the library.",
+        hint=f"Fetch it first: paperlab fetch {name}",
     )
 
 
@@ -77,7 +78,7 @@ def get_topic(session: Session, slug: str) -> Topic:
         hint = f"Did you mean {', '.join(close)}?" if close else "See `paperlab topics`."
         if not slugs:
             hint = "Load the roadmap first: paperlab fetch (or paperlab lists)."
-        raise NotFoundError(f"No topic {slug!r}.", hint=hint)
+        raise NotFoundError(f"No topic {shown(slug)}.", hint=hint)
     return topic
 
 
@@ -87,7 +88,7 @@ def get_list(session: Session, name: str) -> ReadingList:
         names = list(session.exec(select(ReadingList.name)).all())
         close = difflib.get_close_matches(name, names, n=3)
         hint = f"Did you mean {', '.join(close)}?" if close else "See `paperlab lists`."
-        raise NotFoundError(f"No reading list {name!r} in the library.", hint=hint)
+        raise NotFoundError(f"No reading list {shown(name)} in the library.", hint=hint)
     return found
 
 

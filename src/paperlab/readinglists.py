@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paperlab.errors import InvalidIdError, ReadingListError
+from paperlab.errors import InvalidIdError, ReadingListError, clip, shown
 from paperlab.ids import ArxivId, parse_arxiv_id
 from paperlab.tomlsource import ListValidationError, Problem, TomlLocator, read_toml
 
@@ -195,7 +195,7 @@ class _Table:
                 guess = f"Did you mean {close[0]!r}? " if close else ""
                 self.bad(
                     key,
-                    f"unknown key {key!r} in {self.where}.",
+                    f"unknown key {shown(key)} in {self.where}.",
                     f"{guess}Allowed keys: {', '.join(allowed)}.",
                 )
         missing = [k for k in required if k not in self.data]
@@ -235,10 +235,13 @@ class _Table:
             and len(set(value)) == len(value)
         ):
             return tuple(value)
+        got = _kind(value)
+        if isinstance(value, list):  # quote a little of it: it may hold 200,000 values
+            got = shown(value) + (f" ({len(value)} values)" if len(value) > 8 else "")
         self.bad(
             key,
             f"{key!r} in {self.where} must be a non-empty array of distinct week numbers "
-            f"from 1 to {_MAX_WEEK}, not {value if isinstance(value, list) else _kind(value)}.",
+            f"from 1 to {_MAX_WEEK}, not {got}.",
             f"Write it as {_example('weeks')}.",
         )
         return None
@@ -284,7 +287,7 @@ def load_roadmap(path: Path | None = None) -> Roadmap:
         if slug is not None and not _SLUG.fullmatch(slug):
             table.bad(
                 "slug",
-                f"topic slug {slug!r} is not a slug.",
+                f"topic slug {shown(slug)} is not a slug.",
                 "Use lowercase letters, digits and hyphens, e.g. 'linear-algebra'.",
             )
             slug = None
@@ -329,8 +332,15 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     if name is not None and not _SLUG.fullmatch(name):
         root.bad(
             "name",
-            f"list name {name!r} is not a slug.",
+            f"list name {shown(name)} is not a slug.",
             "Use lowercase letters, digits and hyphens, e.g. 'weeks-21-24-deep-rl'.",
+        )
+    elif name is not None and _takes_bundled_name(name, path):
+        root.bad(
+            "name",
+            f"list name {name!r} belongs to a bundled list; loading this file would replace "
+            "that list's papers.",
+            f'Give your list its own name, e.g. name = "my-{name}".',
         )
     weeks = root.weeks("weeks")
     entries = _check_papers(check, data, weeks, roadmap)
@@ -339,6 +349,19 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     check.raise_if_any()
     assert name and title and description and weeks  # guaranteed once no problem remains
     return ReadingListSpec(name, title, description, weeks, tuple(entries), path)
+
+
+def _takes_bundled_name(name: str, path: Path) -> bool:
+    """True when ``path`` is not a bundled list but its ``name`` is a bundled list's.
+
+    Lists are stored by name, so such a file would silently replace the bundled
+    list's entries; the bundled list itself, by any path to it, is fine.
+    """
+    try:
+        bundled = {p.stem: p for p in bundled_list_paths()}
+    except ReadingListError:
+        return False  # no bundled lists at hand: nothing to collide with
+    return name in bundled and path.resolve() != bundled[name].resolve()
 
 
 def _check_papers(
@@ -382,7 +405,7 @@ def _check_id(table: _Table) -> ArxivId | None:
     try:
         return parse_arxiv_id(value)
     except InvalidIdError as exc:
-        table.bad("id", f"{value!r} in {table.where} is not an arXiv id.", exc.hint or "")
+        table.bad("id", f"{shown(value)} in {table.where} is not an arXiv id.", exc.hint or "")
         return None
 
 
@@ -422,16 +445,22 @@ def _check_topics(table: _Table, roadmap: Roadmap) -> tuple[str, ...] | None:
             guess = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
             table.bad(
                 "topics",
-                f"unknown topic {slug!r} in {table.where}.",
+                f"unknown topic {shown(slug)} in {table.where}.",
                 f"{guess}Topics are the slugs in {roadmap.path}: {', '.join(known)}.",
             )
     if twice := [s for s in topics if topics.count(s) > 1]:
         ok = False
-        table.bad("topics", f"topic {twice[0]!r} is listed twice.", "List each topic once.")
+        table.bad("topics", f"topic {shown(twice[0])} is listed twice.", "List each topic once.")
     return topics if ok else None
 
 
 # ---------------------------------------------------------------- bundled lists
+
+
+class BundledListsMissingError(ReadingListError):
+    """A broken installation rather than bad input."""
+
+    exit_code = 1
 
 
 def bundled_lists_dir() -> Path:
@@ -445,7 +474,7 @@ def bundled_lists_dir() -> Path:
     for candidate in candidates:
         if (candidate / ROADMAP_FILE).is_file():
             return candidate
-    raise ReadingListError(
+    raise BundledListsMissingError(
         f"The bundled reading lists are missing: no {ROADMAP_FILE} in "
         f"{candidates[0]} or {candidates[1]}.",
         hint="Reinstall paperlab, or pass a list file by its path.",
@@ -467,11 +496,11 @@ def find_list(name_or_path: str) -> Path:
     """A list file from a path to a ``.toml`` file or the name of a bundled list."""
     candidate = Path(name_or_path).expanduser()
     looks_like_path = candidate.suffix == ".toml" or "/" in name_or_path or "\\" in name_or_path
-    if looks_like_path or candidate.is_file():
-        if candidate.is_file():
+    if looks_like_path or is_file(candidate):
+        if is_file(candidate):
             return candidate
         raise ReadingListError(
-            f"{name_or_path}: no such reading list file.",
+            f"{clip(name_or_path)}: no such reading list file.",
             hint="Check the path, or give the name of a bundled list (`paperlab lists`).",
         )
     bundled = {p.stem: p for p in bundled_list_paths()}
@@ -480,6 +509,14 @@ def find_list(name_or_path: str) -> Path:
     close = _suggest(name_or_path, bundled)
     guess = f"Did you mean {close[0]!r}? " if close else ""
     raise ReadingListError(
-        f"There is no bundled reading list named {name_or_path!r}.",
+        f"There is no bundled reading list named {shown(name_or_path)}.",
         hint=f"{guess}Bundled lists: {', '.join(bundled)}; or pass a path to a .toml file.",
     )
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, but False for text no file can be named (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

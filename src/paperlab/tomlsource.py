@@ -111,6 +111,16 @@ def read_toml(path: Path) -> tuple[dict[str, Any], TomlLocator]:
     text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively; thousands
+        # of levels exhaust Python's stack long before they mean anything.
+        line, depth = deepest_nesting(text)
+        raise fail_at(
+            path,
+            line,
+            f"invalid TOML: arrays or inline tables are nested {depth} levels deep here.",
+            'No value in a list nests deeper than an array of strings, e.g. topics = ["nlp"].',
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's TOMLDecodeError carries the position only in its message.
         detail = str(exc)
@@ -120,3 +130,43 @@ def read_toml(path: Path) -> tuple[dict[str, Any], TomlLocator]:
         hint = 'Check the quotes, brackets and "=" there, e.g. title = "Attention Is All You Need".'
         raise fail_at(path, line, f"invalid TOML: {detail}{where}.", hint) from exc
     return data, TomlLocator(text)
+
+
+def deepest_nesting(text: str) -> tuple[int, int]:
+    """(line, depth) where ``[``/``{`` nesting first reaches its maximum, strings skipped.
+
+    Only used to point at the place once tomllib has given up, so it skips
+    strings and comments the way TOML writes them but does not validate.
+    """
+    depth = best = 0
+    line = best_line = 1
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif char in "\"'":
+            triple = text.startswith(char * 3, i)
+            close = char * 3 if triple else char
+            j = i + len(close)
+            while j < n and not text.startswith(close, j):
+                if char == '"' and text[j] == "\\":
+                    j += 1  # an escaped character, perhaps a quote
+                elif text[j] == "\n" and not triple:
+                    break  # an unclosed one-line string ends at the line end
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + len(close) if text.startswith(close, j) else j
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return best_line, best

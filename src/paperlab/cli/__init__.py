@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from paperlab import __version__
-from paperlab.errors import PaperlabError
+from paperlab.errors import PaperlabError, clip
 
 # command name -> (module under paperlab.cli, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -83,9 +83,13 @@ def cli(ctx: click.Context) -> None:
 
 
 def report_error(error: PaperlabError) -> None:
-    click.echo(f"Error: {error.message}", err=True)
+    from paperlab.cli.common import terminal_text
+
+    # Messages quote user input briefly; this bound is the backstop for one
+    # that does not (an OS error naming a 100 KB "file name", say).
+    click.echo(f"Error: {terminal_text(clip(error.message, 500))}", err=True)
     if error.hint:
-        click.echo(f"Hint: {error.hint}", err=True)
+        click.echo(f"Hint: {terminal_text(clip(error.hint, 500))}", err=True)
 
 
 def main(argv: list[str] | None = None) -> Any:

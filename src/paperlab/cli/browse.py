@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from paperlab import library
-from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.library import (
     PIPELINE_STATES,
     READING_STATES,
@@ -56,10 +56,8 @@ def list_papers_cmd(
         flags = " ".join(
             x for x in (r.reading_state if r.reading_state != "unread" else "", state) if x
         )
-        click.echo(
-            f"{r.id:<{width}}  {year}  {_short(r.title or '(no metadata yet)', 70)}"
-            f"{tags}{'  (' + flags + ')' if flags else ''}"
-        )
+        title = _short(terminal_text(r.title or "(no metadata yet)"), 70)
+        click.echo(f"{r.id:<{width}}  {year}  {title}{tags}{'  (' + flags + ')' if flags else ''}")
 
 
 list_papers = list_papers_cmd  # the attribute name registered in paperlab.cli
@@ -75,10 +73,10 @@ def show(paper: str, as_json: bool) -> None:
         print_json(info)
         return
     version = f"v{info['version']}" if info["version"] else ""
-    click.echo(click.style(info["title"] or "(no metadata yet)", bold=True))
+    click.echo(click.style(terminal_text(info["title"] or "(no metadata yet)"), bold=True))
     click.echo(f"{info['id']}{version}  {info['abs_url'] or ''}")
     if info["authors"]:
-        click.echo(", ".join(info["authors"]))
+        click.echo(terminal_text(", ".join(info["authors"])))
     published = (info["published"] or "")[:10]
     meta = [
         x
@@ -91,15 +89,18 @@ def show(paper: str, as_json: bool) -> None:
         if x
     ]
     if meta:
-        click.echo(" · ".join(meta))
+        click.echo(terminal_text(" · ".join(meta)))
     state = info["state"] + (f": {info['state_reason']}" if info["state_reason"] else "")
     click.echo(
-        f"state: {state}   reading: {info['reading_state']}   "
-        f"cite as: {info['citation_key'] or '-'}"
+        terminal_text(
+            f"state: {state}   reading: {info['reading_state']}   "
+            f"cite as: {info['citation_key'] or '-'}"
+        )
     )
     if info["pdf_path"]:
         version = f"v{info['pdf_version']}, " if info["pdf_version"] else ""
-        click.echo(f"pdf: {info['pdf_path']} ({version}sha256 {str(info['pdf_sha256'])[:12]}…)")
+        sha = str(info["pdf_sha256"])[:12]
+        click.echo(terminal_text(f"pdf: {info['pdf_path']} ({version}sha256 {sha}…)"))
     click.echo(
         f"text: {info['pages']} pages, {info['chunks']} chunks   "
         f"note: {'yes' if info['has_note'] else 'no'}   "
@@ -109,10 +110,10 @@ def show(paper: str, as_json: bool) -> None:
         click.echo(f"topics: {', '.join(info['topics'])}")
     for entry in info["lists"]:
         week = f" week {entry['week']}" if entry["week"] else ""
-        click.echo(f"list: {entry['name']}{week}: {entry['why']}")
+        click.echo(terminal_text(f"list: {entry['name']}{week}: {entry['why']}"))
     if info["abstract"]:
         click.echo()
-        click.echo(click.wrap_text(info["abstract"], width=88))
+        click.echo(click.wrap_text(terminal_text(info["abstract"]), width=88))
 
 
 @click.command()
@@ -129,9 +130,9 @@ def topics(as_json: bool) -> None:
         return
     for r in rows:
         weeks = _weeks(r.weeks)
-        click.echo(click.style(f"{r.slug}", bold=True) + f"  {r.title}  ({weeks})")
+        click.echo(click.style(f"{r.slug}", bold=True) + terminal_text(f"  {r.title}  ({weeks})"))
         for resource in r.resources:
-            click.echo(f"    resource: {resource}")
+            click.echo(terminal_text(f"    resource: {resource}"))
         papers = ", ".join(r.papers) if r.papers else "-"
         click.echo(f"    papers ({len(r.papers)}): {papers}")
         if r.notes or r.log_entries:
@@ -162,8 +163,11 @@ def lists(as_json: bool) -> None:
         print_json(rows)
         return
     for r in rows:
-        click.echo(click.style(r["name"], bold=True) + f"  {r['title']}  ({_weeks(r['weeks'])})")
+        heading = terminal_text(f"  {r['title']}  ({_weeks(r['weeks'])})")
+        click.echo(click.style(terminal_text(r["name"]), bold=True) + heading)
         click.echo(
-            f"    {r['papers']} papers, {r['in_library']} in the library, "
-            f"{r['indexed']} indexed   source: {r['source']}"
+            terminal_text(
+                f"    {r['papers']} papers, {r['in_library']} in the library, "
+                f"{r['indexed']} indexed   source: {r['source']}"
+            )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -18,6 +19,31 @@ def get_store(settings: Settings | None = None) -> Store:
 
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+# What a terminal would act on rather than print: escape sequences (CSI: colours,
+# cursor moves, clearing the screen; OSC and other strings: window titles,
+# hyperlinks), then any C0/C1 control character or DEL left over.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC, DCS, SOS, PM, APC
+    r"|\x1b[^\n]?"  # any other escape
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but \t and \n
+_LINE_BREAKS = re.compile(r"[\t\n]")
+
+
+def terminal_text(text: str, *, multiline: bool = False) -> str:
+    """``text`` safe to print on a terminal: escape sequences and control characters removed.
+
+    Titles, notes, annotations and log entries come from arXiv, PDFs and the
+    user's own files; printed raw, an escape in them could recolour or clear
+    the terminal, retitle the window or hide text. Multi-line output keeps its
+    newlines and tabs; a single line gets spaces instead, so nothing can fake
+    a row of its own. JSON output needs none of this: it escapes them itself.
+    """
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return text if multiline else _LINE_BREAKS.sub(" ", text)
 
 
 def stdout_is_terminal() -> bool:

@@ -15,7 +15,7 @@ from paperlab.annotations import (
     delete_annotation,
     list_annotations,
 )
-from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import PaperlabError, UsageError
 from paperlab.library import resolve_paper
 from paperlab.notes import (
@@ -148,7 +148,8 @@ def note(
         if as_json:
             print_json(note_to_json(paper, get_note(store, paper.id), note_topics(store, paper.id)))
         elif as_markdown:
-            click.echo(note_to_markdown(paper, get_note(store, paper.id)), nl=False)
+            markdown = note_to_markdown(paper, get_note(store, paper.id))
+            click.echo(terminal_text(markdown, multiline=True), nl=False)
         elif fields or topics:
             done = [*fields, *(f"topic {t}" for t in topics)]
             click.echo(f"Saved the note on {paper.id} ({', '.join(done)}).")
@@ -214,7 +215,7 @@ def annotate(
         return
     click.echo(
         f"Annotation {annotation.id} anchored on page {annotation.page} of "
-        f"{annotation.paper_id}: “{_short(annotation.quote)}”"
+        f"{annotation.paper_id}: “{terminal_text(_short(annotation.quote))}”"
     )
 
 
@@ -247,4 +248,4 @@ def annotations(paper_id: str, delete_id: int | None, as_json: bool) -> None:
         click.echo(f"No annotations on {paper_id} yet.")
         return
     for annotation in found:
-        click.echo("\n".join(_describe(annotation)))
+        click.echo(terminal_text("\n".join(_describe(annotation)), multiline=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import UsageError
 from paperlab.researchlog import (
     LOG_KINDS,
@@ -25,7 +25,7 @@ def _line(entry: LogEntryView) -> str:
     if entry.topic_slugs:
         links.append("topics: " + ", ".join(entry.topic_slugs))
     tail = f"  ({'; '.join(links)})" if links else ""
-    return f"#{entry.id}  {when}  [{entry.kind}]  {entry.text}{tail}"
+    return terminal_text(f"#{entry.id}  {when}  [{entry.kind}]  {entry.text}{tail}")
 
 
 @click.group("log", invoke_without_command=True)

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json, stdout_is_terminal
+from paperlab.cli.common import (
+    get_store,
+    json_option,
+    print_json,
+    stdout_is_terminal,
+    terminal_text,
+)
 from paperlab.errors import UsageError
 from paperlab.settings import load_settings
 
@@ -33,10 +39,10 @@ def _print_plain(hits: list[SearchHit], by_paper: bool) -> None:
     last_paper: str | None = None
     for i, hit in enumerate(hits, start=1):
         if by_paper and hit.paper_id and hit.paper_id == last_paper:
-            click.echo(f"     {_location(hit)}")
+            click.echo(terminal_text(f"     {_location(hit)}"))
         else:
-            click.echo(f"{i:>3}. {hit.title or '(untitled)'}  [{_location(hit)}]")
-        click.echo(f"     {hit.snippet}")
+            click.echo(terminal_text(f"{i:>3}. {hit.title or '(untitled)'}  [{_location(hit)}]"))
+        click.echo(terminal_text(f"     {hit.snippet}"))
         last_paper = hit.paper_id
 
 
@@ -51,12 +57,12 @@ def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
     for i, hit in enumerate(hits, start=1):
         if not (by_paper and hit.paper_id and hit.paper_id == last_paper):
             head = Text(f"{i:>3}. ", style="dim")
-            head.append(hit.title or "(untitled)", style="bold")
-            head.append(f"  {_location(hit)}", style="cyan")
+            head.append(terminal_text(hit.title or "(untitled)"), style="bold")
+            head.append(terminal_text(f"  {_location(hit)}"), style="cyan")
             console.print(head)
         elif by_paper:
-            console.print(Text(f"     {_location(hit)}", style="cyan"))
-        plain, spans = split_marked(hit.snippet)
+            console.print(Text(terminal_text(f"     {_location(hit)}"), style="cyan"))
+        plain, spans = split_marked(terminal_text(hit.snippet))
         body = Text("     " + plain)
         for start, end in spans:
             body.stylize("bold yellow", start + 5, end + 5)
