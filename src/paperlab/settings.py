@@ -6,15 +6,24 @@ tests and scripts can point ``PAPERLAB_HOME`` elsewhere per process.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from paperlab.errors import UsageError
 
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_DELAY = 3.0
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_HTTP_TIMEOUT = 30.0
+# The overall time for one API request or one PDF download, retries included,
+# is this many times PAPERLAB_HTTP_TIMEOUT unless PAPERLAB_HTTP_DEADLINE says.
+DEADLINE_PER_TIMEOUT = 10
+DEFAULT_MAX_PDF_MB = 200.0
+DEFAULT_MAX_API_MB = 50.0
+MB = 1024 * 1024
 
 # Hosts a PDF may be downloaded from (besides the configured API host): a
 # metadata feed must not be able to make us fetch arbitrary URLs.
@@ -32,6 +41,9 @@ class Settings:
     http_timeout: float
     http_retries: int = 3
     http_backoff: float = 2.0
+    http_deadline: float = DEFAULT_HTTP_TIMEOUT * DEADLINE_PER_TIMEOUT
+    max_pdf_bytes: int = int(DEFAULT_MAX_PDF_MB * MB)
+    max_api_bytes: int = int(DEFAULT_MAX_API_MB * MB)
 
     @property
     def db_path(self) -> Path:
@@ -54,19 +66,57 @@ class Settings:
         return self.home / "arxiv-api.last"
 
 
-def _float_env(name: str, default: float) -> float:
+def _shown(raw: str) -> str:
+    """An environment value quoted for a message, cut short when long."""
+    return repr(raw if len(raw) <= 60 else raw[:60] + "...")
+
+
+def _number_env(name: str, default: float, low: float, high: float, unit: str = "seconds") -> float:
+    """A finite number from ``low`` to ``high`` (inclusive), or a UsageError naming ``name``."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
+    hint = f"Set {name} to {unit} from {low:g} to {high:g}, e.g. {default:g}, or unset it."
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(
-            f"{name}={raw!r} is not a number.", hint=f"Set {name} to seconds, e.g. {default:g}."
-        ) from None
-    if value < 0:
-        raise UsageError(f"{name}={raw!r} is negative.", hint=f"Set {name} to 0 or more seconds.")
+        raise UsageError(f"{name}={_shown(raw)} is not a number.", hint=hint) from None
+    if not math.isfinite(value):
+        raise UsageError(f"{name}={_shown(raw)} is not a finite number.", hint=hint)
+    if not low <= value <= high:
+        raise UsageError(f"{name}={_shown(raw)} is out of range.", hint=hint)
     return value
+
+
+def _int_env(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    hint = f"Set {name} to a whole number from {low} to {high}, e.g. {default}, or unset it."
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise UsageError(f"{name}={_shown(raw)} is not a whole number.", hint=hint) from None
+    if not low <= value <= high:
+        raise UsageError(f"{name}={_shown(raw)} is out of range.", hint=hint)
+    return value
+
+
+def _api_url_env() -> str:
+    raw = os.environ.get("PAPERLAB_ARXIV_API_URL") or DEFAULT_ARXIV_API_URL
+    try:
+        parts = urlsplit(raw)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad IPv6 literal or port
+        ok = False
+    # The allowed download hosts derive from this URL: it must name its host plainly.
+    if not ok or "@" in parts.netloc or any(c == "\\" or not c.isprintable() for c in raw):
+        raise UsageError(
+            f"PAPERLAB_ARXIV_API_URL={_shown(raw)} is not a plain http(s) URL.",
+            hint=f"Set PAPERLAB_ARXIV_API_URL to a URL such as {DEFAULT_ARXIV_API_URL},"
+            " or unset it.",
+        )
+    return raw
 
 
 def default_home() -> Path:
@@ -79,14 +129,24 @@ def load_settings() -> Settings:
     """Read the configuration from the environment."""
     home_env = os.environ.get("PAPERLAB_HOME")
     home = Path(home_env).expanduser() if home_env else default_home()
+    timeout = _number_env("PAPERLAB_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT, 0.05, 600)
     return Settings(
         home=home,
-        arxiv_api_url=os.environ.get("PAPERLAB_ARXIV_API_URL") or DEFAULT_ARXIV_API_URL,
-        arxiv_delay=_float_env("PAPERLAB_ARXIV_DELAY", DEFAULT_ARXIV_DELAY),
+        arxiv_api_url=_api_url_env(),
+        arxiv_delay=_number_env("PAPERLAB_ARXIV_DELAY", DEFAULT_ARXIV_DELAY, 0, 3600),
         embed_model=os.environ.get("PAPERLAB_EMBED_MODEL") or DEFAULT_EMBED_MODEL,
-        http_timeout=_float_env("PAPERLAB_HTTP_TIMEOUT", 30.0),
-        http_retries=int(_float_env("PAPERLAB_HTTP_RETRIES", 3)),
-        http_backoff=_float_env("PAPERLAB_HTTP_BACKOFF", 2.0),
+        http_timeout=timeout,
+        http_retries=_int_env("PAPERLAB_HTTP_RETRIES", 3, 0, 10),
+        http_backoff=_number_env("PAPERLAB_HTTP_BACKOFF", 2.0, 0, 600),
+        http_deadline=_number_env(
+            "PAPERLAB_HTTP_DEADLINE", timeout * DEADLINE_PER_TIMEOUT, 0.1, 86400
+        ),
+        max_pdf_bytes=int(
+            _number_env("PAPERLAB_MAX_PDF_MB", DEFAULT_MAX_PDF_MB, 0.001, 100_000, "megabytes") * MB
+        ),
+        max_api_bytes=int(
+            _number_env("PAPERLAB_MAX_API_MB", DEFAULT_MAX_API_MB, 0.001, 10_000, "megabytes") * MB
+        ),
     )
 
 
