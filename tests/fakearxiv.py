@@ -9,6 +9,12 @@ Use the ``fake_arxiv`` fixture (``pytest_plugins = ["tests.fakearxiv"]`` or
 ``from tests.fakearxiv import fake_arxiv  # noqa``), or run it by hand::
 
     python -m tests.fakearxiv --port 8765 --pdf-dir ../shared/data/pdfs/arxiv --latency 0.05
+
+Besides the faults arXiv really shows (503, resets, truncation...), it can be
+hostile: redirect anywhere (``redirect``), send a body that never ends
+(``endless``), drip a few bytes at a time (``drip``) or send a gzip bomb
+(``gzip_bomb``). A second instance on another loopback address
+(``FakeArxiv(host="127.0.0.2")``) stands in for a foreign host.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import socket
 import struct
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,8 +44,11 @@ import pytest
 API_PATH = "/api/query"
 FAULTS = frozenset(
     {"ok", "503", "429", "status", "reset", "slow", "stall", "truncate", "truncate_nolength",
-     "html", "empty", "error_feed"}
+     "html", "empty", "error_feed", "redirect", "endless", "drip", "gzip_bomb"}
 )  # fmt: skip
+# What the hostile faults send at most when no size is given, so that a client
+# without limits ends its test instead of filling the disk.
+HOSTILE_DEFAULT_SIZE = 64 * 1024 * 1024
 # Loose id check, like the real API's (it accepts 0808.05394 and finds nothing).
 _ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 _VERSION_RE = re.compile(r"^(?P<base>.+?)(?:v(?P<v>\d+))?$")
@@ -98,6 +108,9 @@ class FakePaper:
     pdf_path: Path | None = None
     # Earlier versions: number -> (updated, pdf bytes or None to generate).
     old_versions: dict[int, tuple[datetime, bytes | None]] = field(default_factory=dict)
+    # Raw text for the feed entry's <updated> and the PDF link's href (hostile feeds).
+    updated_text: str | None = None
+    pdf_link: str | None = None
 
     @property
     def primary_category(self) -> str:
@@ -151,6 +164,12 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0
     status: int = 503
+    # ``redirect``: the Location sent ("{path}" becomes the request's path and query).
+    location: str | None = None
+    # ``endless``/``drip``/``gzip_bomb``: bytes sent (decompressed, for the bomb).
+    size: int | None = None
+    # ``endless``: a Content-Length header to announce (None: no header).
+    declared_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -170,9 +189,15 @@ class FakeArxiv:
     """A threaded HTTP server standing in for export.arxiv.org and arxiv.org/pdf."""
 
     def __init__(
-        self, papers: Iterable[FakePaper] = (), *, latency: float = 0.0, port: int = 0
+        self,
+        papers: Iterable[FakePaper] = (),
+        *,
+        latency: float = 0.0,
+        port: int = 0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.papers: dict[str, FakePaper] = {}
+        self.host = host
         self.latency = latency
         self.log: list[LoggedRequest] = []
         self._faults: dict[str, deque[Fault]] = {"api": deque(), "pdf": deque()}
@@ -184,7 +209,7 @@ class FakeArxiv:
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> FakeArxiv:
-        self._server = _Server(("127.0.0.1", self._port), _Handler)
+        self._server = _Server((self.host, self._port), _Handler)
         self._server.fake = self
         # A short poll interval keeps stop() (and so each test's teardown) quick.
         self._thread = threading.Thread(
@@ -208,7 +233,7 @@ class FakeArxiv:
     @property
     def url(self) -> str:
         assert self._server is not None, "start() the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self._server.server_address[1]}"
 
     @property
     def api_url(self) -> str:
@@ -249,12 +274,16 @@ class FakeArxiv:
         retry_after: str | None = None,
         delay: float = 0.0,
         status: int = 503,
+        location: str | None = None,
+        size: int | None = None,
+        declared_length: int | None = None,
     ) -> None:
         """Queue ``fault`` for the next ``count`` requests of ``kind`` (``api``/``pdf``)."""
         if kind not in self._faults or fault not in FAULTS:
             raise ValueError(f"unknown fault {kind}/{fault}")
+        one = Fault(fault, retry_after, delay, status, location, size, declared_length)
         with self._lock:
-            self._faults[kind].extend([Fault(fault, retry_after, delay, status)] * count)
+            self._faults[kind].extend([one] * count)
 
     def _next_fault(self, kind: str) -> Fault | None:
         with self._lock:
@@ -305,14 +334,15 @@ class FakeArxiv:
 
     def _entry(self, paper: FakePaper, version: int) -> str:
         vid = f"{paper.id}v{version}"
+        updated = paper.updated_text or _stamp(paper.updated_at(version))
         lines = [
             "  <entry>",
             f"    <id>http://arxiv.org/abs/{vid}</id>",
             f"    <title>{_esc(paper.title)}</title>",
-            f"    <updated>{_stamp(paper.updated_at(version))}</updated>",
+            f"    <updated>{_esc(updated)}</updated>",
             f'    <link href="https://arxiv.org/abs/{vid}" rel="alternate" type="text/html"/>',
-            f'    <link href="{self.pdf_url(vid)}" rel="related" type="application/pdf"'
-            ' title="pdf"/>',
+            f'    <link href="{_esc(paper.pdf_link or self.pdf_url(vid))}" rel="related"'
+            ' type="application/pdf" title="pdf"/>',
             f"    <summary>{_esc(paper.abstract)}</summary>",
         ]
         lines += [
@@ -496,6 +526,15 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.delay or 30.0)
             self.close_connection = True
             return True
+        if name == "redirect":
+            target = (fault.location or "{path}").replace("{path}", self.path)
+            status = fault.status if 300 <= fault.status < 400 else 302
+            self._send(status, b"", "text/plain", {"Location": target})
+            return True
+        if name in ("endless", "drip", "gzip_bomb"):
+            self._hostile(fault, kind, query)
+            self.close_connection = True
+            return True
         if name in ("503", "429", "status"):
             status = {"503": 503, "429": 429}.get(name, fault.status)
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
@@ -540,6 +579,54 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, error_feed(ids[0] if ids else "query").encode(), "application/atom+xml")
         return True
 
+    def _hostile(self, fault: Fault, kind: str, query: dict[str, str]) -> None:
+        """A body that never ends, one that drips, or a gzip bomb."""
+        is_pdf = kind == "pdf"
+        ctype = "application/pdf" if is_pdf else "application/atom+xml; charset=UTF-8"
+        # What a parser would accept as the start of a real answer.
+        prefix = b"%PDF-1.4\n" if is_pdf else _FEED_OPEN.encode()
+        filler = b"\0" if is_pdf else b" "
+        size = fault.size or HOSTILE_DEFAULT_SIZE
+        headers: dict[str, str] = {}
+        if fault.name == "gzip_bomb":
+            body = gzip_bomb(prefix, filler, size)
+            headers = {"Content-Encoding": "gzip", "Content-Length": str(len(body))}
+            self._start(ctype, headers)
+            with contextlib.suppress(OSError):
+                self.wfile.write(body)
+            return
+        if fault.name == "drip":
+            # The real answer, ten bytes at a time: every read succeeds, none ends it.
+            if is_pdf:
+                body = self._pdf(urlsplit(self.path).path[len("/pdf/") :]) or prefix
+            else:
+                body = self.server.fake.answer_query(query)[1].encode()
+            body = body[: fault.size] if fault.size else body
+            self._start(ctype, {"Content-Length": str(len(body))})
+            with contextlib.suppress(OSError):
+                for start in range(0, len(body), 10):
+                    self.wfile.write(body[start : start + 10])
+                    self.wfile.flush()
+                    time.sleep(fault.delay or 0.1)
+            return
+        if fault.declared_length is not None:
+            headers["Content-Length"] = str(fault.declared_length)
+        self._start(ctype, headers)
+        block = filler * (64 * 1024)
+        with contextlib.suppress(OSError):
+            self.wfile.write(prefix)
+            sent = len(prefix)
+            while sent < size:
+                self.wfile.write(block)
+                sent += len(block)
+
+    def _start(self, ctype: str, headers: dict[str, str]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+
     def _send(
         self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
     ) -> None:
@@ -553,6 +640,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except OSError:
             self.close_connection = True  # the client gave up (e.g. its timeout fired)
+
+
+_BOMBS: dict[tuple[bytes, bytes, int], bytes] = {}
+
+
+def gzip_bomb(prefix: bytes, filler: bytes, size: int) -> bytes:
+    """``prefix`` then ``filler`` up to ``size`` bytes, gzipped (about 1000:1), cached."""
+    key = (prefix, filler, size)
+    if key not in _BOMBS:
+        packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip container
+        parts = [packer.compress(prefix)]
+        block = filler * (1 << 20)
+        left = size - len(prefix)
+        while left > 0:
+            parts.append(packer.compress(block[:left]))
+            left -= len(block)
+        parts.append(packer.flush())
+        _BOMBS[key] = b"".join(parts)
+    return _BOMBS[key]
 
 
 def catalogue_from_shared(shared_dir: Path) -> list[FakePaper]:

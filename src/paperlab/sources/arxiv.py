@@ -1,37 +1,73 @@
 """The arXiv metadata client: batched, paced across processes, retrying.
 
 The ``arxiv`` package still parses the Atom feed and builds its ``Result``
-objects (``arxiv._feed.parse``) and still owns search paging
+objects (through ``paperlab.sources.arxivfeed``) and still owns search paging
 (``arxiv.Client.results``); this module owns the HTTP underneath: the
 configured endpoint, the machine-wide rate limit, timeouts, retries with
-backoff and ``Retry-After``, the arXiv error feed, and the API's habit of
-sometimes answering a good query with an empty page.
+backoff and ``Retry-After``, and the API's habit of sometimes answering a
+good query with an empty page. What the API may send is bounded
+(``paperlab.sources.netguard``): allowed hosts at every redirect, at most
+``PAPERLAB_MAX_API_MB`` decompressed, within ``PAPERLAB_HTTP_DEADLINE``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 import arxiv
 import requests
 from arxiv import _feed
 
 from paperlab.errors import NetworkError, PaperlabError, UsageError
-from paperlab.ids import ID_HINT, ArxivId, try_parse_arxiv_id
-from paperlab.settings import Settings, load_settings
+from paperlab.ids import ArxivId
+from paperlab.settings import ARXIV_PDF_HOSTS, MB, Settings, load_settings
+from paperlab.sources.arxivfeed import (
+    NETWORK_HINT,
+    ArxivQueryError,
+    FeedPage,
+    MalformedEntryError,
+    PaperMetadata,
+    TransientResponse,
+    find_error_entry,
+    parse_feed,
+    parse_response,
+)
+from paperlab.sources.netguard import (
+    Deadline,
+    DeadlineExceeded,
+    Refused,
+    TooLarge,
+    allowed_hosts,
+    guard_session,
+    open_response,
+    read_capped,
+    shown,
+)
 from paperlab.sources.ratelimit import (
     ApiRateLimiter,
     RetryPolicy,
     describe_request_error,
-    parse_retry_after,
     user_agent,
 )
+
+# Parsing lives in arxivfeed; these names stay importable from here.
+__all__ = [
+    "NETWORK_HINT",
+    "ArxivClient",
+    "ArxivQueryError",
+    "BatchFailure",
+    "FeedPage",
+    "MalformedEntryError",
+    "MetadataBatch",
+    "PaperMetadata",
+    "TransientResponse",
+    "find_error_entry",
+    "parse_feed",
+    "parse_response",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,100 +75,6 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 # Page size for searches (the API allows up to 2000; smaller pages fail less).
 SEARCH_PAGE_SIZE = 100
-NETWORK_HINT = "Check your connection or PAPERLAB_ARXIV_API_URL; run the command again to resume."
-_ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors#")
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class ArxivQueryError(UsageError):
-    """arXiv rejected the query itself (its error feed), e.g. a malformed id."""
-
-    def __init__(
-        self,
-        message: str,
-        hint: str | None = None,
-        *,
-        url: str = "",
-        detail: str = "",
-        bad_id: str | None = None,
-    ) -> None:
-        super().__init__(message, hint)
-        self.url = url
-        self.detail = detail
-        self.bad_id = bad_id
-
-
-class TransientResponse(NetworkError):
-    """An answer worth retrying (5xx, 429, garbage, an unexpectedly empty page)."""
-
-    def __init__(self, reason: str, *, url: str, retry_after: float | None = None) -> None:
-        super().__init__(f"arXiv answered badly ({reason}).", NETWORK_HINT, url=url)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class PaperMetadata:
-    """What the arXiv API says about one version of one paper."""
-
-    arxiv_id: ArxivId
-    title: str
-    authors: list[str]
-    abstract: str
-    categories: list[str]
-    primary_category: str
-    published: datetime
-    updated: datetime
-    doi: str | None = None
-    journal_ref: str | None = None
-    comment: str | None = None
-    pdf_url: str = ""
-
-    @property
-    def base_id(self) -> str:
-        return self.arxiv_id.base
-
-    @property
-    def version(self) -> int | None:
-        return self.arxiv_id.version
-
-    @classmethod
-    def from_result(cls, result: arxiv.Result) -> PaperMetadata | None:
-        """Convert an ``arxiv.Result``; None when its entry id is not an arXiv id."""
-        parsed = try_parse_arxiv_id(result.get_short_id())
-        if parsed is None:
-            return None
-        return cls(
-            arxiv_id=parsed,
-            title=_collapse(result.title),
-            authors=[_collapse(a.name) for a in result.authors if a.name.strip()],
-            abstract=_collapse(result.summary),
-            categories=list(result.categories),
-            primary_category=result.primary_category or (result.categories or [""])[0],
-            published=result.published,
-            updated=result.updated,
-            doi=_blank_to_none(result.doi),
-            journal_ref=_blank_to_none(result.journal_ref),
-            comment=_blank_to_none(result.comment),
-            pdf_url=result.pdf_url or parsed.pdf_url,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-friendly view (ids as strings, dates in ISO 8601)."""
-        return {
-            "arxiv_id": str(self.arxiv_id),
-            "title": self.title,
-            "authors": list(self.authors),
-            "abstract": self.abstract,
-            "categories": list(self.categories),
-            "primary_category": self.primary_category,
-            "published": self.published.isoformat(),
-            "updated": self.updated.isoformat(),
-            "doi": self.doi,
-            "journal_ref": self.journal_ref,
-            "comment": self.comment,
-            "pdf_url": self.pdf_url,
-        }
 
 
 @dataclass
@@ -161,113 +103,17 @@ class MetadataBatch:
         return not self.missing and not self.errors
 
 
-@dataclass
-class FeedPage:
-    """One parsed API answer."""
-
-    papers: list[PaperMetadata]
-    total_results: int
-    start_index: int
-    raw: _feed.ParsedFeed
-
-
-def _collapse(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def _blank_to_none(text: str | None) -> str | None:
-    collapsed = _collapse(text)
-    return collapsed or None
-
-
-def find_error_entry(content: bytes) -> tuple[str, str] | None:
-    """``(error id, summary)`` when ``content`` is arXiv's error feed, else None.
-
-    The ``arxiv`` parser drops the error entry (it has no ``<published>``), so
-    it is looked for here with the same hardened lxml settings.
-    """
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
-    try:
-        root = etree.fromstring(content, parser=parser)
-    except etree.XMLSyntaxError:
-        return None
-    if root is None:
-        return None
-    ns = {"atom": "http://www.w3.org/2005/Atom"}
-    for entry in root.iterfind("atom:entry", ns):
-        entry_id = (entry.findtext("atom:id", default="", namespaces=ns) or "").strip()
-        if _ERROR_ID.match(entry_id):
-            summary = _collapse(entry.findtext("atom:summary", default="", namespaces=ns))
-            return entry_id, summary or entry_id.split("#", 1)[1].replace("_", " ")
-    return None
-
-
-def _query_error(entry_id: str, summary: str, url: str) -> ArxivQueryError:
-    # arXiv words these as "incorrect id format for <id>".
-    m = re.search(r"\bfor (?P<id>\S+)$", summary)
-    bad_id = m["id"] if m else None
-    if bad_id:
-        message = f"arXiv rejected the id {bad_id!r}: {summary}."
-        hint = ID_HINT
-    else:
-        message = f"arXiv rejected the query: {summary}."
-        hint = "Check the search syntax: https://info.arxiv.org/help/api/user-manual.html"
-    return ArxivQueryError(message, hint, url=url, detail=summary, bad_id=bad_id)
-
-
-def parse_response(
-    status: int,
-    content: bytes,
-    *,
-    url: str = "",
-    headers: dict[str, str] | None = None,
-    allow_empty: bool = True,
-) -> FeedPage:
-    """Interpret one HTTP answer from the API.
-
-    Returns the page, or raises ArxivQueryError (the error feed: retrying is
-    pointless), TransientResponse (worth retrying) or NetworkError (a final
-    refusal such as 403 or 404).
-    """
-    headers = headers or {}
-    if status != 200:
-        error = find_error_entry(content) if content else None
-        if error is not None:
-            raise _query_error(error[0], error[1], url)
-        if status in _RETRY_STATUSES:
-            retry_after = parse_retry_after(headers.get("Retry-After"))
-            raise TransientResponse(f"HTTP {status}", url=url, retry_after=retry_after)
-        raise NetworkError(
-            f"arXiv refused the request (HTTP {status}).",
-            "Check PAPERLAB_ARXIV_API_URL points at the arXiv API.",
-            url=url,
-        )
-    feed = _feed.parse(bytes(content))
-    if feed.malformed:
-        raise TransientResponse("not an Atom feed", url=url)
-    if not feed.results:
-        error = find_error_entry(content)
-        if error is not None:
-            raise _query_error(error[0], error[1], url)
-        if not allow_empty:
-            raise TransientResponse("an unexpectedly empty page", url=url)
-    papers = []
-    for result in feed.results:
-        meta = PaperMetadata.from_result(result)
-        if meta is None:
-            logger.warning("Skipping an entry with an unrecognised id: %s", result.entry_id)
-            continue
-        papers.append(meta)
-    return FeedPage(papers, feed.header.total_results, feed.header.start_index, feed)
-
-
 class _FeedClient(arxiv.Client):
     """``arxiv.Client`` whose page fetches go through ``ArxivClient``'s HTTP."""
 
     def __init__(self, owner: ArxivClient, page_size: int) -> None:
         super().__init__(page_size=page_size, delay_seconds=0.0, num_retries=0)
+        # Pages are fetched by _parse_feed below; should anything in the
+        # package still use its own session, it gets the guarded one.
+        own = getattr(self, "_session", None)
+        if isinstance(own, requests.Session):
+            own.close()
+        self._session = owner.session
         self._owner = owner
         self.query_url_format = owner.query_url_format
 
@@ -299,7 +145,9 @@ class ArxivClient:
         self.query_url_format = self.settings.arxiv_api_url.split("?", 1)[0] + "?{}"
         self.limiter = ApiRateLimiter(self.settings.rate_limit_file, self.settings.arxiv_delay)
         self.timeout = self.settings.http_timeout
-        self.session = session or requests.Session()
+        # The API host may redirect within arXiv's hosts, never elsewhere.
+        self.allowed = allowed_hosts(self.settings.arxiv_api_url, ARXIV_PDF_HOSTS)
+        self.session = guard_session(session or requests.Session(), self.allowed)
         self.session.headers["User-Agent"] = user_agent()
         self.requests_sent = 0
 
@@ -315,40 +163,86 @@ class ArxivClient:
     # -- HTTP ------------------------------------------------------------
 
     def fetch_page(self, url: str, *, allow_empty: bool = True) -> FeedPage:
-        """GET one API url with pacing, timeouts and retries; parse the answer."""
+        """GET one API url with pacing, timeouts and retries; parse the answer.
+
+        All tries together get ``PAPERLAB_HTTP_DEADLINE`` seconds.
+        """
         last_reason = "no answer"
-        for attempt in range(self.policy.tries):
-            retry_after: float | None = None
-            self.limiter.wait_turn()
-            self.requests_sent += 1
-            try:
-                resp = self.session.get(url, timeout=(self.timeout, self.timeout))
-                content = resp.content  # read here so a cut-off body counts as transient
-            except requests.RequestException as exc:
-                last_reason = describe_request_error(exc, self.timeout)
-                logger.info("arXiv request failed (try %d): %s: %s", attempt + 1, url, exc)
-            else:
+        tries = 0
+        with Deadline(self.settings.http_deadline) as deadline:
+            while tries < self.policy.tries:
+                tries += 1
+                retry_after: float | None = None
                 try:
-                    return parse_response(
-                        resp.status_code,
-                        content,
-                        url=url,
-                        headers=dict(resp.headers),
-                        allow_empty=allow_empty,
-                    )
-                except TransientResponse as exc:
-                    last_reason = exc.reason
-                    retry_after = exc.retry_after
-                    logger.info("arXiv answered %s (try %d): %s", exc.reason, attempt + 1, url)
-            if attempt + 1 < self.policy.tries:
-                time.sleep(self.policy.delay(attempt, retry_after))
-        tries = self.policy.tries
+                    status, content, headers = self._get(url)
+                except (Refused, TooLarge, DeadlineExceeded) as exc:
+                    raise self._refusal(url, exc) from None
+                except requests.RequestException as exc:
+                    if deadline.expired:
+                        raise self._refusal(url, DeadlineExceeded()) from None
+                    last_reason = describe_request_error(exc, self.timeout)
+                    logger.info("arXiv request failed (try %d): %s: %s", tries, url, exc)
+                else:
+                    try:
+                        return parse_response(
+                            status, content, url=url, headers=headers, allow_empty=allow_empty
+                        )
+                    except TransientResponse as exc:
+                        last_reason = exc.reason
+                        retry_after = exc.retry_after
+                        logger.info("arXiv answered %s (try %d): %s", exc.reason, tries, url)
+                pause = self.policy.delay(tries - 1, retry_after)
+                if tries < self.policy.tries and pause >= deadline.remaining():
+                    break  # the next try could not even start in time
+                if tries < self.policy.tries:
+                    time.sleep(pause)
         raise NetworkError(
             f"arXiv did not answer after {tries} {'try' if tries == 1 else 'tries'}"
             f" ({last_reason}).",
             NETWORK_HINT,
             url=url,
-            retries=self.policy.max_retries,
+            retries=tries - 1,
+        )
+
+    def _take_turn(self) -> None:
+        self.limiter.wait_turn()
+        self.requests_sent += 1
+
+    def _get(self, url: str) -> tuple[int, bytes, dict[str, str]]:
+        """One try: redirects followed on allowed hosts, the body read whole but capped."""
+        with open_response(
+            self.session,
+            url,
+            allowed=self.allowed,
+            timeout=self.timeout,
+            before_each=self._take_turn,
+        ) as (resp, _final):
+            # Read here, inside the try, so a cut-off body counts as transient.
+            content = read_capped(resp, self.settings.max_api_bytes)
+            return resp.status_code, content, dict(resp.headers)
+
+    def _refusal(self, url: str, exc: Refused | TooLarge | DeadlineExceeded) -> NetworkError:
+        """Final (not retried): the answer is one paperlab does not accept."""
+        if isinstance(exc, TooLarge):
+            return NetworkError(
+                f"arXiv's answer is larger than the {exc.limit / MB:g} MB limit"
+                " (PAPERLAB_MAX_API_MB).",
+                "Check PAPERLAB_ARXIV_API_URL points at the arXiv API.",
+                url=url,
+            )
+        if isinstance(exc, DeadlineExceeded):
+            return NetworkError(
+                f"arXiv did not answer within {self.settings.http_deadline:g} s"
+                " (PAPERLAB_HTTP_DEADLINE).",
+                "Raise PAPERLAB_HTTP_DEADLINE on a slow connection; "
+                + NETWORK_HINT[0].lower()
+                + NETWORK_HINT[1:],
+                url=url,
+            )
+        return NetworkError(
+            f"Refusing to query {shown(url)}: {exc.reason}.",
+            "Only arXiv's hosts and the PAPERLAB_ARXIV_API_URL host are contacted.",
+            url=url,
         )
 
     def _id_url(self, ids: Sequence[str]) -> str:
@@ -406,6 +300,9 @@ class ArxivClient:
             except NetworkError as exc:
                 result.errors.append(BatchFailure(list(pending), exc))
                 return
+            for base, reason in page.bad.items():
+                if pending.pop(base, None) is not None:
+                    result.errors.append(BatchFailure([base], MalformedEntryError(reason + ".")))
             for meta in page.papers:
                 asked = pending.get(meta.base_id)
                 if asked is None:

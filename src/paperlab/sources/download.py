@@ -4,6 +4,10 @@ The final path only ever appears through ``os.replace`` of a complete,
 checked, fsynced temp file from the same directory, so a killed process
 leaves at worst a ``.partial-*`` file, which ``clean_partials`` removes later.
 
+What the network may send is bounded (``paperlab.sources.netguard``): only
+allowed hosts, checked at every redirect; at most ``PAPERLAB_MAX_PDF_MB``; and
+the whole download, retries included, within ``PAPERLAB_HTTP_DEADLINE``.
+
 PDF downloads are not API requests, so they do not take the API's slots, but
 arXiv asks for politeness there too: downloads are paced machine-wide by
 their own limiter (stamp ``<home>/arxiv-pdf.last``) at a third of
@@ -22,12 +26,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
 
 import requests
 
 from paperlab.errors import DownloadError
-from paperlab.settings import ARXIV_PDF_HOSTS, Settings, load_settings
+from paperlab.settings import ARXIV_PDF_HOSTS, MB, Settings, load_settings
+from paperlab.sources.netguard import (
+    Deadline,
+    DeadlineExceeded,
+    Refused,
+    TooLarge,
+    allowed_hosts,
+    check_url,
+    declared_length,
+    guard_session,
+    normal_host,
+    open_response,
+    shown,
+)
 from paperlab.sources.ratelimit import (
     ApiRateLimiter,
     RetryPolicy,
@@ -44,7 +60,6 @@ PARTIAL_PREFIX = ".partial-"
 STALE_PARTIAL_SECONDS = 60.0
 _TAIL_BYTES = 2048
 _CHUNK = 64 * 1024
-_MAX_REDIRECTS = 5
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _HINT = "Check your connection; run the command again to resume."
 
@@ -69,11 +84,7 @@ class _Transient(Exception):
 
 def allowed_download_hosts(settings: Settings) -> set[str]:
     """arXiv's PDF hosts plus the host of the configured API (a mirror or test server)."""
-    hosts = set(ARXIV_PDF_HOSTS)
-    api_host = urlparse(settings.arxiv_api_url).hostname
-    if api_host:
-        hosts.add(api_host.lower())
-    return hosts
+    return allowed_hosts(settings.arxiv_api_url, ARXIV_PDF_HOSTS)
 
 
 def pdf_limiter(settings: Settings) -> ApiRateLimiter:
@@ -81,15 +92,28 @@ def pdf_limiter(settings: Settings) -> ApiRateLimiter:
     return ApiRateLimiter(settings.home / "arxiv-pdf.last", settings.arxiv_delay * PDF_DELAY_FACTOR)
 
 
-def _check_host(url: str, allowed: set[str]) -> None:
-    parsed = urlparse(url)
-    host = (parsed.hostname or "").lower()
-    if parsed.scheme not in ("http", "https") or host not in allowed:
-        raise DownloadError(
-            f"Refusing to download {url}: {host or 'it'} is not an arXiv host.",
-            "Only arxiv.org and the configured PAPERLAB_ARXIV_API_URL host are allowed.",
+def _refusal(
+    url: str, exc: Refused | TooLarge | DeadlineExceeded, settings: Settings
+) -> DownloadError:
+    """What to tell the user when the network sent something we do not accept."""
+    if isinstance(exc, TooLarge):
+        return DownloadError(
+            f"{shown(url)} is larger than the {exc.limit / MB:g} MB limit (PAPERLAB_MAX_PDF_MB).",
+            "Raise PAPERLAB_MAX_PDF_MB if this paper's PDF really is that large.",
             url=url,
         )
+    if isinstance(exc, DeadlineExceeded):
+        return DownloadError(
+            f"Downloading {shown(url)} took longer than {settings.http_deadline:g} s"
+            " (PAPERLAB_HTTP_DEADLINE).",
+            "Raise PAPERLAB_HTTP_DEADLINE on a slow connection; run the command again to resume.",
+            url=url,
+        )
+    return DownloadError(
+        f"Refusing to download {shown(url)}: {exc.reason}.",
+        "Only arxiv.org and the configured PAPERLAB_ARXIV_API_URL host are allowed.",
+        url=url,
+    )
 
 
 def download_pdf(
@@ -105,9 +129,12 @@ def download_pdf(
 ) -> DownloadResult:
     """Download the PDF at ``url`` to ``dest`` atomically, verifying it is complete."""
     settings = settings or load_settings()
-    allowed = {h.lower() for h in allowed_hosts} if allowed_hosts else None
+    allowed = {normal_host(h) for h in allowed_hosts} if allowed_hosts else None
     allowed = allowed or allowed_download_hosts(settings)
-    _check_host(url, allowed)
+    try:
+        check_url(url, allowed)
+    except Refused as exc:
+        raise _refusal(url, exc, settings) from None
     dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -120,30 +147,41 @@ def download_pdf(
     policy = RetryPolicy(max_retries=max_retries, backoff_base=backoff_base)
     limiter = pdf_limiter(settings)
     own_session = session is None
-    http = session or requests.Session()
+    http = guard_session(session or requests.Session(), allowed)
     http.headers["User-Agent"] = user_agent()
     timeout = settings.http_timeout
     reason = "no answer"
+    tries = 0
     try:
-        for attempt in range(policy.tries):
-            retry_after: float | None = None
-            try:
-                return _attempt(url, dest, http, limiter, allowed, timeout, progress)
-            except _Transient as exc:
-                reason, retry_after = exc.reason, exc.retry_after
-            except requests.RequestException as exc:
-                reason = describe_request_error(exc, timeout)
-            logger.info("PDF download failed (try %d): %s: %s", attempt + 1, url, reason)
-            if attempt + 1 < policy.tries:
-                time.sleep(policy.delay(attempt, retry_after))
+        with Deadline(settings.http_deadline) as deadline:
+            while tries < policy.tries:
+                tries += 1
+                retry_after: float | None = None
+                try:
+                    return _attempt(url, dest, http, limiter, allowed, settings, deadline, progress)
+                except _Transient as exc:
+                    reason, retry_after = exc.reason, exc.retry_after
+                except requests.RequestException as exc:
+                    if deadline.expired:
+                        raise _refusal(url, DeadlineExceeded(), settings) from None
+                    reason = describe_request_error(exc, timeout)
+                except (Refused, TooLarge, DeadlineExceeded) as exc:
+                    raise _refusal(url, exc, settings) from None
+                logger.info("PDF download failed (try %d): %s: %s", tries, url, reason)
+                pause = policy.delay(tries - 1, retry_after)
+                if tries < policy.tries and pause >= deadline.remaining():
+                    break  # the next try could not even start in time
+                if tries < policy.tries:
+                    time.sleep(pause)
     finally:
         if own_session:
             http.close()
     raise DownloadError(
-        f"Downloading {url} failed after {policy.tries} tries ({reason}).",
+        f"Downloading {shown(url)} failed after {tries} {'try' if tries == 1 else 'tries'}"
+        f" ({reason}).",
         _HINT,
         url=url,
-        retries=policy.max_retries,
+        retries=tries - 1,
     )
 
 
@@ -153,36 +191,30 @@ def _attempt(
     http: requests.Session,
     limiter: ApiRateLimiter,
     allowed: set[str],
-    timeout: float,
+    settings: Settings,
+    deadline: Deadline,
     progress: Callable[[int, int | None], None] | None,
 ) -> DownloadResult:
-    """One try: follow redirects (checking each host), then stream to disk."""
-    for _ in range(_MAX_REDIRECTS + 1):
-        limiter.wait_turn()
-        resp = http.get(url, stream=True, timeout=(timeout, timeout), allow_redirects=False)
-        with resp:
-            if resp.is_redirect:
-                target = urljoin(url, resp.headers.get("Location", ""))
-                _check_host(target, allowed)
-                url = target
-                continue
-            status = resp.status_code
-            if status in _RETRY_STATUSES:
-                raise _Transient(
-                    f"HTTP {status}", parse_retry_after(resp.headers.get("Retry-After"))
-                )
-            if status == 404:
-                raise DownloadError(
-                    f"arXiv has no PDF at {url} (HTTP 404).",
-                    "The paper may have been withdrawn; check the id.",
-                    url=url,
-                )
-            if status != 200:
-                raise DownloadError(
-                    f"arXiv refused the download of {url} (HTTP {status}).", _HINT, url=url
-                )
-            return _stream_to(resp, url, dest, progress)
-    raise DownloadError(f"Too many redirects downloading {url}.", _HINT, url=url)
+    """One try: follow redirects (checking each hop's host), then stream to disk."""
+    with open_response(
+        http, url, allowed=allowed, timeout=settings.http_timeout, before_each=limiter.wait_turn
+    ) as (resp, final_url):
+        status = resp.status_code
+        if status in _RETRY_STATUSES:
+            raise _Transient(f"HTTP {status}", parse_retry_after(resp.headers.get("Retry-After")))
+        if status == 404:
+            raise DownloadError(
+                f"arXiv has no PDF at {shown(final_url)} (HTTP 404).",
+                "The paper may have been withdrawn; check the id.",
+                url=final_url,
+            )
+        if status != 200:
+            raise DownloadError(
+                f"arXiv refused the download of {shown(final_url)} (HTTP {status}).",
+                _HINT,
+                url=final_url,
+            )
+        return _stream_to(resp, final_url, dest, progress, settings.max_pdf_bytes, deadline)
 
 
 def _stream_to(
@@ -190,8 +222,12 @@ def _stream_to(
     url: str,
     dest: Path,
     progress: Callable[[int, int | None], None] | None,
+    limit: int,
+    deadline: Deadline,
 ) -> DownloadResult:
-    expected = _content_length(resp)
+    expected = declared_length(resp)
+    if expected is not None and expected > limit:
+        raise TooLarge(limit)  # said up front: not a byte of it is read
     tmp = dest.parent / f"{PARTIAL_PREFIX}{dest.stem}-{os.getpid()}-{secrets.token_hex(4)}"
     digest = hashlib.sha256()
     size = 0
@@ -206,12 +242,17 @@ def _stream_to(
                     head = (head + chunk)[:5]
                     if len(head) == 5:
                         _check_header(head, resp, url)
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(limit)
+                deadline.check()
                 out.write(chunk)
                 digest.update(chunk)
-                size += len(chunk)
                 tail = (tail + chunk)[-_TAIL_BYTES:]
                 if progress is not None:
                     progress(size, expected)
+            # The deadline ends a body by shutting its socket: that is no answer.
+            deadline.check()
             if size == 0:
                 raise _Transient("empty answer")
             if len(head) < 5:
@@ -241,17 +282,6 @@ def _stream_to(
     return DownloadResult(dest, digest.hexdigest(), size)
 
 
-def _content_length(resp: requests.Response) -> int | None:
-    # A compressed transfer's length is that of the encoded bytes, not ours.
-    if resp.headers.get("Content-Encoding", "identity").lower() not in ("", "identity"):
-        return None
-    raw = resp.headers.get("Content-Length")
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
-
-
 def _check_header(head: bytes, resp: requests.Response, url: str) -> None:
     if head.startswith(b"%PDF-"):
         return
@@ -259,7 +289,7 @@ def _check_header(head: bytes, resp: requests.Response, url: str) -> None:
     looks_html = head.lstrip()[:1] == b"<" or "html" in ctype
     what = "an HTML page" if looks_html else f"something that is not a PDF ({ctype})"
     raise DownloadError(
-        f"{url} served {what} instead of a PDF.",
+        f"{shown(url)} served {what} instead of a PDF.",
         "arXiv may still be building the PDF or be blocking requests; try again later.",
         url=url,
     )
