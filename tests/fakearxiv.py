@@ -712,11 +712,12 @@ def main(argv: list[str] | None = None) -> None:
     """Serve a fake arXiv until interrupted (for benchmarks and manual use)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--host", default="127.0.0.1", help="e.g. 127.0.0.2 for a foreign host")
     parser.add_argument("--pdf-dir", type=Path, help="a dir with manifest.tsv and its PDFs")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     args = parser.parse_args(argv)
     papers = catalogue_from_shared(args.pdf_dir) if args.pdf_dir else []
-    server = FakeArxiv(papers, latency=args.latency, port=args.port).start()
+    server = FakeArxiv(papers, latency=args.latency, port=args.port, host=args.host).start()
     print(
         f"fake arXiv serving {len(papers)} papers; PAPERLAB_ARXIV_API_URL={server.api_url}",
         flush=True,
