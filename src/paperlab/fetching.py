@@ -10,11 +10,10 @@ Every paper succeeds or fails on its own; the report says which and why.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +23,13 @@ from sqlmodel import col, select
 from paperlab.errors import PaperlabError, UsageError
 from paperlab.ids import ArxivId, parse_arxiv_id
 from paperlab.library import ensure_citation_key
+from paperlab.provenance import (
+    check_stored_pdf,
+    mark_unverified,
+    paper_lock,
+    record_arxiv_pdf,
+    unverified_imports,
+)
 from paperlab.readinglists import (
     ReadingListSpec,
     Roadmap,
@@ -78,11 +84,16 @@ def _is_bundled_name(arg: str) -> bool:
 
 # --------------------------------------------------------------------------- reporting
 
+# Statuses after which the paper's text must be extracted (again).
+NEW_PDF = ("downloaded", "new-version", "repaired")
+
 
 @dataclass
 class PaperOutcome:
     paper_id: str
-    status: str = "pending"  # downloaded, new-version, up-to-date, failed
+    # downloaded, new-version, up-to-date, repaired (the stored PDF was missing, damaged,
+    # not arXiv's current version or not the paper: arXiv's file was downloaded again), failed
+    status: str = "pending"
     version: int | None = None
     stage: str | None = None  # where it failed: metadata, download, extract, index
     message: str | None = None
@@ -183,15 +194,21 @@ def fetch(
     to_download = [paper_id for paper_id in ids if paper_id in batch.found]
     for paper_id in to_download:
         show.advance("metadata", paper_id, "ok")
+    # Before the worker starts: this reads PDFs, and PyMuPDF is not thread-safe.
+    distrusted = unverified_imports(
+        store, settings, {i: (batch.found[i].version, batch.found[i].title) for i in to_download}
+    )
     show.stage("download", len(to_download))
     if processor is not None:
         processor.start()
     try:
         for paper_id in to_download:
             meta = batch.found[paper_id]
-            status = _fetch_one(store, settings, report, paper_id, meta)
+            status = _fetch_one(
+                store, settings, report, paper_id, meta, distrust=distrusted.get(paper_id)
+            )
             show.advance("download", paper_id, status)
-            if processor is not None and status in ("downloaded", "new-version"):
+            if processor is not None and status in NEW_PDF:
                 processor.submit(paper_id)
         if processor is not None:
             for paper_id in _unprocessed(store, ids):
@@ -288,36 +305,29 @@ def _apply_metadata(paper: Paper, meta: object) -> None:
     paper.updated_at = utcnow()
 
 
-@contextlib.contextmanager
-def _paper_lock(settings: Settings, paper_id: str) -> Iterator[None]:
-    """One process at a time downloads a given paper (others then find it done)."""
-    lock_dir = settings.pdf_dir / ".locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    path = lock_dir / (paper_id.replace("/", "_") + ".lock")
-    with open(path, "a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: in-process only
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _fetch_one(
-    store: Store, settings: Settings, report: FetchReport, paper_id: str, meta: object
+    store: Store,
+    settings: Settings,
+    report: FetchReport,
+    paper_id: str,
+    meta: object,
+    *,
+    distrust: str | None = None,
 ) -> str:
-    """Record metadata, download the current version's PDF if needed. Returns the status."""
+    """Record metadata, check the stored PDF, download arXiv's if needed. Returns the status.
+
+    The stored PDF must be arXiv's current version and still the file that
+    was recorded (``provenance.check_stored_pdf``); ``distrust`` says why an
+    offline import is not the paper. Anything off is repaired by downloading
+    arXiv's own file.
+    """
     from paperlab.sources.arxiv import PaperMetadata
     from paperlab.sources.download import download_pdf
 
     assert isinstance(meta, PaperMetadata)
     outcome = report.outcomes[paper_id]
     outcome.version = meta.version
-    with _paper_lock(settings, paper_id):
+    with paper_lock(settings, paper_id):
         with store.write() as session:
             paper = session.get(Paper, paper_id) or Paper(id=paper_id)
             expected = _expected_title(session, paper_id)
@@ -328,13 +338,23 @@ def _fetch_one(
                 session.add(
                     PaperVersion(paper_id=paper_id, version=meta.version, updated=meta.updated)
                 )
-            have_version = paper.pdf_version
-            have_file = bool(paper.pdf_path) and (settings.home / str(paper.pdf_path)).is_file()
+            have_version, recorded = paper.pdf_version, paper.pdf_sha256
+            have_path = settings.home / paper.pdf_path if paper.pdf_path else None
+            row = session.get(PaperVersion, (paper_id, have_version)) if have_version else None
+            version_sha = row.pdf_sha256 if row else None
         warning = _title_warning(expected, meta.title)
         if warning:
             outcome.warnings.append(warning)
-        current = have_file and (meta.version is None or (have_version or 0) >= meta.version)
-        if current:
+        check = check_stored_pdf(
+            have_path,
+            recorded,
+            version_sha,
+            stored_version=have_version,
+            current_version=meta.version,
+        )
+        problem = check.problem or (distrust if have_path else None)
+        current = meta.version is None or have_version == meta.version
+        if have_path is not None and problem is None and current:
             outcome.status = "up-to-date"
             return outcome.status
         stem = meta.arxiv_id.file_stem() if meta.version else ArxivId(paper_id).file_stem()
@@ -349,26 +369,18 @@ def _fetch_one(
             )
         except PaperlabError as exc:
             _fail(store, report, paper_id, "download", exc.message, keep_state=True)
+            if distrust and problem == distrust:
+                mark_unverified(store, paper_id)
             return "failed"
-        with store.write() as session:
-            stored = session.get(Paper, paper_id)
-            assert stored is not None
-            paper = stored
-            is_new_version = paper.pdf_version is not None and have_file
-            paper.pdf_path = str(dest.relative_to(settings.home))
-            paper.pdf_sha256 = result.sha256
-            paper.pdf_version = meta.version
-            paper.state = PipelineState.FETCHED.value
-            paper.state_reason = None
-            paper.updated_at = utcnow()
-            session.add(paper)
-            if meta.version:
-                version = session.get(PaperVersion, (paper_id, meta.version))
-                if version is not None:
-                    version.pdf_sha256 = result.sha256
-                    version.fetched_at = utcnow()
-                    session.add(version)
-    outcome.status = "new-version" if is_new_version else "downloaded"
+        record_arxiv_pdf(store, settings, paper_id, meta.version, dest, result.sha256)
+    if problem is not None:
+        shown = f"v{meta.version}" if meta.version else "PDF"
+        outcome.warnings.append(f"{problem}; downloaded arXiv's {shown} again")
+        outcome.status = "repaired"
+    elif have_path is not None and have_version is not None:
+        outcome.status = "new-version"
+    else:
+        outcome.status = "downloaded"
     return outcome.status
 
 

@@ -3,76 +3,186 @@
 The arXiv id is read from the PDF's side stamp or first-page text. A paper
 with an id gets that id and has its metadata completed by the next online
 `paperlab fetch`; one without gets a ``local:<sha256 prefix>`` id.
+
+A stamp is only text, so a stamped PDF must not be able to displace the
+paper it names: a stored PDF is never replaced by a different file for the
+same version, a PDF whose title is not the paper's arXiv title is refused,
+and a stamp claiming a version newer than arXiv lists is refused (the file
+is then not imported at all; `paperlab fetch ID` gets arXiv's own PDF).
+Offline, with no arXiv title to compare, the first PDF is taken and the next
+`paperlab fetch` checks it (see ``fetching``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
+import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperlab.errors import ExtractionError, PaperlabError, UsageError
+from paperlab.ids import ArxivId
 from paperlab.library import ensure_citation_key
+from paperlab.provenance import file_sha256, paper_lock, shown_title, title_matches
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Paper, PaperVersion, PipelineState, utcnow
+
+# Statuses that leave the paper in the library, with its text indexed or not.
+STORED = ("added", "new-version")
+# Statuses that make `paperlab add` exit 1.
+PROBLEMS = ("failed", "refused", "not-indexed")
 
 
 @dataclass
 class AddOutcome:
     path: str
     paper_id: str | None = None
-    status: str = "failed"  # added, replaced, already-present, failed
+    # added, new-version, already-present, refused (not the paper its stamp names),
+    # not-indexed (stored, but its text could not be extracted or embedded), failed
+    status: str = "failed"
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISDIR: "a directory",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a plain file")
 
 
-def _copy_atomically(source: Path, dest: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=".pdf", dir=dest.parent)
+def _irregular(path: Path) -> str | None:
+    """What ``path`` is when it exists but is not a regular file (``stat`` never blocks)."""
     try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+@dataclass(frozen=True)
+class _Copy:
+    tmp: Path
+    sha256: str
+
+
+def _copy_in(source: Path, pdf_dir: Path) -> _Copy:
+    """Copy ``source`` into a temp file beside the library's PDFs, hashing it.
+
+    What is checked afterwards (header, stamp, title) is then this very copy,
+    not a file that could change under us. The source is opened without
+    blocking and must be a regular file, so a FIFO is never read. The temp
+    name carries our pid so a concurrent fetch's clean-up leaves it alone.
+    """
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as src:
+        mode = os.fstat(src.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(_kind(mode))
+        tmp = pdf_dir / f".partial-add-{os.getpid()}-{secrets.token_hex(4)}.pdf"
+        digest = hashlib.sha256()
+        try:
+            with open(tmp, "xb") as out:
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    digest.update(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return _Copy(tmp, digest.hexdigest())
+
+
+class _NotRegular(Exception):
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _place(tmp: Path, dest: Path) -> bool:
+    """Move ``tmp`` to ``dest`` unless ``dest`` exists; True when it was placed.
+
+    A hard link fails when the name is taken, so two imports racing for one
+    name cannot overwrite each other (``os.replace`` would).
+    """
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here: check, then rename
+        if dest.exists():
+            return False
         os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return True
+    tmp.unlink(missing_ok=True)
+    return True
+
+
+def _refusal(paper: Paper, arxiv_id: ArxivId, guess: str | None, tmp: Path) -> str | None:
+    """Why this PDF cannot be the arXiv paper its stamp names; None when it may be."""
+    if not paper.metadata_complete:
+        return None  # offline: nothing to compare with yet
+    if paper.title and not title_matches(paper.title, guess, tmp):
+        return (
+            f"its title {shown_title(guess)} does not match the arXiv title of "
+            f"{paper.id}, {shown_title(paper.title)}; the library's paper is kept"
+        )
+    version = arxiv_id.version
+    if version and paper.version and version > paper.version:
+        return (
+            f"it is stamped v{version} but arXiv lists v{paper.version} as the current "
+            f"version of {paper.id}; `paperlab fetch {paper.id}` gets a newer one if there is"
+        )
+    return None
 
 
 def add_pdf(store: Store, settings: Settings, path: Path) -> AddOutcome:
     """Import one PDF; its failure is reported, never raised."""
-    from paperlab.extract import identify_pdf
-
     outcome = AddOutcome(str(path))
-    if not path.is_file():
-        outcome.message = "No such file."
+    kind = _irregular(path)
+    if kind is not None:
+        outcome.message = f"Not a regular file: it is {kind}."
         return outcome
     try:
-        with open(path, "rb") as handle:
-            if handle.read(5) != b"%PDF-":
-                outcome.message = "Not a PDF file (it does not start with %PDF-)."
-                return outcome
-        identity = identify_pdf(path)
-    except ExtractionError as exc:
-        outcome.message = exc.message
+        copy = _copy_in(path, settings.pdf_dir)
+    except _NotRegular as exc:
+        outcome.message = f"Not a regular file: it is {exc.kind}."
+        return outcome
+    except FileNotFoundError:
+        outcome.message = "No such file."
         return outcome
     except OSError as exc:
-        outcome.message = f"Cannot read the file ({exc.strerror})."
+        outcome.message = f"Cannot read the file ({exc.strerror or exc})."
         return outcome
+    try:
+        _add_copy(store, settings, copy, outcome)
+    finally:
+        copy.tmp.unlink(missing_ok=True)
+    return outcome
 
-    sha = _sha256(path)
+
+def _add_copy(store: Store, settings: Settings, copy: _Copy, outcome: AddOutcome) -> None:
+    from paperlab.extract import identify_pdf
+
+    with open(copy.tmp, "rb") as handle:
+        if handle.read(5) != b"%PDF-":
+            outcome.message = "Not a PDF file (it does not start with %PDF-)."
+            return
+    try:
+        identity = identify_pdf(copy.tmp)
+    except ExtractionError as exc:
+        outcome.message = exc.message
+        return
+    sha = copy.sha256
     arxiv_id = identity.arxiv_id
     paper_id = arxiv_id.base if arxiv_id else f"local:{sha[:12]}"
     version = arxiv_id.version if arxiv_id else None
@@ -80,33 +190,77 @@ def add_pdf(store: Store, settings: Settings, path: Path) -> AddOutcome:
     dest = settings.pdf_dir / f"{stem}.pdf"
     outcome.paper_id = paper_id
 
-    with store.write() as session:
-        existing = session.get(Paper, paper_id)
-        if existing is not None and existing.pdf_sha256 == sha and existing.pdf_path:
+    # The same lock as fetch's: an import and a download of one paper take turns.
+    with paper_lock(settings, paper_id):
+        with store.read() as session:
+            existing = session.get(Paper, paper_id)
+        if existing is not None and arxiv_id is not None:
+            reason = _refusal(existing, arxiv_id, identity.title, copy.tmp)
+            if reason:
+                outcome.status, outcome.message = "refused", reason[0].upper() + reason[1:] + "."
+                return
+        kept = _already_present(settings, existing, sha, version)
+        if kept is not None:
+            outcome.status, outcome.message = "already-present", kept or None
+            return
+        try:
+            placed = _place(copy.tmp, dest)
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot copy {outcome.path} into the library ({exc.strerror}).",
+                hint="Check free disk space and permissions of PAPERLAB_HOME.",
+            ) from None
+        if not placed and file_sha256(dest) != sha:
+            # Never overwrite: the stored file may be the paper this one pretends to be.
             outcome.status = "already-present"
-            return outcome
-        if (
-            existing is not None
-            and existing.pdf_path
-            and (existing.pdf_version or 0) > (version or 0)
-        ):
-            outcome.status = "already-present"
-            outcome.message = f"the library already has a newer version (v{existing.pdf_version})"
-            return outcome
-    try:
-        _copy_atomically(path, dest)
-    except OSError as exc:
-        raise UsageError(
-            f"Cannot copy {path} into the library ({exc.strerror}).",
-            hint="Check free disk space and permissions of PAPERLAB_HOME.",
-        ) from None
+            outcome.message = f"a different file is already stored as {dest.name}; it is kept"
+            return
+        new_version = _record(store, settings, paper_id, identity.title, outcome.path, sha, dest,
+                              version, local=arxiv_id is None)  # fmt: skip
+    outcome.status = "new-version" if new_version else "added"
+    if arxiv_id is None:
+        outcome.warnings.append("no arXiv id found in the PDF; imported as a local paper")
+
+
+def _already_present(
+    settings: Settings, existing: Paper | None, sha: str, version: int | None
+) -> str | None:
+    """Why the library keeps what it has instead of this PDF ("" when it is the same file)."""
+    if existing is None or not existing.pdf_path:
+        return None
+    if not (settings.home / existing.pdf_path).is_file():
+        return None  # nothing stored to keep; fetch checks the new file against arXiv
+    if existing.pdf_sha256 == sha:
+        return ""
+    have = existing.pdf_version or 0
+    if have > (version or 0):
+        return f"the library already has a newer version (v{existing.pdf_version})"
+    if have == (version or 0):
+        which = f"v{have} of this paper" if have else "this paper"
+        return f"the library already has a different file for {which}; it is kept"
+    return None
+
+
+def _record(
+    store: Store,
+    settings: Settings,
+    paper_id: str,
+    title: str | None,
+    path: str,
+    sha: str,
+    dest: Path,
+    version: int | None,
+    *,
+    local: bool,
+) -> bool:
+    """Point the paper at its stored PDF; True when it replaced an older version."""
     with store.write() as session:
         paper = session.get(Paper, paper_id)
-        replaced = paper is not None and bool(paper.pdf_path)
+        new_version = paper is not None and bool(paper.pdf_path)
         if paper is None:
-            paper = Paper(id=paper_id, title=identity.title or path.stem)
+            paper = Paper(id=paper_id, title=title or Path(path).stem)
         elif not paper.title:
-            paper.title = identity.title or path.stem
+            paper.title = title or Path(path).stem
         paper.version = paper.version or version
         paper.pdf_path = str(dest.relative_to(settings.home))
         paper.pdf_sha256 = sha
@@ -114,53 +268,77 @@ def add_pdf(store: Store, settings: Settings, path: Path) -> AddOutcome:
         paper.state = PipelineState.FETCHED.value
         paper.state_reason = None
         paper.updated_at = utcnow()
-        if arxiv_id is None:
+        if local:
             # Nothing online can complete it; a local paper's metadata is what we have.
             paper.metadata_complete = True
             ensure_citation_key(session, paper)
         session.add(paper)
-        if version and session.get(PaperVersion, (paper_id, version)) is None:
-            session.add(
-                PaperVersion(
-                    paper_id=paper_id, version=version, pdf_sha256=sha, fetched_at=utcnow()
+        if version:
+            row = session.get(PaperVersion, (paper_id, version))
+            if row is None:
+                row = PaperVersion(paper_id=paper_id, version=version)
+            if row.pdf_sha256 is None:
+                row.pdf_sha256, row.fetched_at = sha, utcnow()
+            session.add(row)
+    return new_version
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """The PDFs to import, in order; bad arguments are refused before any import.
+
+    Folders are searched recursively for ``*.pdf``. A path that does not
+    exist is left for ``add_pdf`` to report with the others.
+    """
+    if not paths:
+        raise UsageError("No PDF given.", hint="Usage: paperlab add PATH.pdf [PATH.pdf ...]")
+    expanded: list[Path] = []
+    for path in paths:
+        kind = _irregular(path)
+        if kind == "a directory":
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf")
+            if not found:
+                raise UsageError(
+                    f"No PDFs were found in {path}.",
+                    hint="paperlab add imports *.pdf files from a folder and its subfolders.",
                 )
+            expanded.extend(found)
+        elif kind is not None:
+            raise UsageError(
+                f"{path} is not a regular file (it is {kind}).",
+                hint="Give PDF files or folders of PDFs.",
             )
-    outcome.status = "replaced" if replaced else "added"
-    if arxiv_id is None:
-        outcome.warnings.append("no arXiv id found in the PDF; imported as a local paper")
-    return outcome
+        else:
+            expanded.append(path)
+    return expanded
 
 
 def add_pdfs(
     store: Store, settings: Settings, paths: list[Path], *, index: bool = True
 ) -> list[AddOutcome]:
     """Import PDFs, then extract and embed the new ones."""
-    if not paths:
-        raise UsageError("No PDF given.", hint="Usage: paperlab add PATH.pdf [PATH.pdf ...]")
-    expanded: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            expanded.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf"))
-        else:
-            expanded.append(path)
-    outcomes = [add_pdf(store, settings, p) for p in expanded]
+    outcomes = [add_pdf(store, settings, p) for p in expand_paths(paths)]
     if index:
-        from paperlab.indexing import index_pending
-        from paperlab.pipeline import embed_paper, extract_paper
-
-        processed = False
-        for outcome in outcomes:
-            if outcome.status in ("added", "replaced") and outcome.paper_id:
-                result = extract_paper(store, settings, outcome.paper_id)
-                if not result.ok:
-                    outcome.status = "failed"
-                    outcome.message = result.reason
-                    continue
-                try:
-                    embed_paper(store, settings, outcome.paper_id)
-                    processed = True
-                except PaperlabError as exc:
-                    outcome.warnings.append(f"not indexed: {exc.message}")
-        if processed:
-            index_pending(store, settings)
+        _index(store, settings, outcomes)
     return outcomes
+
+
+def _index(store: Store, settings: Settings, outcomes: list[AddOutcome]) -> None:
+    from paperlab.indexing import index_pending
+    from paperlab.pipeline import embed_paper, extract_paper
+
+    processed = False
+    for outcome in outcomes:
+        if outcome.status not in STORED or not outcome.paper_id:
+            continue
+        # The PDF is in the library either way; say so once, with why it is not searchable.
+        result = extract_paper(store, settings, outcome.paper_id)
+        if not result.ok:
+            outcome.status, outcome.message = "not-indexed", result.reason
+            continue
+        try:
+            embed_paper(store, settings, outcome.paper_id)
+            processed = True
+        except PaperlabError as exc:
+            outcome.status, outcome.message = "not-indexed", exc.message
+    if processed:
+        index_pending(store, settings)

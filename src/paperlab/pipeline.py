@@ -18,6 +18,11 @@ from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Chunk, Page, Paper, PipelineState, utcnow
 
+NO_TEXT_TO_INDEX = (
+    "No text to index: nothing is left once running headers, page numbers"
+    " and the arXiv stamp are removed."
+)
+
 
 @dataclass
 class ExtractOutcome:
@@ -75,8 +80,13 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
             )
         paper = session.get(Paper, paper_id)
         if paper is not None:
-            paper.state = PipelineState.EXTRACTED.value
-            paper.state_reason = "; ".join(document.warnings[:3]) or None
+            # No chunk means nothing to embed: without this the paper would be
+            # marked indexed with no text at all, and search would look empty.
+            if document.chunks:
+                paper.state = PipelineState.EXTRACTED.value
+                paper.state_reason = "; ".join(document.warnings[:3]) or None
+            else:
+                paper.state, paper.state_reason = PipelineState.FAILED.value, NO_TEXT_TO_INDEX
             if not paper.title and document.title_guess:
                 paper.title = document.title_guess
             paper.updated_at = utcnow()
@@ -84,9 +94,10 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
     _reanchor(store, paper_id)
     return ExtractOutcome(
         paper_id,
-        ok=True,
+        ok=bool(document.chunks),
         pages=len(document.pages),
         chunks=len(document.chunks),
+        reason=None if document.chunks else NO_TEXT_TO_INDEX,
         warnings=list(document.warnings),
     )
 
@@ -142,6 +153,7 @@ def papers_needing_extraction(
 
 
 __all__ = [
+    "NO_TEXT_TO_INDEX",
     "ExtractOutcome",
     "embed_paper",
     "extract_paper",

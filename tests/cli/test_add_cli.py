@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pymupdf
 import pytest
 
 from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_process
 
 BODY = [
     "1 Introduction\nWe restart the learning rate schedule periodically. " * 20,
@@ -29,9 +30,10 @@ def test_add_reads_the_stamp_and_fetch_completes_metadata_without_redownloading(
     fake_arxiv: FakeArxiv,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # The PDF carries arXiv's title: fetch checks an offline import's title (impostors).
     pdf = _write(
         tmp_path / "sgdr.pdf",
-        make_pdf("SGDR", BODY, stamp="arXiv:1608.03983v2 [cs.LG] 3 May 2017"),
+        make_pdf("SGDR: Warm Restarts", BODY, stamp="arXiv:1608.03983v2 [cs.LG] 3 May 2017"),
     )
     plain = _write(tmp_path / "plain.pdf", make_pdf("A local report", BODY))
     result = run_cli(capsys, "add", "--no-index", "--json", str(pdf), str(plain))
@@ -104,3 +106,94 @@ def test_add_index_and_search_end_to_end(
     assert note.code == 0, note.err
     found = json.loads(run_cli(capsys, "search", "--json", "--in", "notes", "ensembles").out)
     assert [h["kind"] for h in found] == ["note"]
+
+
+def test_a_fifo_is_not_a_regular_file_and_is_never_read(tmp_path: Path) -> None:
+    """A separate process with a timeout: reading a FIFO would block forever."""
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    result = run_process("add", "--no-index", str(fifo), timeout=120)
+    assert result.code == 2
+    assert f"{fifo} is not a regular file (it is a FIFO)." in result.err
+    assert "Hint:" in result.err and "Traceback" not in result.err
+
+
+def test_a_fifo_inside_a_folder_fails_alone(
+    tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.pdf")
+    _write(folder / "good.pdf", make_pdf("Good", BODY))
+    result = run_cli(capsys, "add", "--no-index", str(folder))
+    assert result.code == 1
+    assert "pipe.pdf: failed (Not a regular file: it is a FIFO.)" in result.err
+    assert "good.pdf: added" in result.out
+
+
+def test_a_folder_without_pdfs_is_a_usage_error(
+    tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no papers here")
+    result = run_cli(capsys, "add", str(empty))
+    assert result.code == 2
+    assert f"No PDFs were found in {empty}." in result.err and "Hint:" in result.err
+
+
+def _scanned_pdf(grey: int) -> bytes:
+    """One page holding only an image: no text layer."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 64), False)
+    pixmap.clear_with(grey)
+    page.insert_image(page.rect, pixmap=pixmap)
+    data: bytes = doc.tobytes()
+    doc.close()
+    return data
+
+
+def _boilerplate_pdf() -> bytes:
+    """Pages with nothing but a running header and page numbers."""
+    doc = pymupdf.open()
+    for number in range(4):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((72, 40), "Journal of Boilerplate Studies, Vol. 3", fontsize=9)
+        page.insert_text((300, 770), str(number + 1), fontsize=9)
+    data: bytes = doc.tobytes()
+    doc.close()
+    return data
+
+
+def test_a_scanned_pdf_has_one_honest_status(
+    tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scanned = _write(tmp_path / "scan.pdf", _scanned_pdf(200))
+    text = run_cli(capsys, "add", str(scanned))
+    assert text.code == 1
+    assert "failed" not in text.err + text.out
+    assert "scan.pdf: added as local:" in text.err
+    assert "not indexed: The PDF has no text layer (scanned?)." in text.err
+
+    other = _write(tmp_path / "scan2.pdf", _scanned_pdf(100))
+    result = run_cli(capsys, "add", "--json", str(other))
+    assert result.code == 1
+    (outcome,) = json.loads(result.out)
+    assert outcome["status"] == "not-indexed"
+    assert outcome["message"] == "The PDF has no text layer (scanned?)."
+    shown = json.loads(run_cli(capsys, "show", "--json", outcome["paper_id"]).out)
+    assert shown["state"] == "failed" and "no text layer" in shown["state_reason"]
+
+
+def test_a_pdf_of_only_boilerplate_says_there_is_no_text_to_index(
+    tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = _write(tmp_path / "boiler.pdf", _boilerplate_pdf())
+    result = run_cli(capsys, "add", "--json", str(pdf))
+    assert result.code == 1
+    (outcome,) = json.loads(result.out)
+    assert outcome["status"] == "not-indexed"
+    assert outcome["message"].startswith("No text to index")
+    shown = json.loads(run_cli(capsys, "show", "--json", outcome["paper_id"]).out)
+    assert shown["state"] == "failed" and shown["state_reason"].startswith("No text to index")

@@ -17,9 +17,11 @@ def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
     """Import local PDF files (or folders of them) into the library.
 
     The arXiv id is read from the PDF's side stamp or text; the next
-    `paperlab fetch` completes such papers' metadata. Exits 1 when any failed.
+    `paperlab fetch` completes such papers' metadata. A PDF whose title is not
+    the arXiv title of the paper its stamp names is refused. Exits 1 when any
+    PDF failed, was refused or could not be indexed.
     """
-    from paperlab.importing import add_pdfs
+    from paperlab.importing import PROBLEMS, add_pdfs
     from paperlab.settings import load_settings
 
     settings = load_settings()
@@ -28,10 +30,26 @@ def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
         print_json([o.__dict__ for o in outcomes])
     else:
         for o in outcomes:
-            extra = f" ({o.message})" if o.message else ""
-            who = f" as {o.paper_id}" if o.paper_id and o.status != "failed" else ""
-            click.echo(f"{o.path}: {o.status}{who}{extra}", err=o.status == "failed")
+            click.echo(_line(o), err=o.status in PROBLEMS)
             for warning in o.warnings:
                 click.echo(f"warning: {o.path}: {warning}", err=True)
-    if any(o.status == "failed" for o in outcomes):
+        if any(o.status == "refused" for o in outcomes):
+            click.echo(
+                "Hint: a refused PDF is not the arXiv paper its stamp names; "
+                "`paperlab fetch ID` downloads arXiv's own PDF.",
+                err=True,
+            )
+    if any(o.status in PROBLEMS for o in outcomes):
         raise SystemExit(1)
+
+
+def _line(o: object) -> str:
+    from paperlab.importing import AddOutcome
+
+    assert isinstance(o, AddOutcome)
+    if o.status == "not-indexed":
+        # Stored, so not "failed"; not searchable, and this says why.
+        return f"{o.path}: added as {o.paper_id}, not indexed: {o.message}"
+    who = f" as {o.paper_id}" if o.paper_id and o.status not in ("failed", "refused") else ""
+    extra = f" ({o.message})" if o.message else ""
+    return f"{o.path}: {o.status}{who}{extra}"
