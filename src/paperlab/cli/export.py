@@ -68,8 +68,9 @@ def review(
     as_json: bool,
 ) -> None:
     """Write a literature-review draft with references.bib beside it."""
-    from paperlab.export.review import write_review
+    from paperlab.export.review import review_targets, write_review
 
+    review_targets(out, fmt)  # before anything is chosen or keyed
     store = get_store()
     papers = _papers(store, ids, list_name, topic)
     result = write_review(store, load_settings(), papers, out, fmt=fmt, title=title)
@@ -81,6 +82,14 @@ def review(
         f"{result.papers} papers in {len(result.themes)} themes; "
         f"{len(result.to_read)} still to read."
     )
+
+
+def _check_out(out: Path | None) -> None:
+    """Refuse a device, FIFO or directory as --out before any work is done."""
+    from paperlab.export import checked_target
+
+    if out is not None:
+        checked_target(out)
 
 
 def _write_or_print(text: str, out: Path | None, count: int) -> None:
@@ -106,6 +115,7 @@ def bibtex(
     """BibTeX in arXiv's conventions, keyed by citation key."""
     from paperlab.export.bibtex import bibtex_text
 
+    _check_out(out)
     papers = _papers(get_store(), ids, list_name, topic)
     _write_or_print(bibtex_text(papers), out, len(papers))
 
@@ -123,6 +133,7 @@ def csl_json(
     """CSL-JSON for Zotero, pandoc and other citeproc tools."""
     from paperlab.export.csljson import csl_json_text
 
+    _check_out(out)
     papers = _papers(get_store(), ids, list_name, topic)
     _write_or_print(csl_json_text(papers), out, len(papers))
 
@@ -172,6 +183,7 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
     """The paper's PDF with every annotation as a highlight."""
     from paperlab.export.annotated_pdf import annotate_pdf
 
+    _check_out(out)
     result = annotate_pdf(get_store(), load_settings(), paper, out)
     if as_json:
         print_json(result.to_json())
@@ -197,6 +209,7 @@ def map_(
     """A 2-D map of papers by embedding (PCA), coloured by topic."""
     from paperlab.export.libmap import export_map
 
+    _check_out(out)
     store = get_store()
     result = export_map(store, load_settings(), _papers(store, ids, list_name, topic), out)
     if as_json:

@@ -9,6 +9,7 @@ atomically so an interrupted export never leaves half a file behind.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from paperlab.citekeys import base_key, unique_key
-from paperlab.errors import StoreError, UsageError
+from paperlab.errors import StoreError, UsageError, clip
 from paperlab.store import Store
 from paperlab.store.models import Paper
 
@@ -100,24 +101,91 @@ def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
     return out
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file and a rename."""
+_NOT_A_FILE = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+TARGET_HINT = "Give a new file name, or an existing regular file (or a symlink to one) to replace."
+
+
+def checked_target(path: Path) -> Path:
+    """The regular file that writing ``path`` replaces: a symlink's target, never the link.
+
+    Exports replace files by renaming a temporary file over them. Renamed over
+    a symlink that would swap the link for a file; over a device (/dev/full),
+    a FIFO or a directory it would replace something that is no export at all.
+    So a symlink is followed, and anything but a regular file (or nothing yet)
+    is refused with a UsageError before anything is written.
+    """
     path = Path(path)
+    target = Path(os.path.realpath(path))
+    for place, what in ((target.parent, "folder"), (target, "file")):
+        try:
+            mode = os.stat(place).st_mode
+        except FileNotFoundError:
+            continue  # made when written
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot write {clip(str(path))} ({exc.strerror or exc}).",
+                hint="Check the path and its permissions.",
+            ) from None
+        if what == "folder" and not stat.S_ISDIR(mode):
+            raise UsageError(
+                f"{clip(str(place))} is not a folder, so {path.name!r} cannot be written in it.",
+                hint="Give a folder, or a path where one can be made.",
+            )
+        if what == "file" and not stat.S_ISREG(mode):
+            kind = next((name for test, name in _NOT_A_FILE if test(mode)), "not a file")
+            if os.path.islink(path):
+                kind = f"a symlink to {kind} ({clip(str(target))})"
+            raise UsageError(
+                f"{clip(str(path))} is {kind}, not a regular file: exports only write "
+                "regular files.",
+                hint=TARGET_HINT,
+            )
+    return target
+
+
+def _new_file_mode() -> int:
+    # mkstemp makes 0600 files; an export is an ordinary file, so it gets what
+    # open() would give it. Reading the umask means setting it: set it back.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and a rename.
+
+    Through a symlink the target file is replaced and the link kept; an
+    existing file keeps its permissions; a device, FIFO or directory is
+    refused (``checked_target``).
+    """
+    path = Path(path)
+    target = checked_target(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            mode = _new_file_mode()
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
+                os.fchmod(fh.fileno(), mode)
                 os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise StoreError(
-            f"Cannot write {path} ({exc.strerror or exc}).",
+            f"Cannot write {clip(str(path))} ({exc.strerror or exc}).",
             hint="Check the folder exists, is writable and the disk has space.",
         ) from None
     return path
@@ -128,4 +196,11 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-__all__ = ["EMPTY_HINT", "atomic_write_bytes", "atomic_write_text", "ensure_keys", "select_papers"]
+__all__ = [
+    "EMPTY_HINT",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "checked_target",
+    "ensure_keys",
+    "select_papers",
+]

@@ -2,8 +2,10 @@
 
 ``@misc`` with ``eprint``/``archivePrefix``/``primaryClass`` for a preprint,
 ``@article`` with ``journal`` when arXiv knows where it was published. Text
-fields go through :func:`paperlab.export.latex.tex_escape`, so the file
-compiles with bibtex and parses with any BibTeX reader.
+fields go through :func:`paperlab.export.latex.tex_escape` in its BibTeX mode
+(a brace without a partner as ``\\textbraceleft{}``/``\\textbraceright{}``:
+BibTeX counts ``\\{`` as a brace), so every entry reads back with bibtex,
+biber and any BibTeX parser, whatever braces or ``%`` a title or name carries.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ def _braced(value: str) -> str:
 
 
 def _plain(value: str) -> str:
-    """A verbatim-ish field (url, doi, eprint): no braces or spaces that break BibTeX."""
-    return re.sub(r"[{}\s%]", "", value)
+    """A verbatim-ish field (url, doi, eprint): no braces, backslashes or spaces."""
+    return re.sub(r"[{}\\\s%]", "", value)
 
 
 def format_author(name: str) -> str:
     """One author for an ``author`` field; names BibTeX would misparse are braced."""
-    escaped = tex_escape(name, keep_math=False)
+    escaped = tex_escape(name, keep_math=False, bibtex=True)
     if "," in name or _AND.search(name) or len(name.split()) == 1:
         return "{" + escaped + "}"
     return escaped
@@ -43,17 +45,16 @@ def bibtex_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
     fields: list[tuple[str, str]] = []
     title = normalise_space(paper.title) or paper.id
     # Double braces keep the title's capitalisation (BERT, ImageNet) in every style.
-    fields.append(("title", "{" + _braced(tex_escape(title)) + "}"))
-    if paper.author_list:
-        fields.append(
-            ("author", _braced(" and ".join(format_author(a) for a in paper.author_list)))
-        )
+    fields.append(("title", "{" + _braced(tex_escape(title, bibtex=True)) + "}"))
+    authors = [a for a in paper.author_list if normalise_space(a)]  # "A and  and B" misparses
+    if authors:
+        fields.append(("author", _braced(" and ".join(format_author(a) for a in authors))))
     if paper.year:
         fields.append(("year", _braced(str(paper.year))))
     entry_type = "misc"
     if paper.journal_ref:
         entry_type = "article"
-        fields.append(("journal", _braced(tex_escape(paper.journal_ref))))
+        fields.append(("journal", _braced(tex_escape(paper.journal_ref, bibtex=True))))
     if not paper.id.startswith("local:"):
         fields.append(("eprint", _braced(_plain(paper.id))))
         fields.append(("archivePrefix", "{arXiv}"))

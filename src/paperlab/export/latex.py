@@ -37,6 +37,13 @@ _SPECIALS = {
     "|": r"\textbar{}",
 }
 
+# In a .bib file a brace is a brace even after a backslash: BibTeX (and biber)
+# count ``\{`` and ``\}`` when they look for a field's end, so one stray brace
+# in a title or name breaks the entry and everything after it. There, a literal
+# brace without a partner is written as a text command, which counts as
+# balanced; pairs stay ``\{...\}``, which every BibTeX reader decodes.
+_BIB_SPECIALS = {**_SPECIALS, "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+
 # Combining marks (after NFD) -> TeX accent command.
 _ACCENTS = {
     "\u0300": "`",
@@ -408,9 +415,9 @@ def split_math(text: str) -> list[tuple[bool, str]]:
     return parts
 
 
-def _escape_char(char: str) -> str:
-    if char in _SPECIALS:
-        return _SPECIALS[char]
+def _escape_char(char: str, specials: dict[str, str] = _SPECIALS) -> str:
+    if char in specials:
+        return specials[char]
     if ord(char) < 128:
         return char
     if char in _LETTERS:
@@ -428,27 +435,50 @@ def _escape_char(char: str) -> str:
         return "{" + out + "}"
     compat = unicodedata.normalize("NFKD", char)
     if compat != char and all(ord(c) < 128 for c in compat):
-        return "".join(_escape_char(c) for c in compat)  # ligatures, full-width forms
+        return "".join(_escape_char(c, specials) for c in compat)  # ligatures, full width
     if unicodedata.category(char) in ("Mn", "Cc", "Cf"):
         return ""  # stray combining marks, control and format characters
     return char  # another script: declared by unicode_preamble
 
 
-def _escape_chars(text: str) -> str:
-    return "".join(_escape_char(c) for c in text)
+def _paired_braces(text: str) -> set[int]:
+    """Indices of the ``{`` and ``}`` in ``text`` that close each other."""
+    paired: set[int] = set()
+    opened: list[int] = []
+    for i, char in enumerate(text):
+        if char == "{":
+            opened.append(i)
+        elif char == "}" and opened:
+            paired.update((opened.pop(), i))
+    return paired
 
 
-def escape_plain(text: str) -> str:
-    """Escape ``text`` for LaTeX without keeping any math."""
-    return _escape_chars(normalise_space(text))
+def _escape_chars(text: str, *, bibtex: bool = False) -> str:
+    if not bibtex:
+        return "".join(_escape_char(c) for c in text)
+    paired = _paired_braces(text)
+    return "".join(
+        _SPECIALS[c] if i in paired else _escape_char(c, _BIB_SPECIALS) for i, c in enumerate(text)
+    )
 
 
-def tex_escape(text: str, *, keep_math: bool = True) -> str:
-    """Escape ``text`` for LaTeX or BibTeX; keeps safe ``$...$`` math as math."""
+def escape_plain(text: str, *, bibtex: bool = False) -> str:
+    """Escape ``text`` for LaTeX (or a .bib field) without keeping any math."""
+    return _escape_chars(normalise_space(text), bibtex=bibtex)
+
+
+def tex_escape(text: str, *, keep_math: bool = True, bibtex: bool = False) -> str:
+    """Escape ``text`` for LaTeX, or with ``bibtex`` for a .bib field; keeps safe math.
+
+    Kept ``$...$`` math has balanced braces (``is_safe_math``), so it is as
+    safe in a .bib field as the escaped text around it.
+    """
     text = normalise_space(text)
     if not keep_math:
-        return escape_plain(text)
-    return "".join(seg if is_math else _escape_chars(seg) for is_math, seg in split_math(text))
+        return escape_plain(text, bibtex=bibtex)
+    return "".join(
+        seg if is_math else _escape_chars(seg, bibtex=bibtex) for is_math, seg in split_math(text)
+    )
 
 
 def uncovered_chars(texts: Iterable[str]) -> list[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from paperlab.errors import UsageError
-from paperlab.export import atomic_write_text
+from paperlab.export import atomic_write_text, checked_target
 from paperlab.export.bibtex import bibtex_text
 from paperlab.export.themes import Theme, group_papers, paper_vectors
 from paperlab.settings import Settings
@@ -242,6 +242,20 @@ class ReviewResult:
         }
 
 
+def review_targets(out_dir: Path, fmt: str) -> list[Path]:
+    """The files a review in ``fmt`` writes into ``out_dir``, each one checked.
+
+    ``checked_target`` refuses a device, FIFO or directory in their place, so
+    a draft is never half-written next to a file it could not replace.
+    """
+    names = ["references.bib"]
+    names += ["review.md"] if fmt in ("md", "both") else []
+    names += ["review.tex"] if fmt in ("latex", "both") else []
+    for name in names:
+        checked_target(Path(out_dir) / name)
+    return [Path(out_dir) / name for name in names]
+
+
 def write_review(
     store: Store,
     settings: Settings,
@@ -261,8 +275,9 @@ def write_review(
         raise UsageError(f"Unknown format {fmt!r}.", hint=f"Use one of: {', '.join(FORMATS)}.")
     if not papers:
         raise UsageError("Nothing to export: no papers selected.")
-    data = gather_review(store, settings, papers, title=title, embedder=embedder, k=k)
     out_dir = Path(out_dir)
+    review_targets(out_dir, fmt)  # a bad target is refused before any work or any write
+    data = gather_review(store, settings, papers, title=title, embedder=embedder, k=k)
     files = [atomic_write_text(out_dir / "references.bib", bibtex_text(data.ordered()))]
     if fmt in ("md", "both"):
         files.append(atomic_write_text(out_dir / "review.md", render_markdown(data)))
@@ -288,5 +303,6 @@ __all__ = [
     "first_sentence",
     "gather_review",
     "question_items",
+    "review_targets",
     "write_review",
 ]

@@ -16,12 +16,16 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from paperlab.export import atomic_write_text
+from paperlab.export import atomic_write_text, checked_target
 from paperlab.export.latex import normalise_space
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Note, Paper, PaperTopic, Topic
 
 MARKER = "<!-- paperlab: your notes below this line are kept -->"
+# The marker as it appears when a note, annotation or title quotes it: the
+# generated part must never hold a real marker, or the next export would split
+# there and copy the rest of the generated text into the user's part.
+_QUOTED_MARKER = MARKER.replace("<", "&lt;", 1)
 NOTE_TITLES = {
     "summary": "Summary",
     "contributions": "Key contributions",
@@ -118,13 +122,29 @@ def topic_markdown(topic: Topic, papers: Sequence[Paper]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _user_part(old: str) -> str | None:
+    """What follows the first line that is exactly the marker, or None without one.
+
+    Only a whole line counts: the generated part above it quotes the marker
+    (``_QUOTED_MARKER``), and what the user writes below it is theirs, markers
+    and all.
+    """
+    offset = 0
+    for line in old.splitlines(keepends=True):
+        if line.strip() == MARKER:
+            return old[offset + len(line.rstrip("\r\n")) :]
+        offset += len(line)
+    return None
+
+
 def merge(path: Path, generated: str) -> tuple[str, str]:
     """New file text keeping the user's part of ``path``; and what happened."""
+    generated = generated.replace(MARKER, _QUOTED_MARKER)
     if not path.exists():
         return f"{generated}\n{MARKER}\n\n", "created"
     old = path.read_text(encoding="utf-8")
-    if MARKER in old:
-        kept = old.split(MARKER, 1)[1]
+    kept = _user_part(old)
+    if kept is not None:
         return f"{generated}\n{MARKER}{kept}", "updated"
     if old.strip() == generated.strip():
         return f"{generated}\n{MARKER}\n\n", "updated"
@@ -169,6 +189,8 @@ def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> Vaul
         files.append((directory / f"{paper.citation_key or paper.id.replace('/', '_')}.md", text))
     for slug, members in sorted(by_topic.items()):
         files.append((directory / "topics" / f"{slug}.md", topic_markdown(topics[slug], members)))
+    for path, _generated in files:
+        checked_target(path)  # every file first: a FIFO among them must not block the read
     for path, generated in files:
         text, what = merge(path, generated)
         atomic_write_text(path, text)
