@@ -19,8 +19,10 @@ import hashlib
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from paperlab.errors import ExtractionError, PaperlabError, UsageError
 from paperlab.ids import ArxivId
@@ -80,8 +82,8 @@ def _copy_in(source: Path, pdf_dir: Path) -> _Copy:
     not a file that could change under us. The source is opened without
     blocking and must be a regular file, so a FIFO is never read. The temp
     name carries our pid so a concurrent fetch's clean-up leaves it alone.
+    Errors reading the source are OSError, errors writing the copy _CannotStore.
     """
-    pdf_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as src:
         mode = os.fstat(src.fileno()).st_mode
@@ -90,22 +92,55 @@ def _copy_in(source: Path, pdf_dir: Path) -> _Copy:
         tmp = pdf_dir / f".partial-add-{os.getpid()}-{secrets.token_hex(4)}.pdf"
         digest = hashlib.sha256()
         try:
+            pdf_dir.mkdir(parents=True, exist_ok=True)
             with open(tmp, "xb") as out:
-                for block in iter(lambda: src.read(1 << 20), b""):
+                for block in _blocks(src):
                     digest.update(block)
                     out.write(block)
                 out.flush()
                 os.fsync(out.fileno())
+        except _ReadError as exc:
+            tmp.unlink(missing_ok=True)
+            raise exc.error from None
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise _CannotStore(exc) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
     return _Copy(tmp, digest.hexdigest())
 
 
+class _ReadError(Exception):
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _blocks(src: BinaryIO) -> Iterator[bytes]:
+    """The source's bytes; a failed read is told apart from a failed write."""
+    while True:
+        try:
+            block = src.read(1 << 20)
+        except OSError as exc:
+            raise _ReadError(exc) from None
+        if not block:
+            return
+        yield block
+
+
 class _NotRegular(Exception):
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
         self.kind = kind
+
+
+class _CannotStore(Exception):
+    """Writing into the library failed (disk full, permissions), not reading the PDF."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.reason = error.strerror or str(error)
 
 
 def _place(tmp: Path, dest: Path) -> bool:
@@ -154,6 +189,11 @@ def add_pdf(store: Store, settings: Settings, path: Path) -> AddOutcome:
         return outcome
     try:
         copy = _copy_in(path, settings.pdf_dir)
+    except _CannotStore as exc:
+        raise UsageError(
+            f"Cannot copy {path} into the library ({exc.reason}).",
+            hint="Check free disk space and permissions of PAPERLAB_HOME.",
+        ) from None
     except _NotRegular as exc:
         outcome.message = f"Not a regular file: it is {exc.kind}."
         return outcome
