@@ -5,9 +5,10 @@ Files, in ``settings.index_dir``, per model:
 - ``vectors-<slug>.faiss``: the faiss index (ids are :func:`faiss_id` values);
 - ``vectors-<slug>.ids.npy``: what the index covers, one record per vector:
   faiss id and the first 16 characters of the content hash it was built from;
-- ``vectors-<slug>.json``: model, dim, index type, vector count and the byte
-  sizes of the two files above, so a half-written or damaged pair is noticed
-  at load without reading the vectors.
+- ``vectors-<slug>.json``: model, dim, index type, vector count, and the byte
+  sizes and CRC-32 checksums of the two files above. Sizes catch a half-written
+  pair without reading it; the checksums catch bytes garbled in place (same
+  size), which would otherwise load as a valid index that ranks wrongly.
 
 Each file is written to a temp name and moved into place with ``os.replace``.
 Anything missing, unreadable or inconsistent is reported as such and the
@@ -22,6 +23,7 @@ import os
 import re
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,7 +35,9 @@ from paperlab.search import text_hash
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT = 1
+# 2: the sidecar records CRC-32s; a format-1 index (unverifiable) is rebuilt once.
+FORMAT = 2
+_CRC_BLOCK = 1 << 22
 KIND_CODES: dict[str, int] = {"passage": 0, "note": 1, "annotation": 2, "log": 3}
 _CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
 # Row ids live in the low 40 bits (a trillion rows per table); the kind above.
@@ -313,6 +317,8 @@ class VectorIndex:
                 "ntotal": self.ntotal,
                 "index_bytes": index_tmp.stat().st_size,
                 "ids_bytes": ids_tmp.stat().st_size,
+                "index_crc32": file_crc32(index_tmp),
+                "ids_crc32": file_crc32(ids_tmp),
                 "db_fingerprint": self.db_fingerprint,
             }
             os.replace(index_tmp, paths.index)
@@ -340,6 +346,30 @@ def _write_text_atomic(path: Path, content: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def file_crc32(path: Path) -> int:
+    """CRC-32 of a file's bytes, read in blocks.
+
+    CRC-32 rather than a cryptographic hash: it only has to catch accidental
+    damage (as in gzip and PNG), and at ~2 GB/s against sha256's ~0.9 GB/s
+    it adds ~0.05 s instead of ~0.17 s to loading a 150 MB index.
+    """
+    crc = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(_CRC_BLOCK):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def checksums_match(paths: VectorPaths, meta: dict[str, Any]) -> bool:
+    """Do both files still have the CRC-32s the sidecar recorded when they were written?"""
+    try:
+        if file_crc32(paths.ids) != meta.get("ids_crc32"):
+            return False
+        return file_crc32(paths.index) == meta.get("index_crc32")
+    except OSError:
+        return False
 
 
 def _stamp(paths: VectorPaths) -> tuple[int, int, int]:
@@ -397,6 +427,10 @@ def load_index(
         cached = _CACHE.get(paths.index)
     if cached is not None and cached[0] == stamp:
         return cached[1], FileState.FRESH
+    # Sizes agree (read_meta); the bytes must too: a file garbled in place
+    # still loads, and would silently change rankings.
+    if not checksums_match(paths, meta):
+        return None, FileState.CORRUPT
     record = read_coverage(paths)
     try:
         index = faiss.read_index(str(paths.index))
@@ -431,7 +465,9 @@ __all__ = [
     "FileState",
     "VectorIndex",
     "VectorPaths",
+    "checksums_match",
     "faiss_id",
+    "file_crc32",
     "forget_cache",
     "index_kind",
     "kind_fits",
