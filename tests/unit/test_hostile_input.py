@@ -10,17 +10,27 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from paperlab.errors import ReadingListError
 from paperlab.ids import find_id_in_text, try_parse_arxiv_id
+from paperlab.indexing import index_pending
 from paperlab.loading import load_lists_into
 from paperlab.readinglists import bundled_list_paths, load_bundled_lists, load_roadmap
+from paperlab.settings import load_settings
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Paper
 from tests.fakearxiv import FakeArxiv
 from tests.helpers import CliResult, run_cli, write_list
+from tests.unit.test_fast_embedder import export_home, exported  # noqa: F401  (fixtures)
+from tests.unit.test_searching import (
+    TRANSFORMER,
+    add_paper,
+    counting,  # noqa: F401  (fixtures)
+    real_embedder,  # noqa: F401
+)
 
 # A message may quote ~80 characters of the input; with "Error: ", a file name,
 # a line number and a hint the whole report stays well under this.
@@ -82,7 +92,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path: Path) -> None
     title = "[" * 3000 + "{" * 3000
     listing = tmp_path / "strings.toml"
     listing.write_text(
-        f"name = \"strings\"\ntitle = '{title}'\ndescription = \"D\"\nweeks = [19]\n"
+        f'name = "strings"\ntitle = \'{title}\'\ndescription = "D"\nweeks = [19]\n'
         + PAPER.format(id="1706.03762"),
         encoding="utf-8",
     )
@@ -280,11 +290,9 @@ def _no_controls(text: str, *, multiline: bool) -> None:
 def test_terminal_escapes_are_stripped_from_plain_output(
     hostile_library: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_cli(
-        capsys, "note", "1608.03983", "--set", f"summary=Sum{ESCAPES}\n\tmore"
-    ).__dict__.values()
-    assert code == 0, err
-    _no_controls(out, multiline=False)
+    saved = run_cli(capsys, "note", "1608.03983", "--set", f"summary=Sum{ESCAPES}\n\tmore")
+    assert saved.code == 0, saved.err
+    _no_controls(saved.out, multiline=False)
     note = run_cli(capsys, "note", "1608.03983", "--print")
     assert note.code == 0 and "Sum" in note.out and "\n\tmore" in note.out
     _no_controls(note.out, multiline=True)
@@ -309,3 +317,22 @@ def test_json_output_keeps_the_text_escaped(
     assert result.code == 0
     assert "\x1b" not in result.out  # JSON writes control characters as \u001b
     assert json.loads(result.out)["title"] == f"SGDR{ESCAPES}"
+
+
+def test_search_results_are_stripped_plain_and_rich(
+    store: Store,
+    counting: Any,  # noqa: F811
+    exported: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    add_paper(store, "2401.00001", f"Attention{ESCAPES} models", [f"{TRANSFORMER}{ESCAPES}"])
+    index_pending(store, load_settings(), embedder=counting)
+    plain = run_cli(capsys, "search", "attention", "transformer")
+    assert plain.code == 0 and "Attention" in plain.out, plain.err
+    _no_controls(plain.out, multiline=False)
+    # The styled path, as on a terminal (rich itself adds no styles to a pipe).
+    monkeypatch.setattr("paperlab.cli.search.stdout_is_terminal", lambda: True)
+    rich = run_cli(capsys, "search", "attention", "transformer", "--by-paper")
+    assert rich.code == 0 and "Attention" in rich.out, rich.err
+    _no_controls(rich.out, multiline=False)
