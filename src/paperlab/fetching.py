@@ -375,7 +375,7 @@ def _fetch_one(
         record_arxiv_pdf(store, settings, paper_id, meta.version, dest, result.sha256)
     if problem is not None:
         shown = f"v{meta.version}" if meta.version else "PDF"
-        outcome.warnings.append(f"{problem}; downloaded arXiv's {shown} again")
+        outcome.warnings.append(f"{problem}; downloaded arXiv's {shown} in its place")
         outcome.status = "repaired"
     elif have_path is not None and have_version is not None:
         outcome.status = "new-version"

@@ -35,8 +35,8 @@ def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
                 click.echo(f"warning: {o.path}: {warning}", err=True)
         if any(o.status == "refused" for o in outcomes):
             click.echo(
-                "Hint: a refused PDF is not the arXiv paper its stamp names; "
-                "`paperlab fetch ID` downloads arXiv's own PDF.",
+                "Hint: a refused PDF is not stored; `paperlab fetch ID` downloads "
+                "arXiv's own PDF of the paper.",
                 err=True,
             )
     if any(o.status in PROBLEMS for o in outcomes):
