@@ -16,8 +16,9 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
     """Fetch arXiv papers from reading lists, ids or URLs.
 
     With no arguments, fetches every bundled reading list. Re-running is
-    incremental: only new papers and new arXiv versions are downloaded.
-    Exits with status 1 when any paper failed.
+    incremental: only new papers and new arXiv versions are downloaded, and
+    a stored PDF that is missing, damaged or not arXiv's current version is
+    repaired. Exits with status 1 when any paper failed.
     """
     from paperlab.fetching import check_no_usage_errors, resolve_targets
     from paperlab.fetching import fetch as run_fetch
