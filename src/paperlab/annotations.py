@@ -19,14 +19,19 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.library import resolve_paper
 from paperlab.store import Store
-from paperlab.store.models import Annotation, Page, Paper, dumps, loads_list, utcnow
+from paperlab.store.models import Annotation, Page, Paper, dumps, utcnow
+from paperlab.views import (
+    annotation_order,
+    annotation_tags,
+    annotation_to_json,
+    list_annotations,
+)
 
 CONTEXT_CHARS = 32
 
@@ -264,31 +269,6 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return out
 
 
-def annotation_tags(annotation: Annotation) -> list[str]:
-    """The annotation's tags as a list."""
-    return [str(t) for t in loads_list(annotation.tags)]
-
-
-def annotation_to_json(annotation: Annotation) -> dict[str, Any]:
-    """An annotation as plain data (``--json``, exports)."""
-    return {
-        "id": annotation.id,
-        "paper_id": annotation.paper_id,
-        "page": annotation.page,
-        "char_start": annotation.char_start,
-        "char_end": annotation.char_end,
-        "quote": annotation.quote,
-        "prefix": annotation.prefix,
-        "suffix": annotation.suffix,
-        "comment": annotation.comment,
-        "color": annotation.color,
-        "tags": annotation_tags(annotation),
-        "anchored": annotation.page is not None,
-        "created_at": annotation.created_at.isoformat(),
-        "updated_at": annotation.updated_at.isoformat(),
-    }
-
-
 def _not_found_hint(index: _PageIndex, quote: str) -> str:
     """Point at the longest leading part of the quote that is in the text."""
     words = quote.split()
@@ -365,19 +345,9 @@ def add_annotation(
         return annotation
 
 
-def list_annotations(store: Store, paper: str) -> list[Annotation]:
-    """The paper's annotations by page and offset (unanchored ones last)."""
-    with store.read() as session:
-        found = resolve_paper(session, paper)
-        return _annotations_of(session, found.id)
-
-
 def _annotations_of(session: Session, paper_id: str) -> list[Annotation]:
     rows = session.exec(select(Annotation).where(Annotation.paper_id == paper_id)).all()
-    return sorted(
-        rows,
-        key=lambda a: (a.page is None, a.page or 0, a.char_start or 0, a.id or 0),
-    )
+    return sorted(rows, key=annotation_order)
 
 
 def _get(session: Session, annotation_id: int) -> Annotation:

@@ -19,9 +19,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import text as sql
-
 from paperlab.errors import EmbeddingError
 from paperlab.search import text_hash
 from paperlab.search.embedder import Embedder, Progress, load_embedder
@@ -112,11 +109,11 @@ def small_items(conn: Any) -> list[Item]:
     """Every note, annotation and log entry with its embed text and hash."""
     items: list[Item] = []
     cols = ", ".join(NOTE_FIELDS)
-    for row in conn.execute(sql(f"SELECT id, {cols} FROM note")):
+    for row in conn.execute(f"SELECT id, {cols} FROM note"):
         items.append(_item("note", row[0], note_text(row[1:])))
-    for row in conn.execute(sql("SELECT id, quote, comment FROM annotation")):
+    for row in conn.execute("SELECT id, quote, comment FROM annotation"):
         items.append(_item("annotation", row[0], annotation_text(row[1], row[2])))
-    for row in conn.execute(sql("SELECT id, text FROM log_entry")):
+    for row in conn.execute("SELECT id, text FROM log_entry"):
         items.append(_item("log", row[0], (row[1] or "").strip()))
     return [item for item in items if item.text]
 
@@ -128,9 +125,7 @@ def _item(kind: str, row_id: int, text: str) -> Item:
 def existing_hashes(conn: Any, model: str, hashes: Sequence[str]) -> set[str]:
     """Which of ``hashes`` already have a vector for ``model``."""
     found: set[str] = set()
-    statement = sql(
-        "SELECT content_hash FROM embedding WHERE model = :m AND content_hash IN :hs"
-    ).bindparams(bindparam("hs", expanding=True))
+    statement = "SELECT content_hash FROM embedding WHERE model = :m AND content_hash IN :hs"
     for part in _batches(list(hashes), _FETCH_BATCH):
         found.update(r[0] for r in conn.execute(statement, {"m": model, "hs": part}))
     return found
@@ -156,12 +151,10 @@ def missing_chunk_texts(
     """
     only_paper = "AND c.paper_id = :p " if paper_id is not None else ""
     rows = conn.execute(
-        sql(
-            "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
-            "ON e.content_hash = c.content_hash AND e.model = :m "
-            f"WHERE c.is_reference = 0 AND e.content_hash IS NULL {only_paper}"
-            "GROUP BY c.content_hash"
-        ),
+        "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
+        "ON e.content_hash = c.content_hash AND e.model = :m "
+        f"WHERE c.is_reference = 0 AND e.content_hash IS NULL {only_paper}"
+        "GROUP BY c.content_hash",
         {"m": model, "p": paper_id},
     )
     return [(str(h), str(t)) for h, t in rows]
@@ -177,11 +170,9 @@ def store_vectors(store: Store, model: str, hashes: Sequence[str], vectors: np.n
         for i, h in enumerate(hashes)
     ]
     with store.write() as session:
-        session.connection().execute(
-            sql(
-                "INSERT OR IGNORE INTO embedding (content_hash, model, dim, vector) "
-                "VALUES (:h, :m, :d, :v)"
-            ),
+        session.connection().exec_driver_sql(
+            "INSERT OR IGNORE INTO embedding (content_hash, model, dim, vector) "
+            "VALUES (:h, :m, :d, :v)",
             rows,
         )
 
@@ -226,15 +217,13 @@ def embed_pending_small(store: Store, embedder: Embedder) -> dict[str, int]:
 
 
 def _model_dim(conn: Any, model: str) -> int | None:
-    row = conn.execute(
-        sql("SELECT dim FROM embedding WHERE model = :m LIMIT 1"), {"m": model}
-    ).first()
+    row = conn.execute("SELECT dim FROM embedding WHERE model = :m LIMIT 1", {"m": model}).first()
     return int(row[0]) if row else None
 
 
 def _chunk_aggregate(conn: Any, model: str) -> tuple[int, int, int]:
     row = conn.execute(
-        sql(f"SELECT COUNT(*), COALESCE(SUM(c.id), 0), COALESCE(MAX(c.id), 0) {_EMBEDDED_CHUNKS}"),
+        f"SELECT COUNT(*), COALESCE(SUM(c.id), 0), COALESCE(MAX(c.id), 0) {_EMBEDDED_CHUNKS}",
         {"m": model},
     ).first()
     return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
@@ -254,7 +243,7 @@ def db_fingerprint(conn: Any, model: str) -> list[int]:
     (a chunk/embedding join that costs ~300 ms at 100k chunks).
     """
     del model  # one counter covers every model's vectors: a change anywhere re-checks
-    rows = conn.execute(sql("SELECT value FROM change_counter ORDER BY name")).all()
+    rows = conn.execute("SELECT value FROM change_counter ORDER BY name").all()
     return [int(value) for (value,) in rows]
 
 
@@ -288,7 +277,7 @@ def is_fresh(conn: Any, index: VectorIndex) -> bool:
 def _desired(conn: Any, model: str) -> dict[int, str]:
     wanted: dict[int, str] = {}
     for row_id, content_hash in conn.execute(
-        sql(f"SELECT c.id, c.content_hash {_EMBEDDED_CHUNKS}"), {"m": model}
+        f"SELECT c.id, c.content_hash {_EMBEDDED_CHUNKS}", {"m": model}
     ):
         wanted[faiss_id("passage", row_id)] = str(content_hash)
     wanted.update(_small_coverage(conn, model))
@@ -300,9 +289,9 @@ def _fetch_vectors(conn: Any, model: str, dim: int, hashes: Sequence[str]) -> np
 
     unique = list(dict.fromkeys(hashes))
     found: dict[str, np.ndarray] = {}
-    statement = sql(
+    statement = (
         "SELECT content_hash, dim, vector FROM embedding WHERE model = :m AND content_hash IN :hs"
-    ).bindparams(bindparam("hs", expanding=True))
+    )
     for part in _batches(unique, _FETCH_BATCH):
         for h, d, blob in conn.execute(statement, {"m": model, "hs": part}):
             if int(d) != dim or len(blob) != dim * 4:
@@ -398,6 +387,9 @@ def _mark_papers_indexed(store: Store, model: str) -> list[str]:
         "ON e.content_hash = c.content_hash AND e.model = :m "
         "WHERE c.paper_id = paper.id AND c.is_reference = 0 AND e.content_hash IS NULL)"
     )
+    from sqlalchemy import bindparam
+    from sqlalchemy import text as sql
+
     with store.write() as session:
         conn = session.connection()
         ids = [
@@ -523,13 +515,13 @@ def index_status(store: Store, settings: Settings) -> dict[str, Any]:
     """Counts of searchable rows and of those with a vector, the model, the faiss state."""
     model = settings.embed_model
     with store.connect() as conn:
-        passages = conn.execute(sql("SELECT COUNT(*) FROM chunk WHERE is_reference = 0")).scalar()
-        references = conn.execute(sql("SELECT COUNT(*) FROM chunk WHERE is_reference = 1")).scalar()
+        passages = conn.execute("SELECT COUNT(*) FROM chunk WHERE is_reference = 0").scalar()
+        references = conn.execute("SELECT COUNT(*) FROM chunk WHERE is_reference = 1").scalar()
         embedded_passages = _chunk_aggregate(conn, model)[0]
         items = small_items(conn)
         have = existing_hashes(conn, model, [i.hash for i in items])
         papers: dict[Any, Any] = dict(
-            conn.execute(sql("SELECT state, COUNT(*) FROM paper GROUP BY state")).all()
+            conn.execute("SELECT state, COUNT(*) FROM paper GROUP BY state").all()
         )
     counts: dict[str, int] = {"note": 0, "annotation": 0, "log": 0}
     embedded: dict[str, int] = {"note": 0, "annotation": 0, "log": 0}

@@ -8,11 +8,11 @@ never leaves a half-loaded library behind.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlmodel import Session, col, select
 
-from paperlab.readinglists import ReadingListSpec, Roadmap, load_bundled_lists, load_roadmap
+from paperlab.catalog import ensure_roadmap, lists_overview
+from paperlab.readinglists import ReadingListSpec, Roadmap
 from paperlab.store import Store
 from paperlab.store.models import (
     Paper,
@@ -34,17 +34,6 @@ def sync_roadmap(session: Session, roadmap: Roadmap) -> None:
         topic.resources = dumps(list(spec.resources))
         topic.description = spec.description
         session.add(topic)
-
-
-def ensure_roadmap(store: Store) -> Roadmap:
-    """Load the bundled roadmap into the library when its topics are missing."""
-    roadmap = load_roadmap()
-    with store.read() as session:
-        present = set(session.exec(select(Topic.slug)).all())
-    if not {t.slug for t in roadmap.topics} <= present:
-        with store.write() as session:
-            sync_roadmap(session, roadmap)
-    return roadmap
 
 
 def sync_reading_list(session: Session, spec: ReadingListSpec) -> list[str]:
@@ -105,43 +94,10 @@ def load_lists_into(store: Store, roadmap: Roadmap, specs: Sequence[ReadingListS
     return ids
 
 
-def lists_overview(store: Store) -> list[dict[str, Any]]:
-    """Bundled lists plus any loaded from elsewhere, with library counts."""
-    roadmap = load_roadmap()
-    bundled = {spec.name: spec for spec in load_bundled_lists(roadmap)}
-    with store.read() as session:
-        loaded = {rl.name: rl for rl in session.exec(select(ReadingList)).all()}
-        rows = []
-        for name in sorted(set(bundled) | set(loaded)):
-            spec = bundled.get(name)
-            stored = loaded.get(name)
-            paper_ids: list[str]
-            if stored is not None:
-                paper_ids = list(
-                    session.exec(
-                        select(ReadingListEntry.paper_id).where(
-                            ReadingListEntry.list_id == stored.id
-                        )
-                    ).all()
-                )
-            else:
-                paper_ids = [e.arxiv_id.base for e in spec.entries] if spec else []
-            papers = (
-                session.exec(select(Paper).where(col(Paper.id).in_(paper_ids))).all()
-                if paper_ids
-                else []
-            )
-            in_library = [p for p in papers if p.pdf_path]
-            rows.append(
-                {
-                    "name": name,
-                    "title": spec.title if spec else (stored.title if stored else name),
-                    "weeks": list(spec.weeks) if spec else [],
-                    "papers": len(paper_ids),
-                    "in_library": len(in_library),
-                    "indexed": sum(1 for p in papers if p.state == PipelineState.INDEXED.value),
-                    "source": str(spec.path) if spec else (stored.source_path if stored else ""),
-                    "bundled": spec is not None,
-                }
-            )
-    return rows
+__all__ = [
+    "ensure_roadmap",
+    "lists_overview",
+    "load_lists_into",
+    "sync_reading_list",
+    "sync_roadmap",
+]

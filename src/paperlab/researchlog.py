@@ -8,12 +8,9 @@ shows up on that paper's page without extra typing.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
@@ -22,8 +19,14 @@ from paperlab.ids import try_parse_arxiv_id
 from paperlab.library import get_topic, resolve_paper
 from paperlab.store import Store
 from paperlab.store.models import LogEntry, LogPaper, LogTopic, Paper
-
-LOG_KINDS: tuple[str, ...] = ("idea", "question", "experiment", "result", "decision", "todo")
+from paperlab.views import (
+    LOG_KINDS,
+    LogEntryView,
+    as_utc,
+    get_entry_view,
+    list_entries,
+    validate_kind,
+)
 
 # Candidate arXiv ids in free text; each is checked by the real parser and
 # against the library, so a stray number like 2023.1234 links nothing.
@@ -33,40 +36,6 @@ _ID_MENTION = re.compile(
     r"(?![\w/-])",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class LogEntryView:
-    """One log entry with the ids of what it links to."""
-
-    id: int
-    created_at: datetime
-    kind: str
-    text: str
-    paper_ids: list[str]
-    topic_slugs: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["created_at"] = self.created_at.isoformat()
-        return data
-
-
-def validate_kind(kind: str) -> str:
-    """The canonical kind for ``kind``, or a UsageError with a guess."""
-    value = kind.strip().lower()
-    if value in LOG_KINDS:
-        return value
-    prefixed = [k for k in LOG_KINDS if value and k.startswith(value)]
-    close = prefixed[:1] or difflib.get_close_matches(value, LOG_KINDS, n=1)
-    guess = f"Did you mean {close[0]}? " if close else ""
-    raise UsageError(
-        f"Unknown log entry kind {kind!r}.", hint=f"{guess}Kinds: {', '.join(LOG_KINDS)}."
-    )
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _clean_text(text: str) -> str:
@@ -146,7 +115,7 @@ def add_entry(
         slugs = _resolve_topics(session, topics)
         entry = LogEntry(text=text, kind=kind)
         if when is not None:
-            entry.created_at = _utc(when)
+            entry.created_at = as_utc(when)
         session.add(entry)
         session.flush()
         assert entry.id is not None
@@ -159,11 +128,15 @@ def add_entry(
 def _get(session: Session, entry_id: int) -> LogEntry:
     entry = session.get(LogEntry, entry_id)
     if entry is None:
-        raise NotFoundError(
-            f"There is no log entry {entry_id}.",
-            hint="See the entry numbers with: paperlab log list",
-        )
+        raise _no_entry(entry_id)
     return entry
+
+
+def _no_entry(entry_id: int) -> NotFoundError:
+    return NotFoundError(
+        f"There is no log entry {entry_id}.",
+        hint="See the entry numbers with: paperlab log list",
+    )
 
 
 def update_entry(
@@ -210,55 +183,12 @@ def delete_entry(store: Store, entry_id: int) -> None:
         session.delete(_get(session, entry_id))
 
 
-def list_entries(
-    store: Store,
-    *,
-    kind: str | None = None,
-    paper: str | None = None,
-    topic: str | None = None,
-    limit: int | None = None,
-) -> list[LogEntryView]:
-    """Entries, newest first, filtered by kind, linked paper and linked topic."""
-    if limit is not None and limit < 1:
-        raise UsageError(f"The limit must be at least 1, not {limit}.")
-    with store.read() as session:
-        query = select(LogEntry)
-        if kind is not None:
-            query = query.where(LogEntry.kind == validate_kind(kind))
-        if paper is not None:
-            paper_id = resolve_paper(session, paper).id
-            query = query.join(LogPaper, col(LogPaper.log_id) == col(LogEntry.id)).where(
-                LogPaper.paper_id == paper_id
-            )
-        if topic is not None:
-            slug = get_topic(session, topic.strip()).slug
-            query = query.join(LogTopic, col(LogTopic.log_id) == col(LogEntry.id)).where(
-                LogTopic.topic_slug == slug
-            )
-        query = query.order_by(col(LogEntry.created_at).desc(), col(LogEntry.id).desc())
-        if limit is not None:
-            query = query.limit(limit)
-        entries = session.exec(query).all()
-        return [view(session, entry) for entry in entries]
-
-
-def view(session: Session, entry: LogEntry) -> LogEntryView:
-    """The LogEntryView of a row (reads its links)."""
-    assert entry.id is not None
-    return LogEntryView(
-        id=entry.id,
-        created_at=_utc(entry.created_at),
-        kind=entry.kind,
-        text=entry.text,
-        paper_ids=_paper_links(session, entry.id),
-        topic_slugs=_topic_links(session, entry.id),
-    )
-
-
 def get_entry(store: Store, entry_id: int) -> LogEntryView:
     """One entry with its links (NotFoundError when there is no such id)."""
-    with store.read() as session:
-        return view(session, _get(session, entry_id))
+    found = get_entry_view(store, entry_id)
+    if found is None:
+        raise _no_entry(entry_id)
+    return found
 
 
 __all__ = [

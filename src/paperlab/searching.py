@@ -13,9 +13,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sqlalchemy import bindparam
-from sqlalchemy import text as sql
-
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.indexing import annotation_text, embed_pending_small, note_text, sync_vectors
 from paperlab.search.embedder import Embedder, load_embedder
@@ -24,6 +21,7 @@ from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
 from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id
 from paperlab.settings import Settings
 from paperlab.store import Store
+from paperlab.store.reader import ReadConnection
 
 Scope = Literal["all", "papers", "notes", "log"]
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -69,7 +67,7 @@ def _validate(store: Store, query: str, k: int, scope: str, topic: str | None) -
         )
     if topic is not None:
         with store.connect() as conn:
-            found = conn.execute(sql("SELECT 1 FROM topic WHERE slug = :t"), {"t": topic}).first()
+            found = conn.execute("SELECT 1 FROM topic WHERE slug = :t", {"t": topic}).first()
         if not found:
             raise NotFoundError(
                 f"There is no topic {topic!r}.", hint="Run `paperlab topics` to list topics."
@@ -80,32 +78,29 @@ def library_is_empty(store: Store) -> bool:
     """True when there is nothing at all to search (no chunks, notes, annotations, log)."""
     with store.connect() as conn:
         for table in ("chunk", "note", "annotation", "log_entry"):
-            if conn.execute(sql(f"SELECT 1 FROM {table} LIMIT 1")).first():
+            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").first():
                 return False
     return True
 
 
-def _has_vectors_or_items(conn: Any, model: str) -> bool:
+def _has_vectors_or_items(conn: ReadConnection, model: str) -> bool:
     for statement in (
         "SELECT 1 FROM embedding WHERE model = :m LIMIT 1",
         "SELECT 1 FROM note LIMIT 1",
         "SELECT 1 FROM annotation LIMIT 1",
         "SELECT 1 FROM log_entry LIMIT 1",
     ):
-        if conn.execute(sql(statement), {"m": model}).first():
+        if conn.execute(statement, {"m": model}).first():
             return True
     return False
 
 
-def _topic_ids(conn: Any, kinds: Sequence[str], topic: str) -> list[int]:
+def _topic_ids(conn: ReadConnection, kinds: Sequence[str], topic: str) -> list[int]:
     ids: list[int] = []
     for kind in kinds:
         table = KINDS[kind]
         rows = conn.execute(
-            sql(
-                f"SELECT {table.alias}.id FROM {table.table} {table.alias} "
-                f"WHERE {table.topic_clause}"
-            ),
+            f"SELECT {table.alias}.id FROM {table.table} {table.alias} WHERE {table.topic_clause}",
             {"topic": topic},
         )
         ids.extend(faiss_id(kind, r[0]) for r in rows)
@@ -145,7 +140,9 @@ def _dense(
     return index.search(vector, limit, allowed=allowed, id_range=_kind_range(kinds))
 
 
-def _hydrate(conn: Any, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], SearchHit]:
+def _hydrate(
+    conn: ReadConnection, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], SearchHit]:
     by_kind: dict[str, list[int]] = {}
     for kind, row_id in keys:
         by_kind.setdefault(kind, []).append(row_id)
@@ -164,8 +161,7 @@ def _hydrate(conn: Any, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int]
         "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids",
     }
     for kind, ids in by_kind.items():
-        statement = sql(queries[kind]).bindparams(bindparam("ids", expanding=True))
-        for row in conn.execute(statement, {"ids": ids}):
+        for row in conn.execute(queries[kind], {"ids": ids}):
             if kind == "note":
                 body = note_text(row[5:])
             elif kind == "annotation":

@@ -1,21 +1,29 @@
-"""Read-only views for front ends: a paper's pages and outline, the grouped library.
+"""Read-only views for front ends: the grouped library, a paper's pages and outline,
+annotations and the research log, read with plain sqlite3 (``Store.connect()``).
 
 Each function opens one short read transaction and returns plain values, so
-no session is ever held across an await.
+no session is ever held across an await, and no caller needs the ORM: the
+write services (``annotations``, ``researchlog``) re-export what is here.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from paperlab.catalog import PaperRow, list_papers, require_topic, resolve_paper_id
+from paperlab.errors import UsageError
+from paperlab.store.values import loads_list, parse_datetime
 
-from paperlab.library import PaperRow, list_papers
-from paperlab.store import Store
-from paperlab.store.models import Chunk, LogEntry, Note, Page, Paper, ReadingList, ReadingListEntry
+if TYPE_CHECKING:
+    from paperlab.store import Store
+    from paperlab.store.models import Paper
 
 NO_LIST = "(not in a reading list)"
+
+# --------------------------------------------------------------------------- library
 
 
 @dataclass(frozen=True)
@@ -37,20 +45,19 @@ class LibraryItem:
 def library_items(store: Store) -> list[LibraryItem]:
     """Every paper once per reading list it is on (papers on no list come last)."""
     rows = {row.id: row for row in list_papers(store)}
-    with store.read() as session:
-        entries = session.exec(
-            select(ReadingListEntry, ReadingList).join(
-                ReadingList, col(ReadingList.id) == col(ReadingListEntry.list_id)
-            )
+    with store.connect() as conn:
+        entries = conn.execute(
+            "SELECT e.paper_id, l.name, l.title, e.week, e.position FROM reading_list_entry e "
+            "JOIN reading_list l ON l.id = e.list_id"
         ).all()
-        placed: set[str] = set()
-        items: list[LibraryItem] = []
-        for entry, rl in entries:
-            row = rows.get(entry.paper_id)
-            if row is None:
-                continue
-            placed.add(row.id)
-            items.append(LibraryItem(row, rl.name, rl.title, entry.week, entry.position))
+    placed: set[str] = set()
+    items: list[LibraryItem] = []
+    for paper_id, name, title, week, position in entries:
+        row = rows.get(paper_id)
+        if row is None:
+            continue
+        placed.add(row.id)
+        items.append(LibraryItem(row, name, title, week, position))
     items.extend(
         LibraryItem(row, None, NO_LIST, None, 0) for pid, row in rows.items() if pid not in placed
     )
@@ -59,20 +66,21 @@ def library_items(store: Store) -> list[LibraryItem]:
 
 def library_signature(store: Store) -> tuple[object, ...]:
     """A cheap fingerprint that changes whenever papers, notes or the log change."""
-    with store.read() as session:
-        papers = session.exec(select(func.count(), func.max(Paper.updated_at))).one()
-        notes = session.exec(select(func.count(), func.max(Note.updated_at))).one()
-        logs = session.exec(select(func.count(), func.max(LogEntry.id))).one()
+    with store.connect() as conn:
+        papers = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM paper").first() or ()
+        notes = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM note").first() or ()
+        logs = conn.execute("SELECT COUNT(*), MAX(id) FROM log_entry").first() or ()
     return (*papers, *notes, *logs)
+
+
+# --------------------------------------------------------------------------- one paper
 
 
 def load_pages(store: Store, paper_id: str) -> list[tuple[int, str]]:
     """The paper's extracted pages as (number, text), in order."""
-    with store.read() as session:
-        rows = session.exec(
-            select(Page.number, Page.text)
-            .where(Page.paper_id == paper_id)
-            .order_by(col(Page.number))
+    with store.connect() as conn:
+        rows = conn.execute(
+            "SELECT number, text FROM page WHERE paper_id = :p ORDER BY number", {"p": paper_id}
         ).all()
     return [(int(n), str(t)) for n, t in rows]
 
@@ -86,11 +94,11 @@ class OutlineEntry:
 
 def load_outline(store: Store, paper_id: str) -> list[OutlineEntry]:
     """Section headings in reading order, each at its first chunk's page and offset."""
-    with store.read() as session:
-        rows = session.exec(
-            select(Chunk.section, Chunk.page_start, Chunk.char_start)
-            .where(Chunk.paper_id == paper_id)
-            .order_by(col(Chunk.ordinal))
+    with store.connect() as conn:
+        rows = conn.execute(
+            "SELECT section, page_start, char_start FROM chunk WHERE paper_id = :p "
+            "ORDER BY ordinal",
+            {"p": paper_id},
         ).all()
     out: list[OutlineEntry] = []
     last: str | None = None
@@ -103,16 +111,276 @@ def load_outline(store: Store, paper_id: str) -> list[OutlineEntry]:
 
 def load_paper(store: Store, paper_id: str) -> Paper | None:
     with store.read() as session:
+        from paperlab.store.models import Paper
+
         return session.get(Paper, paper_id)
 
 
+# --------------------------------------------------------------------------- annotations
+
+
+class AnnotationLike(Protocol):
+    """What the JSON and the listings read of an annotation (a row or an ORM object)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def paper_id(self) -> str: ...
+
+    @property
+    def quote(self) -> str: ...
+
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def suffix(self) -> str: ...
+
+    @property
+    def page(self) -> int | None: ...
+
+    @property
+    def char_start(self) -> int | None: ...
+
+    @property
+    def char_end(self) -> int | None: ...
+
+    @property
+    def comment(self) -> str: ...
+
+    @property
+    def color(self) -> str: ...
+
+    @property
+    def tags(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class AnnotationView:
+    """One annotation as stored (``tags`` is its JSON text, as on the table)."""
+
+    id: int
+    paper_id: str
+    quote: str
+    prefix: str
+    suffix: str
+    page: int | None
+    char_start: int | None
+    char_end: int | None
+    comment: str
+    color: str
+    tags: str
+    created_at: datetime
+    updated_at: datetime
+
+
+_ANNOTATION_COLUMNS = ", ".join(AnnotationView.__dataclass_fields__)
+
+
+def annotation_order(annotation: AnnotationLike) -> tuple[bool, int, int, int]:
+    """By page and offset, unanchored ones last."""
+    return (
+        annotation.page is None,
+        annotation.page or 0,
+        annotation.char_start or 0,
+        annotation.id or 0,
+    )
+
+
+def list_annotations(store: Store, paper: str) -> list[AnnotationView]:
+    """The paper's annotations by page and offset (unanchored ones last)."""
+    with store.connect() as conn:
+        paper_id = resolve_paper_id(conn, paper)
+        rows = conn.execute(
+            f"SELECT {_ANNOTATION_COLUMNS} FROM annotation WHERE paper_id = :p", {"p": paper_id}
+        ).all()
+    found = []
+    for row in rows:
+        aid, pid, quote, prefix, suffix, page, start, end, comment, color, tags, made, changed = row
+        found.append(
+            AnnotationView(
+                id=aid,
+                paper_id=pid,
+                quote=quote,
+                prefix=prefix,
+                suffix=suffix,
+                page=page,
+                char_start=start,
+                char_end=end,
+                comment=comment,
+                color=color,
+                tags=tags,
+                created_at=parse_datetime(made) or datetime.min,
+                updated_at=parse_datetime(changed) or datetime.min,
+            )
+        )
+    return sorted(found, key=annotation_order)
+
+
+def annotation_tags(annotation: AnnotationLike) -> list[str]:
+    """The annotation's tags as a list."""
+    return [str(t) for t in loads_list(annotation.tags)]
+
+
+def annotation_to_json(annotation: AnnotationLike) -> dict[str, Any]:
+    """An annotation as plain data (``--json``, exports)."""
+    return {
+        "id": annotation.id,
+        "paper_id": annotation.paper_id,
+        "page": annotation.page,
+        "char_start": annotation.char_start,
+        "char_end": annotation.char_end,
+        "quote": annotation.quote,
+        "prefix": annotation.prefix,
+        "suffix": annotation.suffix,
+        "comment": annotation.comment,
+        "color": annotation.color,
+        "tags": annotation_tags(annotation),
+        "anchored": annotation.page is not None,
+        "created_at": annotation.created_at.isoformat(),
+        "updated_at": annotation.updated_at.isoformat(),
+    }
+
+
+# --------------------------------------------------------------------------- research log
+
+LOG_KINDS: tuple[str, ...] = ("idea", "question", "experiment", "result", "decision", "todo")
+
+
+@dataclass(frozen=True)
+class LogEntryView:
+    """One log entry with the ids of what it links to."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    text: str
+    paper_ids: list[str]
+    topic_slugs: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+
+def validate_kind(kind: str) -> str:
+    """The canonical kind for ``kind``, or a UsageError with a guess."""
+    value = kind.strip().lower()
+    if value in LOG_KINDS:
+        return value
+    prefixed = [k for k in LOG_KINDS if value and k.startswith(value)]
+    close = prefixed[:1] or difflib.get_close_matches(value, LOG_KINDS, n=1)
+    guess = f"Did you mean {close[0]}? " if close else ""
+    raise UsageError(
+        f"Unknown log entry kind {kind!r}.", hint=f"{guess}Kinds: {', '.join(LOG_KINDS)}."
+    )
+
+
+def as_utc(value: datetime) -> datetime:
+    """Stored timestamps are UTC without a zone; say so (or convert an aware one)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def list_entries(
+    store: Store,
+    *,
+    kind: str | None = None,
+    paper: str | None = None,
+    topic: str | None = None,
+    limit: int | None = None,
+) -> list[LogEntryView]:
+    """Entries, newest first, filtered by kind, linked paper and linked topic."""
+    if limit is not None and limit < 1:
+        raise UsageError(f"The limit must be at least 1, not {limit}.")
+    joins: list[str] = []
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if kind is not None:
+        where.append("l.kind = :kind")
+        params["kind"] = validate_kind(kind)
+    with store.connect() as conn:
+        if paper is not None:
+            params["paper"] = resolve_paper_id(conn, paper)
+            joins.append("JOIN log_paper lp ON lp.log_id = l.id AND lp.paper_id = :paper")
+        if topic is not None:
+            params["topic"] = require_topic(conn, topic.strip())
+            joins.append("JOIN log_topic lt ON lt.log_id = l.id AND lt.topic_slug = :topic")
+        statement = (
+            "SELECT l.id, l.created_at, l.kind, l.text FROM log_entry l "
+            + " ".join(joins)
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY l.created_at DESC, l.id DESC"
+            + (" LIMIT :limit" if limit is not None else "")
+        )
+        params["limit"] = limit
+        entries = conn.execute(statement, params).all()
+        return _log_views(conn, entries)
+
+
+def get_entry_view(store: Store, entry_id: int) -> LogEntryView | None:
+    """One entry with its links, or None when there is no such id."""
+    with store.connect() as conn:
+        entries = conn.execute(
+            "SELECT id, created_at, kind, text FROM log_entry WHERE id = :i", {"i": entry_id}
+        ).all()
+        views = _log_views(conn, entries)
+    return views[0] if views else None
+
+
+def _log_views(conn: Any, entries: list[tuple[Any, ...]]) -> list[LogEntryView]:
+    ids = [row[0] for row in entries]
+    papers: dict[int, list[str]] = {}
+    topics: dict[int, list[str]] = {}
+    if ids:
+        for log_id, paper_id in conn.execute(
+            "SELECT log_id, paper_id FROM log_paper WHERE log_id IN :ids ORDER BY paper_id",
+            {"ids": ids},
+        ):
+            papers.setdefault(log_id, []).append(paper_id)
+        for log_id, slug in conn.execute(
+            "SELECT log_id, topic_slug FROM log_topic WHERE log_id IN :ids ORDER BY topic_slug",
+            {"ids": ids},
+        ):
+            topics.setdefault(log_id, []).append(slug)
+    return [
+        LogEntryView(
+            id=int(entry_id),
+            created_at=as_utc(parse_datetime(created) or datetime.min),
+            kind=kind,
+            text=text,
+            paper_ids=papers.get(entry_id, []),
+            topic_slugs=topics.get(entry_id, []),
+        )
+        for entry_id, created, kind, text in entries
+    ]
+
+
 __all__ = [
+    "LOG_KINDS",
     "NO_LIST",
+    "AnnotationView",
     "LibraryItem",
+    "LogEntryView",
     "OutlineEntry",
+    "annotation_order",
+    "annotation_tags",
+    "annotation_to_json",
+    "as_utc",
+    "get_entry_view",
     "library_items",
     "library_signature",
+    "list_annotations",
+    "list_entries",
     "load_outline",
     "load_pages",
     "load_paper",
+    "validate_kind",
 ]

@@ -24,8 +24,8 @@ ALL = ("passage", "note", "annotation", "log")
 
 
 def _search(store: Any, query: str, kinds: tuple[str, ...] = ALL, **kw: Any) -> list[Any]:
-    with store.read() as session:
-        return search_lexical(session.connection(), query, kinds, 20, **kw)
+    with store.connect() as conn:
+        return search_lexical(conn, query, kinds, 20, **kw)
 
 
 def test_fts_query_quotes_everything() -> None:
@@ -82,8 +82,7 @@ def test_snippets_mark_terms(store: Any) -> None:
     assert "«oxygen»" in hit.snippet
     plain, spans = split_marked(hit.snippet)
     assert [plain[a:b] for a, b in spans] == ["oxygen"]
-    with store.read() as session:
-        conn = session.connection()
+    with store.connect() as conn:
         assert "«water»" in (snippet_for(conn, "passage", chunk_id, "water") or "")
         assert snippet_for(conn, "passage", chunk_id, "volcano") is None
 

@@ -103,8 +103,8 @@ def test_change_counters_move_with_chunks_and_vectors(store: Store) -> None:
     from paperlab.store.models import Chunk, Embedding
 
     def counters() -> list[int]:
-        with store.read() as session:
-            return db_fingerprint(session.connection(), "m")
+        with store.connect() as conn:
+            return db_fingerprint(conn, "m")
 
     start = counters()
     with store.write() as session:

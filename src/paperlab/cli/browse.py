@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import click
 
-from paperlab import library
-from paperlab.cli.common import get_store, json_option, print_json, terminal_text
-from paperlab.library import (
+from paperlab import catalog
+from paperlab.catalog import (
     PIPELINE_STATES,
     READING_STATES,
+    ensure_roadmap,
+    lists_overview,
     paper_details,
     topics_overview,
 )
+from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 
 _STATE_CHOICES = PIPELINE_STATES + READING_STATES
 
@@ -36,7 +38,7 @@ def list_papers_cmd(
 ) -> None:
     """List papers in the library."""
     store = get_store()
-    rows = library.list_papers(store, list_name=list_name, topic=topic, states=states)
+    rows = catalog.list_papers(store, list_name=list_name, topic=topic, states=states)
     if as_json:
         print_json([r.to_json() for r in rows])
         return
@@ -120,8 +122,6 @@ def show(paper: str, as_json: bool) -> None:
 @json_option
 def topics(as_json: bool) -> None:
     """List roadmap topics with their weeks and linked papers."""
-    from paperlab.loading import ensure_roadmap
-
     store = get_store()
     ensure_roadmap(store)
     rows = topics_overview(store)
@@ -156,8 +156,6 @@ def _week_numbers(weeks: list[int]) -> str:
 @json_option
 def lists(as_json: bool) -> None:
     """Show the bundled reading lists and what the library holds of each."""
-    from paperlab.loading import lists_overview
-
     rows = lists_overview(get_store())
     if as_json:
         print_json(rows)

@@ -1,42 +1,34 @@
-"""``paperlab note``, ``paperlab annotate`` and ``paperlab annotations``."""
+"""``paperlab note``, ``paperlab annotate`` and ``paperlab annotations``.
+
+``paperlab annotations`` only reads, through ``views`` (plain sqlite3); the
+services that write (SQLModel) are imported inside the commands that write,
+so listing annotations starts without the ORM.
+"""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.annotations import (
-    add_annotation,
-    annotation_tags,
-    annotation_to_json,
-    delete_annotation,
-    list_annotations,
-)
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import PaperlabError, UsageError
-from paperlab.library import resolve_paper
-from paperlab.notes import (
-    get_note,
-    link_note_topics,
-    note_fields,
-    note_from_markdown,
-    note_to_json,
-    note_to_markdown,
-    note_topics,
-    save_note,
-    validate_field,
-)
 from paperlab.settings import load_settings
-from paperlab.store import Store
-from paperlab.store.models import Annotation, Paper
+from paperlab.views import AnnotationLike, annotation_tags, annotation_to_json, list_annotations
+
+if TYPE_CHECKING:
+    from paperlab.store import Store
+    from paperlab.store.models import Paper
 
 # --------------------------------------------------------------------------- note
 
 
 def _parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
+    from paperlab.notes import validate_field
+
     fields: dict[str, str] = {}
     for item in assignments:
         name, sep, value = item.partition("=")
@@ -67,6 +59,14 @@ def _rescue(text: str, paper: Paper) -> Path | None:
 
 
 def _edit_note(store: Store, paper: Paper) -> None:
+    from paperlab.notes import (
+        get_note,
+        note_fields,
+        note_from_markdown,
+        note_to_markdown,
+        save_note,
+    )
+
     before = get_note(store, paper.id)
     original = note_to_markdown(paper, before)
     editor = _editor()
@@ -136,6 +136,16 @@ def note(
     as_json: bool,
 ) -> None:
     """Edit a paper's structured note in $EDITOR, or set/print it for scripts."""
+    from paperlab.library import resolve_paper
+    from paperlab.notes import (
+        get_note,
+        link_note_topics,
+        note_to_json,
+        note_to_markdown,
+        note_topics,
+        save_note,
+    )
+
     fields = _parse_assignments(assignments)
     store = get_store()
     try:
@@ -167,7 +177,7 @@ def _short(text: str, width: int = 100) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _describe(annotation: Annotation) -> list[str]:
+def _describe(annotation: AnnotationLike) -> list[str]:
     where = f"p.{annotation.page}" if annotation.page is not None else "p.?"
     lines = [f"#{annotation.id}  {where}  [{annotation.color}]  “{_short(annotation.quote)}”"]
     if annotation.page is None:
@@ -203,6 +213,8 @@ def annotate(
             "Say which passage to annotate with --quote.",
             hint=f'paperlab annotate {paper_id} --quote "a phrase from the paper"',
         )
+    from paperlab.annotations import add_annotation
+
     store = get_store()
     try:
         annotation = add_annotation(
@@ -236,6 +248,8 @@ def annotations(paper_id: str, delete_id: int | None, as_json: bool) -> None:
                     f"Annotation {delete_id} does not belong to {paper_id}.",
                     hint=f"See its annotations with: paperlab annotations {paper_id}",
                 )
+            from paperlab.annotations import delete_annotation
+
             delete_annotation(store, delete_id)
             click.echo(f"Deleted annotation {delete_id}.")
             return

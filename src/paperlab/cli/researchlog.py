@@ -1,4 +1,8 @@
-"""``paperlab log``: add, list, edit and remove research-log entries."""
+"""``paperlab log``: add, list, edit and remove research-log entries.
+
+Listing reads through ``views`` (plain sqlite3); the writing service
+(``researchlog``, SQLModel) is imported by the subcommands that write.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,7 @@ import click
 
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import UsageError
-from paperlab.researchlog import (
-    LOG_KINDS,
-    LogEntryView,
-    add_entry,
-    delete_entry,
-    get_entry,
-    list_entries,
-    update_entry,
-)
+from paperlab.views import LOG_KINDS, LogEntryView, list_entries
 
 
 def _line(entry: LogEntryView) -> str:
@@ -53,6 +49,8 @@ def add(
     as_json: bool,
 ) -> None:
     """Add an entry. arXiv ids in the text link those papers too."""
+    from paperlab.researchlog import add_entry, get_entry
+
     text = " ".join(words)
     store = get_store()
     try:
@@ -111,6 +109,8 @@ def edit(
             f"Nothing to change in log entry {entry_id}.",
             hint=f'paperlab log edit {entry_id} "new text" (or --kind, --paper, --topic)',
         )
+    from paperlab.researchlog import update_entry
+
     store = get_store()
     try:
         update_entry(
@@ -130,6 +130,8 @@ def edit(
 @click.argument("entry_id", type=int, metavar="N")
 def rm(entry_id: int) -> None:
     """Delete entry N."""
+    from paperlab.researchlog import delete_entry
+
     store = get_store()
     try:
         delete_entry(store, entry_id)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import text as sql
+if TYPE_CHECKING:
+    from paperlab.store.reader import ReadConnection
 
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
@@ -223,7 +223,7 @@ def _kind_sql(
 
 
 def search_lexical(
-    session: Any,
+    conn: ReadConnection,
     query: str,
     kinds: Iterable[str],
     limit: int = 100,
@@ -254,11 +254,11 @@ def search_lexical(
         params: dict[str, Any] = {"q": match, "n": limit}
         if topic is not None:
             params["topic"] = topic
-        for row_id, score, _ in session.execute(sql(statement), params):
+        for row_id, score, _ in conn.execute(statement, params):
             ranked.append((kind, int(row_id), -float(score)))
     ranked.sort(key=lambda h: h[2], reverse=True)
     ranked = ranked[:limit]
-    marked = _snippets(session, match, [(k, r) for k, r, _ in ranked]) if snippets else {}
+    marked = _snippets(conn, match, [(k, r) for k, r, _ in ranked]) if snippets else {}
     return [
         LexicalHit(kind, row_id, score, marked.get((kind, row_id), ""))
         for kind, row_id, score in ranked
@@ -266,15 +266,15 @@ def search_lexical(
 
 
 def snippets_for(
-    session: Any, query: str, keys: Sequence[tuple[str, int]]
+    conn: ReadConnection, query: str, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], str]:
     """Highlighted snippets of the rows ``keys`` (kind, id) that match ``query`` at all."""
     match = fts_query(query)
-    return _snippets(session, match, keys) if match and keys else {}
+    return _snippets(conn, match, keys) if match and keys else {}
 
 
 def _snippets(
-    session: Any, match: str, keys: Sequence[tuple[str, int]]
+    conn: ReadConnection, match: str, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], str]:
     """Highlighted snippets of just the kept hits, one query per kind."""
     by_kind: dict[str, list[int]] = {}
@@ -282,26 +282,24 @@ def _snippets(
         by_kind.setdefault(kind, []).append(row_id)
     out: dict[tuple[str, int], str] = {}
     for kind, ids in by_kind.items():
-        statement = sql(
-            _kind_sql(
-                KINDS[kind], topic=False, include_references=True, by_rowid=False, rowids=True
-            )
-        ).bindparams(bindparam("rowids", expanding=True))
-        for row_id, _, snippet in session.execute(
+        statement = _kind_sql(
+            KINDS[kind], topic=False, include_references=True, by_rowid=False, rowids=True
+        )
+        for row_id, _, snippet in conn.execute(
             statement, {"q": match, "n": len(ids), "rowids": ids}
         ):
             out[(kind, int(row_id))] = str(snippet or "")
     return out
 
 
-def snippet_for(session: Any, kind: str, row_id: int, query: str) -> str | None:
+def snippet_for(conn: ReadConnection, kind: str, row_id: int, query: str) -> str | None:
     """FTS5's highlighted snippet of one row for ``query``, or None if no term matches."""
     match = fts_query(query)
     if match is None:
         return None
     table = KINDS[kind]
     statement = _kind_sql(table, topic=False, include_references=True, by_rowid=True)
-    row = session.execute(sql(statement), {"q": match, "n": 1, "rowid": row_id}).first()
+    row = conn.execute(statement, {"q": match, "n": 1, "rowid": row_id}).first()
     return str(row[2]) if row and row[2] else None
 
 
@@ -333,10 +331,13 @@ def split_marked(snippet: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(plain), spans
 
 
-def rebuild_fts(session: Any) -> None:
-    """Re-derive every FTS5 table from its content table (repairs any drift)."""
+def rebuild_fts(conn: Any) -> None:
+    """Re-derive every FTS5 table from its content table (repairs any drift).
+
+    ``conn`` is a SQLAlchemy connection inside a write transaction.
+    """
     for table in KINDS.values():
-        session.execute(sql(f"INSERT INTO {table.fts}({table.fts}) VALUES ('rebuild')"))
+        conn.exec_driver_sql(f"INSERT INTO {table.fts}({table.fts}) VALUES ('rebuild')")
 
 
 __all__ = [

@@ -5,6 +5,10 @@ ourselves: reads use a deferred BEGIN, writes ``BEGIN IMMEDIATE``. An
 immediate transaction takes the write lock up front, so two writers queue on
 the busy timeout instead of one of them failing with "database is locked"
 when it tries to upgrade a read lock (which no timeout can resolve).
+
+Reads do not come through here at all: ``Store.connect()`` opens a plain
+sqlite3 connection (``reader.py``), and the engine is built on the first
+write or session, so read-only commands never import SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,19 +16,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
-
-from paperlab.errors import StoreError
-from paperlab.store.migrations import latest_version, migrate
+from paperlab.store.migrations import latest_version
+from paperlab.store.reader import BUSY_TIMEOUT_MS, ReadConnection, read_connection
+from paperlab.store.reader import schema_version as file_schema_version
+from paperlab.store.reader import store_error as _store_error
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlmodel import Session
 
-BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "paperlab_immediate"
 
 
@@ -46,6 +50,8 @@ def _on_begin(conn: Any) -> None:
 
 
 def _make_engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -56,42 +62,58 @@ def _make_engine(path: Path) -> Engine:
 
 
 class Store:
-    """One library database. Cheap to create; migrates on open."""
+    """One library database. Cheap to create; migrates on open.
+
+    Reads (``connect``) use the stdlib sqlite3 module; the SQLAlchemy engine
+    behind sessions and writes is built on first use, so a command that only
+    reads an up-to-date library never imports SQLAlchemy.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.engine = _make_engine(path)
-        self._writer = self.engine.execution_options(**{_IMMEDIATE: True})
-        self._open()
+        self.applied_migrations: list[int] = []
+        if not path.exists() or file_schema_version(path) < latest_version():
+            self._migrate()
 
-    def _open(self) -> None:
+    @cached_property
+    def engine(self) -> Engine:
+        return _make_engine(self.path)
+
+    @cached_property
+    def _writer(self) -> Engine:
+        return self.engine.execution_options(**{_IMMEDIATE: True})
+
+    def _migrate(self) -> None:
+        from sqlalchemy.exc import DatabaseError
+
+        from paperlab.store.migrations import migrate
+
         try:
             with self._writer.begin() as conn:
-                version = migrate(conn)
+                # Under BEGIN IMMEDIATE: a second process waits here, then
+                # finds nothing left to apply.
+                self.applied_migrations = migrate(conn)
         except DatabaseError as exc:
             raise _store_error(self.path, exc) from None
-        self.applied_migrations = version
 
     def session(self) -> Session:
         """A session for reading (deferred transaction). Close it promptly."""
-        # SQLModel (and pydantic) load on first use: `paperlab search` works on
-        # plain connections and starts ~0.2 s faster without them.
+        # SQLModel (and pydantic) load on first use: read commands work on
+        # plain sqlite3 connections and start without them.
         from sqlmodel import Session
 
         return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A plain SQLAlchemy connection for reading (deferred transaction, rolled back)."""
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise _store_error(self.path, exc) from None
+    def connect(self) -> Iterator[ReadConnection]:
+        """A plain sqlite3 connection for reading (deferred transaction, rolled back)."""
+        with read_connection(self.path) as conn:
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on error."""
+        from sqlalchemy.exc import OperationalError
         from sqlmodel import Session
 
         session = Session(self._writer, expire_on_commit=False)
@@ -116,32 +138,11 @@ class Store:
             session.close()
 
     def schema_version(self) -> int:
-        with self.engine.connect() as conn:
-            row = conn.exec_driver_sql("SELECT MAX(version) FROM schema_migration").first()
-            return int(row[0] or 0) if row else 0
+        return file_schema_version(self.path)
 
     def close(self) -> None:
-        self.engine.dispose()
-
-
-def _store_error(path: Path, exc: DatabaseError) -> StoreError:
-    detail = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
-    if "locked" in detail or "busy" in detail:
-        return StoreError(
-            f"The library at {path} stayed locked by another paperlab process.",
-            hint="Wait for the other command to finish, then try again.",
-        )
-    if "not a database" in detail or "malformed" in detail:
-        return StoreError(
-            f"The library file {path} is damaged ({detail}).",
-            hint="Restore it from a backup, or move it away to start a new library.",
-        )
-    if "readonly" in detail or "unable to open" in detail or "disk" in detail:
-        return StoreError(
-            f"Cannot write the library at {path} ({detail}).",
-            hint="Check free disk space and permissions, or set PAPERLAB_HOME elsewhere.",
-        )
-    return StoreError(f"The library at {path} failed: {detail}.")
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
 
 __all__ = ["Store", "latest_version"]

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
+if TYPE_CHECKING:
+    # Only ever run on a SQLAlchemy connection, but imported lazily: opening
+    # an up-to-date library reads its version with sqlite3 and needs no more.
+    from sqlalchemy import Connection
 
-Migration = Callable[[Connection], None]
+Migration = Callable[["Connection"], None]
 
 _V1_TABLES = """
 CREATE TABLE paper (
@@ -209,9 +213,9 @@ def migrate(conn: Connection) -> list[int]:
         if version <= start:
             continue
         migration(conn)
-        conn.execute(
-            text("INSERT INTO schema_migration (version, name, applied_at) VALUES (:v, :n, :t)"),
-            {"v": version, "n": migration.__name__, "t": datetime.now(UTC).isoformat()},
+        conn.exec_driver_sql(
+            "INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)",
+            (version, migration.__name__, datetime.now(UTC).isoformat()),
         )
         applied.append(version)
     return applied

@@ -7,51 +7,18 @@ List-valued fields (authors, categories, weeks, resources) are JSON text.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class PipelineState(StrEnum):
-    QUEUED = "queued"
-    FETCHED = "fetched"
-    EXTRACTED = "extracted"
-    INDEXED = "indexed"
-    FAILED = "failed"
-
-
-class ReadingState(StrEnum):
-    UNREAD = "unread"
-    SKIMMING = "skimming"
-    READING = "reading"
-    READ = "read"
-
-
-class LogKind(StrEnum):
-    IDEA = "idea"
-    QUESTION = "question"
-    EXPERIMENT = "experiment"
-    RESULT = "result"
-    DECISION = "decision"
-    TODO = "todo"
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def loads_list(text: str | None) -> list[Any]:
-    if not text:
-        return []
-    value = json.loads(text)
-    return value if isinstance(value, list) else []
+from paperlab.store.values import (
+    LogKind,
+    PipelineState,
+    ReadingState,
+    dumps,
+    loads_list,
+    utcnow,
+)
 
 
 class SchemaMigration(SQLModel, table=True):
@@ -262,3 +229,30 @@ class ReadingSession(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
     started_at: datetime = Field(default_factory=utcnow)
     minutes: float = 0.0
+
+
+__all__ = [
+    "Annotation",
+    "Chunk",
+    "Embedding",
+    "LogEntry",
+    "LogKind",
+    "LogPaper",
+    "LogTopic",
+    "Note",
+    "NoteTopic",
+    "Page",
+    "Paper",
+    "PaperTopic",
+    "PaperVersion",
+    "PipelineState",
+    "ReadingList",
+    "ReadingListEntry",
+    "ReadingSession",
+    "ReadingState",
+    "SchemaMigration",
+    "Topic",
+    "dumps",
+    "loads_list",
+    "utcnow",
+]

@@ -17,12 +17,12 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.errors import PaperlabError
-from paperlab.store.models import Annotation, LogEntry, Paper
+from paperlab.store.models import LogEntry, Paper
 from paperlab.tui.clock import ActivityClock
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.modals import AnnotateModal, AnnotationInput, GotoPageModal
 from paperlab.tui.widgets.page_view import Mark, PageView
-from paperlab.views import OutlineEntry, load_outline, load_pages, load_paper
+from paperlab.views import AnnotationView, OutlineEntry, load_outline, load_pages, load_paper
 
 CLOCK_TICK_SECONDS = 30.0
 
@@ -32,7 +32,7 @@ class Loaded:
     paper: Paper | None
     pages: list[tuple[int, str]]
     outline: list[OutlineEntry]
-    annotations: list[Annotation]
+    annotations: list[AnnotationView]
     log: list[LogEntry]
 
 
@@ -139,7 +139,7 @@ class ReaderScreen(PaperlabScreen):
         self.pages: dict[int, str] = {}
         self.paper: Paper | None = None
         self.outline: list[OutlineEntry] = []
-        self.annotations: list[Annotation] = []
+        self.annotations: list[AnnotationView] = []
         self.search_mark: tuple[int, int, int] | None = None
         self.find_matches: list[tuple[int, int, int]] = []
         self.find_index = -1
@@ -247,7 +247,7 @@ class ReaderScreen(PaperlabScreen):
             text.append(entry.text.strip() + "\n")
         self.query_one("#paper-log", Static).update(text or Text("none yet", style="dim"))
 
-    def _set_annotations(self, annotations: list[Annotation]) -> None:
+    def _set_annotations(self, annotations: list[AnnotationView]) -> None:
         self.annotations = annotations
         listing = self.query_one("#annotation-list", OptionList)
         listing.clear_options()
@@ -439,7 +439,7 @@ class ReaderScreen(PaperlabScreen):
         self.app.call_from_thread(self._annotation_saved, annotations)
         self.post_message(self.AnnotationAdded(self.paper_id, added.id))
 
-    def _annotation_saved(self, annotations: list[Annotation]) -> None:
+    def _annotation_saved(self, annotations: list[AnnotationView]) -> None:
         self._set_annotations(annotations)
         self.query_one(PageView).set_marks(self._marks(self.page))
         self._status("annotation saved")

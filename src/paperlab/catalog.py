@@ -1,0 +1,428 @@
+"""Papers, topics and reading lists as listings show them, read with plain sqlite3.
+
+``paperlab list``, ``show``, ``topics``, ``lists`` and the TUI read through
+here, on ``Store.connect()``: no ORM is imported, which is most of what such
+a command used to spend. The services that write (``library``, ``loading``)
+keep SQLModel and re-export these, and share the not-found messages below so
+a paper, topic or list is reported the same way on either path.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from paperlab.errors import NotFoundError, UsageError, clip, shown
+from paperlab.ids import ID_HINT, try_parse_arxiv_id
+from paperlab.store.values import PipelineState, ReadingState, loads_list, parse_datetime
+
+if TYPE_CHECKING:
+    from paperlab.readinglists import Roadmap
+    from paperlab.store import Store
+    from paperlab.store.reader import ReadConnection
+
+PIPELINE_STATES = [s.value for s in PipelineState]
+READING_STATES = [s.value for s in ReadingState]
+
+# --------------------------------------------------------------------------- not found
+
+
+def paper_not_found(text: str, citation_keys: Callable[[], Iterable[str | None]]) -> NotFoundError:
+    """The error for a paper that is not in the library (with a guess when one is close)."""
+    parsed = try_parse_arxiv_id(text)
+    if parsed is None and not text.startswith("local:"):
+        keys = [k for k in citation_keys() if k]
+        close = difflib.get_close_matches(text, keys, n=1)
+        hint = f"Did you mean {close[0]}?" if close else ID_HINT
+        return NotFoundError(f"No paper {shown(text)} in the library.", hint=hint)
+    name = str(parsed) if parsed is not None else clip(text.strip())
+    return NotFoundError(
+        f"Paper {name} is not in the library.",
+        hint=f"Fetch it first: paperlab fetch {name}",
+    )
+
+
+def topic_not_found(slug: str, slugs: list[str]) -> NotFoundError:
+    close = difflib.get_close_matches(slug, slugs, n=3)
+    hint = f"Did you mean {', '.join(close)}?" if close else "See `paperlab topics`."
+    if not slugs:
+        hint = "Load the roadmap first: paperlab fetch (or paperlab lists)."
+    return NotFoundError(f"No topic {shown(slug)}.", hint=hint)
+
+
+def list_not_found(name: str, names: list[str]) -> NotFoundError:
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"Did you mean {', '.join(close)}?" if close else "See `paperlab lists`."
+    return NotFoundError(f"No reading list {shown(name)} in the library.", hint=hint)
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def find_paper_id(conn: ReadConnection, text: str) -> str | None:
+    """The id of the paper named by an arXiv id (any spelling), a local id or a citation key."""
+    text = text.strip()
+    parsed = try_parse_arxiv_id(text)
+    exists = "SELECT id FROM paper WHERE id = :v"
+    if parsed is not None:
+        return conn.execute(exists, {"v": parsed.base}).scalar()
+    found = conn.execute(exists, {"v": text}).scalar()
+    if found is None:
+        found = conn.execute("SELECT id FROM paper WHERE citation_key = :v", {"v": text}).scalar()
+    return found
+
+
+def resolve_paper_id(conn: ReadConnection, text: str) -> str:
+    """Like find_paper_id, but a clear NotFoundError (with a guess) when absent."""
+    found = find_paper_id(conn, text)
+    if found is not None:
+        return found
+    raise paper_not_found(
+        text, lambda: [r[0] for r in conn.execute("SELECT citation_key FROM paper")]
+    )
+
+
+def require_topic(conn: ReadConnection, slug: str) -> str:
+    if conn.execute("SELECT 1 FROM topic WHERE slug = :s", {"s": slug}).first():
+        return slug
+    raise topic_not_found(slug, [r[0] for r in conn.execute("SELECT slug FROM topic")])
+
+
+def require_list(conn: ReadConnection, name: str) -> int:
+    """The id of the reading list called ``name``."""
+    found = conn.execute("SELECT id FROM reading_list WHERE name = :n", {"n": name}).scalar()
+    if found is not None:
+        return int(found)
+    raise list_not_found(name, [r[0] for r in conn.execute("SELECT name FROM reading_list")])
+
+
+# --------------------------------------------------------------------------- papers
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """What a listing shows of one paper."""
+
+    id: str
+    version: int | None
+    title: str
+    authors: list[str]
+    year: int | None
+    state: str
+    state_reason: str | None
+    reading_state: str
+    topics: list[str]
+    lists: list[str]
+    citation_key: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in rows:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _year(published: str | None) -> int | None:
+    value = parse_datetime(published)
+    return value.year if value else None
+
+
+def list_papers(
+    store: Store,
+    *,
+    list_name: str | None = None,
+    topic: str | None = None,
+    states: Iterable[str] = (),
+) -> list[PaperRow]:
+    """Papers filtered by list, topic and (pipeline or reading) state.
+
+    Papers of a list come in the list's order (week, position); otherwise by
+    the date they were added.
+    """
+    states = list(states)
+    for state in states:
+        if state not in PIPELINE_STATES and state not in READING_STATES:
+            raise UsageError(
+                f"Unknown state {shown(state)}.",
+                hint=f"Use one of: {', '.join(PIPELINE_STATES + READING_STATES)}.",
+            )
+    joins: list[str] = []
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    order = "p.added_at, p.id"
+    with store.connect() as conn:
+        if list_name is not None:
+            params["list"] = require_list(conn, list_name)
+            joins.append("JOIN reading_list_entry e ON e.paper_id = p.id")
+            where.append("e.list_id = :list")
+            order = "e.week, e.position"
+        if topic is not None:
+            params["topic"] = require_topic(conn, topic)
+            joins.append("JOIN paper_topic t ON t.paper_id = p.id")
+            where.append("t.topic_slug = :topic")
+        pipeline = [s for s in states if s in PIPELINE_STATES]
+        reading = [s for s in states if s in READING_STATES]
+        if pipeline:
+            where.append("p.state IN :pipeline")
+            params["pipeline"] = pipeline
+        if reading:
+            where.append("p.reading_state IN :reading")
+            params["reading"] = reading
+        papers = conn.execute(
+            "SELECT p.id, p.version, p.title, p.authors, p.published, p.state, "
+            "p.state_reason, p.reading_state, p.citation_key FROM paper p "
+            + " ".join(joins)
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + f" ORDER BY {order}",
+            params,
+        ).all()
+        topics = _grouped(
+            conn.execute("SELECT paper_id, topic_slug FROM paper_topic ORDER BY topic_slug")
+        )
+        lists = _grouped(
+            conn.execute(
+                "SELECT e.paper_id, l.name FROM reading_list_entry e "
+                "JOIN reading_list l ON l.id = e.list_id ORDER BY l.name"
+            )
+        )
+    return [
+        PaperRow(
+            id=pid,
+            version=version,
+            title=title,
+            authors=[str(a) for a in loads_list(authors)],
+            year=_year(published),
+            state=state,
+            state_reason=reason,
+            reading_state=reading_state,
+            topics=topics.get(pid, []),
+            lists=lists.get(pid, []),
+            citation_key=key,
+        )
+        for pid, version, title, authors, published, state, reason, reading_state, key in papers
+    ]
+
+
+_DETAIL_COLUMNS = (
+    "id",
+    "version",
+    "title",
+    "authors",
+    "abstract",
+    "categories",
+    "primary_category",
+    "published",
+    "updated",
+    "doi",
+    "journal_ref",
+    "comment",
+    "citation_key",
+    "state",
+    "state_reason",
+    "reading_state",
+    "metadata_complete",
+    "pdf_path",
+    "pdf_sha256",
+    "pdf_version",
+)
+
+
+def _iso(value: str | None) -> str | None:
+    parsed = parse_datetime(value)
+    return parsed.isoformat() if parsed else None
+
+
+def paper_details(store: Store, text: str) -> dict[str, Any]:
+    """Everything `paperlab show` prints about one paper, as plain data."""
+    with store.connect() as conn:
+        paper_id = resolve_paper_id(conn, text)
+        row = conn.execute(
+            f"SELECT {', '.join(_DETAIL_COLUMNS)} FROM paper WHERE id = :p", {"p": paper_id}
+        ).first()
+        assert row is not None
+        info: dict[str, Any] = dict(zip(_DETAIL_COLUMNS, row, strict=True))
+        topics = [
+            r[0]
+            for r in conn.execute(
+                "SELECT topic_slug FROM paper_topic WHERE paper_id = :p ORDER BY topic_slug",
+                {"p": paper_id},
+            )
+        ]
+        entries = conn.execute(
+            "SELECT l.name, e.week, e.position, e.why FROM reading_list_entry e "
+            "JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p",
+            {"p": paper_id},
+        ).all()
+        versions = conn.execute(
+            "SELECT version, updated, pdf_sha256, fetched_at FROM paper_version "
+            "WHERE paper_id = :p ORDER BY version",
+            {"p": paper_id},
+        ).all()
+
+        def count(table: str, column: str = "paper_id") -> int:
+            statement = f"SELECT COUNT(*) FROM {table} WHERE {column} = :p"
+            return int(conn.execute(statement, {"p": paper_id}).scalar())
+
+        counts = {
+            "pages": count("page"),
+            "chunks": count("chunk"),
+            "has_note": count("note") > 0,
+            "annotations": count("annotation"),
+            "log_entries": count("log_paper"),
+        }
+    info.update(
+        authors=[str(a) for a in loads_list(info["authors"])],
+        categories=[str(c) for c in loads_list(info["categories"])],
+        published=_iso(info["published"]),
+        updated=_iso(info["updated"]),
+        metadata_complete=bool(info["metadata_complete"]),
+    )
+    info["abs_url"] = None if paper_id.startswith("local:") else f"https://arxiv.org/abs/{paper_id}"
+    info["topics"] = topics
+    info["lists"] = [
+        {"name": name, "week": week, "position": position, "why": why}
+        for name, week, position, why in entries
+    ]
+    info["versions"] = [
+        {"version": v, "updated": _iso(updated), "sha256": sha, "fetched_at": _iso(fetched)}
+        for v, updated, sha, fetched in versions
+    ]
+    info.update(counts)
+    return info
+
+
+# --------------------------------------------------------------------------- topics, lists
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    slug: str
+    title: str
+    weeks: list[int]
+    resources: list[str]
+    description: str
+    papers: list[str]
+    notes: int
+    log_entries: int
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def topics_overview(store: Store) -> list[TopicRow]:
+    """Every roadmap topic with its weeks, resources and linked papers."""
+    with store.connect() as conn:
+        topics = conn.execute("SELECT slug, title, weeks, resources, description FROM topic").all()
+        papers = _grouped(
+            (slug, paper_id)
+            for paper_id, slug in conn.execute("SELECT paper_id, topic_slug FROM paper_topic")
+        )
+        notes = dict(
+            conn.execute("SELECT topic_slug, COUNT(*) FROM note_topic GROUP BY topic_slug").all()
+        )
+        logs = dict(
+            conn.execute("SELECT topic_slug, COUNT(*) FROM log_topic GROUP BY topic_slug").all()
+        )
+    rows = [
+        TopicRow(
+            slug=slug,
+            title=title,
+            weeks=[int(w) for w in loads_list(weeks)],
+            resources=[str(r) for r in loads_list(resources)],
+            description=description,
+            papers=sorted(papers.get(slug, [])),
+            notes=int(notes.get(slug, 0)),
+            log_entries=int(logs.get(slug, 0)),
+        )
+        for slug, title, weeks, resources, description in topics
+    ]
+    return sorted(rows, key=lambda r: (min(r.weeks) if r.weeks else 99, r.slug))
+
+
+def ensure_roadmap(store: Store) -> Roadmap:
+    """Load the bundled roadmap into the library when its topics are missing."""
+    from paperlab.readinglists import load_roadmap
+
+    roadmap = load_roadmap()
+    with store.connect() as conn:
+        present = {r[0] for r in conn.execute("SELECT slug FROM topic")}
+    if not {t.slug for t in roadmap.topics} <= present:
+        from paperlab.loading import sync_roadmap  # the ORM loads only to write
+
+        with store.write() as session:
+            sync_roadmap(session, roadmap)
+    return roadmap
+
+
+def lists_overview(store: Store) -> list[dict[str, Any]]:
+    """Bundled lists plus any loaded from elsewhere, with library counts."""
+    from paperlab.readinglists import load_bundled_lists, load_roadmap
+
+    bundled = {spec.name: spec for spec in load_bundled_lists(load_roadmap())}
+    rows = []
+    with store.connect() as conn:
+        loaded = {
+            name: (list_id, title, source)
+            for list_id, name, title, source in conn.execute(
+                "SELECT id, name, title, source_path FROM reading_list"
+            )
+        }
+        for name in sorted(set(bundled) | set(loaded)):
+            spec = bundled.get(name)
+            stored = loaded.get(name)
+            if stored is not None:
+                paper_ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT paper_id FROM reading_list_entry WHERE list_id = :l",
+                        {"l": stored[0]},
+                    )
+                ]
+            else:
+                paper_ids = [e.arxiv_id.base for e in spec.entries] if spec else []
+            papers = (
+                conn.execute(
+                    "SELECT pdf_path, state FROM paper WHERE id IN :ids", {"ids": paper_ids}
+                ).all()
+                if paper_ids
+                else []
+            )
+            rows.append(
+                {
+                    "name": name,
+                    "title": spec.title if spec else (stored[1] if stored else name),
+                    "weeks": list(spec.weeks) if spec else [],
+                    "papers": len(paper_ids),
+                    "in_library": sum(1 for path, _ in papers if path),
+                    "indexed": sum(1 for _, state in papers if state == PipelineState.INDEXED),
+                    "source": str(spec.path) if spec else (stored[2] if stored else ""),
+                    "bundled": spec is not None,
+                }
+            )
+    return rows
+
+
+__all__ = [
+    "PIPELINE_STATES",
+    "READING_STATES",
+    "PaperRow",
+    "TopicRow",
+    "ensure_roadmap",
+    "find_paper_id",
+    "list_not_found",
+    "list_papers",
+    "lists_overview",
+    "paper_details",
+    "paper_not_found",
+    "require_list",
+    "require_topic",
+    "resolve_paper_id",
+    "topic_not_found",
+    "topics_overview",
+]

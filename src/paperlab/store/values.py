@@ -1,0 +1,75 @@
+"""Plain values stored in the library: states, kinds, JSON lists, timestamps.
+
+They live apart from the SQLModel tables so that code reading with plain
+sqlite3 (``reader.py``) can use them without importing the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PipelineState(StrEnum):
+    QUEUED = "queued"
+    FETCHED = "fetched"
+    EXTRACTED = "extracted"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class ReadingState(StrEnum):
+    UNREAD = "unread"
+    SKIMMING = "skimming"
+    READING = "reading"
+    READ = "read"
+
+
+class LogKind(StrEnum):
+    IDEA = "idea"
+    QUESTION = "question"
+    EXPERIMENT = "experiment"
+    RESULT = "result"
+    DECISION = "decision"
+    TODO = "todo"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads_list(text: str | None) -> list[Any]:
+    if not text:
+        return []
+    value = json.loads(text)
+    return value if isinstance(value, list) else []
+
+
+def parse_datetime(value: str | datetime | None) -> datetime | None:
+    """A DATETIME column as read by sqlite3 (text) as the datetime the ORM gives.
+
+    Timestamps are stored in UTC, mostly without an offset (SQLModel's
+    ``UTCDateTime`` writes ``YYYY-MM-DD HH:MM:SS.ffffff``); like that type,
+    this returns them aware, in UTC.
+    """
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.utcoffset() is None else parsed.astimezone(UTC)
+
+
+__all__ = [
+    "LogKind",
+    "PipelineState",
+    "ReadingState",
+    "dumps",
+    "loads_list",
+    "parse_datetime",
+    "utcnow",
+]
