@@ -83,6 +83,13 @@ def library_is_empty(store: Store) -> bool:
     return True
 
 
+def paper_count(store: Store) -> int:
+    """How many papers the library holds, with searchable text or not."""
+    with store.connect() as conn:
+        row = conn.execute("SELECT COUNT(*) FROM paper").first()
+    return int(row[0]) if row else 0
+
+
 def _has_vectors_or_items(conn: ReadConnection, model: str) -> bool:
     for statement in (
         "SELECT 1 FROM embedding WHERE model = :m LIMIT 1",

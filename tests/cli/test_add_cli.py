@@ -197,3 +197,7 @@ def test_a_pdf_of_only_boilerplate_says_there_is_no_text_to_index(
     assert outcome["message"].startswith("No text to index")
     shown = json.loads(run_cli(capsys, "show", "--json", outcome["paper_id"]).out)
     assert shown["state"] == "failed" and shown["state_reason"].startswith("No text to index")
+
+    search = run_cli(capsys, "search", "boilerplate")
+    assert "The library is empty" not in search.err
+    assert "1 paper in the library" in search.err and "no searchable text" in search.err

@@ -18,6 +18,7 @@ from paperlab.settings import load_settings
 
 if TYPE_CHECKING:
     from paperlab.searching import SearchHit
+    from paperlab.store import Store
 
 KIND_LABELS = {"passage": "", "note": "note", "annotation": "annotation", "log": "log"}
 
@@ -114,8 +115,7 @@ def search(
         if library_is_empty(store):
             if as_json:
                 print_json([])
-            click.echo("The library is empty: there is nothing to search yet.", err=True)
-            click.echo("Hint: run `paperlab fetch` to add papers, then `paperlab index`.", err=True)
+            _nothing_to_search(store)
             return
         hits = run_search(
             store,
@@ -139,3 +139,23 @@ def search(
         _print_rich(hits, by_paper)
     else:
         _print_plain(hits, by_paper)
+
+
+def _nothing_to_search(store: Store) -> None:
+    """Why a search has nothing to look in: no papers at all, or none with text."""
+    from paperlab.searching import paper_count
+
+    papers = paper_count(store)
+    if not papers:
+        click.echo("The library is empty: there is nothing to search yet.", err=True)
+        click.echo("Hint: run `paperlab fetch` to add papers, then `paperlab index`.", err=True)
+        return
+    many = "papers" if papers != 1 else "paper"
+    click.echo(
+        f"Nothing to search yet: {papers} {many} in the library, no searchable text.", err=True
+    )
+    click.echo(
+        "Hint: `paperlab index` extracts and indexes fetched papers; "
+        "`paperlab show ID` tells why a paper has no text.",
+        err=True,
+    )
