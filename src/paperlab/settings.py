@@ -125,10 +125,28 @@ def default_home() -> Path:
     return Path(user_data_dir("paperlab", appauthor=False))
 
 
+# Libraries that keep caches of their own, and the folder under the library's
+# cache each one gets: paperlab writes only in its library, not in /tmp or ~.
+# (torch's kernel cache is made when the bf16 encoder loads, in the temp dir.)
+_THIRD_PARTY_CACHES = {"TORCHINDUCTOR_CACHE_DIR": "torchinductor"}
+# Set by the user before paperlab started: their choice stands.
+_CACHES_SET_BY_USER = frozenset(name for name in _THIRD_PARTY_CACHES if name in os.environ)
+
+
+def _confine_caches(cache_dir: Path) -> None:
+    for name, folder in _THIRD_PARTY_CACHES.items():
+        if name not in _CACHES_SET_BY_USER:
+            os.environ[name] = str(cache_dir / folder)
+
+
 def load_settings() -> Settings:
-    """Read the configuration from the environment."""
+    """Read the configuration from the environment.
+
+    Also points third-party caches into the library (see _THIRD_PARTY_CACHES).
+    """
     home_env = os.environ.get("PAPERLAB_HOME")
     home = Path(home_env).expanduser() if home_env else default_home()
+    _confine_caches(home / "cache")
     timeout = _number_env("PAPERLAB_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT, 0.05, 600)
     return Settings(
         home=home,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from paperlab.errors import EmbeddingError
+from paperlab.search.cpu import cpu_has_fast_bf16
 from paperlab.settings import DEFAULT_EMBED_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -53,22 +54,6 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query: a (dim,) float32 unit vector."""
         ...
-
-
-def cpu_has_fast_bf16() -> bool:
-    """True where the CPU computes bfloat16 natively (AVX512-BF16 or AMX).
-
-    Elsewhere bf16 autocast is emulated and slower than fp32, so we keep fp32.
-    """
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return False
 
 
 def bundled_model_path() -> Path:
