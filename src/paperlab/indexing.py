@@ -201,6 +201,8 @@ def embed_texts(
 
 def embed_pending_small(store: Store, embedder: Embedder) -> dict[str, int]:
     """Embed notes, annotations and log entries lacking a vector (they are few)."""
+    if store.readonly:
+        return {}  # nowhere to keep them: a read-only library finds new notes by words
     with store.connect() as conn:
         items = small_items(conn)
         have = existing_hashes(conn, embedder.model_name, [i.hash for i in items])
@@ -337,7 +339,7 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
             # Complete, but counters moved (e.g. a pending chunk was added):
             # remember the new counters so the next check is the cheap one.
             index.db_fingerprint = fingerprint
-            _save(index, paths, settings)
+            _save(index, paths, settings, store)
             return SyncResult(index=index, state_before=FileState.FRESH)
         wanted = _desired(conn, model)
         result = SyncResult(index=index, state_before=state)
@@ -367,11 +369,13 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
         result.added = len(new)
         index.db_fingerprint = fingerprint
     result.index = index
-    _save(index, paths, settings)
+    _save(index, paths, settings, store)
     return result
 
 
-def _save(index: VectorIndex, paths: VectorPaths, settings: Settings) -> None:
+def _save(index: VectorIndex, paths: VectorPaths, settings: Settings, store: Store) -> None:
+    if store.readonly:
+        return  # searched from the in-memory index; the library stays as it was
     try:
         ensure_home(settings)
         index.save(paths)

@@ -196,11 +196,12 @@ def current_version(conn: Connection) -> int:
     return int(row[0] or 0) if row else 0
 
 
-def migrate(conn: Connection) -> list[int]:
+def migrate(conn: Connection, before: Callable[[int], None] | None = None) -> list[int]:
     """Apply every pending migration; return the versions applied.
 
     The caller holds an IMMEDIATE transaction, so the version read here cannot
-    change under us.
+    change under us. ``before(version)`` runs first when an existing library
+    (version > 0) has migrations to apply: the engine backs the file up there.
     """
     conn.exec_driver_sql(
         "CREATE TABLE IF NOT EXISTS schema_migration ("
@@ -209,6 +210,8 @@ def migrate(conn: Connection) -> list[int]:
     )
     applied: list[int] = []
     start = current_version(conn)
+    if before is not None and 0 < start < len(MIGRATIONS):
+        before(start)
     for version, migration in enumerate(MIGRATIONS, start=1):
         if version <= start:
             continue

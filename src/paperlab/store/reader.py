@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import StoreError
+from paperlab.store.backup import is_writable, readonly_uri
 
 BUSY_TIMEOUT_MS = 30_000
 # A quoted literal or identifier (left alone), or a :name parameter.
@@ -84,8 +85,15 @@ def _expand(statement: str, params: Mapping[str, Any]) -> tuple[str, dict[str, A
 
 def open_raw(path: Path) -> sqlite3.Connection:
     """A raw autocommit connection with the library's busy timeout, unable to write."""
+    # A library this process cannot write (a mounted snapshot) opens through a
+    # read-only URI: a plain open would try to create the -shm/-wal files.
+    target: str | Path = path if not path.exists() or is_writable(path) else readonly_uri(path)
     raw = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        target,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=isinstance(target, str),
     )
     raw.execute("PRAGMA query_only = ON")
     return raw
@@ -131,19 +139,37 @@ def schema_version(path: Path) -> int:
         return int(conn.execute("SELECT MAX(version) FROM schema_migration").scalar() or 0)
 
 
+# SQLITE_CORRUPT, SQLITE_NOTADB: extended codes keep the primary one in the low byte.
+_DAMAGE_CODES = {11, 26}
+REPAIR_HINT = (
+    "Run `paperlab doctor` to see what is damaged, then `paperlab doctor --repair` "
+    "(it keeps a copy of the damaged file)."
+)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Does a database error (sqlite3's or SQLAlchemy's) mean the file is damaged?"""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _DAMAGE_CODES:
+        return True
+    detail = str(orig)
+    # Text that is not UTF-8 was never written by paperlab: garbled bytes.
+    return any(m in detail for m in ("malformed", "not a database", "decode to UTF-8"))
+
+
 def store_error(path: Path, exc: BaseException) -> StoreError:
     """One clear sentence for a database failure (``exc`` is sqlite3's or SQLAlchemy's)."""
     orig = getattr(exc, "orig", None)
     detail = str(orig) if orig else str(exc)
+    detail = detail.splitlines()[0][:200] if detail else type(exc).__name__
+    if is_damage(exc):
+        shown = "unreadable text" if "decode to UTF-8" in detail else detail
+        return StoreError(f"The library file {path} is damaged ({shown}).", hint=REPAIR_HINT)
     if "locked" in detail or "busy" in detail:
         return StoreError(
             f"The library at {path} stayed locked by another paperlab process.",
             hint="Wait for the other command to finish, then try again.",
-        )
-    if "not a database" in detail or "malformed" in detail:
-        return StoreError(
-            f"The library file {path} is damaged ({detail}).",
-            hint="Restore it from a backup, or move it away to start a new library.",
         )
     if "readonly" in detail or "unable to open" in detail or "disk" in detail:
         return StoreError(
@@ -154,8 +180,10 @@ def store_error(path: Path, exc: BaseException) -> StoreError:
 
 
 __all__ = [
+    "REPAIR_HINT",
     "ReadConnection",
     "Rows",
+    "is_damage",
     "open_raw",
     "read_connection",
     "schema_version",
