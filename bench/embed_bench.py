@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -95,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
 
     import numpy as np
 
-    from paperlab.search.embedder import SentenceTransformerEmbedder, cpu_has_fast_bf16
+    from paperlab.search.cpu import cpu_class, cpu_flags, cpu_has_fast_bf16
+    from paperlab.search.embedder import SentenceTransformerEmbedder
     from paperlab.search.fast_embedder import FastEmbedder
     from paperlab.settings import load_settings
 
@@ -110,10 +110,16 @@ def main(argv: list[str] | None = None) -> None:
     ours.export_path(create=True)  # one-time export, outside the timing
     int8 = FastEmbedder(settings, backend="onnx-int8")  # the path for CPUs without bf16
     bulk = ours.bulk_backend()
+    chosen_by = sorted(
+        flag
+        for flag in cpu_flags()
+        if flag.startswith(("avx512_bf16", "amx", "avx512_vnni"))
+        or flag in ("avx2", "avx512f", "avx_vnni", "asimddp", "bf16")
+    )
     print(
-        f"# {len(texts)} chunks ({source}); fast bf16 CPU: {cpu_has_fast_bf16()}; "
-        f"bulk path: {type(bulk).__name__}",
-        file=sys.stderr,
+        f"# {len(texts)} chunks ({source}); cpu class {cpu_class()} "
+        f"(flags: {' '.join(chosen_by) or 'none of note'}); fast bf16: {cpu_has_fast_bf16()}; "
+        f"bulk path: {type(bulk).__name__} {getattr(bulk, 'variant', '')}".rstrip()
     )
     paths: dict[str, Callable[[], Any]] = {
         "bare": lambda: bare.encode(
