@@ -105,7 +105,7 @@ def _table_problem(conn: sqlite3.Connection, table: str, check_tree: bool) -> st
     if check_tree:
         try:
             messages = _messages(conn.execute(f'PRAGMA integrity_check("{table}")'))
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, MemoryError) as exc:
             return _short(exc)
         if messages != ["ok"]:
             more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
@@ -113,7 +113,7 @@ def _table_problem(conn: sqlite3.Connection, table: str, check_tree: bool) -> st
     try:
         for _ in conn.execute(f'SELECT * FROM "{table}"'):
             pass
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, MemoryError) as exc:
         return _short(exc)
     return None
 
@@ -128,6 +128,8 @@ def _short(exc: BaseException) -> str:
     text = str(exc)
     if "decode to UTF-8" in text:
         return "text that is not UTF-8 (garbled bytes)"
+    if isinstance(exc, MemoryError):
+        return "a row claims a size no allocation can meet (garbled)"
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
@@ -136,12 +138,12 @@ def check_database(conn: sqlite3.Connection, report: DoctorReport, *, quick: boo
     pragma = "quick_check" if quick else "integrity_check"
     try:
         messages = _messages(conn.execute(f"PRAGMA {pragma}(100)"))
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, MemoryError) as exc:
         # Some damage stops the check itself; the per-table pass names it.
         messages = [_short(exc)]
     try:
         plain, _ = tables(conn)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, MemoryError) as exc:
         report.findings.append(
             Finding(
                 "database",
@@ -203,7 +205,7 @@ def check_fulltext(conn: sqlite3.Connection, report: DoctorReport, *, writable: 
             conn.execute("BEGIN")
             # rank 1: also compare the index with the rows of its table.
             conn.execute(f'INSERT INTO "{fts}"("{fts}", rank) VALUES (\'integrity-check\', 1)')
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, MemoryError) as exc:
             bad.append(f"{fts}: {_short(exc)}")
         finally:
             if conn.in_transaction:
@@ -293,7 +295,7 @@ def check_pdfs(
         rows = conn.execute(
             "SELECT id, pdf_path, pdf_sha256 FROM paper WHERE pdf_path IS NOT NULL ORDER BY id"
         ).fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, MemoryError) as exc:
         report.findings.append(
             Finding("pdfs", False, f"PDFs not checked: {_short(exc)}.", skipped=True)
         )
@@ -343,7 +345,7 @@ def check_orphans(
             str(pid).replace("/", "_").replace(":", "_")
             for (pid,) in conn.execute("SELECT id FROM paper")
         }
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, MemoryError):
         stems = set()
     if settings.pdf_dir.is_dir():
         for path in sorted(settings.pdf_dir.iterdir()):
@@ -355,7 +357,7 @@ def check_orphans(
             items.append(f"file with no paper: pdfs/{path.name}")
     try:
         violations = conn.execute("PRAGMA foreign_key_check").fetchall()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, MemoryError):
         violations = []
     by_table: dict[str, int] = {}
     for table, *_ in violations:
@@ -395,7 +397,7 @@ def _unused_vectors(conn: sqlite3.Connection) -> int:
     try:
         used = used_hashes(conn)
         stored = [str(h) for (h,) in conn.execute("SELECT content_hash FROM embedding")]
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, MemoryError):
         return 0  # the damage is reported by the database check
     return sum(1 for h in stored if h not in used)
 

@@ -182,7 +182,7 @@ def _copy_sources(
     old.text_factory = garble
     try:
         plain, _ = tables(old)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, MemoryError) as exc:
         raise _too_damaged(db, exc) from None
     old.execute("ATTACH DATABASE ? AS fresh", (str(fresh),))
     try:
@@ -249,8 +249,8 @@ def _read_rows(
                 rows.append(tuple(row[1:]))
                 last = int(row[0])
             return rows, lost
-        except sqlite3.DatabaseError as exc:
-            lost = (str(exc).splitlines() or ["unreadable"])[0]
+        except (sqlite3.DatabaseError, MemoryError) as exc:
+            lost = (str(exc).splitlines() or ["a garbled row"])[0]
             if not salvage or step > _SKIP_LIMIT:
                 return rows, lost
             last = max(last, 0) + step
@@ -271,7 +271,7 @@ def _copy_vectors(old: sqlite3.Connection) -> int:
         )
         old.execute("COMMIT")
         return int(cursor.rowcount)
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, MemoryError):
         if old.in_transaction:
             old.execute("ROLLBACK")
         return 0

@@ -75,14 +75,15 @@ def test_garbled_id_record_is_caught_too(indexed: Any) -> None:
     assert load_index(paths, settings.embed_model, None)[1] is FileState.CORRUPT
 
 
-def _page_of(db: Path, table: str, pagetype: str = "leaf") -> int:
+def _pages_of(db: Path, table: str) -> list[int]:
+    """The leaf pages of ``table`` (from the dbstat virtual table)."""
     with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute(
-            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = ? ORDER BY pageno",
-            (table, pagetype),
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
+            (table,),
         ).fetchall()
-    assert rows, f"{table} has no {pagetype} page"
-    return int(rows[len(rows) // 2][0])
+    assert rows, f"{table} has no leaf page"
+    return [int(r[0]) for r in rows]
 
 
 # -- a real library: PDFs imported, extracted, embedded; notes, annotations, log --
@@ -162,21 +163,37 @@ def own_rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def garble_table_page(db: Path, table: str, *, where: str = "middle", length: int = 512) -> int:
-    """Overwrite bytes of one of ``table``'s leaf pages in place; returns the page number."""
+def garble_table_page(
+    db: Path, table: str, *, where: str = "middle", length: int = 512, every: bool = False
+) -> list[int]:
+    """Overwrite bytes of one (or ``every``) of ``table``'s leaf pages in place.
+
+    where: "middle" garbles ``length`` bytes around the middle of the page;
+    "cell" the start of the row stored nearest the middle (its length and
+    record header become nonsense); "header" the page's type byte.
+    """
     with closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    page = _page_of(db, table)
-    offset = (page - 1) * page_size
+    pages = _pages_of(db, table)
+    pages = pages if every else [pages[len(pages) // 2]]
     with open(db, "r+b") as fh:
-        if where == "header":
-            fh.seek(offset)
-            fh.write(b"\x00")  # no valid b-tree page has type 0: SQLITE_CORRUPT on read
-        else:
-            fh.seek(offset + page_size // 2 - length // 2)
-            fh.write(bytes((i * 37 + 11) % 256 for i in range(length)))
-    return page
+        for page in pages:
+            offset = (page - 1) * page_size
+            if where == "header":
+                fh.seek(offset)
+                fh.write(b"\x00")  # no valid b-tree page has type 0: SQLITE_CORRUPT
+            elif where == "cell":
+                fh.seek(offset)
+                data = fh.read(page_size)
+                cells = int.from_bytes(data[3:5], "big")
+                starts = [int.from_bytes(data[8 + 2 * i : 10 + 2 * i], "big") for i in range(cells)]
+                fh.seek(offset + min(starts, key=lambda start: abs(start - page_size // 2)))
+                fh.write(b"\xff" * 12)
+            else:
+                fh.seek(offset + page_size // 2 - length // 2)
+                fh.write(bytes((i * 37 + 11) % 256 for i in range(length)))
+    return pages
 
 
 @pytest.fixture

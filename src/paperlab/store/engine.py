@@ -35,7 +35,14 @@ from paperlab.store.backup import (
     stamped_path,
 )
 from paperlab.store.migrations import latest_version
-from paperlab.store.reader import BUSY_TIMEOUT_MS, ReadConnection, is_damage, read_connection
+from paperlab.store.reader import (
+    BUSY_TIMEOUT_MS,
+    ReadConnection,
+    damaged_row_error,
+    is_damage,
+    looks_damaged,
+    read_connection,
+)
 from paperlab.store.reader import schema_version as file_schema_version
 from paperlab.store.reader import store_error as _store_error
 
@@ -192,6 +199,11 @@ class Store:
             if not (isinstance(exc, OperationalError) or is_damage(exc)):
                 raise  # a constraint error is the caller's to handle
             raise _store_error(self.path, exc) from None
+        except MemoryError:
+            session.rollback()
+            if looks_damaged(self.path):
+                raise damaged_row_error(self.path) from None
+            raise
         except BaseException:
             session.rollback()
             raise

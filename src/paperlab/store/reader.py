@@ -113,8 +113,36 @@ def read_connection(path: Path) -> Iterator[ReadConnection]:
         if not _is_store_failure(exc):
             raise  # a bad statement is a bug, not a damaged or busy library
         raise store_error(path, exc) from None
+    except MemoryError:
+        if looks_damaged(path):
+            raise damaged_row_error(path) from None
+        raise
     finally:
         raw.close()  # closing rolls the read transaction back
+
+
+def looks_damaged(path: Path) -> bool:
+    """Does ``PRAGMA quick_check`` fail on ``path``?
+
+    A garbled row can claim a size no allocation meets, and SQLite then says
+    "out of memory"; a failing quick_check tells that from a real shortage.
+    """
+    try:
+        raw = open_raw(path)
+    except sqlite3.DatabaseError:
+        return True
+    try:
+        return [r[0] for r in raw.execute("PRAGMA quick_check(1)")] != ["ok"]
+    except (sqlite3.DatabaseError, MemoryError):
+        return True
+    finally:
+        raw.close()
+
+
+def damaged_row_error(path: Path) -> StoreError:
+    return StoreError(
+        f"The library file {path} is damaged (a stored row is garbled).", hint=REPAIR_HINT
+    )
 
 
 def _is_store_failure(exc: sqlite3.DatabaseError) -> bool:
@@ -183,7 +211,9 @@ __all__ = [
     "REPAIR_HINT",
     "ReadConnection",
     "Rows",
+    "damaged_row_error",
     "is_damage",
+    "looks_damaged",
     "open_raw",
     "read_connection",
     "schema_version",
