@@ -8,6 +8,9 @@ let a PyMuPDF exception escape. PyMuPDF is imported only when they run.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +62,25 @@ class ExtractedDocument:
         return "\f".join(page.text for page in self.pages)
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector, restoring its previous state afterwards.
+
+    Extraction allocates a few hundred thousand short-lived, acyclic objects
+    (PyMuPDF's span dicts, lines, rows), which set off ~600 collections per 36
+    papers: ~5% of the time, more in a process with a large heap (a loaded
+    embedding model). Nothing here makes reference cycles, so nothing is lost
+    by collecting them later.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def extract_pdf(path: Path) -> ExtractedDocument:
     """Extract clean page text, sections and anchored chunks from the PDF at ``path``.
 
@@ -66,8 +88,13 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     pages or no text layer. A page that fails to read is left empty and noted
     in ``warnings``; the other pages are kept.
     """
+    with _cycle_collector_paused():
+        return _extract(Path(path))
+
+
+def _extract(path: Path) -> ExtractedDocument:
     warnings: list[str] = []
-    doc = open_document(Path(path))
+    doc = open_document(path)
     try:
         raw_pages = read_pages(doc, warnings)
         toc = read_toc(doc, warnings)

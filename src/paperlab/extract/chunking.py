@@ -118,7 +118,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     page_start: int
     start: int
@@ -131,9 +131,12 @@ class _Unit:
 
 def _cut_long(page: int, text: str, a: int, b: int) -> list[tuple[int, int, int]]:
     """Split an over-long span into pieces of ~150 words: (start, end, words)."""
+    # str.split and the regex's \s agree on what whitespace is; split counts
+    # without building a match object per word.
+    count = len(text[a:b].split())
+    if count <= SPLIT_UNIT_WORDS:
+        return [(a, b, count)]
     words = [m.span() for m in _WORD.finditer(text, a, b)]
-    if len(words) <= SPLIT_UNIT_WORDS:
-        return [(a, b, len(words))]
     pieces = []
     for i in range(0, len(words), MIN_WORDS):
         group = words[i : i + MIN_WORDS]
@@ -161,6 +164,7 @@ def _units(
 ) -> list[_Unit]:
     cuts = _boundaries(pages, sections, (references_at, references_end))
     anchors = [(s.page, s.char_offset) for s in sections]
+    last_anchor = len(anchors) - 1
     units: list[_Unit] = []
     section_index = -1
     for page in pages:
@@ -169,12 +173,9 @@ def _units(
         first_of_page = True
         for a, b in itertools.pairwise(edges):
             for s_start, s_end in split_sentences(text, a, b):
-                while section_index + 1 < len(anchors) and anchors[section_index + 1] <= (
-                    page.number,
-                    s_start,
-                ):
-                    section_index += 1
                 pos = (page.number, s_start)
+                while section_index < last_anchor and anchors[section_index + 1] <= pos:
+                    section_index += 1
                 in_refs = (
                     references_at is not None
                     and pos >= references_at

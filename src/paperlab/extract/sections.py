@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from paperlab.extract.cleanup import PageLayout, Row
 
@@ -74,10 +75,15 @@ def is_references_title(title: str) -> bool:
 
 def body_font_size(layouts: list[PageLayout]) -> float:
     """The font size that carries most characters (to half a point)."""
-    weights: Counter[float] = Counter()
+    by_size: dict[float, int] = {}
     for layout in layouts:
         for row in layout.rows:
-            weights[round(row.size * 2) / 2] += len(row.text)
+            by_size[row.size] = by_size.get(row.size, 0) + len(row.text)
+    # Rounded keys arrive in the order of their first row either way, so ties
+    # in most_common resolve as they would counting row by row.
+    weights: Counter[float] = Counter()
+    for size, chars in by_size.items():
+        weights[round(size * 2) / 2] += chars
     return weights.most_common(1)[0][0] if weights else 10.0
 
 
@@ -86,6 +92,7 @@ def squash(text: str) -> str:
     return "".join(ch.lower() for ch in text if ch.isalnum())
 
 
+@lru_cache(maxsize=64)
 def _loose_pattern(needle: str) -> re.Pattern[str]:
     """Match ``needle`` (squashed) ignoring case and anything between its characters.
 
@@ -95,26 +102,93 @@ def _loose_pattern(needle: str) -> re.Pattern[str]:
     return re.compile(r"[\W_]*".join(re.escape(ch) for ch in needle), re.IGNORECASE)
 
 
-def _locate(pattern: re.Pattern[str], layout: PageLayout, start: int) -> int | None:
-    """Offset of ``pattern`` at a block start at or after ``start``, else anywhere."""
+# Under IGNORECASE these non-ASCII letters match an ASCII one, and no others do;
+# "\u0130" is also the only character whose lower() is two characters long.
+_ASCII_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Lowercase, one character for one, with _ASCII_FOLDS applied."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_FOLDS).lower()
+
+
+class SquashedText:
+    """A page's letters and digits, folded, to find `_loose_pattern` matches with str.find.
+
+    Compiling a regex per outline entry took most of the outline step. For an
+    ASCII needle the answers are the same without one: the pattern skips
+    exactly the characters that are not alphanumeric ([\\W_]), and under
+    IGNORECASE an ASCII letter matches only its own two cases and the letters
+    in _ASCII_FOLDS. Other needles still go through the regex.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._keys: str | None = None  # squashed on the first search: most lookups only match
+
+    @property
+    def keys(self) -> str:
+        if self._keys is None:
+            self._keys = _fold(_NOT_ALNUM.sub("", self.text))
+        return self._keys
+
+    def _keys_before(self, offset: int) -> int:
+        return len(_NOT_ALNUM.sub("", self.text[:offset]))
+
+    def match(self, needle: str, offset: int) -> bool:
+        """Whether ``_loose_pattern(needle).match(text, offset)`` would match."""
+        text = self.text
+        if not needle.isascii():
+            return _loose_pattern(needle).match(text, offset) is not None
+        if offset >= len(text) or _fold(text[offset]) != needle[0]:
+            return False  # the usual answer, without looking further
+        # Squash a window that grows until it holds as many letters as the needle.
+        width = 2 * len(needle) + 16
+        while True:
+            keys = _fold(_NOT_ALNUM.sub("", text[offset : offset + width]))
+            if len(keys) >= len(needle) or offset + width >= len(text):
+                return keys.startswith(needle)
+            width *= 2
+
+    def search(self, needle: str, start: int) -> int | None:
+        """Where ``_loose_pattern(needle).search(text, start)`` would match."""
+        if not needle.isascii():
+            match = _loose_pattern(needle).search(self.text, start)
+            return match.start() if match else None
+        found = self.keys.find(needle, self._keys_before(start) if start else 0)
+        if found < 0:
+            return None
+        seen = 0
+        for run in _ALNUM_RUN.finditer(self.text):
+            length = run.end() - run.start()
+            if seen + length > found:
+                return run.start() + found - seen
+            seen += length
+        return None  # not reached: ``found`` indexes one of the runs
+
+
+def _locate(needle: str, layout: PageLayout, start: int, squashed: SquashedText) -> int | None:
+    """Offset of ``needle`` (loosely) at a block start at or after ``start``, else anywhere."""
     for row in layout.rows:
-        if row.first_in_block and row.offset >= start and pattern.match(layout.text, row.offset):
+        if row.first_in_block and row.offset >= start and squashed.match(needle, row.offset):
             return row.offset
-    found = pattern.search(layout.text, start)
-    return found.start() if found else None
+    return squashed.search(needle, start)
 
 
 def sections_from_toc(toc: list[tuple[int, str, int]], layouts: list[PageLayout]) -> list[Section]:
     """Place each outline entry at its heading in the page text."""
     sections: list[Section] = []
     last: tuple[int, int] = (0, 0)
+    squashed: dict[int, SquashedText] = {}
     for level, title, page in toc:
         needles = [squash(title)]
         numbered = _NUMBERED.match(title)
         if numbered:
             needles.append(squash(numbered["title"]))
-        patterns = [_loose_pattern(n[:80]) for n in needles if len(n) >= 2]
-        if not patterns:
+        needles = [n[:80] for n in needles if len(n) >= 2]
+        if not needles:
             continue
         found: tuple[int, int] | None = None
         # Outline targets are sometimes one page early or late.
@@ -122,8 +196,11 @@ def sections_from_toc(toc: list[tuple[int, str, int]], layouts: list[PageLayout]
             if not 1 <= candidate <= len(layouts):
                 continue
             start = last[1] if candidate == last[0] else 0
-            for pattern in patterns:
-                offset = _locate(pattern, layouts[candidate - 1], start)
+            layout = layouts[candidate - 1]
+            if candidate not in squashed:
+                squashed[candidate] = SquashedText(layout.text)
+            for needle in needles:
+                offset = _locate(needle, layout, start, squashed[candidate])
                 if offset is not None:
                     found = (candidate, offset)
                     break
@@ -150,11 +227,12 @@ def _with_next_row(rows: list[Row], index: int) -> str:
 
 def heading_of(text: str, row: Row, body: float) -> tuple[str, int] | None:
     """(title, level) when ``row`` looks like a heading, else None."""
-    text = " ".join(text.split())
     words = text.split()
-    if not 2 <= len(text) <= 150 or len(words) > 16 or sum(c.isalpha() for c in text) < 2:
+    text = " ".join(words)
+    # Cheapest tests first: this runs on the first row of every block.
+    if not 2 <= len(text) <= 150 or len(words) > 16 or text[-1] in ",;":
         return None
-    if text[-1] in ",;" or _CAPTION.match(text):
+    if sum(map(str.isalpha, text)) < 2 or _CAPTION.match(text):
         return None
     # All-caps lines alone in their block are headings in REVTeX and AMS styles.
     shouting = text.isupper() and row.block_rows <= 2
@@ -174,7 +252,7 @@ def heading_of(text: str, row: Row, body: float) -> tuple[str, int] | None:
     if name in KNOWN_HEADINGS and (distinct or row.block_rows == 1):
         return text.rstrip(".:"), 1
     big = row.size >= body * 1.3 and row.block_rows <= 2 and len(words) <= 12
-    if big and not text.endswith(".") and sum(c.isalpha() for c in text) >= 4:
+    if big and not text.endswith(".") and sum(map(str.isalpha, text)) >= 4:
         return text, 1
     return None
 
