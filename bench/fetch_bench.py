@@ -4,7 +4,9 @@ Prints the API and PDF request counts, the wall time of `paperlab fetch
 --no-index`, the unavoidable time (politeness delays plus transfers) and their
 ratio. With ``--index`` it also times extraction + embedding alone
 (`paperlab index` on the downloaded library) and the full pipelined
-`paperlab fetch`, and prints ``overlap=X.XX`` (full wall / slower stage).
+`paperlab fetch`, prints ``overlap=X.XX`` (full wall / slower stage), and the
+extraction throughput (extract + clean + chunk, no embedding) on the
+downloaded PDFs in pages/s (see bench/extract_bench.py).
 
     python bench/fetch_bench.py [--papers 30] [--latency 0.05] [--delay 3] [--index]
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.extract_bench import measure  # noqa: E402
 from tests.fakearxiv import FakeArxiv, FakePaper, catalogue_from_shared, make_pdf  # noqa: E402
 
 SHARED_PDFS = REPO.parent / "shared" / "data" / "pdfs" / "arxiv"
@@ -140,6 +143,12 @@ def main() -> None:
                 f"sum={total:.2f}s max={slower:.2f}s"
             )
             print(f"fetch (pipelined) wall={full_wall:.2f}s overlap={full_wall / slower:.2f}")
+            downloaded = sorted((work / "download-only" / "pdfs").glob("*.pdf"))
+            rate, _ = measure(downloaded)
+            print(
+                f"extraction (extract+clean+chunk) pages={rate.pages} wall={rate.wall:.2f}s "
+                f"pages/s={rate.pages_per_s:.1f} (cpu {rate.cpu_pages_per_s:.1f})"
+            )
 
 
 if __name__ == "__main__":
