@@ -127,6 +127,16 @@ def _bold_name(font: str) -> bool:
     return any(name in font for name in _BOLD_NAMES)
 
 
+def _span_is_bold(span: dict[str, Any], bold_names: dict[str, bool]) -> bool:
+    if span["flags"] & _BOLD_FLAG:
+        return True
+    font = span["font"]
+    bold = bold_names.get(font)
+    if bold is None:
+        bold = bold_names[font] = _bold_name(font)
+    return bold
+
+
 def _line_from_dict(
     line: dict[str, Any], block: int, bold_names: dict[str, bool] | None = None
 ) -> RawLine | None:
@@ -135,50 +145,25 @@ def _line_from_dict(
     ``bold_names`` caches `_bold_name` per font across the lines of a document:
     a page has thousands of spans but only a handful of fonts.
     """
-    spans = line["spans"]
     if bold_names is None:
         bold_names = {}
+    spans = line["spans"]
+    text = spans[0]["text"] if len(spans) == 1 else "".join([span["text"] for span in spans])
+    if not text or text.isspace():
+        return None
     size = 0.0
     letters = bold_letters = 0
-    if len(spans) == 1:  # most lines: skip the list building below
-        span = spans[0]
-        text = span["text"]
-        if not text or text.isspace():
-            return None
-        if _HAS_LETTER.search(text) is not None:
-            size = max(size, span["size"])
-            letters = len(text)
-            if span["flags"] & _BOLD_FLAG:
-                bold_letters = letters
-            else:
-                font = span["font"]
-                bold = bold_names.get(font)
-                if bold is None:
-                    bold = bold_names[font] = _bold_name(font)
-                if bold:
-                    bold_letters = letters
-    else:
-        text = "".join([span["text"] for span in spans])
-        if not text or text.isspace():
-            return None
-        for span in spans:
-            span_text = span["text"]
-            # MuPDF makes each space it infers between words a span of its own.
-            if span_text == " " or _HAS_LETTER.search(span_text) is None:
-                continue  # math symbols and punctuation say nothing about the font
-            n = len(span_text)
-            if span["size"] > size:
-                size = span["size"]
-            letters += n
-            if span["flags"] & _BOLD_FLAG:
-                bold_letters += n
-            else:
-                font = span["font"]
-                bold = bold_names.get(font)
-                if bold is None:
-                    bold = bold_names[font] = _bold_name(font)
-                if bold:
-                    bold_letters += n
+    for span in spans:
+        span_text = span["text"]
+        # MuPDF makes each space it infers between words a span of its own.
+        if span_text == " " or _HAS_LETTER.search(span_text) is None:
+            continue  # math symbols and punctuation say nothing about the font
+        n = len(span_text)
+        if span["size"] > size:
+            size = span["size"]
+        letters += n
+        if _span_is_bold(span, bold_names):
+            bold_letters += n
     if not size:
         size = max((span["size"] for span in spans), default=0.0)
     dx, dy = line["dir"]
