@@ -322,13 +322,13 @@ def build_page(
                     separator = " "
             rows.append(
                 Row(
-                    draft.text,
-                    length,
-                    draft.size,
-                    draft.bold_chars * 2 > draft.chars,
-                    draft.y0,
-                    i == 0,
-                    count,
+                    text=draft.text,
+                    offset=length,
+                    size=draft.size,
+                    bold=draft.bold_chars * 2 > draft.chars,
+                    y0=draft.y0,
+                    first_in_block=i == 0,
+                    block_rows=count,
                 )
             )
             parts.append(text + separator)
