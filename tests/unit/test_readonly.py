@@ -90,7 +90,9 @@ def _probe(mode: str, home: Path, user_home: Path) -> str | None:
     tool = "unshare" if mode == "mount" else "setpriv"
     if shutil.which(tool) is None:
         return f"{tool} is not installed"
-    check = [sys.executable, "-c", f"import paperlab, os; print(os.access({str(home)!r}, os.W_OK))"]
+    # paperlab.cli, not just paperlab: the CLI's own dependencies must import too.
+    code = f"import paperlab.cli, os; print(os.access({str(home)!r}, os.W_OK))"
+    check = [sys.executable, "-c", code]
     argv = _command(mode, home, ())[:-3] + check if mode == "mount" else None
     if mode == "nobody":
         argv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *check]
