@@ -1,10 +1,27 @@
-"""Time from launch to an interactive library of 1,000 papers, and filter latency.
+"""The library screen at scale: time from launch to an interactive table, and per keystroke.
 
-Uses the 200 real arXiv metadata records from ../shared/data when present
-(cycled with distinct ids to reach 1,000), else generated titles. Prints the
-figures; it asserts nothing about speed.
+Builds real SQLite libraries of synthetic papers (titles from the 200 real
+arXiv metadata records in ../shared/data when present, else generated; six
+reading lists holding half the papers, roadmap topics, authors, reading
+states), then for each size starts a fresh process that runs the app under
+Textual's pilot (headless, 160x50, the app's defaults: model loading and
+polling on) and reports:
 
-    python bench/tui_bench.py [--papers 1000]
+- launch to interactive: from just before the process is spawned to the
+  library table filled and painted;
+- per filter keystroke, typed into the filter box as a user would: from the
+  key event to the first screen update showing the filtered rows, and to the
+  last screen update the app renders for it (the scroll bar follows a frame or
+  two later). Headless, updates are rendered but not written to a terminal;
+  the pilot's own waiting for the app to go idle is not counted;
+- per rebuild: setting the filter text and calling ``render_table()`` then
+  repainting, one prefix of the query at a time. This is what the older
+  (debounced) screen did per keystroke, so it compares across versions.
+
+p50 and p95 are over every keystroke of the queries below. It asserts
+nothing about speed.
+
+    python bench/tui_bench.py [--papers 1000 10000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -14,7 +31,9 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +65,8 @@ WORDS = [
     "reinforcement",
     "retrieval",
 ]
+QUERIES = ["attention", "deep learning", "reinf"]
+BUILD_VERSION = 1
 
 
 def records(n: int) -> list[tuple[str, str]]:
@@ -60,83 +81,214 @@ def records(n: int) -> list[tuple[str, str]]:
     while len(titles) < n:
         titles.append(" ".join(rng.choice(WORDS) for _ in range(6)).capitalize())
     return [
-        (f"{2001 + i // 9000:04d}.{i % 9000 + 1000:05d}", titles[i % len(titles)]) for i in range(n)
+        (f"{2001 + i // 90000:04d}.{i % 90000 + 10000:05d}", titles[i % len(titles)])
+        for i in range(n)
     ]
 
 
-def build(n: int) -> None:
+def build(home: Path, n: int) -> None:
+    """A library of ``n`` papers in ``home`` (the bulk written with plain sqlite3)."""
+    import sqlite3
+
+    os.environ["PAPERLAB_HOME"] = str(home)
+    from paperlab.catalog import ensure_roadmap
     from paperlab.store import open_store
-    from paperlab.store.models import Paper, ReadingList, ReadingListEntry, dumps
 
     store = open_store()
+    slugs = [t.slug for t in ensure_roadmap(store).topics]
     start = datetime(2025, 1, 1, tzinfo=UTC)
     states = ["unread", "skimming", "reading", "read"]
-    with store.write() as s:
-        lists = [
-            ReadingList(name=f"list-{k}", title=f"Bench list {k}", weeks=dumps([19 + k]))
-            for k in range(6)
-        ]
-        s.add_all(lists)
-        s.flush()
-        for i, (pid, title) in enumerate(records(n)):
-            s.add(
-                Paper(
-                    id=pid,
-                    title=title,
-                    state="indexed",
-                    reading_state=states[i % 4],
-                    authors=dumps(["A. Author"]),
-                    added_at=start + timedelta(seconds=i),
-                    published=start,
+    pipeline = ["indexed", "indexed", "indexed", "fetched", "queued", "failed"]
+    rows = records(n)
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO reading_list (id, name, title, weeks, loaded_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                (k + 1, f"list-{k}", f"Bench list {k}", json.dumps([19 + k]), str(start))
+                for k in range(6)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO paper (id, version, title, authors, published, state, reading_state, "
+            "added_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    pid,
+                    title,
+                    json.dumps([f"A. Author{i % 97}", f"B. Writer{i % 89}"]),
+                    str(start - timedelta(days=i % 3000)),
+                    pipeline[i % len(pipeline)],
+                    states[i % 4],
+                    str(start + timedelta(seconds=i)),
+                    str(start + timedelta(seconds=i)),
                 )
-            )
-            if i % 2 == 0:
-                rl = lists[i % 6]
-                assert rl.id is not None
-                s.add(ReadingListEntry(list_id=rl.id, paper_id=pid, week=19 + i % 6, position=i))
+                for i, (pid, title) in enumerate(rows)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO paper_topic (paper_id, topic_slug, source) VALUES (?, ?, 'list')",
+            [(pid, slugs[i % len(slugs)]) for i, (pid, _) in enumerate(rows) if i % 3],
+        )
+        conn.executemany(
+            "INSERT INTO reading_list_entry (list_id, paper_id, week, position, why, "
+            "expected_title) VALUES (?, ?, ?, ?, '', '')",
+            [(i % 6 + 1, pid, 19 + i % 6, i) for i, (pid, _) in enumerate(rows) if i % 2 == 0],
+        )
+    conn.close()
     store.close()
 
 
-async def measure(n: int) -> None:
-    t0 = time.perf_counter()
+def ensure_library(root: Path, n: int) -> Path:
+    home = root / f"tui-{n}"
+    marker = home / "bench-built.json"
+    spec = {"papers": n, "version": BUILD_VERSION}
+    if marker.is_file() and json.loads(marker.read_text()) == spec:
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--build", str(home), str(n)], check=True)
+    marker.write_text(json.dumps(spec))
+    print(f"# built {n} papers in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return home
+
+
+async def measure(launched: float) -> dict[str, object]:
+    """In the child: launch to interactive, then keystrokes and rebuilds."""
     from paperlab.tui.app import PaperlabApp
     from paperlab.tui.screens.library import LibraryScreen
 
-    app = PaperlabApp(load_model=False, poll_interval=None)
+    app = PaperlabApp()
+    # When the screen last handed a rendered update to the terminal: the end of
+    # a repaint (the pilot's own waiting for idleness comes after, unmeasured).
+    painted = [0.0]
+    display = app._display
+
+    def timed_display(screen: object, renderable: object) -> None:
+        painted[0] = time.perf_counter()
+        display(screen, renderable)  # type: ignore[arg-type]
+
+    app._display = timed_display  # type: ignore[method-assign]
+
+    def since(start: float) -> float:
+        if painted[0] < start:
+            raise RuntimeError("no repaint after the change")
+        return painted[0] - start
+
+    # The first screen update after the rows were rebuilt: the new rows on screen.
+    shown = [0.0]
+    rebuilt = [0.0]
+    render_table = LibraryScreen.render_table
+
+    def timed_render_table(screen: LibraryScreen) -> None:
+        render_table(screen)
+        rebuilt[0] = time.perf_counter()
+        shown[0] = 0.0
+
+    def first_display(screen: object, renderable: object) -> None:
+        if rebuilt[0] and not shown[0]:
+            shown[0] = time.perf_counter()
+        timed_display(screen, renderable)
+
+    LibraryScreen.render_table = timed_render_table  # type: ignore[method-assign]
+    app._display = first_display  # type: ignore[method-assign]
+
     async with app.run_test(size=(160, 50)) as pilot:
         screen = app.screen
         assert isinstance(screen, LibraryScreen)
         while not screen.loaded:
-            await pilot.pause(0.01)
-        ready = time.perf_counter() - t0
-        filters = []
-        for query in ["a", "at", "att", "atte", "learning", "read", "bench list 3", ""]:
-            t = time.perf_counter()
-            screen.filter_text = query
-            screen.render_table()
-            await pilot.pause()  # let the table repaint
-            filters.append((query, time.perf_counter() - t))
-        rows = screen.query_one("#papers").row_count  # type: ignore[attr-defined]
-    print(f"papers: {n} (table rows with group headings: {rows})")
-    print(f"launch to interactive library: {ready * 1000:.0f} ms")
-    for query, seconds in filters:
-        print(f"  filter {query!r:>16}: {seconds * 1000:6.1f} ms")
-    print(
-        f"filter latency: median {statistics.median(s for _, s in filters) * 1000:.1f} ms,"
-        f" max {max(s for _, s in filters) * 1000:.1f} ms"
-    )
+            await pilot.pause(0.005)
+        await pilot.pause()  # the filled table painted
+        ready = time.time() - launched
+        papers = len({i.paper.id for i in screen.items})
+
+        rebuilds: list[float] = []
+        for query in QUERIES:
+            for end in [*range(1, len(query) + 1), *range(len(query) - 1, -1, -1)]:
+                t = time.perf_counter()
+                screen.filter_text = query[:end]
+                screen.render_table()
+                await pilot.pause()
+                rebuilds.append(since(t))
+
+        keys: list[float] = []
+        rows_shown: list[float] = []
+        await pilot.press("f")  # focus the filter box
+        for query in QUERIES:
+            presses = ["space" if c == " " else c for c in query] + ["backspace"] * len(query)
+            for key in presses:
+                rebuilt[0] = shown[0] = 0.0
+                t = time.perf_counter()
+                await pilot.press(key)
+                await pilot.pause()
+                keys.append(since(t))
+                # No rebuild for this key (a screen that waits for a pause in
+                # typing): nothing to report.
+                rows_shown.append(shown[0] - t if shown[0] else float("nan"))
+        assert screen.filter_text == "", screen.filter_text  # every query typed and erased
+    return {
+        "papers": papers,
+        "ready_s": ready,
+        "rebuild_ms": [x * 1000 for x in rebuilds],
+        "key_ms": [x * 1000 for x in keys],
+        "shown_ms": [x * 1000 for x in rows_shown],
+    }
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(v for v in values if v == v)  # NaN: not measured
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--papers", type=int, default=1000)
+    parser.add_argument("--papers", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--runs", type=int, default=3, help="launches per size")
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the libraries here")
+    parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["PAPERLAB_HOME"] = home
-        t = time.perf_counter()
-        build(args.papers)
-        print(f"built the library in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        asyncio.run(measure(args.papers))
+    if args.build:
+        build(Path(args.build[0]), int(args.build[1]))
+        return
+    if args.child is not None:
+        print(json.dumps(asyncio.run(measure(args.child))))
+        return
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="paperlab-tui-"))
+    root.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    print(f"{sys.executable}; load average {os.getloadavg()[0]:.1f}")
+    for n in args.papers:
+        home = ensure_library(root, n)
+        results = []
+        for run in range(args.runs + 1):  # the first run warms caches and is dropped
+            launched = time.time()
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", repr(launched)],
+                env={**env, "PAPERLAB_HOME": str(home)},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            if run:
+                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        ready = [float(r["ready_s"]) for r in results]  # type: ignore[arg-type]
+        rebuild = [x for r in results for x in r["rebuild_ms"]]  # type: ignore[attr-defined]
+        keys = [x for r in results for x in r["key_ms"]]  # type: ignore[attr-defined]
+        shown = [x for r in results for x in r["shown_ms"]]  # type: ignore[attr-defined]
+        print(
+            f"papers={results[0]['papers']}: launch to interactive "
+            f"median {statistics.median(ready):.2f} s "
+            f"(runs: {', '.join(f'{x:.2f}' for x in ready)}); "
+            f"keystroke to rows on screen p50 {_p(shown, 0.5):.1f} ms "
+            f"p95 {_p(shown, 0.95):.1f} ms, to the last repaint p50 {_p(keys, 0.5):.1f} ms "
+            f"p95 {_p(keys, 0.95):.1f} ms (n={len(keys)}); "
+            f"rebuild+repaint p50 {_p(rebuild, 0.5):.1f} ms "
+            f"p95 {_p(rebuild, 0.95):.1f} ms (n={len(rebuild)})"
+        )
 
 
 if __name__ == "__main__":

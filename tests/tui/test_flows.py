@@ -22,6 +22,7 @@ from paperlab.tui.screens.modals import GotoPageModal, HelpScreen, TagPickerModa
 from paperlab.tui.screens.notes import NotesScreen
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.widgets.page_view import PageView
+from paperlab.tui.widgets.virtual_table import VirtualTable
 from tests.tui.helpers import notifications, until
 
 pytestmark = pytest.mark.anyio
@@ -51,7 +52,7 @@ async def test_library_groups_filters_and_marks(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await library_loaded(pilot)
-        table = screen.query_one("#papers", DataTable)
+        table = screen.query_one("#papers", VirtualTable)
         # 4 groups (list x week) + 6 paper rows (one paper is on two lists).
         assert table.row_count == 10
         assert screen.selected_paper() == "1301.5088"

@@ -210,7 +210,7 @@ class PaperlabApp(App[None]):
         thread=True, exclusive=True, exit_on_error=False, group="tags", description="Loading topics"
     )
     def _load_tags(self, paper_id: str) -> None:
-        from paperlab.library import topics_overview
+        from paperlab.catalog import topics_overview
         from paperlab.tagging import paper_topics
 
         topics = [(t.slug, t.title, t.weeks) for t in topics_overview(self.store)]

@@ -108,7 +108,7 @@ class LogScreen(PaperlabScreen):
         description="Loading the research log",
     )
     def load(self) -> None:
-        from paperlab.researchlog import list_entries
+        from paperlab.views import list_entries
 
         entries = list_entries(self.lab.store, kind=self.kind_filter)
         self.app.call_from_thread(self.show_entries, entries)

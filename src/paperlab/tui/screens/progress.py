@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -11,9 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
-from paperlab.progress import PlanProgress
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.bars import Bar
+
+if TYPE_CHECKING:
+    # The service loads the ORM: imported when the screen first loads its data,
+    # so it does not delay the app's start.
+    from paperlab.progress import PlanProgress
 
 
 def hours(value: float) -> str:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from paperlab.library import TopicRow
+from paperlab.catalog import TopicRow
 from paperlab.tui.screens.base import PaperlabScreen
 
 
@@ -81,7 +81,7 @@ class TopicsScreen(PaperlabScreen):
         description="Loading topics",
     )
     def load(self) -> None:
-        from paperlab.library import list_papers, topics_overview
+        from paperlab.catalog import list_papers, topics_overview
 
         topics = topics_overview(self.lab.store)
         titles = {row.id: row.title for row in list_papers(self.lab.store)}
@@ -142,7 +142,7 @@ class TopicsScreen(PaperlabScreen):
         description="Loading the topic's log entries",
     )
     def load_log(self, slug: str) -> None:
-        from paperlab.researchlog import list_entries
+        from paperlab.views import list_entries
 
         entries = list_entries(self.lab.store, topic=slug)
         self.app.call_from_thread(self._show_log, entries)
