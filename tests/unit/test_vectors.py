@@ -190,3 +190,50 @@ def test_ivf_index_searches_filters_saves_and_loads(tmp_path: Path) -> None:
     loaded, _state = load_index(paths, "m", 32)
     assert loaded is not None and loaded.kind == index.kind and loaded.ntotal == 3000
     assert loaded.search(vectors[2500], 1)[0][:2] == ("note", 500)
+
+
+def test_a_loaded_ivf_index_is_mapped_until_it_changes(tmp_path: Path) -> None:
+    """Mapped from the file for speed, then copied before any change or write.
+
+    faiss aborts the whole process when a mapped index is changed, so every
+    change must go through VectorIndex, which copies the lists first.
+    """
+    import numpy as np
+
+    from paperlab.search.vectors import (
+        FLAT_MAX,
+        VectorIndex,
+        VectorPaths,
+        faiss_id,
+        forget_cache,
+        load_index,
+    )
+
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex.empty("m", 32, expected=FLAT_MAX + 1)
+    index.train(np.repeat(vectors, 4, axis=0))
+    index.add([faiss_id("passage", i) for i in range(3000)], ["ab" * 8] * 3000, vectors)
+    paths = VectorPaths.for_model(tmp_path, "m")
+    index.save(paths)
+    forget_cache()
+
+    loaded, _state = load_index(paths, "m", 32)
+    assert loaded is not None and loaded.mapped
+    assert loaded.search(vectors[42], 1)[0][:2] == ("passage", 42)
+    only = [faiss_id("passage", 7)]
+    assert [h[1] for h in loaded.search(vectors[42], 3, allowed=only)] == [7]
+    # Saving as it is stores the vectors, not a reference to the mapped file.
+    loaded.save(paths)
+    assert not loaded.mapped
+    forget_cache()
+    again, _state = load_index(paths, "m", 32)
+    assert again is not None and again.mapped and again.ntotal == 3000
+    assert again.remove([faiss_id("passage", 42)]) == 1 and not again.mapped
+    again.add([faiss_id("passage", 9000)], ["cd" * 8], vectors[42:43])
+    again.save(paths)
+    forget_cache()
+    last, _state = load_index(paths, "m", 32)
+    assert last is not None and last.ntotal == 3000
+    assert last.search(vectors[42], 1)[0][:2] == ("passage", 9000)

@@ -179,6 +179,10 @@ class VectorIndex:
     # Cheap database counters seen when the index was last checked complete
     # (see indexing.db_fingerprint); equal counters skip the full comparison.
     db_fingerprint: list[int] | None = None
+    # An IVF index is loaded with its inverted lists mapped from the file
+    # (~1 ms instead of ~150 ms for 600k vectors): read-only until _own()
+    # copies them, which everything that changes or writes the index does first.
+    mapped: bool = False
 
     @classmethod
     def empty(cls, model: str, dim: int, expected: int = 0) -> VectorIndex:
@@ -204,10 +208,32 @@ class VectorIndex:
     def needs_training(self) -> bool:
         return not bool(self.index.is_trained)
 
+    def _own(self) -> None:
+        """Copy mapped inverted lists into memory, so the index may change.
+
+        faiss refuses to change a mapped index by aborting the process (and
+        writing one would store a reference to the file, not the vectors).
+        """
+        if not self.mapped:
+            return
+        import faiss
+
+        ivf: Any = faiss.extract_index_ivf(self.index)
+        mapped: Any = ivf.invlists
+        owned: Any = faiss.ArrayInvertedLists(mapped.nlist, mapped.code_size)
+        for lst in range(mapped.nlist):
+            size = mapped.list_size(lst)
+            if size:
+                owned.add_entries(lst, size, mapped.get_ids(lst), mapped.get_codes(lst))
+        ivf.replace_invlists(owned, True)
+        owned.this.disown()  # the index frees it now
+        self.mapped = False
+
     def train(self, sample: np.ndarray) -> None:
         """Train an IVF index's coarse quantiser and scalar quantiser on ``sample``."""
         import numpy as np
 
+        self._own()
         self.index.train(np.ascontiguousarray(sample, dtype=np.float32))
 
     def coverage(self) -> dict[int, bytes]:
@@ -223,6 +249,7 @@ class VectorIndex:
             return
         hash_arr = np.asarray([short_hash(h) for h in hashes], dtype=f"S{HASH_CHARS}")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._own()
         self.index.add_with_ids(vectors, fid_arr)
         self.ids = np.concatenate([self.ids, fid_arr])
         self.hashes = np.concatenate([self.hashes, hash_arr])
@@ -234,6 +261,7 @@ class VectorIndex:
         fid_arr = np.asarray(list(fids), dtype=np.int64)
         if fid_arr.size == 0:
             return 0
+        self._own()
         removed = int(self.index.remove_ids(fid_arr))
         keep = ~np.isin(self.ids, fid_arr)
         self.ids = self.ids[keep]
@@ -296,6 +324,7 @@ class VectorIndex:
         import faiss
         import numpy as np
 
+        self._own()
         paths.index.parent.mkdir(parents=True, exist_ok=True)
         index_tmp = _temp_path(paths.index)
         ids_tmp = _temp_path(paths.ids)
@@ -432,8 +461,9 @@ def load_index(
     if not checksums_match(paths, meta):
         return None, FileState.CORRUPT
     record = read_coverage(paths)
+    mapped = str(meta.get("kind", "")).startswith("ivf")
     try:
-        index = faiss.read_index(str(paths.index))
+        index = faiss.read_index(str(paths.index), faiss.IO_FLAG_MMAP if mapped else 0)
     except RuntimeError:
         return None, FileState.CORRUPT
     if record is None or index.ntotal != len(record) or index.ntotal != meta.get("ntotal"):
@@ -447,6 +477,7 @@ def load_index(
         ids=record["id"].astype("int64"),
         hashes=record["hash"].astype(f"S{HASH_CHARS}"),
         db_fingerprint=meta.get("db_fingerprint"),
+        mapped=mapped,
     )
     with _CACHE_LOCK:
         _CACHE[paths.index] = (stamp, loaded)
