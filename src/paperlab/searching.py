@@ -273,4 +273,39 @@ def search(
     return results
 
 
-__all__ = ["SCOPES", "SearchHit", "library_is_empty", "search"]
+def papers_of(store: Store, hits: Sequence[SearchHit]) -> list[dict[str, Any]]:
+    """``by_paper`` hits as one record per paper, its hits inside, best paper first.
+
+    ``search(by_paper=True)`` returns each paper's hits consecutively; a hit
+    with no paper (a log entry linked to none) is a record of its own. The
+    record's score is its best hit's.
+    """
+    ids = sorted({hit.paper_id for hit in hits if hit.paper_id})
+    known: dict[str, tuple[str, str | None]] = {}
+    if ids:
+        with store.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, title, citation_key FROM paper WHERE id IN :ids", {"ids": ids}
+            )
+            known = {str(r[0]): (str(r[1] or ""), r[2]) for r in rows}
+    records: list[dict[str, Any]] = []
+    for hit in hits:
+        last = records[-1] if records else None
+        if last is not None and hit.paper_id and last["paper_id"] == hit.paper_id:
+            last["passages"].append(hit.to_dict())
+            last["score"] = max(last["score"], hit.score)
+            continue
+        title, citekey = known.get(hit.paper_id or "", (hit.title, None))
+        records.append(
+            {
+                "paper_id": hit.paper_id,
+                "title": title,
+                "citekey": citekey,
+                "score": hit.score,
+                "passages": [hit.to_dict()],
+            }
+        )
+    return records
+
+
+__all__ = ["SCOPES", "SearchHit", "library_is_empty", "papers_of", "search"]

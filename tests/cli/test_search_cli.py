@@ -125,3 +125,30 @@ def test_cold_search_imports_no_torch_and_no_orm(library: Any, exported: Any) ->
     hits = json.loads("\n".join(lines[:-1]))
     assert hits[0]["paper_id"] == "2401.00002" and hits[0]["dense_rank"] is not None
     assert proc.stderr == ""
+
+
+def test_by_paper_json_is_one_record_per_paper(library: Any) -> None:
+    """--by-paper --json groups as the plain output does: papers, their passages inside."""
+    with library.write() as session:
+        from paperlab.store.models import Paper
+
+        paper = session.get(Paper, "2401.00002")
+        assert paper is not None
+        paper.citation_key = "plant2024"
+    result = CliRunner().invoke(
+        search_command, ["interest rates chloroplasts", "--by-paper", "-k", "2", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [record["paper_id"] for record in data] == ["2401.00002", "2401.00001"]
+    plant = data[0]
+    assert plant["title"] == "Plant biology" and plant["citekey"] == "plant2024"
+    assert data[1]["citekey"] is None
+    assert 1 <= len(plant["passages"]) <= 3
+    assert {p["paper_id"] for p in plant["passages"]} == {"2401.00002"}
+    assert plant["score"] == max(p["score"] for p in plant["passages"])
+    assert {p["page"] for p in plant["passages"]} == {1, 2}
+    flat = CliRunner().invoke(
+        search_command, ["interest rates chloroplasts", "--by-paper", "-k", "2"]
+    )
+    assert flat.output.count("Plant biology") == 1  # the plain output groups the same way

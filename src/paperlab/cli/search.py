@@ -127,6 +127,11 @@ def search(
             by_paper=by_paper,
             include_references=references,
         )
+        if as_json and by_paper:
+            from paperlab.searching import papers_of
+
+            print_json(papers_of(store, hits))
+            return
     finally:
         store.close()
     if as_json:
