@@ -368,9 +368,9 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
     rows = []
     with store.connect() as conn:
         loaded = {
-            name: (list_id, title, source)
-            for list_id, name, title, source in conn.execute(
-                "SELECT id, name, title, source_path FROM reading_list"
+            name: (list_id, title, source, weeks)
+            for list_id, name, title, source, weeks in conn.execute(
+                "SELECT id, name, title, source_path, weeks FROM reading_list"
             )
         }
         for name in sorted(set(bundled) | set(loaded)):
@@ -397,7 +397,10 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                 {
                     "name": name,
                     "title": spec.title if spec else (stored[1] if stored else name),
-                    "weeks": list(spec.weeks) if spec else [],
+                    # a user's list keeps the weeks its file gave when it was loaded
+                    "weeks": list(spec.weeks)
+                    if spec
+                    else ([int(w) for w in loads_list(stored[3])] if stored else []),
                     "papers": len(paper_ids),
                     "in_library": sum(1 for path, _ in papers if path),
                     "indexed": sum(1 for _, state in papers if state == PipelineState.INDEXED),

@@ -36,7 +36,7 @@ from paperlab.readinglists import (
     find_list,
     is_file,
     load_bundled_lists,
-    load_reading_list,
+    load_reading_lists,
     load_roadmap,
 )
 from paperlab.settings import Settings
@@ -66,11 +66,13 @@ def resolve_targets(args: Sequence[str]) -> Targets:
     if not args:
         return Targets(roadmap, lists=load_bundled_lists(roadmap), include_incomplete=True)
     targets = Targets(roadmap)
+    paths: list[Path] = []
     for arg in args:
         if arg.endswith(".toml") or is_file(Path(arg)) or _is_bundled_name(arg):
-            targets.lists.append(load_reading_list(find_list(arg), roadmap))
+            paths.append(find_list(arg))
         else:
             targets.ids.append(parse_arxiv_id(arg))
+    targets.lists = load_reading_lists(paths, roadmap)  # every problem of every file at once
     return targets
 
 

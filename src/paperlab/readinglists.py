@@ -128,7 +128,7 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, line: int, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(line, f"{self.path}:{line}: {message}", hint))
+        self.problems.append(Problem(line, f"{self.path}:{line}: {message}", hint, str(self.path)))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -320,8 +320,8 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     """Load and validate one reading list; its topics must be slugs of ``roadmap``.
 
     ``roadmap`` defaults to the bundled one. Raises ListValidationError (a
-    ReadingListError) naming ``<file>:<line>:`` of the first problem; nothing
-    is returned unless the whole file is valid.
+    ReadingListError) holding every problem, each naming ``<file>:<line>:``;
+    nothing is returned unless the whole file is valid.
     """
     roadmap = roadmap if roadmap is not None else load_roadmap()
     data, loc = read_toml(path)
@@ -486,10 +486,30 @@ def bundled_list_paths() -> list[Path]:
     return sorted(p for p in bundled_lists_dir().glob("*.toml") if p.name != ROADMAP_FILE)
 
 
+def load_reading_lists(paths: Iterable[Path], roadmap: Roadmap) -> list[ReadingListSpec]:
+    """Load and validate every list; raise one error holding every problem of every file.
+
+    A user fixing a list sees all of its mistakes (and those of the other
+    files given) in one run, instead of one per run.
+    """
+    specs: list[ReadingListSpec] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            specs.append(load_reading_list(path, roadmap))
+        except ListValidationError as exc:
+            problems.extend(exc.problems)
+        except ReadingListError as exc:  # an unreadable file: no line to name
+            problems.append(Problem(0, exc.message, exc.hint, str(path)))
+    if problems:
+        raise ListValidationError(problems, ordered=True)
+    return specs
+
+
 def load_bundled_lists(roadmap: Roadmap | None = None) -> list[ReadingListSpec]:
     """Load and validate every bundled list (against the bundled roadmap by default)."""
     roadmap = roadmap if roadmap is not None else load_roadmap()
-    return [load_reading_list(p, roadmap) for p in bundled_list_paths()]
+    return load_reading_lists(bundled_list_paths(), roadmap)
 
 
 def find_list(name_or_path: str) -> Path:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paperlab.errors import ReadingListError
+from paperlab.errors import ReadingListError, clip
 
 
 @dataclass(frozen=True)
@@ -23,22 +23,49 @@ class Problem:
     line: int
     message: str
     hint: str | None
+    file: str = ""  # the path as given, to count the files a report covers
 
 
 class ListValidationError(ReadingListError):
-    """A list or roadmap file with one or more problems; the first is the message."""
+    """One or more files with problems, every one of them kept in ``problems``.
 
-    def __init__(self, problems: list[Problem]) -> None:
-        ordered = sorted(problems, key=lambda p: p.line)
-        first = ordered[0]
-        message = first.message
-        if len(ordered) > 1:
-            lines = ", ".join(str(p.line) for p in ordered[1:6])
-            more = len(ordered) - 1
-            plural = "s" if more > 1 else ""
-            message += f" ({more} more problem{plural} at line{plural} {lines})"
-        super().__init__(message, first.hint)
-        self.problems = tuple(ordered)
+    One problem reads as before: its sentence is the message. Several (from
+    one file or many) make a summary message, and ``details`` lists each one
+    with its hint, bounded so a file with thousands of mistakes cannot flood a
+    terminal; the front end prints them between the message and the hint.
+    """
+
+    MAX_SHOWN = 25  # problems printed, two lines each: at most ~50 lines
+
+    def __init__(self, problems: list[Problem], *, ordered: bool = False) -> None:
+        # Within a file, problems read top to bottom; across files (``ordered``)
+        # the caller has already put them in the order the files were given.
+        listed = list(problems) if ordered else sorted(problems, key=lambda p: p.line)
+        first = listed[0]
+        if len(listed) == 1:
+            super().__init__(first.message, first.hint)
+        else:
+            files = len({p.file for p in listed})
+            where = "one file" if files == 1 else f"{files} files"
+            super().__init__(
+                f"{len(listed)} problems in {where}; nothing was written.",
+                "Fix each one and run the command again.",
+            )
+        self.problems = tuple(listed)
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """Each problem and its hint as lines to print, at most ``MAX_SHOWN`` problems."""
+        if len(self.problems) < 2:
+            return ()
+        lines: list[str] = []
+        for problem in self.problems[: self.MAX_SHOWN]:
+            lines.append("  " + clip(problem.message, 300))
+            if problem.hint:
+                lines.append("    " + clip(problem.hint, 300))
+        if (more := len(self.problems) - self.MAX_SHOWN) > 0:
+            lines.append(f"  …and {more} more problem{'s' if more > 1 else ''}.")
+        return tuple(lines)
 
 
 class TomlLocator:
@@ -88,7 +115,7 @@ class TomlLocator:
 
 
 def fail_at(path: Path, line: int, message: str, hint: str) -> ListValidationError:
-    return ListValidationError([Problem(line, f"{path}:{line}: {message}", hint)])
+    return ListValidationError([Problem(line, f"{path}:{line}: {message}", hint, str(path))])
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], TomlLocator]:

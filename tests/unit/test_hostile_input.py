@@ -125,7 +125,13 @@ def test_huge_key_and_huge_name_are_quoted_briefly(
         encoding="utf-8",
     )
     result = run_cli(capsys, "fetch", str(listing))
-    assert_bad_input(result, f"{listing}:1:", "is not a slug", "…", "1 more problem")
+    # two problems, each quoted briefly: the summary, each problem with its hint, the hint
+    assert result.code == 2 and len(result.err) < 2 * BOUND, result.err[: 2 * BOUND]
+    lines = result.err.splitlines()
+    assert lines[0] == "Error: 2 problems in one file; nothing was written."
+    assert lines[1].startswith(f"  {listing}:1:") and "is not a slug" in lines[1]
+    assert "…" in lines[1] and "…" in lines[3]
+    assert len(lines) == 6 and lines[-1].startswith("Hint: ")
 
 
 def test_huge_weeks_array_is_summarised_not_echoed(

@@ -22,6 +22,7 @@ from paperlab.readinglists import (
     find_list,
     load_bundled_lists,
     load_reading_list,
+    load_reading_lists,
     load_roadmap,
 )
 
@@ -383,7 +384,22 @@ def test_every_problem_is_collected(tmp_path: Path, roadmap: Roadmap) -> None:
     assert [p.line for p in err.problems] == sorted(p.line for p in err.problems)
     assert len(err.problems) == 4  # bad id, bad week, duplicate of the first, unknown topic
     assert all(p.message.startswith(f"{path}:{p.line}: ") for p in err.problems)
-    assert "3 more problems" in err.message
+    assert err.message == "4 problems in one file; nothing was written."
+    assert [line for line in err.details if not line.startswith("    ")] == [
+        "  " + p.message for p in err.problems
+    ]
+
+
+def test_every_problem_of_every_file_is_collected(tmp_path: Path, roadmap: Roadmap) -> None:
+    bad = write(tmp_path, HEAD + paper("nonsense"), "bad.toml")
+    good = write(tmp_path, HEAD.replace('"test-list"', '"good-list"') + paper(), "good.toml")
+    worse = write(tmp_path, HEAD + paper(week="30") + paper(topics='["nlpp"]'), "worse.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_reading_lists([worse, good, bad], roadmap)
+    err = info.value
+    assert [p.file for p in err.problems] == [str(worse)] * 3 + [str(bad)]
+    assert err.message == "4 problems in 2 files; nothing was written."
+    assert load_reading_lists([good], roadmap)[0].name == "good-list"
 
 
 # ---------------------------------------------------------------- hostile roadmaps

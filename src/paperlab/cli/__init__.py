@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "tag": ("tags", "tag", "Link a paper to roadmap topics."),
     "untag": ("tags", "untag", "Unlink a paper from roadmap topics."),
     "read": ("tags", "set_reading_state", "Set a paper's reading state."),
+    "rekey": ("rekey", "rekey", "Change a paper's citation key; the old one stays valid."),
     "export": ("export", "export", "Export a review draft, BibTeX, CSL-JSON, notes, PDFs, maps."),
     "doctor": ("doctor", "doctor", "Check the library for damage; --repair rebuilds it."),
     "backup": ("backup", "backup", "Copy the library database to a backup file."),
@@ -90,6 +91,10 @@ def report_error(error: PaperlabError) -> None:
     # Messages quote user input briefly; this bound is the backstop for one
     # that does not (an OS error naming a 100 KB "file name", say).
     click.echo(f"Error: {terminal_text(clip(error.message, 500))}", err=True)
+    # An error that gathers several problems (every mistake in the reading
+    # lists given) lists them, already bounded, between message and hint.
+    for line in getattr(error, "details", ()):
+        click.echo(terminal_text(clip(line, 500)), err=True)
     if error.hint:
         click.echo(f"Hint: {terminal_text(clip(error.hint, 500))}", err=True)
 
