@@ -27,6 +27,7 @@ from paperlab.errors import UsageError
 from paperlab.ids import try_parse_arxiv_id
 from paperlab.store import Store
 from paperlab.store.models import (
+    CitationAlias,
     LogEntry,
     LogPaper,
     Paper,
@@ -49,7 +50,11 @@ def find_paper(session: Session, text: str) -> Paper | None:
     paper = session.get(Paper, text)
     if paper is not None:
         return paper
-    return session.exec(select(Paper).where(Paper.citation_key == text)).first()
+    paper = session.exec(select(Paper).where(Paper.citation_key == text)).first()
+    if paper is not None:
+        return paper
+    alias = session.get(CitationAlias, text)  # a key the paper had before a rekey
+    return session.get(Paper, alias.paper_id) if alias is not None else None
 
 
 def resolve_paper(session: Session, text: str) -> Paper:
@@ -78,16 +83,33 @@ def get_list(session: Session, name: str) -> ReadingList:
 
 
 def ensure_citation_key(session: Session, paper: Paper) -> None:
-    """Give ``paper`` a citation key once it has authors and a title; never change it."""
-    if paper.citation_key or not paper.title:
+    """Give ``paper`` a citation key from what is known of it now; never change it.
+
+    Only ``paperlab rekey`` changes a key once made (keeping the old one as an
+    alias): a key in a draft or a vault note must not move under the user.
+    """
+    if paper.citation_key:
         return
-    base = base_key(paper.author_list, paper.year, paper.title)
+    title = paper.title or paper.id.replace("local:", "local")
+    base = base_key(paper.author_list, paper.year, title)
 
     def taken(key: str) -> bool:
-        other = session.exec(select(Paper.id).where(Paper.citation_key == key)).first()
-        return other is not None and other != paper.id
+        return key_owner(session, key) not in (None, paper.id)
 
     paper.citation_key = unique_key(base, taken)
+
+
+def key_owner(session: Session, key: str) -> str | None:
+    """The paper holding ``key`` as its citation key or as an alias, if any.
+
+    Keys are unique across the library, aliases included, so an old key a
+    draft still cites can never come to mean another paper.
+    """
+    owner = session.exec(select(Paper.id).where(Paper.citation_key == key)).first()
+    if owner is not None:
+        return owner
+    alias = session.get(CitationAlias, key)
+    return alias.paper_id if alias is not None else None
 
 
 def set_reading_state(store: Store, paper_text: str, state: str) -> Paper:
@@ -125,6 +147,7 @@ __all__ = [
     "find_paper",
     "get_list",
     "get_topic",
+    "key_owner",
     "list_papers",
     "loads_list",
     "paper_details",

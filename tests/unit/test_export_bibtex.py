@@ -14,10 +14,11 @@ import bibtexparser
 import pytest
 
 from paperlab.errors import UsageError
-from paperlab.export import select_papers
+from paperlab.export import key_aliases, select_papers
 from paperlab.export.bibtex import bibtex_text
 from paperlab.export.csljson import csl_json_text, split_name
 from paperlab.export.latex import split_math, tex_escape
+from paperlab.rekeying import rekey
 from paperlab.store.models import Paper, dumps
 from tests.unit.test_export_helpers import HOSTILE_AUTHORS, build_library
 
@@ -117,20 +118,39 @@ def test_keys_are_assigned_once_and_stay_stable(store):
     assert again == first
 
 
-def test_a_paper_awaiting_metadata_gets_a_provisional_key_only(store):
+def test_a_key_is_pinned_when_first_exported_and_rekey_keeps_the_old_one(store):
     with store.write() as s:
         s.add(Paper(id="1412.6980", title="Adam: A Method for Stochastic Optimization"))
     (exported,) = select_papers(store, ids=["1412.6980"])
     assert exported.citation_key == "anonadam"
     with store.read() as s:
-        assert s.get(Paper, "1412.6980").citation_key is None  # nothing stored yet
+        assert s.get(Paper, "1412.6980").citation_key == "anonadam"  # pinned
     with store.write() as s:  # arXiv's metadata arrives
         paper = s.get(Paper, "1412.6980")
         paper.authors, paper.metadata_complete = dumps(["Diederik P. Kingma"]), True
         paper.published = datetime(2014, 12, 22, tzinfo=UTC)
         s.add(paper)
     (exported,) = select_papers(store, ids=["1412.6980"])
-    assert exported.citation_key == "kingma2014adam"
+    assert exported.citation_key == "anonadam"  # a draft citing it keeps working
+
+    result = rekey(store, "anonadam")  # on purpose: from the current metadata
+    assert (result.old, result.new, result.aliases) == ("anonadam", "kingma2014adam", ["anonadam"])
+    papers = select_papers(store, ids=["anonadam"])  # the old key still names the paper
+    bib = bibtex_text(papers, key_aliases(store, ["1412.6980"]))
+    (entry,) = bibtexparser.loads(bib).entries
+    assert (entry["ID"], entry["ids"]) == ("kingma2014adam", "anonadam")
+    items = json.loads(csl_json_text(papers, key_aliases(store, ["1412.6980"])))
+    assert [i["id"] for i in items] == ["kingma2014adam", "anonadam"]
+    assert items[0]["title"] == items[1]["title"]
+
+    # Keys are unique across the library, old ones included.
+    with store.write() as s:
+        s.add(Paper(id="1502.03167", title="Batch Normalization", metadata_complete=True))
+    with pytest.raises(UsageError, match="already taken by paper 1412.6980"):
+        rekey(store, "1502.03167", "anonadam")
+    with pytest.raises(UsageError, match="not a usable citation key"):
+        rekey(store, "1502.03167", "has space")
+    assert rekey(store, "kingma2014adam", "anonadam").aliases == ["kingma2014adam"]  # a swap
 
 
 def test_same_author_year_word_gets_distinct_keys(store):

@@ -12,6 +12,7 @@ from paperlab.export.annotated_pdf import annotate_pdf
 from paperlab.export.libmap import export_map, pca_2d
 from paperlab.export.themes import choose_k, key_terms, kmeans
 from paperlab.export.vault import MARKER, export_vault
+from paperlab.rekeying import rekey
 from paperlab.settings import load_settings
 from paperlab.store.models import Note, Paper
 from tests.unit.test_export_helpers import PAGE_TEXT, build_library, make_pdf
@@ -177,3 +178,29 @@ def test_theme_helpers():
     assert key_terms(docs, [[0, 1], [2, 3]], top=2) == [["graph", "nodes"], ["agent", "policy"]]
     flat = pca_2d(np.ones((3, 4), dtype=np.float32))
     assert flat.shape == (3, 2) and not flat.any()
+
+
+def test_vault_leaves_unchanged_notes_alone_and_follows_a_rekey(store, tmp_path):
+    build_library(store)
+    vault = tmp_path / "vault"
+    first = export_vault(store, select_papers(store), vault)
+    path = vault / "vaswani2017attention.md"
+    path.write_text(path.read_text() + "Mine: compare with [[vaswani2017attention]].\n")
+    before = path.stat().st_mtime_ns
+    again = export_vault(store, select_papers(store), vault)
+    assert again.updated == [] and again.created == []  # nothing changed, nothing counted
+    assert sorted(again.unchanged) == sorted(first.created)
+    assert path.stat().st_mtime_ns == before  # and nothing rewritten
+
+    (vault / "journal.md").write_text("See [[vaswani2017attention|the paper]] and [[other]].\n")
+    rekey(store, "1706.03762", "transformer2017")
+    third = export_vault(store, select_papers(store), vault)
+    assert third.renamed == [("vaswani2017attention.md", "transformer2017.md")]
+    assert not path.exists()
+    moved = (vault / "transformer2017.md").read_text(encoding="utf-8")
+    assert moved.count(MARKER) == 1 and 'citekey: "transformer2017"' in moved
+    assert moved.endswith("Mine: compare with [[transformer2017]].\n")
+    journal = (vault / "journal.md").read_text(encoding="utf-8")
+    assert journal == "See [[transformer2017|the paper]] and [[other]].\n"
+    assert "journal.md" in third.updated and "topics/nlp.md" in third.updated
+    assert "[[transformer2017|" in (vault / "topics" / "nlp.md").read_text(encoding="utf-8")

@@ -113,11 +113,14 @@ def bibtex(
     ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path | None
 ) -> None:
     """BibTeX in arXiv's conventions, keyed by citation key."""
+    from paperlab.export import key_aliases
     from paperlab.export.bibtex import bibtex_text
 
     _check_out(out)
-    papers = _papers(get_store(), ids, list_name, topic)
-    _write_or_print(bibtex_text(papers), out, len(papers))
+    store = get_store()
+    papers = _papers(store, ids, list_name, topic)
+    aliases = key_aliases(store, [p.id for p in papers])
+    _write_or_print(bibtex_text(papers, aliases), out, len(papers))
 
 
 @export.command("csl-json")
@@ -131,11 +134,14 @@ def csl_json(
     ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path | None
 ) -> None:
     """CSL-JSON for Zotero, pandoc and other citeproc tools."""
+    from paperlab.export import key_aliases
     from paperlab.export.csljson import csl_json_text
 
     _check_out(out)
-    papers = _papers(get_store(), ids, list_name, topic)
-    _write_or_print(csl_json_text(papers), out, len(papers))
+    store = get_store()
+    papers = _papers(store, ids, list_name, topic)
+    aliases = key_aliases(store, [p.id for p in papers])
+    _write_or_print(csl_json_text(papers, aliases), out, len(papers))
 
 
 @export.command()
@@ -163,7 +169,12 @@ def notes(
     if as_json:
         print_json(result.to_json())
         return
-    click.echo(f"{directory}: {len(result.created)} created, {len(result.updated)} updated.")
+    click.echo(
+        f"{directory}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged."
+    )
+    for old, new in result.renamed:
+        click.echo(f"  {old} -> {new} (citation key changed; your text kept)", err=True)
     for name in result.kept_whole:
         click.echo(
             f"  {name}: its marker line was gone, so the old text was kept below a new marker.",

@@ -14,12 +14,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from paperlab.citekeys import base_key, unique_key
 from paperlab.errors import StoreError, UsageError, clip
 from paperlab.store import Store
-from paperlab.store.models import Paper
+from paperlab.store.models import CitationAlias, Paper
 
 EMPTY_HINT = "Name papers by id, or choose a non-empty --list or --topic (see `paperlab list`)."
 
@@ -63,41 +62,41 @@ def select_papers(
 
 
 def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
-    """Load ``paper_ids`` with a citation key each.
+    """Load ``paper_ids`` with a citation key each, stored so it never changes by itself.
 
-    A paper whose metadata is complete gets its key stored (stable from then
-    on). One still waiting for arXiv's metadata gets a provisional key for
-    this export only, so that its stored key is later made from its real
-    authors and year rather than from a placeholder.
+    A key is pinned the first time a paper is exported (or gets arXiv's
+    metadata), from the best metadata known then: once a draft or a vault
+    note uses it, new metadata must not break ``[@key]`` or rename the note.
+    ``paperlab rekey`` changes it on purpose and keeps the old key as an alias.
     """
     from paperlab.library import ensure_citation_key
 
     out: list[Paper] = []
-    used: set[str] = set()
     with store.write() as session:
-
-        def taken(key: str) -> bool:
-            if key in used:
-                return True
-            return (
-                session.exec(select(Paper.id).where(Paper.citation_key == key)).first() is not None
-            )
-
         for paper_id in paper_ids:
             paper = session.get(Paper, paper_id)
             if paper is None:
                 continue
-            if not paper.citation_key and paper.metadata_complete:
-                ensure_citation_key(session, paper)
-                session.add(paper)
-                session.flush()
-            if not paper.citation_key:
-                session.expunge(paper)
-                paper.citation_key = unique_key(
-                    base_key(paper.author_list, paper.year, paper.title or paper.id), taken
-                )
-            used.add(paper.citation_key)
+            ensure_citation_key(session, paper)
+            session.add(paper)
+            session.flush()
             out.append(paper)
+        for paper in out:
+            session.expunge(paper)
+    return out
+
+
+def key_aliases(store: Store, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Old citation keys (kept after a rekey) by paper id, oldest first."""
+    with store.read() as session:
+        rows = session.exec(
+            select(CitationAlias)
+            .where(col(CitationAlias.paper_id).in_(list(paper_ids)))
+            .order_by(col(CitationAlias.created_at), col(CitationAlias.key))
+        ).all()
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row.paper_id, []).append(row.key)
     return out
 
 
@@ -202,5 +201,6 @@ __all__ = [
     "atomic_write_text",
     "checked_target",
     "ensure_keys",
+    "key_aliases",
     "select_papers",
 ]

@@ -11,7 +11,7 @@ biber and any BibTeX parser, whatever braces or ``%`` a title or name carries.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from paperlab.export.latex import normalise_space, tex_escape
 from paperlab.store.models import Paper
@@ -68,18 +68,25 @@ def bibtex_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
     return entry_type, fields
 
 
-def bibtex_entry(paper: Paper) -> str:
-    """One BibTeX entry; ``paper.citation_key`` must be set (see ensure_keys)."""
+def bibtex_entry(paper: Paper, aliases: Sequence[str] = ()) -> str:
+    """One BibTeX entry; ``paper.citation_key`` must be set (see ensure_keys).
+
+    ``aliases`` (keys the paper had before a rekey) go in biblatex's ``ids``
+    field, which biber and pandoc resolve, so ``\\cite{old}`` still builds.
+    """
     if not paper.citation_key:
         raise ValueError(f"paper {paper.id} has no citation key")
     entry_type, fields = bibtex_fields(paper)
+    if aliases:
+        fields.append(("ids", _braced(", ".join(_plain(a) for a in aliases))))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@{entry_type}{{{paper.citation_key},\n{body}\n}}\n"
 
 
-def bibtex_text(papers: Sequence[Paper]) -> str:
-    """A whole ``.bib`` file for ``papers`` (in the given order)."""
-    return "\n".join(bibtex_entry(p) for p in papers)
+def bibtex_text(papers: Sequence[Paper], aliases: Mapping[str, Sequence[str]] | None = None) -> str:
+    """A whole ``.bib`` file for ``papers`` (in the given order); ``aliases`` by paper id."""
+    aliases = aliases or {}
+    return "\n".join(bibtex_entry(p, aliases.get(p.id, ())) for p in papers)
 
 
 __all__ = ["abs_url", "bibtex_entry", "bibtex_fields", "bibtex_text", "format_author"]

@@ -8,7 +8,7 @@ reference is ``article-journal`` with ``container-title``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from paperlab.export.bibtex import abs_url
@@ -60,8 +60,10 @@ def csl_item(paper: Paper) -> dict[str, Any]:
         "id": paper.citation_key or paper.id,
         "type": "article-journal" if paper.journal_ref else "article",
         "title": normalise_space(paper.title),
-        "author": [split_name(a) for a in paper.author_list],
     }
+    authors = [split_name(a) for a in paper.author_list if normalise_space(a)]
+    if authors:  # none known: left out, so no style invents an "Anon."
+        item["author"] = authors
     if paper.published:
         d = paper.published
         item["issued"] = {"date-parts": [[d.year, d.month, d.day]]}
@@ -82,9 +84,22 @@ def csl_item(paper: Paper) -> dict[str, Any]:
     return item
 
 
-def csl_json_text(papers: Sequence[Paper]) -> str:
-    """A CSL-JSON array for ``papers``, pretty-printed, UTF-8."""
-    return json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+def csl_json_text(
+    papers: Sequence[Paper], aliases: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """A CSL-JSON array for ``papers``, pretty-printed, UTF-8.
+
+    CSL-JSON has no alias field, so each old key of a paper (``aliases`` by
+    paper id) gets a copy of its item under that id: that is what lets pandoc
+    resolve ``[@old]`` in a draft written before a rekey.
+    """
+    aliases = aliases or {}
+    items = []
+    for paper in papers:
+        item = csl_item(paper)
+        items.append(item)
+        items += [{**item, "id": old} for old in aliases.get(paper.id, ())]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
 __all__ = ["csl_item", "csl_json_text", "split_name"]

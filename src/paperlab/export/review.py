@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from paperlab.errors import UsageError
-from paperlab.export import atomic_write_text, checked_target
+from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.bibtex import bibtex_text
 from paperlab.export.themes import Theme, group_papers, paper_vectors
 from paperlab.settings import Settings
@@ -278,7 +278,9 @@ def write_review(
     out_dir = Path(out_dir)
     review_targets(out_dir, fmt)  # a bad target is refused before any work or any write
     data = gather_review(store, settings, papers, title=title, embedder=embedder, k=k)
-    files = [atomic_write_text(out_dir / "references.bib", bibtex_text(data.ordered()))]
+    ordered = data.ordered()
+    aliases = key_aliases(store, [p.id for p in ordered])  # old keys still cite
+    files = [atomic_write_text(out_dir / "references.bib", bibtex_text(ordered, aliases))]
     if fmt in ("md", "both"):
         files.append(atomic_write_text(out_dir / "review.md", render_markdown(data)))
     if fmt in ("latex", "both"):

@@ -9,6 +9,7 @@ the user: exporting again rewrites only what is above it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from paperlab.export import atomic_write_text, checked_target
+from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.latex import normalise_space
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Note, Paper, PaperTopic, Topic
@@ -44,13 +45,17 @@ class VaultResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     kept_whole: list[str] = field(default_factory=list)  # files whose marker was gone
+    unchanged: list[str] = field(default_factory=list)  # already right: not rewritten
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) after a rekey
 
     def to_json(self) -> dict[str, Any]:
         return {
             "directory": str(self.directory),
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "kept_whole": self.kept_whole,
+            "renamed": [{"from": old, "to": new} for old, new in self.renamed],
         }
 
 
@@ -137,12 +142,17 @@ def _user_part(old: str) -> str | None:
     return None
 
 
-def merge(path: Path, generated: str) -> tuple[str, str]:
-    """New file text keeping the user's part of ``path``; and what happened."""
+def merge(path: Path, generated: str, source: Path | None = None) -> tuple[str, str]:
+    """New file text keeping the user's part of ``path``; and what happened.
+
+    ``source`` is the file to keep the user's part from when it is not
+    ``path`` itself: the note under the paper's old key after a rekey.
+    """
     generated = generated.replace(MARKER, _QUOTED_MARKER)
-    if not path.exists():
+    source = source or path
+    if not source.exists():
         return f"{generated}\n{MARKER}\n\n", "created"
-    old = path.read_text(encoding="utf-8")
+    old = source.read_text(encoding="utf-8")
     kept = _user_part(old)
     if kept is not None:
         return f"{generated}\n{MARKER}{kept}", "updated"
@@ -156,6 +166,7 @@ def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> Vaul
     """Write (or refresh) one file per paper and per linked topic under ``directory``."""
     directory = Path(directory)
     ids = [p.id for p in papers]
+    aliases = key_aliases(store, ids)
     with store.read() as session:
         notes = {
             n.paper_id: n for n in session.exec(select(Note).where(col(Note.paper_id).in_(ids)))
@@ -181,21 +192,79 @@ def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> Vaul
             by_paper.setdefault(paper_id, []).append(topics[slug])
             by_topic.setdefault(slug, []).append(paper_by_id[paper_id])
     result = VaultResult(directory=directory)
-    files: list[tuple[Path, str]] = []
+    files: list[tuple[Path, str, Path | None]] = []
+    renames: dict[str, str] = {}  # old key -> current key, for [[links]]
     for paper in papers:
         text = paper_markdown(
             paper, notes.get(paper.id), annotations.get(paper.id, []), by_paper.get(paper.id, [])
         )
-        files.append((directory / f"{paper.citation_key or paper.id.replace('/', '_')}.md", text))
+        path = directory / f"{_file_stem(paper)}.md"
+        source = None
+        for old in reversed(aliases.get(paper.id, [])):  # the newest old note first
+            renames[old] = paper.citation_key or ""
+            old_path = directory / f"{old}.md"
+            if source is None and not path.exists() and old_path.is_file():
+                source = old_path
+        files.append((path, text, source))
     for slug, members in sorted(by_topic.items()):
-        files.append((directory / "topics" / f"{slug}.md", topic_markdown(topics[slug], members)))
-    for path, _generated in files:
+        path = directory / "topics" / f"{slug}.md"
+        files.append((path, topic_markdown(topics[slug], members), None))
+    for path, _generated, _source in files:
         checked_target(path)  # every file first: a FIFO among them must not block the read
-    for path, generated in files:
-        text, what = merge(path, generated)
+    for path, generated, source in files:
+        text, what = merge(path, generated, source)
+        name = str(path.relative_to(directory))
+        if what != "created" and source is None and _read(path) == text:
+            result.unchanged.append(name)  # nothing new: the file is left as it is
+            continue
         atomic_write_text(path, text)
-        getattr(result, what).append(str(path.relative_to(directory)))
+        if source is not None:
+            source.unlink()  # its user part now lives in the note under the new key
+            result.renamed.append((str(source.relative_to(directory)), name))
+        getattr(result, what).append(name)
+    for name in _relink(directory, renames):
+        if name in result.unchanged:
+            result.unchanged.remove(name)
+        if name not in result.created and name not in result.updated:
+            result.updated.append(name)
     return result
+
+
+def _file_stem(paper: Paper) -> str:
+    return paper.citation_key or paper.id.replace("/", "_")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _relink(directory: Path, renames: dict[str, str]) -> list[str]:
+    """Point ``[[old]]``, ``[[old|text]]`` and ``[[old#part]]`` at the new keys in every note.
+
+    Obsidian links by file name, so a renamed note would leave the user's
+    links to it dangling. Folders starting with a dot (``.obsidian``,
+    ``.trash``) are the app's, not notes, and are left alone.
+    """
+    renames = {old: new for old, new in renames.items() if new and old != new}
+    if not renames:
+        return []
+    pattern = re.compile(r"\[\[(" + "|".join(re.escape(old) for old in renames) + r")(?=[\]|#])")
+    changed = []
+    for path in sorted(directory.rglob("*.md")):
+        rel = path.relative_to(directory)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        text = _read(path)
+        if text is None:
+            continue
+        new = pattern.sub(lambda m: "[[" + renames[m.group(1)], text)
+        if new != text:
+            atomic_write_text(path, new)
+            changed.append(str(rel))
+    return changed
 
 
 __all__ = ["MARKER", "VaultResult", "export_vault", "merge", "paper_markdown", "topic_markdown"]

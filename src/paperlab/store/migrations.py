@@ -304,3 +304,16 @@ def m003_change_counters(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m003_change_counters)
+
+
+def m004_citation_alias(conn: Connection) -> None:
+    """Keys a paper was cited by before a rekey: they stay valid as aliases."""
+    conn.exec_driver_sql(
+        "CREATE TABLE citation_alias (key VARCHAR NOT NULL PRIMARY KEY, "
+        "paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE, "
+        "created_at DATETIME NOT NULL)"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_citation_alias_paper_id ON citation_alias (paper_id)")
+
+
+MIGRATIONS.append(m004_citation_alias)

@@ -68,6 +68,16 @@ class Paper(SQLModel, table=True):
         return self.published.year if self.published else None
 
 
+class CitationAlias(SQLModel, table=True):
+    """A citation key a paper had before: drafts that cite it still resolve."""
+
+    __tablename__ = "citation_alias"
+
+    key: str = Field(primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class PaperVersion(SQLModel, table=True):
     """Every arXiv version we have seen or downloaded of a paper."""
 
@@ -234,6 +244,7 @@ class ReadingSession(SQLModel, table=True):
 __all__ = [
     "Annotation",
     "Chunk",
+    "CitationAlias",
     "Embedding",
     "LogEntry",
     "LogKind",
