@@ -16,11 +16,18 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from sqlmodel import col, select
 
-from paperlab.errors import PaperlabError, UsageError
+from paperlab.errors import NetworkError, PaperlabError, UsageError
+from paperlab.fetchreport import (
+    NEW_PDF,
+    NOT_FOUND,
+    FetchProgress,
+    FetchReport,
+    PaperOutcome,
+    Silent,
+)
 from paperlab.ids import ArxivId, parse_arxiv_id
 from paperlab.library import ensure_citation_key
 from paperlab.provenance import (
@@ -54,6 +61,12 @@ class Targets:
     lists: list[ReadingListSpec] = field(default_factory=list)
     ids: list[ArxivId] = field(default_factory=list)
     include_incomplete: bool = False  # also complete metadata of papers added offline
+    retry_failed: bool = False  # a bare fetch tries failed papers again only when asked
+
+    @property
+    def bare(self) -> bool:
+        """No arguments: the bundled lists, minus what the user removed or gave up on."""
+        return self.include_incomplete
 
 
 def resolve_targets(args: Sequence[str]) -> Targets:
@@ -84,70 +97,6 @@ def _is_bundled_name(arg: str) -> bool:
     return True
 
 
-# --------------------------------------------------------------------------- reporting
-
-# Statuses after which the paper's text must be extracted (again).
-NEW_PDF = ("downloaded", "new-version", "repaired")
-
-
-@dataclass
-class PaperOutcome:
-    paper_id: str
-    # downloaded, new-version, up-to-date, repaired (the stored PDF was missing, damaged,
-    # not arXiv's current version or not the paper: arXiv's file was downloaded again), failed
-    status: str = "pending"
-    version: int | None = None
-    stage: str | None = None  # where it failed: metadata, download, extract, index
-    message: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "failed"
-
-
-@dataclass
-class FetchReport:
-    outcomes: dict[str, PaperOutcome] = field(default_factory=dict)
-    api_requests: int = 0
-    indexed: bool = False
-
-    @property
-    def failures(self) -> list[PaperOutcome]:
-        return [o for o in self.outcomes.values() if o.failed]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for outcome in self.outcomes.values():
-            out[outcome.status] = out.get(outcome.status, 0) + 1
-        return out
-
-
-class FetchProgress(Protocol):
-    """What the front end shows while a fetch runs (no-ops are fine)."""
-
-    def stage(self, name: str, total: int) -> None: ...
-
-    def advance(self, name: str, paper_id: str, status: str) -> None: ...
-
-    def note(self, text: str) -> None: ...
-
-
-class _Silent:
-    def stage(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, name: str, paper_id: str, status: str) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass
-
-
 # --------------------------------------------------------------------------- the job
 
 
@@ -160,19 +109,20 @@ def fetch(
     index: bool = True,
 ) -> FetchReport:
     """Fetch everything ``targets`` names; one paper's failure never stops the others."""
-    from paperlab.loading import load_lists_into
-    from paperlab.sources.arxiv import ArxivClient
+    from paperlab.sources.arxiv import ApiUnreachable, ArxivClient
     from paperlab.sources.download import clean_partials
 
-    show = progress or _Silent()
+    show = progress or Silent()
     report = FetchReport(indexed=index)
     clean_partials(settings.pdf_dir)
 
-    ids = load_lists_into(store, targets.roadmap, targets.lists)
-    ids += [i.base for i in targets.ids if i.base not in ids]
-    _ensure_rows(store, targets.ids)
+    ids = _load_targets(store, targets)
     if targets.include_incomplete:
         ids += [i for i in _incomplete_ids(store) if i not in ids]
+    if targets.bare and not targets.retry_failed:
+        given_up = _failed_ids(store, ids)
+        report.skipped_failed = [i for i in ids if i in given_up]
+        ids = [i for i in ids if i not in given_up]
     for paper_id in ids:
         report.outcomes[paper_id] = PaperOutcome(paper_id)
     if not ids:
@@ -186,11 +136,26 @@ def fetch(
         show.stage("metadata", len(arxiv_ids))
         batch = client.fetch_metadata(arxiv_ids)
         report.api_requests = client.requests_sent
+    offline = [e for e in batch.failed.values() if isinstance(e, ApiUnreachable)]
+    report.unreachable = offline[0].message if offline else None
     for paper_id, error in batch.failed.items():
-        _fail(store, report, paper_id, "metadata", error.message, keep_state=True)
-        show.advance("metadata", paper_id, "failed")
+        # arXiv did not answer: nothing is known about the paper, so its state
+        # stays and the next bare fetch asks again (a malformed entry is a failure).
+        unanswered = isinstance(error, NetworkError)
+        _fail(
+            store,
+            report,
+            paper_id,
+            "metadata",
+            error.message,
+            keep_state=True,
+            transient=unanswered,
+        )
+        if report.unreachable is None:  # offline is one cause, said once by the front end
+            show.advance("metadata", paper_id, "failed")
     for paper_id, reason in batch.missing.items():
-        _fail(store, report, paper_id, "metadata", reason)
+        # Marked failed with a "not-found:" reason: a bare fetch does not ask again.
+        _fail(store, report, paper_id, NOT_FOUND, reason)
         show.advance("metadata", paper_id, "failed")
 
     to_download = [paper_id for paper_id in ids if paper_id in batch.found]
@@ -219,6 +184,32 @@ def fetch(
         if processor is not None:
             processor.finish()
     return report
+
+
+def _load_targets(store: Store, targets: Targets) -> list[str]:
+    """Record the lists and ids; a bare fetch leaves out the papers the user removed."""
+    from paperlab.loading import load_lists_into
+    from paperlab.removing import forget_removed, removed_ids, without_removed
+
+    specs = targets.lists
+    if targets.bare:
+        specs = without_removed(specs, removed_ids(store))
+    ids = load_lists_into(store, targets.roadmap, specs)
+    ids += [i.base for i in targets.ids if i.base not in ids]
+    if not targets.bare:
+        forget_removed(store, ids)  # named on the command line: wanted again
+    _ensure_rows(store, targets.ids)
+    return ids
+
+
+def _failed_ids(store: Store, ids: list[str]) -> set[str]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Paper.id).where(
+                col(Paper.id).in_(ids), Paper.state == PipelineState.FAILED.value
+            )
+        ).all()
+    return set(rows)
 
 
 def _ensure_rows(store: Store, ids: Sequence[ArxivId]) -> None:
@@ -261,6 +252,7 @@ def _fail(
     message: str,
     *,
     keep_state: bool = False,
+    transient: bool = False,
 ) -> None:
     outcome = report.outcomes.setdefault(paper_id, PaperOutcome(paper_id))
     outcome.status, outcome.stage, outcome.message = "failed", stage, message
@@ -269,7 +261,8 @@ def _fail(
         if paper is None:
             return
         # A paper that already has its text keeps it; only say why this run failed.
-        if not (keep_state and paper.pdf_path) and paper.state != PipelineState.INDEXED.value:
+        kept = transient or (keep_state and paper.pdf_path)
+        if not kept and paper.state != PipelineState.INDEXED.value:
             paper.state = PipelineState.FAILED.value
         paper.state_reason = f"{stage}: {message}"
         paper.updated_at = utcnow()
@@ -475,3 +468,16 @@ def check_no_usage_errors(args: Sequence[str]) -> None:
                 f"{arg} is a local PDF, not an arXiv id or reading list.",
                 hint=f"Import it with: paperlab add {arg}",
             )
+
+
+__all__ = [
+    "NEW_PDF",
+    "NOT_FOUND",
+    "FetchProgress",
+    "FetchReport",
+    "PaperOutcome",
+    "Targets",
+    "check_no_usage_errors",
+    "fetch",
+    "resolve_targets",
+]

@@ -144,7 +144,7 @@ def test_network_outage_is_one_clear_sentence(
     result = run_cli(capsys, "fetch", "--no-index", "1608.03983")
     assert result.code == 1
     assert "Traceback" not in result.err
-    assert "failed: 1608.03983 (metadata)" in result.err
+    assert "arXiv cannot be reached" in result.err
     assert db_rows(paperlab_home, "SELECT id FROM paper") == [("1608.03983",)]
 
 

@@ -22,6 +22,11 @@ from paperlab.errors import PaperlabError, clip
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "fetch": ("fetch", "fetch", "Fetch arXiv papers from reading lists, ids or URLs."),
     "add": ("add", "add", "Import local PDF files into the library."),
+    "remove": (
+        "remove",
+        "remove",
+        "Remove papers from the library (asks first if you wrote on them).",
+    ),
     "list": ("browse", "list_papers", "List papers in the library."),
     "show": ("browse", "show", "Show one paper's metadata, state and links."),
     "topics": ("browse", "topics", "List roadmap topics with their weeks and papers."),

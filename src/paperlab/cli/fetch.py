@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from paperlab.cli.common import get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
 
+if TYPE_CHECKING:
+    from paperlab.fetching import FetchReport
+
 
 @click.command()
 @click.argument("targets", nargs=-1)
 @click.option("--no-index", is_flag=True, help="Only download: skip text extraction and search.")
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="With no arguments: also try again the papers that failed before.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="A line per failed paper even when offline.")
 @json_option
-def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
+def fetch(
+    targets: tuple[str, ...], no_index: bool, retry_failed: bool, verbose: bool, as_json: bool
+) -> None:
     """Fetch arXiv papers from reading lists, ids or URLs.
 
-    With no arguments, fetches every bundled reading list. Re-running is
-    incremental: only new papers and new arXiv versions are downloaded, and
-    a stored PDF that is missing, damaged or not arXiv's current version is
-    repaired. Exits with status 1 when any paper failed.
+    With no arguments, fetches every bundled reading list, leaving out the
+    papers you removed and those that failed before (--retry-failed tries
+    those again). Re-running is incremental: only new papers and new arXiv
+    versions are downloaded, and a stored PDF that is missing, damaged or
+    not arXiv's current version is repaired. Exits with status 1 when any
+    paper failed.
     """
     from paperlab.fetching import check_no_usage_errors, resolve_targets
     from paperlab.fetching import fetch as run_fetch
@@ -26,6 +41,7 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
 
     check_no_usage_errors(targets)
     resolved = resolve_targets(targets)  # validates everything before any write
+    resolved.retry_failed = retry_failed
     settings = load_settings()
     store = get_store(settings)
     with make_progress() as progress:
@@ -37,28 +53,55 @@ def fetch(targets: tuple[str, ...], no_index: bool, as_json: bool) -> None:
                 "ok": report.ok,
                 "api_requests": report.api_requests,
                 "counts": report.counts(),
+                "unreachable": report.unreachable,
+                "skipped_failed": report.skipped_failed,
                 "papers": [o.__dict__ for o in report.outcomes.values()],
             }
         )
     else:
-        for outcome in report.outcomes.values():
-            for warning in outcome.warnings:
-                click.echo(f"warning: {outcome.paper_id}: {warning}", err=True)
-        for outcome in report.failures:
-            click.echo(f"failed: {outcome.paper_id} ({outcome.stage}): {outcome.message}", err=True)
-        counts = report.counts()
-        parts = [f"{n} {status}" for status, n in sorted(counts.items())]
-        click.echo(
-            f"{len(report.outcomes)} paper{'s' if len(report.outcomes) != 1 else ''}: "
-            f"{', '.join(parts) or 'nothing to do'} "
-            f"({report.api_requests} API request{'s' if report.api_requests != 1 else ''}).",
-            err=True,
-        )
-        if report.failures:
-            click.echo(
-                "Hint: run `paperlab fetch` again to retry; `paperlab show ID` "
-                "tells why a paper failed.",
-                err=True,
-            )
+        _print_report(report, verbose=verbose)
     if not report.ok:
         raise SystemExit(1)
+
+
+def _print_report(report: FetchReport, *, verbose: bool) -> None:
+    from paperlab.fetching import NOT_FOUND
+
+    for outcome in report.outcomes.values():
+        for warning in outcome.warnings:
+            click.echo(f"warning: {outcome.paper_id}: {warning}", err=True)
+    if report.unreachable and not verbose:
+        # One cause, one line: not a line per paper saying the same thing.
+        click.echo(f"Error: arXiv cannot be reached: {report.unreachable}", err=True)
+        click.echo(
+            "Hint: you seem to be offline; `paperlab add FILE.pdf` imports local PDFs, "
+            "and `paperlab fetch` again once online gets the rest (-v: every paper).",
+            err=True,
+        )
+        return
+    for outcome in report.failures:
+        click.echo(f"failed: {outcome.paper_id} ({outcome.stage}): {outcome.message}", err=True)
+    counts = report.counts()
+    parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+    click.echo(
+        f"{len(report.outcomes)} paper{'s' if len(report.outcomes) != 1 else ''}: "
+        f"{', '.join(parts) or 'nothing to do'} "
+        f"({report.api_requests} API request{'s' if report.api_requests != 1 else ''}).",
+        err=True,
+    )
+    if report.skipped_failed:
+        n = len(report.skipped_failed)
+        click.echo(
+            f"{n} paper{'s' if n != 1 else ''} that failed before left alone: "
+            "`paperlab fetch --retry-failed` tries again.",
+            err=True,
+        )
+    failures = report.failures
+    if failures and all(o.stage == NOT_FOUND for o in failures):
+        click.echo("Hint: check the ids above for typos (arxiv.org/abs/ID).", err=True)
+    elif failures:
+        click.echo(
+            "Hint: `paperlab fetch --retry-failed` (or the same ids or lists again) tries the "
+            "failed papers again; `paperlab show ID` tells why a paper failed.",
+            err=True,
+        )

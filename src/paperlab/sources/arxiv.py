@@ -56,6 +56,7 @@ from paperlab.sources.ratelimit import (
 # Parsing lives in arxivfeed; these names stay importable from here.
 __all__ = [
     "NETWORK_HINT",
+    "ApiUnreachable",
     "ArxivClient",
     "ArxivQueryError",
     "BatchFailure",
@@ -75,6 +76,14 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 # Page size for searches (the API allows up to 2000; smaller pages fail less).
 SEARCH_PAGE_SIZE = 100
+
+
+# Transport failures that mean "no network here", not "arXiv is having a bad day".
+UNREACHABLE_REASONS = frozenset({"connection refused", "host not found"})
+
+
+class ApiUnreachable(NetworkError):
+    """Every try failed before arXiv could answer: refused, or its host not found."""
 
 
 @dataclass
@@ -196,7 +205,8 @@ class ArxivClient:
                     break  # the next try could not even start in time
                 if tries < self.policy.tries:
                     time.sleep(pause)
-        raise NetworkError(
+        kind = ApiUnreachable if last_reason in UNREACHABLE_REASONS else NetworkError
+        raise kind(
             f"arXiv did not answer after {tries} {'try' if tries == 1 else 'tries'}"
             f" ({last_reason}).",
             NETWORK_HINT,
@@ -259,7 +269,7 @@ class ArxivClient:
         """Fetch metadata for ``ids`` in batches of up to 100 per request.
 
         Ids without a version are requested without one, so arXiv answers
-        with the current version. Ids that stay absent after the retries are
+        with the current version. Ids still absent after one re-query are
         reported in ``missing``; a batch that cannot be fetched at all lands
         in ``errors``, and so do the batches after it (arXiv being down for
         one batch means every further batch would only burn its retries).
@@ -283,8 +293,16 @@ class ArxivClient:
         return result
 
     def _fetch_batch(self, chunk: list[ArxivId], result: MetadataBatch) -> None:
+        """Ask for one batch; ids the answer leaves out are asked for once more.
+
+        The API sometimes drops entries it has, so an omission is not yet an
+        absence; but one re-query for the whole batch (paced by the rate
+        limiter, no backoff) settles it: ids still left out then are reported
+        missing, so a mistyped id is answered in one API turn, not a minute
+        of retries.
+        """
         pending = {i.base: i for i in chunk}
-        empty_retries = 0
+        requeried = False
         while pending:
             url = self._id_url([str(i) for i in pending.values()])
             try:
@@ -311,19 +329,17 @@ class ArxivClient:
                     continue
                 result.found[meta.base_id] = meta
                 del pending[meta.base_id]
-            if not pending:
-                return
-            if empty_retries >= self.policy.max_retries:
+            if not pending or requeried:
                 break
-            # The API sometimes drops entries it has; ask again for the rest.
-            logger.info("arXiv left out %d id(s); asking again", len(pending))
-            time.sleep(self.policy.delay(empty_retries))
-            empty_retries += 1
+            logger.info("arXiv left out %d id(s); asking once more", len(pending))
+            requeried = True
         for base, asked in pending.items():
             if asked.version is not None:
-                result.missing[base] = f"arXiv has no version {asked.version} of {base}."
+                result.missing[base] = (
+                    f"arXiv has no version {asked.version} of {base}; check the version."
+                )
             else:
-                result.missing[base] = f"arXiv has no paper {base}."
+                result.missing[base] = f"{base} does not exist on arXiv; check the id."
 
     def search(self, query: str, max_results: int = 10) -> list[PaperMetadata]:
         """Run an arXiv ``search_query`` (e.g. ``ti:attention AND cat:cs.CL``)."""

@@ -317,3 +317,14 @@ def m004_citation_alias(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m004_citation_alias)
+
+
+def m005_removed_paper(conn: Connection) -> None:
+    """Papers the user removed: no foreign key, the paper row is gone by design."""
+    conn.exec_driver_sql(
+        "CREATE TABLE removed_paper (paper_id VARCHAR NOT NULL PRIMARY KEY, "
+        "removed_at DATETIME NOT NULL)"
+    )
+
+
+MIGRATIONS.append(m005_removed_paper)

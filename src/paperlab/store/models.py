@@ -267,3 +267,12 @@ __all__ = [
     "loads_list",
     "utcnow",
 ]
+
+
+class RemovedPaper(SQLModel, table=True):
+    """A paper the user removed: a bare fetch of its bundled list leaves it out."""
+
+    __tablename__ = "removed_paper"
+
+    paper_id: str = Field(primary_key=True)
+    removed_at: datetime = Field(default_factory=utcnow)

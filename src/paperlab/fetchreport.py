@@ -1,0 +1,75 @@
+"""What a fetch reports: each paper's outcome, and the progress a front end shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# --------------------------------------------------------------------------- reporting
+
+# Statuses after which the paper's text must be extracted (again).
+NEW_PDF = ("downloaded", "new-version", "repaired")
+# The failure stage of an id arXiv says does not exist.
+NOT_FOUND = "not-found"
+
+
+@dataclass
+class PaperOutcome:
+    paper_id: str
+    # downloaded, new-version, up-to-date, repaired (the stored PDF was missing, damaged,
+    # not arXiv's current version or not the paper: arXiv's file was downloaded again), failed
+    status: str = "pending"
+    version: int | None = None
+    stage: str | None = None  # where it failed: metadata, not-found, download, extract, index
+    message: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class FetchReport:
+    outcomes: dict[str, PaperOutcome] = field(default_factory=dict)
+    api_requests: int = 0
+    indexed: bool = False
+    # Failed papers a bare fetch left alone (`--retry-failed` tries them).
+    skipped_failed: list[str] = field(default_factory=list)
+    # Set when arXiv could not be reached at all: one cause for every failure.
+    unreachable: str | None = None
+
+    @property
+    def failures(self) -> list[PaperOutcome]:
+        return [o for o in self.outcomes.values() if o.failed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for outcome in self.outcomes.values():
+            out[outcome.status] = out.get(outcome.status, 0) + 1
+        return out
+
+
+class FetchProgress(Protocol):
+    """What the front end shows while a fetch runs (no-ops are fine)."""
+
+    def stage(self, name: str, total: int) -> None: ...
+
+    def advance(self, name: str, paper_id: str, status: str) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+
+class Silent:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, name: str, paper_id: str, status: str) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass

@@ -1,0 +1,122 @@
+"""`paperlab remove` end to end: the real CLI, a real SQLite file, the fake arXiv."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from paperlab.readinglists import load_bundled_lists
+from tests.fakearxiv import FakeArxiv, sample_paper
+from tests.helpers import run_cli
+
+
+def db_rows(home: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(home / "paperlab.db") as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def count(home: Path, table: str, paper_id: str) -> int:
+    return int(db_rows(home, f"SELECT COUNT(*) FROM {table} WHERE paper_id = ?", paper_id)[0][0])
+
+
+def bundled_ids() -> list[str]:
+    ids: list[str] = []
+    for spec in load_bundled_lists():
+        ids += [e.arxiv_id.base for e in spec.entries if e.arxiv_id.base not in ids]
+    return ids
+
+
+def test_remove_takes_everything_and_a_bare_fetch_keeps_it_out(
+    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = bundled_ids()
+    fake_arxiv.add(*(sample_paper(i, title=f"Paper {i}") for i in ids))
+    assert run_cli(capsys, "fetch", "--no-index").code == 0
+    victim, other = ids[0], ids[1]
+    indexed = run_cli(capsys, "fetch", victim, other)  # extracts and embeds these two
+    assert indexed.code == 0, indexed.err
+    assert count(paperlab_home, "chunk", victim) > 0
+    hits = json.loads(run_cli(capsys, "search", "--json", "--by-paper", "paper text").out)
+    assert victim in json.dumps(hits)  # the faiss file now holds the victim's passages
+    pdf = paperlab_home / str(
+        db_rows(paperlab_home, "SELECT pdf_path FROM paper WHERE id=?", victim)[0][0]
+    )
+    assert pdf.is_file() and count(paperlab_home, "reading_list_entry", victim) == 1
+    vectors_before = int(db_rows(paperlab_home, "SELECT COUNT(*) FROM embedding")[0][0])
+
+    removed = run_cli(capsys, "remove", "--json", victim)
+    assert removed.code == 0, removed.err
+    (record,) = json.loads(removed.out)
+    assert record["id"] == victim and record["pdfs_removed"] == 1
+    assert record["chunks_removed"] > 0 and record["vectors_removed"] > 0 and record["lists"]
+    assert not pdf.exists()
+    assert db_rows(paperlab_home, "SELECT id FROM paper WHERE id = ?", victim) == []
+    for table in ("chunk", "page", "reading_list_entry", "paper_topic", "paper_version"):
+        assert count(paperlab_home, table, victim) == 0, table
+    after = int(db_rows(paperlab_home, "SELECT COUNT(*) FROM embedding")[0][0])
+    assert after == vectors_before - record["vectors_removed"]
+    # Search follows (the change counters mark the faiss file stale), and the
+    # library holds no leftover file, row or vector.
+    hits = json.loads(run_cli(capsys, "search", "--json", "--by-paper", "paper text").out)
+    assert victim not in json.dumps(hits) and other in json.dumps(hits)
+    doctor = run_cli(capsys, "doctor", "--json")
+    assert doctor.code == 0, doctor.out
+
+    # A bare fetch does not bring it back...
+    fake_arxiv.clear_log()
+    bare = run_cli(capsys, "fetch", "--no-index")
+    assert bare.code == 0, bare.err
+    assert db_rows(paperlab_home, "SELECT id FROM paper WHERE id = ?", victim) == []
+    assert all(victim not in r.query.get("id_list", "") for r in fake_arxiv.requests("api"))
+    # ...naming it does, and then the bundled list takes it back too.
+    back = run_cli(capsys, "fetch", "--no-index", victim)
+    assert back.code == 0, back.err
+    assert db_rows(paperlab_home, "SELECT state FROM paper WHERE id = ?", victim) == [("fetched",)]
+    assert db_rows(paperlab_home, "SELECT * FROM removed_paper") == []
+    assert run_cli(capsys, "fetch", "--no-index").code == 0
+    assert count(paperlab_home, "reading_list_entry", victim) == 1
+
+
+def test_a_paper_with_notes_needs_force(
+    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_arxiv.add(sample_paper("1608.03983", title="SGDR"), sample_paper("1502.03167"))
+    assert run_cli(capsys, "fetch", "--no-index", "1608.03983", "1502.03167").code == 0
+    assert run_cli(capsys, "note", "1608.03983", "--set", "summary=warm restarts").code == 0
+    logged = run_cli(capsys, "log", "add", "Try SGDR", "--paper", "1608.03983")
+    assert logged.code == 0, logged.err
+
+    refused = run_cli(capsys, "remove", "1502.03167", "1608.03983")  # stdin is no terminal
+    assert refused.code == 2
+    assert "1608.03983 (1 note, 1 log link)" in refused.err and "--force" in refused.err
+    assert "Traceback" not in refused.err
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(2,)]
+    assert (paperlab_home / "pdfs" / "1608.03983v1.pdf").is_file()
+
+    forced = run_cli(capsys, "remove", "--force", "--json", "1502.03167", "1608.03983")
+    assert forced.code == 0, forced.err
+    records = {r["id"]: r for r in json.loads(forced.out)}
+    assert records["1608.03983"]["notes"] == 1 and records["1608.03983"]["log_links"] == 1
+    assert records["1502.03167"]["notes"] == 0
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(0,)]
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM note") == [(0,)]
+    # The log entry is the user's own record of the project: it stays.
+    assert db_rows(paperlab_home, "SELECT text FROM log_entry") == [("Try SGDR",)]
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM log_paper") == [(0,)]
+    assert not list((paperlab_home / "pdfs").glob("*.pdf"))
+
+
+def test_an_unknown_id_removes_nothing(
+    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_arxiv.add(sample_paper("1608.03983"))
+    assert run_cli(capsys, "fetch", "--no-index", "1608.03983").code == 0
+    result = run_cli(capsys, "remove", "1608.03983", "1706.03762")
+    assert result.code == 1
+    assert "not in the library" in result.err and "Traceback" not in result.err
+    assert db_rows(paperlab_home, "SELECT id FROM paper") == [("1608.03983",)]
+    plain = run_cli(capsys, "remove", "arXiv:1608.03983v1")
+    assert plain.code == 0 and "removed 1608.03983" in plain.err
