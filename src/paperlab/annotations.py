@@ -7,21 +7,26 @@ version, ``reanchor_annotations`` finds every quote again by its text and
 context. An annotation whose quote is gone is kept with ``page=None``; none is
 ever deleted except by the user.
 
-Matching forgives what PDF text extraction varies on: runs of whitespace,
-words hyphenated at a line break, ligatures and typographic quotes; it tries
-case-sensitive before case-insensitive, and a strict form before a loose one.
+The matching itself (and choosing among repeated quotes) is in ``anchoring``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from paperlab.anchoring import (
+    Anchor,
+    PageIndex,
+    locate,
+    not_found_hint,
+    occurrences,
+    pick_occurrence,
+)
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.library import resolve_paper
 from paperlab.store import Store
@@ -51,15 +56,6 @@ _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True)
-class Anchor:
-    """Where a quote sits: page number and character offsets into that page's text."""
-
-    page: int
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class ReanchorReport:
     """What ``reanchor_annotations`` did to a paper's annotations."""
 
@@ -69,163 +65,6 @@ class ReanchorReport:
     moved: int = 0
     lost: tuple[int, ...] = field(default_factory=tuple)
     pages: int = 0
-
-
-# --------------------------------------------------------------------------- matching
-
-_HYPHENS = "-\u2010\u2011\u00ad"
-# A word broken at the end of a line: "stochas-\n tic".
-_LINE_BREAK_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u00ad][ \t]*\n\s*(?=\w)")
-# Curly quotes, dashes, minus and no-break space as users type them.
-_TYPOGRAPHIC = str.maketrans(
-    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2013\u2014\u2212\u00a0", "''''\"\"\"--- "
-)
-
-
-def _normalise(text: str, *, loose: bool, fold: bool) -> tuple[str, list[int]]:
-    """A comparison form of ``text`` and, per output char, its source index.
-
-    Strict form: whitespace runs become one space and line-break hyphenation
-    is joined. Loose form drops whitespace and hyphens altogether, so
-    "state-\\nof-the-art", "stochas- tic" and "stochastic" all compare equal.
-    """
-    dropped: set[int] = set()
-    for m in _LINE_BREAK_HYPHEN.finditer(text):
-        dropped.update(range(m.start(), m.end()))
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        if i in dropped or ch == "\u00ad":
-            continue
-        if ch.isspace():
-            if loose or not out or out[-1] == " ":
-                continue
-            out.append(" ")
-            index.append(i)
-            continue
-        if loose and ch in _HYPHENS:
-            continue
-        # ASCII needs no Unicode normalisation; skipping it keeps long pages fast.
-        mapped = ch if ch < "\x80" else unicodedata.normalize("NFKC", ch.translate(_TYPOGRAPHIC))
-        if fold:
-            mapped = mapped.casefold()
-        for piece in mapped:
-            if loose and (piece.isspace() or piece in _HYPHENS):
-                continue
-            out.append(piece)
-            index.append(i)
-    return "".join(out), index
-
-
-# How much better (0..1) another occurrence's context must match to beat the
-# occurrence on the hinted page: page numbers shift between versions, context
-# rarely does, but identical passages should stay where the user put them.
-_HINT_BONUS = 0.3
-
-# (loose, fold) in the order we trust them: exact-ish first.
-_TIERS: tuple[tuple[bool, bool], ...] = ((False, False), (False, True), (True, False), (True, True))
-
-
-class _PageIndex:
-    """Page texts with their normalised forms, computed once per tier."""
-
-    def __init__(self, pages: Sequence[tuple[int, str]]) -> None:
-        self.pages = [(int(number), text or "") for number, text in pages]
-        self._cache: dict[tuple[int, bool, bool], tuple[str, list[int]]] = {}
-
-    def form(self, position: int, loose: bool, fold: bool) -> tuple[str, list[int]]:
-        key = (position, loose, fold)
-        if key not in self._cache:
-            self._cache[key] = _normalise(self.pages[position][1], loose=loose, fold=fold)
-        return self._cache[key]
-
-    def find_all(self, quote: str, loose: bool, fold: bool) -> list[Anchor]:
-        needle, _ = _normalise(quote, loose=loose, fold=fold)
-        needle = needle.strip()
-        if not needle:
-            return []
-        found: list[Anchor] = []
-        for position, (number, _text) in enumerate(self.pages):
-            hay, index = self.form(position, loose, fold)
-            at = hay.find(needle)
-            while at != -1:
-                start = index[at]
-                end = index[at + len(needle) - 1] + 1
-                found.append(Anchor(number, start, end))
-                at = hay.find(needle, at + 1)
-        return found
-
-    def text_of(self, page: int) -> str:
-        for number, text in self.pages:
-            if number == page:
-                return text
-        return ""
-
-    def locate(
-        self, quote: str, prefix: str = "", suffix: str = "", page_hint: int | None = None
-    ) -> Anchor | None:
-        first: list[Anchor] = []
-        for loose, fold in _TIERS:
-            candidates = self.find_all(quote, loose, fold)
-            if not candidates:
-                continue
-            if page_hint is None or any(a.page == page_hint for a in candidates):
-                return self._choose(candidates, prefix, suffix, page_hint)
-            # Found, but not on the hinted page: a looser form may still find
-            # it there, which beats a stricter match elsewhere.
-            first = first or candidates
-        return self._choose(first, prefix, suffix, page_hint) if first else None
-
-    def _choose(
-        self, candidates: list[Anchor], prefix: str, suffix: str, page_hint: int | None
-    ) -> Anchor:
-        if len(candidates) == 1:
-            return candidates[0]
-        parts = [part for part in (prefix, suffix) if part.strip()]
-        if not parts:
-            on_page = [a for a in candidates if a.page == page_hint]
-            return (on_page or candidates)[0]
-
-        def score(anchor: Anchor) -> float:
-            text = self.text_of(anchor.page)
-            total = 0.0
-            if prefix.strip():
-                before = text[max(0, anchor.start - len(prefix) - 8) : anchor.start]
-                total += _similarity(prefix, before, from_end=True)
-            if suffix.strip():
-                after = text[anchor.end : anchor.end + len(suffix) + 8]
-                total += _similarity(suffix, after, from_end=False)
-            bonus = _HINT_BONUS if anchor.page == page_hint else 0.0
-            return total / len(parts) + bonus
-
-        # max() keeps the first of equal scores: document order breaks ties.
-        return max(candidates, key=score)
-
-
-def _similarity(expected: str, actual: str, *, from_end: bool) -> float:
-    a, _ = _normalise(expected, loose=True, fold=True)
-    b, _ = _normalise(actual, loose=True, fold=True)
-    if not a or not b:
-        return 0.0
-    b = b[-len(a) :] if from_end else b[: len(a)]
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def locate(
-    pages: Sequence[tuple[int, str]],
-    quote: str,
-    prefix: str = "",
-    suffix: str = "",
-    page_hint: int | None = None,
-) -> Anchor | None:
-    """Find ``quote`` in ``(page number, text)`` pairs; None when it is absent.
-
-    When the quote occurs more than once, an occurrence on ``page_hint`` wins
-    unless another one's surroundings match ``prefix``/``suffix`` clearly
-    better (pages shift between versions); then the best context match; then
-    document order. Offsets index the original page text.
-    """
-    return _PageIndex(pages).locate(quote, prefix, suffix, page_hint)
 
 
 # --------------------------------------------------------------------------- service
@@ -269,24 +108,6 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return out
 
 
-def _not_found_hint(index: _PageIndex, quote: str) -> str:
-    """Point at the longest leading part of the quote that is in the text."""
-    words = quote.split()
-    for count in range(len(words) - 1, 2, -1):
-        start = " ".join(words[:count])
-        for loose, fold in _TIERS:
-            hits = index.find_all(start, loose, fold)
-            if hits:
-                return (
-                    f'Its start ("{start}") is on page {hits[0].page}; '
-                    "check the words after it against the paper's text."
-                )
-    return (
-        "Quote a passage exactly as the paper words it "
-        "(spacing, case and line-break hyphens do not matter)."
-    )
-
-
 def add_annotation(
     store: Store,
     paper: str,
@@ -296,8 +117,16 @@ def add_annotation(
     comment: str = "",
     color: str = "yellow",
     tags: Iterable[str] = (),
+    occurrence: int | None = None,
+    near: int | None = None,
 ) -> Annotation:
-    """Anchor ``quote`` in the paper's extracted text and store an annotation for it."""
+    """Anchor ``quote`` in the paper's extracted text and store an annotation for it.
+
+    A quote found more than once is refused (UsageError listing where) unless
+    ``occurrence`` (1-based, in page order; on ``page`` when given) picks one,
+    or ``near`` (a character offset on ``page``, as the reader's selection
+    knows it) says which.
+    """
     if not quote.strip():
         raise UsageError("The quote to annotate is empty.", hint="Pass the text with --quote.")
     color = validate_color(color)
@@ -315,14 +144,15 @@ def add_annotation(
                 f"{found.id} has no page {page} (it has pages 1-{max(n for n, _ in pages)}).",
                 hint="Leave out --page to search every page.",
             )
-        index = _PageIndex(pages)
-        anchor = index.locate(quote, page_hint=page)
-        if anchor is None:
+        index = PageIndex(pages)
+        places = occurrences(index, quote, page)
+        if not places:
             where = f" (page {page} or any other page)" if page is not None else ""
             raise NotFoundError(
                 f"The quote was not found in {found.id}{where}.",
-                hint=_not_found_hint(index, quote),
+                hint=not_found_hint(index, quote),
             )
+        anchor = pick_occurrence(index, found.id, places, page, occurrence, near)
         text = index.text_of(anchor.page)
         now = utcnow()
         annotation = Annotation(
@@ -406,7 +236,7 @@ def reanchor_annotations(store: Store, paper_id: str) -> ReanchorReport:
         annotations = _annotations_of(session, paper.id)
         if not any(text.strip() for _, text in pages):
             return ReanchorReport(paper.id, total=len(annotations), pages=len(pages))
-        index = _PageIndex(pages)
+        index = PageIndex(pages)
         unchanged = moved = 0
         lost: list[int] = []
         for annotation in annotations:

@@ -216,8 +216,13 @@ def test_add_annotation_stores_the_quote_as_found(store: Store) -> None:
 
 def test_add_annotation_prefers_the_given_page(store: Store) -> None:
     seed(store, [PAGE1, PAGE2, PAGE3])
-    assert add_annotation(store, PAPER, "the learning rate is reset").page == 2
+    # On pages 2 and 3: a new annotation is never anchored by guesswork.
+    with pytest.raises(UsageError) as ambiguous:
+        add_annotation(store, PAPER, "the learning rate is reset")
+    assert "occurs twice" in ambiguous.value.message and "p. 3" in ambiguous.value.message
+    assert add_annotation(store, PAPER, "the learning rate is reset", page=2).page == 2
     assert add_annotation(store, PAPER, "the learning rate is reset", page=3).page == 3
+    assert add_annotation(store, PAPER, "the learning rate is reset", occurrence=2).page == 3
     # A wrong page hint (viewer labels differ from page numbers) still anchors.
     assert add_annotation(store, PAPER, "multimodal functions", page=3).page == 1
 

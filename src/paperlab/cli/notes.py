@@ -194,6 +194,12 @@ def _describe(annotation: AnnotationLike) -> list[str]:
 @click.argument("paper_id", metavar="ID")
 @click.option("--quote", help="The passage to highlight, as the paper words it.")
 @click.option("--page", type=int, help="The page it is on (searched first).")
+@click.option(
+    "--occurrence",
+    type=int,
+    metavar="K",
+    help="Which occurrence of a quote found more than once (1 = first, in page order).",
+)
 @click.option("--comment", default="", help="Your comment on the passage.")
 @click.option("--color", default="yellow", show_default=True, help="Colour name or #rrggbb.")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="A label (repeatable).")
@@ -202,6 +208,7 @@ def annotate(
     paper_id: str,
     quote: str | None,
     page: int | None,
+    occurrence: int | None,
     comment: str,
     color: str,
     tags: tuple[str, ...],
@@ -218,7 +225,14 @@ def annotate(
     store = get_store()
     try:
         annotation = add_annotation(
-            store, paper_id, quote, page=page, comment=comment, color=color, tags=tags
+            store,
+            paper_id,
+            quote,
+            page=page,
+            comment=comment,
+            color=color,
+            tags=tags,
+            occurrence=occurrence,
         )
     finally:
         store.close()

@@ -414,10 +414,11 @@ class ReaderScreen(PaperlabScreen):
             return
         quote = view.text[span[0] : span[1]]
         page = self.page
+        start = span[0]
 
         def save(result: AnnotationInput | None) -> None:
             if result is not None:
-                self.save_annotation(quote, page, result)
+                self.save_annotation(quote, page, result, start)
 
         self.app.push_screen(AnnotateModal(quote, page), save)
 
@@ -428,12 +429,21 @@ class ReaderScreen(PaperlabScreen):
         group="reader-write",
         description="Saving the annotation",
     )
-    def save_annotation(self, quote: str, page: int, result: AnnotationInput) -> None:
+    def save_annotation(
+        self, quote: str, page: int, result: AnnotationInput, start: int | None = None
+    ) -> None:
         from paperlab.annotations import add_annotation, list_annotations
 
         store = self.lab.store
+        # The selection's offset says which occurrence of a repeated passage it is.
         added = add_annotation(
-            store, self.paper_id, quote, page=page, comment=result.comment, tags=result.tags
+            store,
+            self.paper_id,
+            quote,
+            page=page,
+            comment=result.comment,
+            tags=result.tags,
+            near=start,
         )
         annotations = list_annotations(store, self.paper_id)
         self.app.call_from_thread(self._annotation_saved, annotations)
