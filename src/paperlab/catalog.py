@@ -90,6 +90,25 @@ def require_topic(conn: ReadConnection, slug: str) -> str:
     raise topic_not_found(slug, [r[0] for r in conn.execute("SELECT slug FROM topic")])
 
 
+def require_tag(conn: ReadConnection, tag: str) -> str:
+    """``tag`` when some paper has it; otherwise NotFoundError with a guess."""
+    if conn.execute("SELECT 1 FROM paper_tag WHERE tag = :t LIMIT 1", {"t": tag}).first():
+        return tag
+    names = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM paper_tag")]
+    close = difflib.get_close_matches(tag, names, n=3)
+    hint = f"Did you mean {', '.join(close)}?" if close else "See the tags in use: paperlab tags"
+    raise NotFoundError(f"No paper is tagged {shown(tag)}.", hint=hint)
+
+
+def tags_overview(store: Store) -> list[dict[str, Any]]:
+    """Every free tag in use with its number of papers, most used first."""
+    with store.connect() as conn:
+        rows = conn.execute(
+            "SELECT tag, COUNT(*) FROM paper_tag GROUP BY tag ORDER BY COUNT(*) DESC, tag"
+        ).all()
+    return [{"tag": tag, "papers": int(n)} for tag, n in rows]
+
+
 def require_list(conn: ReadConnection, name: str) -> int:
     """The id of the reading list called ``name``."""
     found = conn.execute("SELECT id FROM reading_list WHERE name = :n", {"n": name}).scalar()
@@ -116,6 +135,12 @@ class PaperRow:
     topics: list[str]
     lists: list[str]
     citation_key: str | None
+    tags: list[str]  # free tags, beside the roadmap topics
+
+    @property
+    def labels(self) -> list[str]:
+        """Topics, then free tags marked ``#`` as Obsidian writes them: how listings show both."""
+        return self.topics + [f"#{t}" for t in self.tags]
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -138,9 +163,12 @@ def list_papers(
     *,
     list_name: str | None = None,
     topic: str | None = None,
+    tag: str | None = None,
     states: Iterable[str] = (),
 ) -> list[PaperRow]:
-    """Papers filtered by list, topic and (pipeline or reading) state.
+    """Papers filtered by list, topic, tag and (pipeline or reading) state.
+
+    ``tag`` is a free tag or, as ``paperlab tag`` takes either, a roadmap topic.
 
     Papers of a list come in the list's order (week, position); otherwise by
     the date they were added.
@@ -166,6 +194,16 @@ def list_papers(
             params["topic"] = require_topic(conn, topic)
             joins.append("JOIN paper_topic t ON t.paper_id = p.id")
             where.append("t.topic_slug = :topic")
+        if tag is not None:
+            tag = tag.strip().removeprefix("#")
+            if conn.execute("SELECT 1 FROM topic WHERE slug = :s", {"s": tag}).first():
+                joins.append("JOIN paper_topic pt ON pt.paper_id = p.id")
+                where.append("pt.topic_slug = :tag")
+            else:
+                require_tag(conn, tag)
+                joins.append("JOIN paper_tag g ON g.paper_id = p.id")
+                where.append("g.tag = :tag")
+            params["tag"] = tag
         pipeline = [s for s in states if s in PIPELINE_STATES]
         reading = [s for s in states if s in READING_STATES]
         if pipeline:
@@ -191,6 +229,7 @@ def list_papers(
                 "JOIN reading_list l ON l.id = e.list_id ORDER BY l.name"
             )
         )
+        tags = _grouped(conn.execute("SELECT paper_id, tag FROM paper_tag ORDER BY tag"))
     return [
         PaperRow(
             id=pid,
@@ -204,6 +243,7 @@ def list_papers(
             topics=topics.get(pid, []),
             lists=lists.get(pid, []),
             citation_key=key,
+            tags=tags.get(pid, []),
         )
         for pid, version, title, authors, published, state, reason, reading_state, key in papers
     ]
@@ -254,6 +294,12 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
                 {"p": paper_id},
             )
         ]
+        tags = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tag FROM paper_tag WHERE paper_id = :p ORDER BY tag", {"p": paper_id}
+            )
+        ]
         entries = conn.execute(
             "SELECT l.name, e.week, e.position, e.why FROM reading_list_entry e "
             "JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p",
@@ -285,6 +331,7 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
     )
     info["abs_url"] = None if paper_id.startswith("local:") else f"https://arxiv.org/abs/{paper_id}"
     info["topics"] = topics
+    info["tags"] = tags
     info["lists"] = [
         {"name": name, "week": week, "position": position, "why": why}
         for name, week, position, why in entries
@@ -424,8 +471,10 @@ __all__ = [
     "paper_details",
     "paper_not_found",
     "require_list",
+    "require_tag",
     "require_topic",
     "resolve_paper_id",
+    "tags_overview",
     "topic_not_found",
     "topics_overview",
 ]

@@ -65,12 +65,13 @@ def library_items(store: Store) -> list[LibraryItem]:
 
 
 def library_signature(store: Store) -> tuple[object, ...]:
-    """A cheap fingerprint that changes whenever papers, notes or the log change."""
+    """A cheap fingerprint that changes whenever papers, notes, free tags or the log change."""
     with store.connect() as conn:
         papers = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM paper").first() or ()
         notes = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM note").first() or ()
         logs = conn.execute("SELECT COUNT(*), MAX(id) FROM log_entry").first() or ()
-    return (*papers, *notes, *logs)
+        tags = conn.execute("SELECT COUNT(*), MAX(created_at) FROM paper_tag").first() or ()
+    return (*papers, *notes, *logs, *tags)
 
 
 # --------------------------------------------------------------------------- one paper

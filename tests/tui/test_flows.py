@@ -366,3 +366,26 @@ async def test_open_pdf_without_a_viewer_says_so(
         await open_reader(pilot)
         await pilot.press("x")
         await until(pilot, lambda: any("No PDF viewer" in m for m in notifications(app)))
+
+
+async def test_free_tags_show_and_filter_in_the_library(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    from paperlab.tagging import tag_paper
+
+    app = make_app(poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await library_loaded(pilot)
+        table = screen.query_one("#papers", VirtualTable)
+        await pilot.pause(0.3)  # the first poll records the fingerprint
+        tag_paper(lab_store, ATTENTION, ["gans"])  # like `paperlab tag` in another terminal
+        await until(
+            pilot,
+            lambda: any("#gans" in i.paper.labels for i in screen.items),
+            what="tag shown",
+        )
+        await pilot.press("f", *"gans")
+        # on two lists: each list's week group and the paper under it
+        await until(pilot, lambda: table.row_count == 4, what="filtered")
+        await pilot.press("enter")
+        assert screen.selected_paper() == ATTENTION

@@ -145,6 +145,7 @@ def populated(store: Any, counting: Any, exported: Any) -> Path:  # noqa: F811
         (["show", "2401.00001", "--json"], "2401.00001"),
         (["topics", "--json"], "deep-learning"),
         (["lists"], "mine"),
+        (["tags", "--json"], "[]"),
         (["annotations", "2401.00002"], "chloroplasts"),
         (["annotations", "2401.00002", "--json"], "chloroplasts"),
         (["log", "list"], "recurrent baseline"),

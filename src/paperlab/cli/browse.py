@@ -25,6 +25,7 @@ def _short(text: str, width: int) -> str:
 @click.command("list")
 @click.option("--list", "list_name", metavar="NAME", help="Only papers of this reading list.")
 @click.option("--topic", metavar="SLUG", help="Only papers tagged with this roadmap topic.")
+@click.option("--tag", metavar="TAG", help="Only papers with this free tag (or roadmap topic).")
 @click.option(
     "--state",
     "states",
@@ -34,18 +35,22 @@ def _short(text: str, width: int) -> str:
 )
 @json_option
 def list_papers_cmd(
-    list_name: str | None, topic: str | None, states: tuple[str, ...], as_json: bool
+    list_name: str | None,
+    topic: str | None,
+    tag: str | None,
+    states: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """List papers in the library."""
     store = get_store()
-    rows = catalog.list_papers(store, list_name=list_name, topic=topic, states=states)
+    rows = catalog.list_papers(store, list_name=list_name, topic=topic, tag=tag, states=states)
     if as_json:
         print_json([r.to_json() for r in rows])
         return
     if not rows:
         click.echo(
             "No papers match."
-            if (list_name or topic or states)
+            if (list_name or topic or tag or states)
             else "The library is empty. Run `paperlab fetch` to fetch the reading lists.",
             err=True,
         )
@@ -53,7 +58,7 @@ def list_papers_cmd(
     width = max(len(r.id) for r in rows)
     for r in rows:
         year = str(r.year) if r.year else "    "
-        tags = f"  [{', '.join(r.topics)}]" if r.topics else ""
+        tags = terminal_text(f"  [{', '.join(r.labels)}]") if r.labels else ""
         state = r.state if r.state != "indexed" else ""
         flags = " ".join(
             x for x in (r.reading_state if r.reading_state != "unread" else "", state) if x
@@ -110,6 +115,8 @@ def show(paper: str, as_json: bool) -> None:
     )
     if info["topics"]:
         click.echo(f"topics: {', '.join(info['topics'])}")
+    if info["tags"]:
+        click.echo(terminal_text(f"tags: {', '.join(info['tags'])}"))
     for entry in info["lists"]:
         week = f" week {entry['week']}" if entry["week"] else ""
         click.echo(terminal_text(f"list: {entry['name']}{week}: {entry['why']}"))

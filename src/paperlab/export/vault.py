@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.latex import normalise_space
 from paperlab.store import Store
-from paperlab.store.models import Annotation, Note, Paper, PaperTopic, Topic
+from paperlab.store.models import Annotation, Note, Paper, PaperTag, PaperTopic, Topic
 
 MARKER = "<!-- paperlab: your notes below this line are kept -->"
 # The marker as it appears when a note, annotation or title quotes it: the
@@ -65,7 +65,11 @@ def _yaml(value: Any) -> str:
 
 
 def paper_markdown(
-    paper: Paper, note: Note | None, annotations: Sequence[Annotation], topics: Sequence[Topic]
+    paper: Paper,
+    note: Note | None,
+    annotations: Sequence[Annotation],
+    topics: Sequence[Topic],
+    free_tags: Sequence[str] = (),
 ) -> str:
     """The generated part (above the marker) of one paper's file."""
     title = normalise_space(paper.title) or paper.id
@@ -75,7 +79,8 @@ def paper_markdown(
         f"title: {_yaml(title)}",
         f"authors: {_yaml(paper.author_list)}",
         f"year: {_yaml(paper.year)}",
-        f"tags: {_yaml([t.slug for t in topics])}",
+        # Obsidian tags: the roadmap topics, then the user's free tags (`paperlab tag`)
+        f"tags: {_yaml([t.slug for t in topics] + list(free_tags))}",
         f"citekey: {_yaml(paper.citation_key)}",
         f"state: {_yaml(paper.reading_state)}",
         f"aliases: {_yaml([title])}",
@@ -184,6 +189,13 @@ def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> Vaul
             )
         ).all()
         topics = {t.slug: t for t in session.exec(select(Topic))}
+        free_tags: dict[str, list[str]] = {}
+        for paper_id, tag in session.exec(
+            select(PaperTag.paper_id, PaperTag.tag)
+            .where(col(PaperTag.paper_id).in_(ids))
+            .order_by(col(PaperTag.tag))
+        ):
+            free_tags.setdefault(paper_id, []).append(tag)
     by_paper: dict[str, list[Topic]] = {}
     by_topic: dict[str, list[Paper]] = {}
     paper_by_id = {p.id: p for p in papers}
@@ -196,7 +208,11 @@ def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> Vaul
     renames: dict[str, str] = {}  # old key -> current key, for [[links]]
     for paper in papers:
         text = paper_markdown(
-            paper, notes.get(paper.id), annotations.get(paper.id, []), by_paper.get(paper.id, [])
+            paper,
+            notes.get(paper.id),
+            annotations.get(paper.id, []),
+            by_paper.get(paper.id, []),
+            free_tags.get(paper.id, []),
         )
         path = directory / f"{_file_stem(paper)}.md"
         source = None

@@ -328,3 +328,16 @@ def m005_removed_paper(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m005_removed_paper)
+
+
+def m006_paper_tag(conn: Connection) -> None:
+    """Free tags of the user's own, beside the roadmap topics of paper_topic."""
+    conn.exec_driver_sql(
+        "CREATE TABLE paper_tag (paper_id VARCHAR NOT NULL REFERENCES paper(id) "
+        "ON DELETE CASCADE, tag VARCHAR NOT NULL, created_at DATETIME NOT NULL, "
+        "PRIMARY KEY (paper_id, tag))"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_paper_tag_tag ON paper_tag (tag)")
+
+
+MIGRATIONS.append(m006_paper_tag)

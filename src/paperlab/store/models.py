@@ -276,3 +276,13 @@ class RemovedPaper(SQLModel, table=True):
 
     paper_id: str = Field(primary_key=True)
     removed_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperTag(SQLModel, table=True):
+    """A free tag of the user's own on a paper (roadmap topics are PaperTopic)."""
+
+    __tablename__ = "paper_tag"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)

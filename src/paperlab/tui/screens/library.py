@@ -52,7 +52,7 @@ def _styled(value: str, styles: dict[str, str]) -> Text | str:
 
 
 def matches(item: LibraryItem, terms: list[str]) -> bool:
-    """Every term appears in the paper's title, id, year, topics, states, list or authors."""
+    """Every term appears in the paper's title, id, year, topics, tags, states, list or authors."""
     text = haystack(item)
     return all(term in text for term in terms)
 
@@ -65,7 +65,7 @@ def haystack(item: LibraryItem) -> str:
             row.title,
             row.id,
             str(row.year or ""),
-            " ".join(row.topics),
+            " ".join(row.labels),  # topics and '#tags', so 'gans' and '#gans' both match
             row.reading_state,
             row.state,
             item.list_title,
@@ -137,7 +137,7 @@ class LibraryScreen(PaperlabScreen):
             "focus_filter",
             "Filter",
             id="library.filter",
-            tooltip="Type to filter by title, id, topic, state, list or author.",
+            tooltip="Type to filter by title, id, topic, tag, state, list or author.",
         ),
         Binding(
             "r",
@@ -400,7 +400,7 @@ def _paper_row(item: LibraryItem) -> TableRow:
         (
             "  " + row.title,
             str(row.year or ""),
-            ", ".join(row.topics),
+            ", ".join(row.labels),
             _styled(row.reading_state, READING_STYLE),
             _styled(row.state, PIPELINE_STYLE),
             row.id,
