@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from paperlab.readinglists import load_bundled_lists
 from tests.fakearxiv import FakeArxiv, sample_paper
-from tests.helpers import run_cli
+from tests.helpers import paperlab_command, run_cli
 
 
 def db_rows(home: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -120,3 +123,40 @@ def test_an_unknown_id_removes_nothing(
     assert db_rows(paperlab_home, "SELECT id FROM paper") == [("1608.03983",)]
     plain = run_cli(capsys, "remove", "arXiv:1608.03983v1")
     assert plain.code == 0 and "removed 1608.03983" in plain.err
+
+
+def _remove_at_a_terminal(paper_id: str, answer: str) -> tuple[int, str]:
+    """`paperlab remove ID` with stdin on a pseudo-terminal, typing ``answer``."""
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            paperlab_command("remove", paper_id),
+            stdin=secondary,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(os.environ),
+        )
+        os.close(secondary)
+        os.write(primary, answer.encode() + b"\n")
+        _, err = proc.communicate(timeout=120)
+    finally:
+        os.close(primary)
+    return proc.returncode, err.decode()
+
+
+def test_at_a_terminal_remove_asks_first(
+    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_arxiv.add(sample_paper("1608.03983", title="SGDR"))
+    assert run_cli(capsys, "fetch", "--no-index", "1608.03983").code == 0
+    assert run_cli(capsys, "note", "1608.03983", "--set", "summary=warm restarts").code == 0
+
+    code, err = _remove_at_a_terminal("1608.03983", "n")
+    assert code == 1 and "1608.03983 (1 note)" in err and "Nothing removed." in err
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM note") == [(1,)]
+
+    code, err = _remove_at_a_terminal("1608.03983", "y")
+    assert code == 0, err
+    assert "removed 1608.03983" in err
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(0,)]
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM note") == [(0,)]
