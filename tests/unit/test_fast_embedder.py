@@ -129,6 +129,7 @@ def test_unfused_graph_is_kept_when_fusing_fails(
         "export.json",
         "model-int8.onnx",
         "model.onnx",
+        "model.onnx.data",
         "tokenizer.json",
     ]
     vectors = OnnxEmbedder(tmp_path, "all-MiniLM-L6-v2", "fp32").embed(PARAGRAPHS)

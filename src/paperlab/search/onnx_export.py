@@ -5,7 +5,8 @@ The export is a cache derived from the packaged weights (never downloaded):
 and the weights' size and mtime, so a new exporter or new weights get a new
 directory and an old one is simply ignored. It holds:
 
-- ``model.onnx``: the transformer in fp32 (token states; pooling is in numpy),
+- ``model.onnx`` + ``model.onnx.data`` (its weights, mapped at load): the
+  transformer in fp32 (token states; pooling is in numpy),
   with ONNX Runtime's BERT fusions applied (one ``Attention`` op per layer,
   embedding and skip layer norms, bias + GELU), which makes the int8 graph
   ~1.2x faster than the unfused one; an unfused graph is kept if fusing fails;
@@ -37,7 +38,9 @@ from typing import Any
 from paperlab.errors import EmbeddingError
 from paperlab.settings import Settings
 
-EXPORT_VERSION = 3  # 2: attention, layer norms and GELU fused; 3: uint8 weights (exact on AVX2)
+# 2: attention, layer norms and GELU fused; 3: uint8 weights (exact on AVX2);
+# 4: the fp32 graph's weights in a file of their own (a cold search loads it ~4x faster)
+EXPORT_VERSION = 4
 META_FILE = "export.json"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
@@ -231,8 +234,29 @@ def _export(model_dir: Path, model_name: str, out: Path) -> None:
         if cos < MIN_INT8_COSINE:
             meta["int8"] = None
             (out / INT8_FILE).unlink()
+    _weights_beside(fp32)
     # Written last: its presence marks a complete export.
     (out / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def _weights_beside(model_path: Path) -> None:
+    """Move the graph's weights into ``<model>.data`` beside it.
+
+    ONNX Runtime maps an external weights file instead of parsing 90 MB of
+    protobuf, so making the query session takes ~0.05 s instead of ~0.15-0.25 s:
+    most of what a cold ``paperlab search`` spends beyond its imports.
+    """
+    import onnx
+
+    model = onnx.load(str(model_path))
+    onnx.save_model(
+        model,
+        str(model_path),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=f"{model_path.name}.data",
+        size_threshold=1024,
+    )
 
 
 def _export_graph(transformer: Any, path: Path) -> None:
