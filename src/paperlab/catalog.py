@@ -71,6 +71,10 @@ def find_paper_id(conn: ReadConnection, text: str) -> str | None:
     found = conn.execute(exists, {"v": text}).scalar()
     if found is None:
         found = conn.execute("SELECT id FROM paper WHERE citation_key = :v", {"v": text}).scalar()
+    if found is None:  # a key the paper had before a rekey still names it
+        found = conn.execute(
+            "SELECT paper_id FROM citation_alias WHERE key = :v", {"v": text}
+        ).scalar()
     return found
 
 

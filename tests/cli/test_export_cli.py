@@ -7,6 +7,7 @@ import json
 import bibtexparser
 import pytest
 from click.testing import CliRunner
+from sqlmodel import select
 
 from paperlab.cli import cli, main
 from paperlab.store.models import Paper
@@ -15,7 +16,13 @@ from tests.unit.test_export_helpers import PAGE_TEXT, build_library, make_pdf
 
 @pytest.fixture
 def library(store):
+    """The fixture library, every paper with its metadata and a PDF (as after a fetch)."""
     build_library(store)
+    with store.write() as s:
+        for paper in s.exec(select(Paper)):
+            paper.metadata_complete = True
+            paper.pdf_path = f"pdfs/{paper.id}v1.pdf"
+            s.add(paper)
     return store
 
 
@@ -86,3 +93,36 @@ def test_errors_are_one_sentence_and_a_hint(store, tmp_path, capsys):
         main(["export", "pdf", "1706.03762"])
     err = capsys.readouterr().err
     assert "has no PDF" in err and "Traceback" not in err
+
+
+def test_incomplete_papers_are_left_out_with_one_warning_line(library, tmp_path, capsys):
+    with library.write() as s:
+        for n in range(7):  # added offline: a title off the PDF, nothing else
+            s.add(Paper(id=f"1504.0070{n}", title=f"Offline paper {n}", pdf_path=f"p{n}.pdf"))
+        s.add(Paper(id="2001.00001", title="Listed", metadata_complete=True))  # no PDF yet
+    result = CliRunner().invoke(cli, ["export", "bibtex", "--topic", "nlp"])
+    assert result.exit_code == 0 and "Warning" not in result.stderr  # nothing incomplete there
+    result = CliRunner().invoke(cli, ["export", "bibtex"])
+    assert result.exit_code == 0, result.output
+    warning = result.stderr.strip()
+    assert len(warning.splitlines()) == 1  # bounded: five ids and a count
+    assert warning.startswith("Warning: left out 8 papers without metadata or a PDF: 1504.00700,")
+    assert "1504.00704 and 3 more" in warning and "--include-incomplete" in warning
+    keys = {e["ID"] for e in bibtexparser.loads(result.stdout).entries}
+    assert len(keys) == 6 and "anonoffline" not in keys
+
+    kept = CliRunner().invoke(cli, ["export", "bibtex", "--include-incomplete", "1504.00700"])
+    assert kept.exit_code == 0 and kept.stderr == ""
+    (entry,) = bibtexparser.loads(kept.stdout).entries
+    assert "author" not in entry and "year" not in entry  # left out, not invented
+    items = json.loads(_run("csl-json", "--include-incomplete", "1504.00700"))
+    assert "author" not in items[0] and "issued" not in items[0]
+
+    with pytest.raises(SystemExit) as refused:
+        main(["export", "csl-json", "2001.00001"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "every chosen paper lacks metadata or a PDF (2001.00001)" in err and "Hint:" in err
+    review = CliRunner().invoke(cli, ["export", "review", "--out", str(tmp_path / "r")])
+    assert review.exit_code == 0 and "left out 8 papers" in review.stderr
+    assert "Offline paper" not in (tmp_path / "r" / "review.md").read_text(encoding="utf-8")

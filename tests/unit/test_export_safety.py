@@ -66,6 +66,7 @@ def hostile(store: Store) -> Store:
                     journal_ref=journal,
                     doi="10.1000/a}b\\c d" if pid.endswith("1") else None,
                     metadata_complete=True,
+                    pdf_path=f"pdfs/{pid.replace('/', '_')}v1.pdf",  # as after a fetch
                 )
             )
     return store

@@ -30,6 +30,40 @@ def _papers(store: Any, ids: tuple[str, ...], list_name: str | None, topic: str 
     return select_papers(store, ids=ids, list_name=list_name, topic=topic)
 
 
+def _include_incomplete(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--include-incomplete",
+        is_flag=True,
+        help="Keep papers still without arXiv metadata or a PDF (left out by default).",
+    )(func)
+
+
+def _complete_papers(
+    store: Any,
+    ids: tuple[str, ...],
+    list_name: str | None,
+    topic: str | None,
+    include_incomplete: bool,
+) -> Any:
+    """The chosen papers less those without metadata or a PDF, named in one line on stderr."""
+    from paperlab.errors import UsageError
+    from paperlab.export import left_out_message, some_ids, split_incomplete
+
+    papers = _papers(store, ids, list_name, topic)
+    if include_incomplete:
+        return papers
+    complete, incomplete = split_incomplete(papers)
+    if not complete:
+        raise UsageError(
+            "Nothing to export: every chosen paper lacks metadata or a PDF "
+            f"({some_ids(incomplete)}).",
+            hint="Run `paperlab fetch` to complete them, or add --include-incomplete.",
+        )
+    if incomplete:
+        click.echo(f"Warning: {left_out_message(incomplete)}", err=True)
+    return complete
+
+
 @click.group()
 def export() -> None:
     """Export a review draft, BibTeX, CSL-JSON, notes, annotated PDFs and maps.
@@ -41,6 +75,7 @@ def export() -> None:
 
 @export.command()
 @_selection
+@_include_incomplete
 @click.option(
     "--format",
     "fmt",
@@ -66,13 +101,14 @@ def review(
     out: Path,
     title: str,
     as_json: bool,
+    include_incomplete: bool,
 ) -> None:
     """Write a literature-review draft with references.bib beside it."""
     from paperlab.export.review import review_targets, write_review
 
     review_targets(out, fmt)  # before anything is chosen or keyed
     store = get_store()
-    papers = _papers(store, ids, list_name, topic)
+    papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
     result = write_review(store, load_settings(), papers, out, fmt=fmt, title=title)
     if as_json:
         print_json(result.to_json())
@@ -104,13 +140,18 @@ def _write_or_print(text: str, out: Path | None, count: int) -> None:
 
 @export.command()
 @_selection
+@_include_incomplete
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: stdout).",
 )
 def bibtex(
-    ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path | None
+    ids: tuple[str, ...],
+    list_name: str | None,
+    topic: str | None,
+    out: Path | None,
+    include_incomplete: bool,
 ) -> None:
     """BibTeX in arXiv's conventions, keyed by citation key."""
     from paperlab.export import key_aliases
@@ -118,20 +159,25 @@ def bibtex(
 
     _check_out(out)
     store = get_store()
-    papers = _papers(store, ids, list_name, topic)
+    papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
     aliases = key_aliases(store, [p.id for p in papers])
     _write_or_print(bibtex_text(papers, aliases), out, len(papers))
 
 
 @export.command("csl-json")
 @_selection
+@_include_incomplete
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: stdout).",
 )
 def csl_json(
-    ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path | None
+    ids: tuple[str, ...],
+    list_name: str | None,
+    topic: str | None,
+    out: Path | None,
+    include_incomplete: bool,
 ) -> None:
     """CSL-JSON for Zotero, pandoc and other citeproc tools."""
     from paperlab.export import key_aliases
@@ -139,7 +185,7 @@ def csl_json(
 
     _check_out(out)
     store = get_store()
-    papers = _papers(store, ids, list_name, topic)
+    papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
     aliases = key_aliases(store, [p.id for p in papers])
     _write_or_print(csl_json_text(papers, aliases), out, len(papers))
 
@@ -207,6 +253,7 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
 
 @export.command("map")
 @_selection
+@_include_incomplete
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -215,14 +262,20 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
 )
 @json_option
 def map_(
-    ids: tuple[str, ...], list_name: str | None, topic: str | None, out: Path, as_json: bool
+    ids: tuple[str, ...],
+    list_name: str | None,
+    topic: str | None,
+    out: Path,
+    as_json: bool,
+    include_incomplete: bool,
 ) -> None:
     """A 2-D map of papers by embedding (PCA), coloured by topic."""
     from paperlab.export.libmap import export_map
 
     _check_out(out)
     store = get_store()
-    result = export_map(store, load_settings(), _papers(store, ids, list_name, topic), out)
+    papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
+    result = export_map(store, load_settings(), papers, out)
     if as_json:
         print_json(result.to_json())
         return

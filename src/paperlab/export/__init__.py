@@ -86,6 +86,42 @@ def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
     return out
 
 
+def missing_parts(paper: Paper) -> str | None:
+    """What a paper lacks for a bibliography or a review ("metadata", "a PDF"), or None.
+
+    A paper added offline carries a title read off its PDF and nothing else;
+    exported as is it would cite as "Anon., n.d.", so exports leave such
+    papers out unless asked (``--include-incomplete``).
+    """
+    lacking = []
+    if not paper.metadata_complete:
+        lacking.append("metadata")
+    if not paper.pdf_path:
+        lacking.append("a PDF")
+    return " and ".join(lacking) or None
+
+
+def split_incomplete(papers: Sequence[Paper]) -> tuple[list[Paper], list[Paper]]:
+    """``papers`` as (complete, incomplete), each in the given order."""
+    complete = [p for p in papers if missing_parts(p) is None]
+    return complete, [p for p in papers if missing_parts(p) is not None]
+
+
+def some_ids(papers: Sequence[Paper], shown: int = 5) -> str:
+    """The first few ids and how many more: a bounded name for many papers."""
+    ids = ", ".join(p.id for p in papers[:shown])
+    return ids + (f" and {len(papers) - shown} more" if len(papers) > shown else "")
+
+
+def left_out_message(papers: Sequence[Paper]) -> str:
+    """One bounded line naming the papers an export left out."""
+    noun = "paper" if len(papers) == 1 else "papers"
+    return (
+        f"left out {len(papers)} {noun} without metadata or a PDF: {some_ids(papers)} "
+        "(`paperlab fetch` completes them; --include-incomplete keeps them)."
+    )
+
+
 def key_aliases(store: Store, paper_ids: Sequence[str]) -> dict[str, list[str]]:
     """Old citation keys (kept after a rekey) by paper id, oldest first."""
     with store.read() as session:
@@ -202,5 +238,9 @@ __all__ = [
     "checked_target",
     "ensure_keys",
     "key_aliases",
+    "left_out_message",
+    "missing_parts",
     "select_papers",
+    "some_ids",
+    "split_incomplete",
 ]

@@ -72,15 +72,26 @@ def bibtex_entry(paper: Paper, aliases: Sequence[str] = ()) -> str:
     """One BibTeX entry; ``paper.citation_key`` must be set (see ensure_keys).
 
     ``aliases`` (keys the paper had before a rekey) go in biblatex's ``ids``
-    field, which biber and pandoc resolve, so ``\\cite{old}`` still builds.
+    field, and each also gets a copy of the entry under its own key: pandoc
+    (2.17) resolves an ``ids`` alias only when the main key is cited too, and
+    plain BibTeX ignores ``ids``; biber takes the copy's key as a real entry
+    and skips the alias with a warning. So ``[@old]`` and ``\\cite{old}``
+    build everywhere.
     """
     if not paper.citation_key:
         raise ValueError(f"paper {paper.id} has no citation key")
     entry_type, fields = bibtex_fields(paper)
-    if aliases:
-        fields.append(("ids", _braced(", ".join(_plain(a) for a in aliases))))
+    main = fields + ([("ids", _braced(", ".join(aliases)))] if aliases else [])
+    entries = [_entry(entry_type, paper.citation_key, main)]
+    for old in aliases:
+        note = f"% {old}: an earlier key of {paper.citation_key}, kept for drafts citing it\n"
+        entries.append(note + _entry(entry_type, old, fields))
+    return "\n".join(entries)
+
+
+def _entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
-    return f"@{entry_type}{{{paper.citation_key},\n{body}\n}}\n"
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"
 
 
 def bibtex_text(papers: Sequence[Paper], aliases: Mapping[str, Sequence[str]] | None = None) -> str:
