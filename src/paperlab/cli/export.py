@@ -92,6 +92,13 @@ def export() -> None:
     help="Folder for review.md/review.tex and references.bib.",
 )
 @click.option("--title", default="Literature review (draft)", show_default=True)
+@click.option(
+    "--group-by",
+    type=click.Choice(["topic", "tag"]),
+    default="topic",
+    show_default=True,
+    help="Themes from roadmap topics and content, or from your free tags first.",
+)
 @json_option
 def review(
     ids: tuple[str, ...],
@@ -102,6 +109,7 @@ def review(
     title: str,
     as_json: bool,
     include_incomplete: bool,
+    group_by: str,
 ) -> None:
     """Write a literature-review draft with references.bib beside it."""
     from paperlab.export.review import review_targets, write_review
@@ -109,7 +117,9 @@ def review(
     review_targets(out, fmt)  # before anything is chosen or keyed
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
-    result = write_review(store, load_settings(), papers, out, fmt=fmt, title=title)
+    result = write_review(
+        store, load_settings(), papers, out, fmt=fmt, title=title, group_by=group_by
+    )
     if as_json:
         print_json(result.to_json())
         return

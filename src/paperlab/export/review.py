@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from paperlab.errors import UsageError
 from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.bibtex import bibtex_text
-from paperlab.export.themes import Theme, group_papers, paper_vectors
+from paperlab.export.themes import Theme, group_papers, paper_vectors, themes_by_tag
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import (
@@ -30,6 +30,7 @@ from paperlab.store.models import (
     LogPaper,
     Note,
     Paper,
+    PaperTag,
     PaperTopic,
     Topic,
 )
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 AIM_KINDS = ("question", "decision", "idea")
 KIND_TITLES = {"question": "Research questions", "decision": "Decisions", "idea": "Ideas"}
 FORMATS = ("md", "latex", "both")
+# How themes are made: roadmap topics and content clusters, or free tags first.
+GROUPINGS = ("topic", "tag")
 _DATA_WORDS = re.compile(
     r"\b(data ?sets?|corpus|corpora|benchmarks?|trained on|evaluated on|images?net|"
     r"samples|examples|tokens|[A-Z][A-Za-z0-9-]*\d+[A-Za-z0-9-]*)\b",
@@ -152,8 +155,13 @@ def gather_review(
     title: str = "Literature review (draft)",
     embedder: Embedder | None = None,
     k: int | None = None,
+    group_by: str = "topic",
 ) -> ReviewData:
-    """Read everything the draft needs for ``papers`` (which carry citation keys)."""
+    """Read everything the draft needs for ``papers`` (which carry citation keys).
+
+    ``group_by="tag"`` makes a theme of each of the user's free tags first;
+    papers without one are grouped by topic and content as usual.
+    """
     ids = [p.id for p in papers]
     with store.read() as session:
         notes = {
@@ -176,6 +184,12 @@ def gather_review(
         ):
             paper_topics.setdefault(paper_id, []).append(slug)
         topics = {t.slug: t for t in session.exec(select(Topic))}
+        paper_tags: dict[str, list[str]] = {}
+        if group_by == "tag":
+            for paper_id, tag in session.exec(
+                select(PaperTag.paper_id, PaperTag.tag).where(col(PaperTag.paper_id).in_(ids))
+            ):
+                paper_tags.setdefault(paper_id, []).append(tag)
         entries = session.exec(
             select(LogEntry)
             .where(col(LogEntry.kind).in_(AIM_KINDS))
@@ -204,9 +218,10 @@ def gather_review(
         )
         for p in papers
     }
-    untagged = [p for p in papers if not paper_topics.get(p.id)]
+    tag_themes, rest = themes_by_tag(papers, paper_tags)
+    untagged = [p for p in rest if not paper_topics.get(p.id)]
     vectors = paper_vectors(store, settings, untagged, embedder=embedder) if untagged else {}
-    themes = group_papers(papers, paper_topics, topics, vectors, k=k)
+    themes = tag_themes + (group_papers(rest, paper_topics, topics, vectors, k=k) if rest else [])
     data = ReviewData(title=title, papers=entries_by_id, themes=themes, log=log)
     for entry in entries_by_id.values():
         note = entry.note
@@ -266,6 +281,7 @@ def write_review(
     title: str = "Literature review (draft)",
     embedder: Embedder | None = None,
     k: int | None = None,
+    group_by: str = "topic",
 ) -> ReviewResult:
     """Write ``review.md`` and/or ``review.tex`` plus ``references.bib`` into ``out_dir``."""
     from paperlab.export.review_latex import render_latex
@@ -277,7 +293,13 @@ def write_review(
         raise UsageError("Nothing to export: no papers selected.")
     out_dir = Path(out_dir)
     review_targets(out_dir, fmt)  # a bad target is refused before any work or any write
-    data = gather_review(store, settings, papers, title=title, embedder=embedder, k=k)
+    if group_by not in GROUPINGS:
+        raise UsageError(
+            f"Unknown grouping {group_by!r}.", hint=f"Use one of: {', '.join(GROUPINGS)}."
+        )
+    data = gather_review(
+        store, settings, papers, title=title, embedder=embedder, k=k, group_by=group_by
+    )
     ordered = data.ordered()
     aliases = key_aliases(store, [p.id for p in ordered])  # old keys still cite
     files = [atomic_write_text(out_dir / "references.bib", bibtex_text(ordered, aliases))]

@@ -190,10 +190,10 @@ _WORD = re.compile(r"[a-zA-Z][a-zA-Z\-]{2,}")
 
 @dataclass(frozen=True)
 class Theme:
-    """One section of the review: a topic tag or a named cluster."""
+    """One section of the review: a free tag, a roadmap topic or a named cluster."""
 
     title: str
-    kind: str  # "topic" | "cluster" | "other"
+    kind: str  # "tag" | "topic" | "cluster" | "other"
     paper_ids: list[str]
     slug: str | None = None
     terms: list[str] = field(default_factory=list)
@@ -332,6 +332,34 @@ def paper_vectors(
         for paper, vector in zip(missing, vectors, strict=True):
             out[paper.id] = np.asarray(vector, dtype=np.float32)
     return out
+
+
+def themes_by_tag(
+    papers: Sequence[Paper], paper_tags: Mapping[str, Sequence[str]]
+) -> tuple[list[Theme], list[Paper]]:
+    """One theme per free tag, and the papers that carry none.
+
+    A paper with several tags joins the tag most shared among ``papers`` (then
+    the alphabetically first), so themes gather papers rather than scatter
+    them one per section.
+    """
+    counts: dict[str, int] = {}
+    for paper in papers:
+        for tag in set(paper_tags.get(paper.id, ())):
+            counts[tag] = counts.get(tag, 0) + 1
+    by_tag: dict[str, list[str]] = {}
+    rest: list[Paper] = []
+    for paper in papers:
+        tags = sorted(set(paper_tags.get(paper.id, ())), key=lambda t: (-counts[t], t))
+        if tags:
+            by_tag.setdefault(tags[0], []).append(paper.id)
+        else:
+            rest.append(paper)
+    themes = [
+        Theme(title=f"#{tag}", kind="tag", paper_ids=by_tag[tag], slug=tag)
+        for tag in sorted(by_tag, key=lambda t: (-len(by_tag[t]), t))
+    ]
+    return themes, rest
 
 
 def group_papers(
