@@ -226,8 +226,8 @@ _SHOWN_PLACES = 5  # a message lists this many occurrences, then counts the rest
 _CONTEXT_WORDS = 3
 # Characters of context each side and of the quote in a listing: five places
 # and the sentence around them stay within the 500 characters a message shows.
-_CONTEXT_LIMIT = 18
-_QUOTE_LIMIT = 24
+_CONTEXT_LIMIT = 16
+_QUOTE_LIMIT = 30
 
 
 def _times(count: int) -> str:
@@ -240,11 +240,9 @@ def _place(index: PageIndex, number: int, anchor: Anchor) -> str:
     before = " ".join(text[max(0, anchor.start - 80) : anchor.start].split()[-_CONTEXT_WORDS:])
     after = " ".join(text[anchor.end : anchor.end + 80].split()[:_CONTEXT_WORDS])
     quote = " ".join(text[anchor.start : anchor.end].split())
-    if len(before) > _CONTEXT_LIMIT:
-        before = "…" + before[-(_CONTEXT_LIMIT - 1) :]
-    middle = " ".join(
-        part for part in (before, clip(quote, _QUOTE_LIMIT), clip(after, _CONTEXT_LIMIT)) if part
-    )
+    # The listing's own "…" at both ends says the text goes on: cut plainly.
+    before, after = before[-_CONTEXT_LIMIT:].lstrip(), after[:_CONTEXT_LIMIT].rstrip()
+    middle = " ".join(part for part in (before, clip(quote, _QUOTE_LIMIT), after) if part)
     return f'{number}. p. {anchor.page} "…{middle}…"'
 
 

@@ -136,7 +136,16 @@ def build_library(tmp: Path, capsys: pytest.CaptureFixture[str], embedder: Any) 
         store.close()
     for args in (
         ("note", "1608.03983", "--set", f"summary={NOTE}"),
-        ("annotate", "1608.03983", "--quote", QUOTE, "--comment", "the key idea"),
+        (
+            "annotate",
+            "1608.03983",
+            "--quote",
+            QUOTE,
+            "--occurrence",
+            "1",
+            "--comment",
+            "the key idea",
+        ),
         ("log", "add", "Try SGDR on the small transformer", "--paper", "1608.03983"),
     ):
         result = run_cli(capsys, *args)
