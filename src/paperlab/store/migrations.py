@@ -341,3 +341,59 @@ def m006_paper_tag(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m006_paper_tag)
+
+
+def m007_annotation_autoincrement(conn: Connection) -> None:
+    """Annotation ids are never given again after a delete (AUTOINCREMENT).
+
+    Without it SQLite hands out max(id)+1, so deleting the newest annotation
+    and adding another reused its id, and anything that had quoted the old
+    id (an export, a log line, a script) now named a different highlight.
+    SQLite cannot change a primary key in place, so the table is rebuilt as
+    its ALTER TABLE documentation describes: create the new table, copy the
+    rows with their ids, drop the old one, rename, then recreate the old
+    table's indexes and triggers (the full-text sync triggers of m002) from
+    their stored SQL. Migrations run inside one transaction, where
+    ``foreign_keys`` cannot be switched off; no table references annotation,
+    so dropping it deletes nothing elsewhere, and foreign-key checks are
+    deferred to the commit: the copy holds exactly the rows the old table
+    did (a row whose paper is gone, which ``paperlab doctor`` reports, is
+    kept, not made a reason to refuse opening the library). The FTS index
+    keeps its rows: ids are unchanged and DROP TABLE fires no triggers.
+    """
+    attached = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'annotation' "
+        "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    conn.exec_driver_sql(
+        "CREATE TABLE annotation_new (\n"
+        "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+        "    paper_id VARCHAR NOT NULL REFERENCES paper(id),\n"
+        "    quote VARCHAR NOT NULL,\n"
+        "    prefix VARCHAR NOT NULL DEFAULT '',\n"
+        "    suffix VARCHAR NOT NULL DEFAULT '',\n"
+        "    page INTEGER,\n"
+        "    char_start INTEGER,\n"
+        "    char_end INTEGER,\n"
+        "    comment VARCHAR NOT NULL DEFAULT '',\n"
+        "    color VARCHAR NOT NULL DEFAULT 'yellow',\n"
+        "    tags VARCHAR NOT NULL DEFAULT '[]',\n"
+        "    created_at DATETIME NOT NULL,\n"
+        "    updated_at DATETIME NOT NULL\n"
+        ")"
+    )
+    columns = (
+        "id, paper_id, quote, prefix, suffix, page, char_start, char_end, "
+        "comment, color, tags, created_at, updated_at"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO annotation_new ({columns}) SELECT {columns} FROM annotation ORDER BY id"
+    )
+    conn.exec_driver_sql("DROP TABLE annotation")
+    conn.exec_driver_sql("ALTER TABLE annotation_new RENAME TO annotation")
+    for (sql,) in attached:
+        conn.exec_driver_sql(sql)
+
+
+MIGRATIONS.append(m007_annotation_autoincrement)

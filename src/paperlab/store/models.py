@@ -194,6 +194,9 @@ class NoteTopic(SQLModel, table=True):
 class Annotation(SQLModel, table=True):
     """A highlight anchored by its quote and a little context (TextQuoteSelector)."""
 
+    # Ids are never given again after a delete (migration 7).
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: int | None = Field(default=None, primary_key=True)
     paper_id: str = Field(foreign_key="paper.id", index=True)
     quote: str
