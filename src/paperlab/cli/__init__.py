@@ -42,7 +42,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "tags": ("tags", "tags", "List the free tags in use, with paper counts."),
     "read": ("tags", "set_reading_state", "Set a paper's reading state."),
     "rekey": ("rekey", "rekey", "Change a paper's citation key; the old one stays valid."),
-    "rekey": ("rekey", "rekey", "Change a paper's citation key; the old one stays valid."),
     "export": ("export", "export", "Export a review draft, BibTeX, CSL-JSON, notes, PDFs, maps."),
     "doctor": ("doctor", "doctor", "Check the library for damage; --repair rebuilds it."),
     "backup": ("backup", "backup", "Copy the library database to a backup file."),
