@@ -206,10 +206,28 @@ def _copy_sources(
                 report.unreadable[table] = lost
         if "embedding" in plain and "embedding" in fresh_tables:
             report.vectors_reused = _copy_vectors(old)
+        _carry_sequences(old)
     finally:
         if old.in_transaction:
             old.execute("ROLLBACK")
         old.execute("DETACH DATABASE fresh")
+
+
+def _carry_sequences(old: sqlite3.Connection) -> None:
+    """Keep AUTOINCREMENT counters, so ids deleted before the repair are never reused."""
+    try:
+        counters = old.execute("SELECT name, seq FROM main.sqlite_sequence").fetchall()
+    except sqlite3.DatabaseError:
+        return  # no AUTOINCREMENT table, or its page is garbled: the copies' maxima stand
+    for name, seq in counters:
+        old.execute(
+            "UPDATE fresh.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name)
+        )
+        old.execute(
+            "INSERT INTO fresh.sqlite_sequence (name, seq) SELECT ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM fresh.sqlite_sequence WHERE name = ?)",
+            (name, seq, name),
+        )
 
 
 def _copy_table(

@@ -269,6 +269,34 @@ def test_doctor_finds_a_garbled_chunk_page_and_repair_rebuilds_keeping_your_rows
 
 
 @pytest.mark.slow
+def test_repair_keeps_annotation_ids_from_being_reused(
+    library: Any,
+    counting: CountingEmbedder,  # noqa: F811
+) -> None:
+    import sqlite3
+
+    from paperlab.doctor_repair import repair
+
+    settings = library
+    with sqlite3.connect(settings.db_path) as conn:
+        row = conn.execute("SELECT * FROM annotation").fetchone()
+        columns = [d[0] for d in conn.execute("SELECT * FROM annotation").description]
+        copy = dict(zip(columns, row, strict=True)) | {"id": 50}
+        names = ", ".join(copy)
+        conn.execute(
+            f"INSERT INTO annotation ({names}) VALUES ({', '.join('?' * len(copy))})",
+            list(copy.values()),
+        )
+        conn.execute("DELETE FROM annotation WHERE id = 50")  # the counter stays at 50
+    conn.close()
+    repair(settings, embedder=counting)
+    with sqlite3.connect(settings.db_path) as conn:
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'annotation'").fetchone()
+    conn.close()
+    assert seq is not None and seq[0] >= 50
+
+
+@pytest.mark.slow
 def test_unreadable_own_rows_stop_the_repair_unless_salvaging(
     library: Any,
     counting: CountingEmbedder,  # noqa: F811
