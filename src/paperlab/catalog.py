@@ -304,6 +304,12 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
                 "SELECT tag FROM paper_tag WHERE paper_id = :p ORDER BY tag", {"p": paper_id}
             )
         ]
+        old_keys = [
+            r[0]
+            for r in conn.execute(
+                "SELECT key FROM citation_alias WHERE paper_id = :p ORDER BY key", {"p": paper_id}
+            )
+        ]
         entries = conn.execute(
             "SELECT l.name, e.week, e.position, e.why FROM reading_list_entry e "
             "JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p",
@@ -336,6 +342,7 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
     info["abs_url"] = None if paper_id.startswith("local:") else f"https://arxiv.org/abs/{paper_id}"
     info["topics"] = topics
     info["tags"] = tags
+    info["old_citation_keys"] = old_keys  # still valid: pinned keys keep their aliases
     info["lists"] = [
         {"name": name, "week": week, "position": position, "why": why}
         for name, week, position, why in entries

@@ -87,7 +87,9 @@ def test_a_key_survives_new_metadata_and_a_rekey_keeps_the_old_one(
     # A rekey on purpose: the old key stays valid everywhere.
     rekeyed = json.loads(run_cli(capsys, "rekey", key, "--json").out)
     assert (rekeyed["old"], rekeyed["new"]) == (key, "levine2015endtoend")
-    assert json.loads(run_cli(capsys, "show", "--json", key).out)["id"] == "1504.00702"
+    shown = json.loads(run_cli(capsys, "show", "--json", key).out)
+    assert shown["id"] == "1504.00702" and shown["old_citation_keys"] == [key]
+    assert f"cite as: levine2015endtoend (also {key})" in run_cli(capsys, "show", key).out
     (vault / "reading.md").write_text(f"Next: [[{key}]]\n", encoding="utf-8")
     out = _export(capsys, "notes", str(vault))
     assert f"{key}.md -> levine2015endtoend.md" in out

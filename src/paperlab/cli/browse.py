@@ -102,6 +102,11 @@ def show(paper: str, as_json: bool) -> None:
         terminal_text(
             f"state: {state}   reading: {info['reading_state']}   "
             f"cite as: {info['citation_key'] or '-'}"
+            + (
+                f" (also {', '.join(info['old_citation_keys'])})"
+                if info["old_citation_keys"]
+                else ""
+            )
         )
     )
     if info["pdf_path"]:
