@@ -168,6 +168,19 @@ def load_settings() -> Settings:
     )
 
 
+def new_file_mode() -> int:
+    """The mode ``open()`` would give a new file under the current umask.
+
+    Files made with ``mkstemp`` (for atomic writes) start private (0600); the
+    library's files are ordinary files, readable as the folder is, so that a
+    read-only snapshot or a colleague can use them. Reading the umask means
+    setting it, so it is set back at once.
+    """
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def ensure_home(settings: Settings) -> None:
     """Create the data directories, with a clear error when that is impossible."""
     from paperlab.errors import StoreError

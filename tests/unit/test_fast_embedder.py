@@ -106,6 +106,9 @@ def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, st
     assert meta is not None and meta["dim"] == 384 and meta["model"] == "all-MiniLM-L6-v2"
     assert meta["int8"] == "model-int8.onnx" and meta["int8_min_cosine"] >= 0.99
     assert meta["fused"] is True  # ONNX Runtime's BERT fusions applied
+    # The weights file is as readable as the graph (onnx would make it private).
+    graph_mode = (path / "model.onnx").stat().st_mode & 0o777
+    assert (path / "model.onnx.data").stat().st_mode & 0o777 == graph_mode
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".") and p.is_dir()]
 
 

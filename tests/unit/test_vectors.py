@@ -70,6 +70,23 @@ def test_save_load_search_remove(tmp_path: Path) -> None:
     assert len(loaded.ids) == 19
 
 
+def test_saved_files_are_readable_like_any_new_file(tmp_path: Path) -> None:
+    # Atomic writes go through mkstemp (0600); a read-only snapshot or another
+    # user must still read the index, so the files get the umask's usual mode.
+    import os
+
+    old_umask = os.umask(0o022)
+    try:
+        index = VectorIndex.empty("m", 8)
+        index.add([1, 2], ["a", "b"], _unit(2, 8))
+        paths = VectorPaths.for_model(tmp_path, "m")
+        index.save(paths)
+    finally:
+        os.umask(old_umask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes and set(modes.values()) == {0o644}, modes
+
+
 def test_damaged_files_are_reported(tmp_path: Path) -> None:
     paths = VectorPaths.for_model(tmp_path, "m")
     assert load_index(paths, "m", 8) == (None, FileState.MISSING)

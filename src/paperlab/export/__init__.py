@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from paperlab.errors import StoreError, UsageError, clip
+from paperlab.settings import new_file_mode
 from paperlab.store import Store
 from paperlab.store.models import CitationAlias, Paper
 
@@ -184,14 +185,6 @@ def checked_target(path: Path) -> Path:
     return target
 
 
-def _new_file_mode() -> int:
-    # mkstemp makes 0600 files; an export is an ordinary file, so it gets what
-    # open() would give it. Reading the umask means setting it: set it back.
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file and a rename.
 
@@ -206,7 +199,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
         try:
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
-            mode = _new_file_mode()
+            mode = new_file_mode()
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -257,6 +257,10 @@ def _weights_beside(model_path: Path) -> None:
         location=f"{model_path.name}.data",
         size_threshold=1024,
     )
+    # onnx creates the weights file private (0600); it is as readable as the
+    # graph beside it, so another user (or a read-only snapshot) can search.
+    data = model_path.with_name(f"{model_path.name}.data")
+    data.chmod(model_path.stat().st_mode & 0o777)
 
 
 def _export_graph(transformer: Any, path: Path) -> None:

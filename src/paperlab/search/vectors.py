@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperlab.search import text_hash
+from paperlab.settings import new_file_mode
 
 if TYPE_CHECKING:
     import numpy as np
@@ -364,6 +365,7 @@ class VectorIndex:
 def _temp_path(target: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(name, new_file_mode())  # not mkstemp's private 0600: see new_file_mode
     return Path(name)
 
 
