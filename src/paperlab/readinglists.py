@@ -13,7 +13,6 @@ for the table headers and keys (see ``TomlLocator``).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,11 +21,11 @@ from typing import Any
 
 from paperlab.errors import InvalidIdError, ReadingListError, clip, shown
 from paperlab.ids import ArxivId, parse_arxiv_id
-from paperlab.tomlsource import ListValidationError, Problem, TomlLocator, read_toml
+from paperlab.listcheck import Checker, Table, example, is_int, kind_of, suggest
+from paperlab.tomlsource import ListValidationError, Problem, read_toml
 
 ROADMAP_FILE = "roadmap.toml"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_MAX_WEEK = 52
 
 
 @dataclass(frozen=True)
@@ -80,189 +79,6 @@ class ReadingListSpec:
 # ---------------------------------------------------------------- checking
 
 
-def _kind(value: object) -> str:
-    """How a TOML value reads in a message."""
-    if isinstance(value, str):
-        return f"the string {value!r}" if 0 < len(value) <= 40 else "a string"
-    names = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (list, "an array"))
-    return next(
-        (n for t, n in names if isinstance(value, t)),
-        "a table" if isinstance(value, dict) else "a date/time",
-    )
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _suggest(word: str, choices: Iterable[str]) -> list[str]:
-    return difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-
-
-_EXAMPLES = {
-    "name": 'name = "weeks-19-20-reading-papers"',
-    "title": 'title = "Attention Is All You Need"',
-    "description": 'description = "What this list is for."',
-    "weeks": "weeks = [19, 20]",
-    "week": "week = 19",
-    "id": 'id = "1706.03762"',
-    "why": 'why = "Why this paper is worth reading now."',
-    "topics": 'topics = ["deep-learning", "nlp"]',
-    "slug": 'slug = "deep-learning"',
-    "resources": 'resources = ["3Blue1Brown, Essence of Linear Algebra"]',
-    "paper": '[[paper]] followed by id = "1706.03762"',
-    "topic": '[[topic]] followed by slug = "ml-intro"',
-}
-
-
-def _example(key: str) -> str:
-    return _EXAMPLES.get(key, f"{key} = ...")
-
-
-class _Checker:
-    """Collects every problem of one file, each with its line."""
-
-    def __init__(self, path: Path, locator: TomlLocator) -> None:
-        self.path = path
-        self.loc = locator
-        self.problems: list[Problem] = []
-
-    def add(self, line: int, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(line, f"{self.path}:{line}: {message}", hint, str(self.path)))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ListValidationError(self.problems)
-
-    def root(self, data: dict[str, Any], where: str) -> _Table:
-        if not data:
-            self.add(
-                1,
-                f"the file is empty: {where} needs its keys and at least one entry.",
-                "See reading_lists/README.md for the format.",
-            )
-            self.raise_if_any()
-        return _Table(self, data, where, None, 1)
-
-    def tables(self, data: dict[str, Any], key: str) -> list[_Table]:
-        """Each ``[[key]]`` table with its place in the file."""
-        value = data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-            # `[paper]` written for `[[paper]]` has a header line but no `paper =` line
-            headers = [s for n, _a, s, _e in self.loc.sections if n == key]
-            self.add(
-                headers[0] if headers else self.loc.key_line(key),
-                f"{key!r} must be an array of [[{key}]] tables, not {_kind(value)}.",
-                f"Start each entry with a [[{key}]] line.",
-            )
-            return []
-        spans = self.loc.array_tables(key)
-        if len(spans) != len(value):  # an inline array `paper = [{...}]`: point at its key
-            line = self.loc.key_line(key)
-            return [_Table(self, t, f"the {key} entry at line {line}", None, line) for t in value]
-        return [
-            _Table(self, t, f"the [[{key}]] at line {s}", (s, e), s)
-            for t, (s, e) in zip(value, spans, strict=True)
-        ]
-
-
-@dataclass
-class _Table:
-    """One TOML table under check: its values, its lines and how to name it."""
-
-    check: _Checker
-    data: dict[str, Any]
-    where: str
-    span: tuple[int, int] | None
-    header: int
-
-    def line(self, key: str) -> int:
-        return self.check.loc.key_line(key, self.span) if key in self.data else self.header
-
-    def bad(self, key: str, message: str, hint: str) -> None:
-        self.check.add(self.line(key), message, hint)
-
-    def keys(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> bool:
-        """Report unknown and missing keys; True when every required key is present."""
-        allowed = required + optional
-        explained: set[str] = set()  # a typo such as `titel` explains a missing `title`
-        for key in self.data:
-            if key not in allowed:
-                close = _suggest(key, allowed)
-                explained.update(close)
-                guess = f"Did you mean {close[0]!r}? " if close else ""
-                self.bad(
-                    key,
-                    f"unknown key {shown(key)} in {self.where}.",
-                    f"{guess}Allowed keys: {', '.join(allowed)}.",
-                )
-        missing = [k for k in required if k not in self.data]
-        for key in missing:
-            if key not in explained:
-                self.check.add(
-                    self.header,
-                    f"{self.where} is missing the required key {key!r}.",
-                    f"Add a line such as {_example(key)}.",
-                )
-        return not missing
-
-    def text(self, key: str) -> str | None:
-        """A non-empty string, or None (reported unless the key is absent)."""
-        if key not in self.data:
-            return None  # keys() has reported it when it is required
-        value = self.data[key]
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        got = "an empty string" if isinstance(value, str) else _kind(value)
-        self.bad(
-            key,
-            f"{key!r} in {self.where} must be a non-empty string, not {got}.",
-            f"Write it as {_example(key)}.",
-        )
-        return None
-
-    def weeks(self, key: str) -> tuple[int, ...] | None:
-        """A non-empty array of distinct week numbers 1..52, or None."""
-        if key not in self.data:
-            return None
-        value = self.data[key]
-        if (
-            isinstance(value, list)
-            and value
-            and all(_is_int(w) and 1 <= w <= _MAX_WEEK for w in value)
-            and len(set(value)) == len(value)
-        ):
-            return tuple(value)
-        got = _kind(value)
-        if isinstance(value, list):  # quote a little of it: it may hold 200,000 values
-            got = shown(value) + (f" ({len(value)} values)" if len(value) > 8 else "")
-        self.bad(
-            key,
-            f"{key!r} in {self.where} must be a non-empty array of distinct week numbers "
-            f"from 1 to {_MAX_WEEK}, not {got}.",
-            f"Write it as {_example('weeks')}.",
-        )
-        return None
-
-    def strings(self, key: str, *, empty_ok: bool) -> tuple[str, ...] | None:
-        """An array of non-empty strings; an absent key reads as empty if ``empty_ok``."""
-        if key not in self.data:
-            return () if empty_ok else None
-        value = self.data[key]
-        ok = isinstance(value, list) and all(isinstance(s, str) and s.strip() for s in value)
-        if not ok or not (value or empty_ok):
-            what = "an array of non-empty strings" if empty_ok else "a non-empty array of strings"
-            self.bad(
-                key,
-                f"{key!r} in {self.where} must be {what}, not {_kind(value)}.",
-                f"Write it as {_example(key)}.",
-            )
-            return None
-        return tuple(s.strip() for s in value)
-
-
 # ---------------------------------------------------------------- roadmap
 
 _TOPIC_KEYS = ("slug", "title", "weeks", "resources", "description")
@@ -275,7 +91,7 @@ def load_roadmap(path: Path | None = None) -> Roadmap:
     """
     path = path if path is not None else bundled_lists_dir() / ROADMAP_FILE
     data, loc = read_toml(path)
-    check = _Checker(path, loc)
+    check = Checker(path, loc)
     root = check.root(data, "the roadmap")
     root.keys(("topic",), ("title", "description"))
     root.text("title"), root.text("description")
@@ -305,7 +121,7 @@ def load_roadmap(path: Path | None = None) -> Roadmap:
         if slug and title and description and weeks and resources:
             topics.append(TopicSpec(slug, title, weeks, resources, description, table.header))
     if "topic" in data and not topics and not check.problems:
-        root.bad("topic", "the roadmap has no topics.", f"Add one: {_example('topic')}.")
+        root.bad("topic", "the roadmap has no topics.", f"Add one: {example('topic')}.")
     check.raise_if_any()
     return Roadmap(tuple(topics), path)
 
@@ -325,7 +141,7 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     """
     roadmap = roadmap if roadmap is not None else load_roadmap()
     data, loc = read_toml(path)
-    check = _Checker(path, loc)
+    check = Checker(path, loc)
     root = check.root(data, "the list")
     root.keys(_LIST_KEYS)
     name, title, description = root.text("name"), root.text("title"), root.text("description")
@@ -345,7 +161,7 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     weeks = root.weeks("weeks")
     entries = _check_papers(check, data, weeks, roadmap)
     if "paper" in data and not entries and not check.problems:
-        root.bad("paper", "the list has no papers.", f"Add one: {_example('paper')}.")
+        root.bad("paper", "the list has no papers.", f"Add one: {example('paper')}.")
     check.raise_if_any()
     assert name and title and description and weeks  # guaranteed once no problem remains
     return ReadingListSpec(name, title, description, weeks, tuple(entries), path)
@@ -365,7 +181,7 @@ def _takes_bundled_name(name: str, path: Path) -> bool:
 
 
 def _check_papers(
-    check: _Checker, data: dict[str, Any], weeks: tuple[int, ...] | None, roadmap: Roadmap
+    check: Checker, data: dict[str, Any], weeks: tuple[int, ...] | None, roadmap: Roadmap
 ) -> list[PaperEntry]:
     entries: list[PaperEntry] = []
     seen: dict[str, tuple[int, str]] = {}  # base id -> (header line, id as written)
@@ -391,14 +207,14 @@ def _check_papers(
     return entries
 
 
-def _check_id(table: _Table) -> ArxivId | None:
+def _check_id(table: Table) -> ArxivId | None:
     value = table.data.get("id")
     if value is None:
         return None
     if not isinstance(value, str):
         table.bad(
             "id",
-            f"'id' in {table.where} must be a string, not {_kind(value)}.",
+            f"'id' in {table.where} must be a string, not {kind_of(value)}.",
             'Quote the id, e.g. id = "1706.03762": bare, it reads as a number.',
         )
         return None
@@ -409,14 +225,14 @@ def _check_id(table: _Table) -> ArxivId | None:
         return None
 
 
-def _check_week(table: _Table, weeks: tuple[int, ...] | None) -> int | None:
+def _check_week(table: Table, weeks: tuple[int, ...] | None) -> int | None:
     value = table.data.get("week")
     if value is None:
         return None
-    if not _is_int(value):
+    if not is_int(value):
         table.bad(
             "week",
-            f"'week' in {table.where} must be an integer, not {_kind(value)}.",
+            f"'week' in {table.where} must be an integer, not {kind_of(value)}.",
             "Write it without quotes, e.g. week = 19.",
         )
         return None
@@ -432,7 +248,7 @@ def _check_week(table: _Table, weeks: tuple[int, ...] | None) -> int | None:
     return value
 
 
-def _check_topics(table: _Table, roadmap: Roadmap) -> tuple[str, ...] | None:
+def _check_topics(table: Table, roadmap: Roadmap) -> tuple[str, ...] | None:
     topics = table.strings("topics", empty_ok=True)
     if topics is None:
         return None
@@ -441,7 +257,7 @@ def _check_topics(table: _Table, roadmap: Roadmap) -> tuple[str, ...] | None:
     for slug in topics:
         if slug not in known:
             ok = False
-            close = _suggest(slug, known)
+            close = suggest(slug, known)
             guess = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
             table.bad(
                 "topics",
@@ -526,7 +342,7 @@ def find_list(name_or_path: str) -> Path:
     bundled = {p.stem: p for p in bundled_list_paths()}
     if name_or_path in bundled:
         return bundled[name_or_path]
-    close = _suggest(name_or_path, bundled)
+    close = suggest(name_or_path, bundled)
     guess = f"Did you mean {close[0]!r}? " if close else ""
     raise ReadingListError(
         f"There is no bundled reading list named {shown(name_or_path)}.",
