@@ -29,6 +29,7 @@ from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder, forget_instanc
 from paperlab.search.onnx_embedder import OnnxEmbedder
 from paperlab.search.onnx_export import (
     export_dir,
+    int8_weight_type,
     prune_old_exports,
     publish_dir,
     read_export,
@@ -106,6 +107,7 @@ def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, st
     assert meta is not None and meta["dim"] == 384 and meta["model"] == "all-MiniLM-L6-v2"
     assert meta["int8"] == "model-int8.onnx" and meta["int8_min_cosine"] >= 0.99
     assert meta["fused"] is True  # ONNX Runtime's BERT fusions applied
+    assert meta["int8_weights"] == int8_weight_type(cpu_class())
     # The weights file is as readable as the graph (onnx would make it private).
     graph_mode = (path / "model.onnx").stat().st_mode & 0o777
     assert (path / "model.onnx.data").stat().st_mode & 0o777 == graph_mode
@@ -158,12 +160,25 @@ EMULATOR = shutil.which("qemu-x86_64")
 def test_onnx_int8_agrees_on_an_avx2_cpu_without_vnni(
     exported: Path, reference: np.ndarray, tmp_path: Path
 ) -> None:
-    """The 8-bit graph under an emulated Haswell: ONNX Runtime takes its AVX2 kernels.
+    """The 8-bit graph an AVX2 CPU gets, run under an emulated Haswell.
 
-    The graph is the one exported (and checked) here; on a real AVX2 machine
-    the export is made and checked there, so this proves the kernels, not
-    the check.
+    The graph is quantised here as an AVX2 machine's export would be (uint8
+    weights); ONNX Runtime takes its AVX2 kernels under the emulator.
     """
+    import json
+
+    from paperlab.search.onnx_export import _quantise, int8_weight_type
+
+    assert int8_weight_type("x86-avx2") == "uint8"
+    avx2 = tmp_path / "avx2-export"
+    avx2.mkdir()
+    for name in ("model.onnx", "model.onnx.data", "tokenizer.json"):
+        (avx2 / name).symlink_to(exported / name)
+    assert _quantise(exported / "model.onnx", avx2 / "model-int8.onnx", "uint8")
+    meta = json.loads((exported / "export.json").read_text(encoding="utf-8"))
+    meta.update(int8="model-int8.onnx", int8_weights="uint8")
+    (avx2 / "export.json").write_text(json.dumps(meta), encoding="utf-8")
+    exported = avx2
     np.save(tmp_path / "reference.npy", reference[:4])
     script = (
         "import sys, numpy as np\n"
@@ -184,6 +199,13 @@ def test_onnx_int8_agrees_on_an_avx2_cpu_without_vnni(
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert float(proc.stdout.split()[-1]) >= 0.99
+
+
+def test_int8_weights_only_where_the_cpu_adds_them_exactly() -> None:
+    for vnni in ("x86-amx", "x86-avx512-bf16", "x86-avx512-vnni", "x86-avx-vnni"):
+        assert int8_weight_type(vnni) == "int8"
+    for other in ("x86-avx512", "x86-avx2", "aarch64", "other"):
+        assert int8_weight_type(other) == "uint8"
 
 
 def test_cpu_classes_choose_the_bulk_path() -> None:
