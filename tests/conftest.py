@@ -32,6 +32,13 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture
+def auto_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of the default embedding routing: ignore a PAPERLAB_EMBED_BACKEND
+    that forces one path for the rest of the suite."""
+    monkeypatch.delenv("PAPERLAB_EMBED_BACKEND", raising=False)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data when present; tests that need it skip cleanly otherwise."""

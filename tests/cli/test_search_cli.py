@@ -110,7 +110,11 @@ print("\\n" + json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set(h
 """
 
 
-def test_cold_search_imports_no_torch_and_no_orm(library: Any, exported: Any) -> None:  # noqa: F811
+def test_cold_search_imports_no_torch_and_no_orm(
+    library: Any,
+    exported: Any,  # noqa: F811
+    auto_backend: None,
+) -> None:
     """A real `paperlab search --json` in a fresh process, once the ONNX export exists."""
     proc = subprocess.run(
         [sys.executable, "-c", COLD_PROBE.format(query="chloroplasts and sunlight")],

@@ -294,6 +294,7 @@ def test_real_pdf_chunks_agree(exported: Path, shared_data: Path, reference: np.
 
 def test_query_path_uses_loaded_torch_model_when_not_exported(
     real_embedder: SentenceTransformerEmbedder,  # noqa: F811
+    auto_backend: None,
 ) -> None:
     forget_instances()
     embedder = load_embedder(load_settings())
@@ -303,7 +304,9 @@ def test_query_path_uses_loaded_torch_model_when_not_exported(
     forget_instances()
 
 
-def test_default_model_gets_fast_embedder_and_routes_by_size(exported: Path) -> None:
+def test_default_model_gets_fast_embedder_and_routes_by_size(
+    exported: Path, auto_backend: None
+) -> None:
     embedder = load_embedder(load_settings())
     assert isinstance(embedder, FastEmbedder) and embedder.dim == 384
     assert isinstance(embedder.query_backend(), OnnxEmbedder)
