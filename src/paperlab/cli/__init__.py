@@ -46,6 +46,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "doctor": ("doctor", "doctor", "Check the library for damage; --repair rebuilds it."),
     "backup": ("backup", "backup", "Copy the library database to a backup file."),
     "tui": ("tui", "tui", "Open the terminal lab bench."),
+    "track": ("track", "track", "List the weeks 21-24 tracks; choose the one to follow."),
+    "plan": ("plan", "plan", "This week's reading plan: core and optional papers, hours."),
+    "refs": ("citations", "refs", "A paper's references, resolved to library papers."),
+    "cited-by": ("citations", "cited_by", "Library papers that cite a paper."),
+    "graph": ("citations", "graph", "Write the library's citation graph (GraphML or JSON)."),
+    "next": ("nextread", "next_papers", "What to read next, ranked, with reasons."),
+    "import": ("importnotes", "import_group", "Import notes edited elsewhere (Obsidian)."),
+    "db": ("db", "db", "Lab database operations: copy a library between stores."),
 }
 
 
