@@ -136,7 +136,27 @@ _CACHES_SET_BY_USER = frozenset(name for name in _THIRD_PARTY_CACHES if name in 
 def _confine_caches(cache_dir: Path) -> None:
     for name, folder in _THIRD_PARTY_CACHES.items():
         if name not in _CACHES_SET_BY_USER:
-            os.environ[name] = str(cache_dir / folder)
+            os.environ[name] = str(_cache_folder(cache_dir / folder))
+
+
+def _cache_folder(target: Path) -> Path:
+    """``target``, or in a read-only library the nearest folder above it that exists.
+
+    torch makes its kernel cache folder when it is imported, and the import
+    fails where the folder cannot be made. An existing folder is taken as it
+    is, and a read-only library never compiles kernels, so nothing is written.
+    """
+    if target.exists() or can_write_under(target):
+        return target
+    return next((folder for folder in target.parents if folder.exists()), target)
+
+
+def can_write_under(path: Path) -> bool:
+    """Whether ``path`` (or the nearest folder above it that exists) takes new files."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return os.access(folder, os.W_OK)
+    return False
 
 
 def load_settings() -> Settings:

@@ -47,6 +47,14 @@ def _command(mode: str, home: Path, args: tuple[str, ...]) -> list[str]:
     return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *paperlab]
 
 
+def _user_environment(user_home: Path) -> dict[str, str]:
+    # A user's shell, not this test process: loading settings here pointed
+    # torch's kernel cache into the library, and a variable the user set
+    # themselves would stand.
+    env = {k: v for k, v in os.environ.items() if k != "TORCHINDUCTOR_CACHE_DIR"}
+    return {**env, "HOME": str(user_home)}
+
+
 class ReadOnly:
     """Runs paperlab commands against a library this process cannot write."""
 
@@ -59,7 +67,7 @@ class ReadOnly:
             capture_output=True,
             text=True,
             timeout=180,
-            env={**os.environ, "HOME": str(self.user_home)},
+            env=_user_environment(self.user_home),
             stdin=subprocess.DEVNULL,
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
@@ -142,16 +150,39 @@ def snapshot_library(
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(params=["mount", "nobody"])
-def readonly(request: pytest.FixtureRequest, snapshot_library: Path) -> Iterator[ReadOnly]:
-    home = snapshot_library
-    mode = str(request.param)
+def _read_only(mode: str, home: Path) -> ReadOnly:
     if mode == "nobody":
         _set_writable(home, False)
     why = _probe(mode, home, home.parent / "user")
     if why:
         pytest.skip(why)
-    yield ReadOnly(mode, home, home.parent / "user")
+    return ReadOnly(mode, home, home.parent / "user")
+
+
+@pytest.fixture(params=["mount", "nobody"])
+def readonly(request: pytest.FixtureRequest, snapshot_library: Path) -> Iterator[ReadOnly]:
+    yield _read_only(str(request.param), snapshot_library)
+
+
+@pytest.fixture(params=["mount", "nobody"])
+def readonly_without_export(
+    request: pytest.FixtureRequest, snapshot_library: Path
+) -> Iterator[ReadOnly]:
+    """A read-only library whose cache lacks the model's ONNX export."""
+    shutil.rmtree(snapshot_library / "cache" / "onnx")
+    yield _read_only(str(request.param), snapshot_library)
+
+
+def test_search_without_an_export_does_not_try_to_make_one(
+    readonly_without_export: ReadOnly,
+) -> None:
+    before = _tree(readonly_without_export.home)
+    found = readonly_without_export.run("search", "--json", "-k", "3", QUERY)
+    assert found.code == 0, found.err
+    assert json.loads(found.out)[0]["paper_id"] == "1704.00109"
+    assert "Exporting" not in found.err and "Cannot export" not in found.err
+    assert "read-only" in found.err
+    assert _tree(readonly_without_export.home) == before
 
 
 def test_list_show_search_doctor_and_backup_work_without_writing(readonly: ReadOnly) -> None:

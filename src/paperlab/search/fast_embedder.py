@@ -35,7 +35,7 @@ from paperlab.search.embedder import (
     cpu_has_fast_bf16,
     model_is_loaded,
 )
-from paperlab.settings import Settings
+from paperlab.settings import Settings, can_write_under
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,6 +99,14 @@ class FastEmbedder:
 
         path = self.export_path(create=False)
         if path is None:
+            if not can_write_under(self._settings.cache_dir):
+                # A read-only library (a snapshot, another user's folder): an
+                # export could not be kept, so do not spend seconds making one.
+                raise EmbeddingError(
+                    "The library is read-only, so the model's ONNX export cannot be kept.",
+                    hint="Searches use sentence-transformers; open the library writable "
+                    "once to make the export.",
+                )
             _note(
                 f"Exporting {self._name} to ONNX once, into {self._settings.cache_dir} "
                 "(later searches start without torch)..."
