@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from paperlab.store import Store
 
+from synthetic import TITLE_WORDS  # bench/ is the script folder, first on sys.path
+
 DIM = 384
 FLOOR_SEARCH = "import numpy, faiss, onnxruntime, tokenizers, sqlite3"
 QUERIES = [
@@ -45,36 +47,6 @@ QUERIES = [
     "gradient noise and generalisation",
     "reinforcement learning reward shaping",
     "bayesian posterior sampling",
-]
-TITLE_WORDS = [
-    "attention",
-    "transformer",
-    "graph",
-    "neural",
-    "network",
-    "diffusion",
-    "policy",
-    "gradient",
-    "bayesian",
-    "kernel",
-    "sparse",
-    "contrastive",
-    "representation",
-    "learning",
-    "optimisation",
-    "robust",
-    "causal",
-    "language",
-    "vision",
-    "reinforcement",
-    "retrieval",
-    "sampling",
-    "posterior",
-    "reward",
-    "shaping",
-    "sequence",
-    "models",
-    "noise",
 ]
 BUILD_VERSION = 1  # bump when the library layout below changes (--keep rebuilds)
 

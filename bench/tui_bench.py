@@ -40,33 +40,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from synthetic import TITLE_WORDS  # bench/ is the script folder, first on sys.path
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "data" / "arxiv_metadata" / "kaggle_snapshot_samples"
-WORDS = [
-    "attention",
-    "transformer",
-    "graph",
-    "neural",
-    "network",
-    "diffusion",
-    "policy",
-    "gradient",
-    "bayesian",
-    "kernel",
-    "sparse",
-    "contrastive",
-    "representation",
-    "learning",
-    "optimisation",
-    "robust",
-    "causal",
-    "language",
-    "vision",
-    "reinforcement",
-    "retrieval",
-]
 QUERIES = ["attention", "deep learning", "reinf"]
-BUILD_VERSION = 1
+BUILD_VERSION = 2  # 2: titles from the shared word list
 
 
 def records(n: int) -> list[tuple[str, str]]:
@@ -79,7 +58,7 @@ def records(n: int) -> list[tuple[str, str]]:
                     titles.append(" ".join(json.loads(line)["title"].split()))
     rng = random.Random(7)
     while len(titles) < n:
-        titles.append(" ".join(rng.choice(WORDS) for _ in range(6)).capitalize())
+        titles.append(" ".join(rng.choice(TITLE_WORDS) for _ in range(6)).capitalize())
     return [
         (f"{2001 + i // 90000:04d}.{i % 90000 + 10000:05d}", titles[i % len(titles)])
         for i in range(n)
