@@ -12,7 +12,9 @@ Files, in ``settings.index_dir``, per model:
 
 Each file is written to a temp name and moved into place with ``os.replace``.
 Anything missing, unreadable or inconsistent is reported as such and the
-caller rebuilds from SQLite; the file is never the source of truth.
+caller rebuilds from SQLite; the file is never the source of truth. The
+files' names, sidecar and checksums are ``vectorfiles``; this module is the
+index and its process-wide cache.
 """
 
 from __future__ import annotations
@@ -20,31 +22,35 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import tempfile
 import threading
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from paperlab.search import text_hash
-from paperlab.settings import new_file_mode
+from paperlab.search.vectorfiles import (
+    FORMAT,
+    HASH_CHARS,
+    FileState,
+    VectorPaths,
+    checksums_match,
+    file_crc32,
+    model_slug,
+    read_coverage,
+    read_meta,
+    stamp,
+    temp_path,
+    write_text_atomic,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
-# 2: the sidecar records CRC-32s; a format-1 index (unverifiable) is rebuilt once.
-FORMAT = 2
-_CRC_BLOCK = 1 << 22
 KIND_CODES: dict[str, int] = {"passage": 0, "note": 1, "annotation": 2, "log": 3}
 _CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
 # Row ids live in the low 40 bits (a trillion rows per table); the kind above.
 ID_SHIFT = 40
 _ROW_MASK = (1 << ID_SHIFT) - 1
-HASH_CHARS = 16
 # Index type by size (see docs/performance.md). Up to FLAT_MAX vectors a flat
 # (exact) inner-product scan costs <= ~10 ms per query on 2 cores and 150 MB;
 # past it (~1,700 papers at ~60 chunks each) an IVF index over 8-bit scalar-
@@ -55,13 +61,6 @@ NPROBE = 48
 TRAIN_PER_LIST = 40  # faiss k-means wants >= 39 training points per centroid
 _CACHE: dict[Path, tuple[tuple[int, int, int], VectorIndex]] = {}
 _CACHE_LOCK = threading.Lock()
-
-
-class FileState(StrEnum):
-    FRESH = "fresh"
-    STALE = "stale"
-    MISSING = "missing"
-    CORRUPT = "corrupt"
 
 
 def faiss_id(kind: str, row_id: int) -> int:
@@ -76,35 +75,6 @@ def split_id(fid: int) -> tuple[str, int]:
 
 def short_hash(content_hash: str) -> bytes:
     return content_hash[:HASH_CHARS].encode("ascii", "replace")
-
-
-def model_slug(model: str) -> str:
-    """A file-safe name for a model; paths get a hash so two dirs never collide."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", model.rsplit("/", 1)[-1]).strip("-.") or "model"
-    if "/" in model or "\\" in model:
-        base = f"{base}-{text_hash(model)[:8]}"
-    return base[:80]
-
-
-@dataclass(frozen=True)
-class VectorPaths:
-    index: Path
-    ids: Path
-    meta: Path
-
-    @classmethod
-    def for_model(cls, index_dir: Path, model: str) -> VectorPaths:
-        stem = f"vectors-{model_slug(model)}"
-        return cls(
-            index=index_dir / f"{stem}.faiss",
-            ids=index_dir / f"{stem}.ids.npy",
-            meta=index_dir / f"{stem}.json",
-        )
-
-    def remove(self) -> None:
-        for path in (self.index, self.ids, self.meta):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
 
 
 def nlist_for(count: int) -> int:
@@ -327,8 +297,8 @@ class VectorIndex:
 
         self._own()
         paths.index.parent.mkdir(parents=True, exist_ok=True)
-        index_tmp = _temp_path(paths.index)
-        ids_tmp = _temp_path(paths.ids)
+        index_tmp = temp_path(paths.index)
+        ids_tmp = temp_path(paths.ids)
         try:
             faiss.write_index(self.index, str(index_tmp))
             record = np.zeros(len(self.ids), dtype=[("id", "<i8"), ("hash", f"S{HASH_CHARS}")])
@@ -353,91 +323,13 @@ class VectorIndex:
             }
             os.replace(index_tmp, paths.index)
             os.replace(ids_tmp, paths.ids)
-            _write_text_atomic(paths.meta, json.dumps(meta, indent=1))
+            write_text_atomic(paths.meta, json.dumps(meta, indent=1))
         finally:
             for tmp in (index_tmp, ids_tmp):
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
         with _CACHE_LOCK:
-            _CACHE[paths.index] = (_stamp(paths), self)
-
-
-def _temp_path(target: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    os.chmod(name, new_file_mode())  # not mkstemp's private 0600: see new_file_mode
-    return Path(name)
-
-
-def _write_text_atomic(path: Path, content: str) -> None:
-    tmp = _temp_path(path)
-    try:
-        tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def file_crc32(path: Path) -> int:
-    """CRC-32 of a file's bytes, read in blocks.
-
-    CRC-32 rather than a cryptographic hash: it only has to catch accidental
-    damage (as in gzip and PNG), and at ~2 GB/s against sha256's ~0.9 GB/s
-    it adds ~0.05 s instead of ~0.17 s to loading a 150 MB index.
-    """
-    crc = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(_CRC_BLOCK):
-            crc = zlib.crc32(block, crc)
-    return crc
-
-
-def checksums_match(paths: VectorPaths, meta: dict[str, Any]) -> bool:
-    """Do both files still have the CRC-32s the sidecar recorded when they were written?"""
-    try:
-        if file_crc32(paths.ids) != meta.get("ids_crc32"):
-            return False
-        return file_crc32(paths.index) == meta.get("index_crc32")
-    except OSError:
-        return False
-
-
-def _stamp(paths: VectorPaths) -> tuple[int, int, int]:
-    meta, index = paths.meta.stat(), paths.index.stat()
-    return meta.st_mtime_ns, index.st_mtime_ns, index.st_size
-
-
-def read_meta(paths: VectorPaths, model: str, dim: int | None) -> tuple[FileState, dict[str, Any]]:
-    """Check the meta file against the two data files by size only (cheap)."""
-    if not (paths.meta.exists() and paths.index.exists() and paths.ids.exists()):
-        return FileState.MISSING, {}
-    try:
-        meta = json.loads(paths.meta.read_text(encoding="utf-8"))
-        ok = (
-            isinstance(meta, dict)
-            and meta.get("format") == FORMAT
-            and meta.get("model") == model
-            and (dim is None or meta.get("dim") == dim)
-            and paths.index.stat().st_size == meta.get("index_bytes")
-            and paths.ids.stat().st_size == meta.get("ids_bytes")
-        )
-    except (OSError, ValueError):
-        return FileState.CORRUPT, {}
-    return (FileState.FRESH, meta) if ok else (FileState.CORRUPT, {})
-
-
-def read_coverage(paths: VectorPaths) -> np.ndarray | None:
-    """The (id, hash) record array, or None when unreadable."""
-    import numpy as np
-
-    try:
-        record = np.load(paths.ids, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    if record.dtype.names != ("id", "hash"):
-        return None
-    return record
+            _CACHE[paths.index] = (stamp(paths), self)
 
 
 def load_index(
@@ -453,10 +345,10 @@ def load_index(
     state, meta = read_meta(paths, model, dim)
     if state is not FileState.FRESH:
         return None, state
-    stamp = _stamp(paths)
+    on_disk = stamp(paths)
     with _CACHE_LOCK:
         cached = _CACHE.get(paths.index)
-    if cached is not None and cached[0] == stamp:
+    if cached is not None and cached[0] == on_disk:
         return cached[1], FileState.FRESH
     # Sizes agree (read_meta); the bytes must too: a file garbled in place
     # still loads, and would silently change rankings.
@@ -482,7 +374,7 @@ def load_index(
         mapped=mapped,
     )
     with _CACHE_LOCK:
-        _CACHE[paths.index] = (stamp, loaded)
+        _CACHE[paths.index] = (on_disk, loaded)
     return loaded, FileState.FRESH
 
 
