@@ -291,7 +291,8 @@ def test_plan_week_19_in_order_with_state_pages_and_hours(
     assert week20["next_paper"]["key"] != week20["failed"][0]["key"]  # failed is not next
     assert "Failed (not counted as read" in run_cli(capsys, "plan", "--week", "20").out
     optional = week20["optional"][0]
-    assert optional["core"] is False and optional["pages"] is None  # not extracted: unknown
+    # no pages in the list: the fetched PDF's own count (the fake arXiv's have two)
+    assert optional["core"] is False and optional["pages"] == 2
 
 
 def test_plan_weeks_21_and_24_follow_the_chosen_track(
@@ -326,3 +327,25 @@ def test_a_week_outside_the_plan_is_exit_2(
     assert f"Week {week} is not a week of the plan." in result.err
     assert "weeks 19-24" in result.err and "Traceback" not in result.err
     assert not (paperlab_home / "paperlab.db").exists()  # refused before anything is written
+
+
+def test_a_chosen_track_that_is_no_longer_offered(
+    fake_arxiv: FakeArxiv,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    week19_now: date,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lists = tmp_path / "lists"
+    shutil.copytree(FIXTURES, lists)
+    monkeypatch.setenv(LISTS_DIR_ENV, str(lists))
+    assert run_cli(capsys, "track", "choose", "alpha").code == 0
+    (lists / "weeks-21-24-alpha.toml").unlink()  # a later version of the lists drops it
+    serve_fixture_papers(fake_arxiv)
+    result = run_cli(capsys, "fetch", "--no-index")
+    assert result.code == 0, result.err
+    assert "The chosen track 'alpha' is no longer offered: fetched the track (beta)" in result.err
+    assert asked_ids(fake_arxiv) == set(BASICS_IDS + BETA_IDS)
+    week21 = run_cli(capsys, "plan", "--week", "21")
+    assert week21.code == 0 and "track: alpha" in week21.out
+    assert "has no list in the library" in week21.out

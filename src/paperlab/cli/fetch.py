@@ -71,17 +71,25 @@ def fetch(
         _print_report(report, verbose=verbose)
         _print_external(report)
         if not targets:
-            _print_track_note(resolved.track, resolved.tracks_offered)
+            _print_track_note(chosen, resolved.track, resolved.tracks_offered)
     if not report.ok:
         raise SystemExit(1)
 
 
-def _print_track_note(track: str | None, offered: list[str]) -> None:
+def _print_track_note(chosen: str | None, track: str | None, offered: list[str]) -> None:
     if track is None and offered:
+        from paperlab.cli.common import terminal_text
+
+        why = (
+            "No track chosen"
+            if chosen is None
+            else terminal_text(f"The chosen track {chosen!r} is no longer offered")
+        )
+        which = f"all {len(offered)} weeks 21-24 tracks" if len(offered) > 1 else "the track"
         click.echo(
-            f"No track chosen: fetched all {len(offered)} weeks 21-24 tracks "
-            f"({', '.join(offered)}). Choose one with `paperlab track choose NAME` "
-            "(`paperlab track` lists them); a bare fetch then gets only it.",
+            f"{why}: fetched {which} ({', '.join(offered)}). Choose one with "
+            "`paperlab track choose NAME` (`paperlab track` lists them); a bare fetch "
+            "then gets only it.",
             err=True,
         )
     elif track is not None:

@@ -66,6 +66,13 @@ def render(plan: WeekPlan) -> list[str]:
             "No track chosen for weeks 21-24: `paperlab track` lists them, "
             "`paperlab track choose NAME` picks one."
         )
+    elif plan.week >= 21 and not plan.lists:
+        lines.append(
+            terminal_text(
+                f"The chosen track {plan.track!r} has no list in the library: "
+                "`paperlab track` lists the tracks offered, `paperlab fetch` records them."
+            )
+        )
     failed = tuple(p for p in (*plan.core, *plan.optional) if p.is_failed)
     core = tuple(p for p in plan.core if not p.is_failed)
     optional = tuple(p for p in plan.optional if not p.is_failed)
