@@ -43,7 +43,8 @@ class PlanPaper:
     pages: int | None  # the list's pages, else the fetched PDF's page count (None: unknown)
     focus: str | None
     why: str
-    state: str  # reading state (unread/skimming/reading/read), "missing" or "failed"
+    state: str  # "failed", else the reading state (skimming/reading/read) the learner set,
+    #   else "missing" (no PDF or text in the library yet) or "unread"
     minutes: float  # reading minutes recorded for it
     builds_on: tuple[str, ...]  # roadmap topic titles, project titles, earlier entries
     url: str | None  # link for entries to get by hand (doi or url)
@@ -243,13 +244,19 @@ def _papers(
 
 
 def _state(paper_id: str | None, state: str | None, reading: str | None, pdf: str | None) -> str:
+    """Failed first (never counted as read), then what the learner said, then missing/unread.
+
+    A paper read elsewhere (on paper, online) counts as read with no PDF in the library.
+    """
     if paper_id is None:
         return MISSING
     if state == PipelineState.FAILED.value:
         return FAILED
-    if not pdf:
+    if reading and reading != ReadingState.UNREAD.value:
+        return str(reading)
+    if not pdf and state not in (PipelineState.EXTRACTED.value, PipelineState.INDEXED.value):
         return MISSING
-    return str(reading or ReadingState.UNREAD.value)
+    return ReadingState.UNREAD.value
 
 
 def _page_count(
