@@ -349,3 +349,30 @@ def test_a_chosen_track_that_is_no_longer_offered(
     week21 = run_cli(capsys, "plan", "--week", "21")
     assert week21.code == 0 and "track: alpha" in week21.out
     assert "has no list in the library" in week21.out
+
+
+def test_fixture_lists_fetch_the_real_pdfs_and_count_their_pages(
+    lists_dir: Path,
+    fake_arxiv: FakeArxiv,
+    shared_data: Path,
+    week19_now: date,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The real PDFs of ../shared/data, old-style id included, under their real titles."""
+    from tests.fakearxiv import catalogue_from_shared
+
+    if not (shared_data / "pdfs" / "arxiv" / "manifest.tsv").is_file():
+        pytest.skip("no PDF manifest in the shared data")
+    fake_arxiv.add(*catalogue_from_shared(shared_data))
+    result = run_cli(capsys, "fetch", "--no-index", "--json")
+    assert result.code == 0, result.err
+    papers = json.loads(result.out)["papers"]
+    assert {p["paper_id"] for p in papers} == set(BASICS_IDS + ALPHA_IDS + BETA_IDS)
+    assert {p["status"] for p in papers} == {"downloaded"}
+    assert [p["warnings"] for p in papers if p["warnings"]] == []  # every title is arXiv's
+    week20 = json.loads(run_cli(capsys, "plan", "--week", "20", "--json").out)
+    (optional,) = week20["optional"]
+    assert optional["pages"] == 21  # not in the list: the PDF's own page count
+    week19 = json.loads(run_cli(capsys, "plan", "--week", "19", "--json").out)
+    old = next(p for p in week19["core"] if p["paper_id"] == "math/9404236")
+    assert (old["state"], old["pages"]) == ("unread", 15)  # the list's pages win
