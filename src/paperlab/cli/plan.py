@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from paperlab.planning import PlanPaper, WeekPlan
 
 
+TRACK_WEEK = 21  # the first week of the tracks
+
+
 def spent(minutes: float) -> str:
     """Reading time as hours, or minutes when under an hour."""
     if minutes < 60:
@@ -49,7 +52,7 @@ def _section(title: str, papers: tuple[PlanPaper, ...], start: int = 1) -> list[
 def render(plan: WeekPlan) -> list[str]:
     when = f"{plan.start:%a %d %b} - {plan.end:%a %d %b %Y}"
     now = ", this week" if plan.is_current else ""
-    track = f"; track: {plan.track}" if plan.track else ""
+    track = f"; track: {plan.track}" if plan.track and plan.week >= TRACK_WEEK else ""
     lines = [f"Week {plan.week} ({when}{now}{track})"]
     budget_pages = 0.0
     if plan.lists:
@@ -61,12 +64,12 @@ def render(plan: WeekPlan) -> list[str]:
         f"Reading: {spent(plan.spent_minutes)} of {plan.budget_hours:g} h; "
         f"core pages {plan.core_pages} of {budget_pages:g}"
     )
-    if plan.week >= 21 and plan.track is None:
+    if plan.week >= TRACK_WEEK and plan.track is None:
         lines.append(
             "No track chosen for weeks 21-24: `paperlab track` lists them, "
             "`paperlab track choose NAME` picks one."
         )
-    elif plan.week >= 21 and not plan.lists:
+    elif plan.week >= TRACK_WEEK and not plan.lists:
         lines.append(
             terminal_text(
                 f"The chosen track {plan.track!r} has no list in the library: "
@@ -88,6 +91,10 @@ def render(plan: WeekPlan) -> list[str]:
         lines.append(terminal_text(f"Next: {plan.next_paper.key}  {plan.next_paper.title}"))
     elif core or optional:
         lines.append("Next: nothing left this week.")
+    elif failed:
+        lines.append(
+            "Next: nothing until the failed papers are fetched (`paperlab fetch --retry-failed`)."
+        )
     else:
         lines.append("Nothing to read this week.")
     return lines

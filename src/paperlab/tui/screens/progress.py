@@ -143,7 +143,7 @@ def week_text(week: WeekPlan) -> Text:
         f" ({week.start:%b %d}-{week.end:%b %d}) · {_spent(week.spent_minutes)} of "
         f"{week.budget_hours:g} h · {week.core_pages} core pages"
     )
-    if week.track:
+    if week.track and week.week >= 21:  # weeks 19-20 are the same for every track
         text.append(f" · track {week.track}")
     for title, papers in (("Core", week.core), ("Optional", week.optional)):
         if not papers:
