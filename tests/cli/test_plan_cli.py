@@ -202,6 +202,11 @@ def test_add_links_a_matching_pdf_to_its_entry(
     keshav = next(p for p in plan["core"] if p["key"] != "1206.5533" and p["pages"] == 2)
     assert keshav["paper_id"].startswith("local:") and keshav["state"] == "unread"
     assert keshav["url"] is None  # in the library: nothing to get by hand
+    # the linked paper is on its list like any other
+    listed = json.loads(run_cli(capsys, "list", "--list", "weeks-19-20-basics", "--json").out)
+    assert keshav["paper_id"] in [row["id"] for row in listed]
+    shown = run_cli(capsys, "show", keshav["paper_id"], "--json")
+    assert shown.code == 0 and "weeks-19-20-basics" in shown.out
     again = run_cli(capsys, "fetch", "--no-index")
     assert "keshav-how-to-read" not in again.err  # linked: no longer to get by hand
     assert "1 paper not on arXiv to get yourself" in again.err
