@@ -110,6 +110,9 @@ def test_choosing_an_unknown_track_is_exit_2_with_a_suggestion(
     assert "Did you mean 'alpha'?" in result.err and "Traceback" not in result.err
     # the earlier choice is kept
     assert db_rows(paperlab_home, "SELECT value FROM library_setting") == [("alpha",)]
+    hostile = run_cli(capsys, "track", "choose", "\x1b[2J" + "x" * 100_000)
+    assert hostile.code == 2 and "\x1b" not in hostile.err
+    assert max(len(line) for line in hostile.err.splitlines()) < 300  # quoted, not echoed
 
 
 # ---------------------------------------------------------------- bare fetch
