@@ -175,6 +175,10 @@ def test_entries_not_on_arxiv_are_reported_once_with_their_link(
     assert "paperlab add FILE.pdf" in result.err
     # nothing was asked of a host paperlab may not contact
     assert all(r.path.startswith(("/api", "/pdf")) for r in fake_arxiv.requests())
+    lists = {r["name"]: r for r in json.loads(run_cli(capsys, "lists", "--json").out)}
+    basics = lists["weeks-19-20-basics"]
+    assert (basics["papers"], basics["in_library"], basics["to_get_by_hand"]) == (5, 4, 1)
+    assert (basics["track"], lists["weeks-21-24-alpha"]["track"]) == (None, "alpha")
     report = json.loads(run_cli(capsys, "fetch", "--no-index", "--json").out)
     assert [(e["key"], e["status"]) for e in report["not_on_arxiv"]] == [
         ("keshav-how-to-read", "get-yourself"),

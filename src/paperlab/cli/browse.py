@@ -173,11 +173,13 @@ def lists(as_json: bool) -> None:
         print_json(rows)
         return
     for r in rows:
-        heading = terminal_text(f"  {r['title']}  ({_weeks(r['weeks'])})")
+        track = f", track {r['track']}" if r.get("track") else ""
+        heading = terminal_text(f"  {r['title']}  ({_weeks(r['weeks'])}{track})")
         click.echo(click.style(terminal_text(r["name"]), bold=True) + heading)
         click.echo(
             terminal_text(
-                f"    {r['papers']} papers, {r['in_library']} in the library, "
-                f"{r['indexed']} indexed   source: {r['source']}"
+                f"    {r['papers']} papers, {r['in_library']} in the library"
+                + (f" ({r['to_get_by_hand']} not on arXiv to add)" if r["to_get_by_hand"] else "")
+                + f", {r['indexed']} indexed   source: {r['source']}"
             )
         )
