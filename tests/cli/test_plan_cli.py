@@ -63,6 +63,19 @@ def db_rows(home: Path, sql: str) -> list[tuple[object, ...]]:
 # ---------------------------------------------------------------- tracks
 
 
+def test_topics_show_course_provider_and_project(
+    lists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    topics = {t["slug"]: t for t in json.loads(run_cli(capsys, "topics", "--json").out)}
+    nlp = topics["nlp"]
+    assert (nlp["course"], nlp["project"]) == ("Applied Text Mining in Python", "nb-text")
+    assert nlp["outcomes"] == ["Train and evaluate a Naive Bayes text classifier"]
+    assert nlp["note"].startswith("The roadmap names another course")
+    text = run_cli(capsys, "topics").out
+    assert "course: Applied Text Mining in Python (University of Michigan (Coursera))" in text
+    assert "project: Naive Bayes text classifier" in text
+
+
 def test_track_lists_the_tracks_with_what_they_build_on(
     lists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
