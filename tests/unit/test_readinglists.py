@@ -1,8 +1,7 @@
-"""The bundled roadmap and reading lists, and the validator's error reports."""
+"""The roadmap and reading-list loader, on fixture lists, and the validator's error reports."""
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import shutil
 import sys
@@ -11,37 +10,36 @@ from pathlib import Path
 import pytest
 
 from paperlab.errors import ReadingListError
-from paperlab.ids import parse_arxiv_id
 from paperlab.readinglists import (
+    LISTS_DIR_ENV,
     ROADMAP_FILE,
     ListValidationError,
-    ReadingListSpec,
     Roadmap,
-    bundled_list_paths,
+    bare_fetch_lists,
     bundled_lists_dir,
+    bundled_roadmap_and_lists,
     find_list,
-    load_bundled_lists,
     load_reading_list,
     load_reading_lists,
     load_roadmap,
+    tracks_of,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 
-ROADMAP_SLUGS = {
-    "ml-intro", "linear-algebra", "calculus", "probability", "statistics", "python",
-    "scikit-learn", "deep-learning", "cnn", "nlp", "reinforcement-learning", "applied-ml",
-}  # fmt: skip
+FIXTURES = REPO / "tests" / "data" / "lists"
 
 
 @pytest.fixture(scope="module")
 def roadmap() -> Roadmap:
-    return load_roadmap()
+    return load_roadmap(FIXTURES / ROADMAP_FILE)
 
 
-@pytest.fixture(scope="module")
-def lists(roadmap: Roadmap) -> list[ReadingListSpec]:
-    return load_bundled_lists(roadmap)
+@pytest.fixture
+def fixture_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture lists stand in for the bundled ones."""
+    monkeypatch.setenv(LISTS_DIR_ENV, str(FIXTURES))
+    return FIXTURES
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "list.toml") -> Path:
@@ -88,78 +86,72 @@ def fail(path: Path, roadmap: Roadmap) -> ListValidationError:
     return info.value
 
 
-# ---------------------------------------------------------------- bundled data
+# ---------------------------------------------------------------- fixture lists
 
 
-def test_bundled_roadmap_covers_weeks_1_to_18(roadmap: Roadmap) -> None:
-    assert roadmap.path == bundled_lists_dir() / ROADMAP_FILE
-    assert set(roadmap.by_slug) == ROADMAP_SLUGS
-    assert len(roadmap.by_slug) == len(roadmap.topics)
-    covered = sorted(w for t in roadmap.topics for w in t.weeks)
-    assert covered == list(range(1, 19))  # every week once, none beyond 18
-    for topic in roadmap.topics:
-        assert topic.resources and topic.description and topic.title
-        assert topic.line > 0
-    assert any("Andrew Ng" in r for r in roadmap.by_slug["ml-intro"].resources)
-    assert any("Sutton" in r for r in roadmap.by_slug["reinforcement-learning"].resources)
+def test_fixture_roadmap_has_projects_and_parallel_topics(roadmap: Roadmap) -> None:
+    topics, projects = roadmap.by_slug, roadmap.projects_by_slug
+    assert topics["linear-algebra"].weeks == topics["calculus"].weeks == (3, 4)
+    assert topics["nlp"].course == "Applied Text Mining in Python"
+    assert topics["nlp"].provider.startswith("University of Michigan")
+    assert topics["nlp"].note and topics["nlp"].outcomes
+    assert topics["calculus"].resources == () and topics["calculus"].project is None
+    assert topics["cnn"].project == topics["deep-learning"].project == "keras-cnn"
+    assert projects["keras-cnn"].topics == ("deep-learning", "cnn")
+    assert roadmap.describe("keras-cnn") == "Keras CNN image classifier (project, weeks 5-6)"
+    assert roadmap.describe("calculus") == "Calculus (weeks 3-4)"
+    assert roadmap.describe("nothing") is None
 
 
-def test_bundled_lists_validate(roadmap: Roadmap, lists: list[ReadingListSpec]) -> None:
-    assert [spec.path for spec in lists] == bundled_list_paths()
-    assert {spec.name for spec in lists} >= {
-        "weeks-19-20-reading-papers",
-        "weeks-19-20-practical-ml",
-    }
-    assert any(spec.weeks == (21, 22, 23, 24) for spec in lists)
-    for spec in lists:
-        assert spec.name == spec.path.stem  # find_list relies on it
-        assert 10 <= len(spec.entries) <= 20, spec.name
-        assert set(spec.weeks) <= set(range(19, 25))
-        bases = [e.arxiv_id.base for e in spec.entries]
-        assert len(bases) == len(set(bases)), spec.name
-        for entry in spec.entries:
-            assert entry.week in spec.weeks
-            assert entry.topics, f"{spec.name}: {entry.arxiv_id} links no topic"
-            assert set(entry.topics) <= set(roadmap.by_slug)
-            assert len(entry.why) > 40 and entry.title
-        # every week of the list has something to read
-        assert {e.week for e in spec.entries} == set(spec.weeks)
-
-
-def test_bundled_lists_hold_an_old_style_id(lists: list[ReadingListSpec]) -> None:
-    old = [e for spec in lists for e in spec.entries if e.arxiv_id.is_old_style]
-    assert [str(e.arxiv_id) for e in old] == ["math/9404236"]
-
-
-def test_bundled_titles_match_the_manifest(shared_data: Path, lists: list[ReadingListSpec]) -> None:
-    manifest = shared_data / "pdfs" / "arxiv" / "manifest.tsv"
-    if not manifest.is_file():
-        pytest.skip("no PDF manifest in the shared data")
-    with manifest.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    titles = {parse_arxiv_id(r["arxiv_id"]).base: r["title"] for r in rows}
-
-    def norm(text: str) -> str:
-        return " ".join(text.casefold().split())
-
-    checked = 0
-    for spec in lists:
-        for entry in spec.entries:
-            if entry.arxiv_id.base in titles:
-                assert norm(entry.title) == norm(titles[entry.arxiv_id.base]), entry.arxiv_id
-                checked += 1
-    assert checked >= 25  # the lists lean on the papers whose PDFs are at hand
-
-
-def test_find_list(tmp_path: Path) -> None:
-    assert find_list("weeks-19-20-practical-ml") == bundled_lists_dir() / (
-        "weeks-19-20-practical-ml.toml"
+def test_fixture_lists_load_with_every_field(fixture_dir: Path) -> None:
+    roadmap, specs = bundled_roadmap_and_lists()
+    assert roadmap.path == fixture_dir / ROADMAP_FILE
+    by_name = {spec.name: spec for spec in specs}
+    basics = by_name["weeks-19-20-basics"]
+    assert basics.track is None and basics.hours_per_week == 4.0 and basics.builds_on == ()
+    first = basics.milestones[0]
+    assert (first.week, first.task) == (19, "Write the five Cs of the first paper.")
+    keshav, training, old, _bn, optional = basics.entries
+    assert keshav.arxiv_id is None and keshav.ref == "keshav-how-to-read"
+    assert keshav.authors == ("S. Keshav",) and keshav.year == 2007
+    assert keshav.link == "https://doi.org/10.1145/1273445.1273458"
+    assert training.focus == "Sections 1-3" and training.pages == 12 and training.core
+    assert training.prerequisites == ("keshav-how-to-read", "keras-cnn")
+    assert old.arxiv_id is not None and old.arxiv_id.is_old_style and old.ref == "math/9404236"
+    assert not optional.core and optional.pages is None and optional.ref == "1803.09820"
+    alpha = by_name["weeks-21-24-alpha"]
+    assert (alpha.track, alpha.hours_per_week, alpha.builds_on) == (
+        "alpha",
+        2.5,
+        ("keras-cnn", "cnn"),
     )
+    assert tracks_of(specs) == {"alpha": alpha, "beta": by_name["weeks-21-24-beta"]}
+
+
+def test_bare_fetch_lists_take_the_chosen_track(fixture_dir: Path) -> None:
+    _roadmap, specs = bundled_roadmap_and_lists()
+    names = lambda chosen: [s.name for s in bare_fetch_lists(specs, chosen)]  # noqa: E731
+    everything = ["weeks-19-20-basics", "weeks-21-24-alpha", "weeks-21-24-beta"]
+    assert names(None) == everything
+    assert names("beta") == ["weeks-19-20-basics", "weeks-21-24-beta"]
+    assert names("gone") == everything  # a track no list offers any more: all of them
+
+
+def test_lists_dir_without_a_roadmap_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LISTS_DIR_ENV, str(tmp_path))
+    with pytest.raises(ReadingListError, match=f"{LISTS_DIR_ENV}=.* holds no roadmap.toml"):
+        bundled_lists_dir()
+
+
+def test_find_list(tmp_path: Path, fixture_dir: Path) -> None:
+    assert find_list("weeks-19-20-basics") == fixture_dir / "weeks-19-20-basics.toml"
     own = write(tmp_path, HEAD + paper(), "mine.toml")
     assert find_list(str(own)) == own
     with pytest.raises(ReadingListError) as info:
-        find_list("weeks-19-20-practical")
-    assert "'weeks-19-20-practical-ml'" in (info.value.hint or "")
+        find_list("weeks-19-20-basic")
+    assert "'weeks-19-20-basics'" in (info.value.hint or "")
     with pytest.raises(ReadingListError, match="no such reading list file"):
         find_list(str(tmp_path / "absent.toml"))
     with pytest.raises(ReadingListError, match="no bundled reading list named 'roadmap'"):
@@ -186,11 +178,11 @@ def test_installed_layout_uses_the_package_copy(
     spec.loader.exec_module(module)
     with pytest.raises(ReadingListError, match="bundled reading lists are missing"):
         module.bundled_lists_dir()
-    shutil.copy(REPO / "reading_lists" / ROADMAP_FILE, package / "reading_lists")
-    shutil.copy(REPO / "reading_lists" / "weeks-21-24-deep-rl.toml", package / "reading_lists")
+    shutil.copy(FIXTURES / ROADMAP_FILE, package / "reading_lists")
+    shutil.copy(FIXTURES / "weeks-21-24-alpha.toml", package / "reading_lists")
     assert module.bundled_lists_dir() == package / "reading_lists"
-    assert [p.name for p in module.bundled_list_paths()] == ["weeks-21-24-deep-rl.toml"]
-    assert len(module.load_bundled_lists()[0].entries) == 20
+    assert [p.name for p in module.bundled_list_paths()] == ["weeks-21-24-alpha.toml"]
+    assert len(module.load_bundled_lists()[0].entries) == 5
 
 
 # ---------------------------------------------------------------- generated lists
@@ -209,8 +201,8 @@ def test_valid_generated_list(tmp_path: Path, roadmap: Roadmap) -> None:
 
 def test_list_against_its_own_roadmap(tmp_path: Path) -> None:
     roadmap_text = (
-        '[[topic]]\nslug = "optics"\ntitle = "Optics"\nweeks = [1]\n'
-        'resources = ["Hecht"]\ndescription = "Light."\n'
+        '[[topic]]\nslug = "optics"\ntitle = "Optics"\nweeks = [1]\ncourse = "Optics"\n'
+        'provider = "Hecht"\noutcomes = ["Trace a ray"]\ndescription = "Light."\n'
     )
     own = load_roadmap(write(tmp_path, roadmap_text, "roadmap.toml"))
     spec = load_reading_list(write(tmp_path, HEAD + paper(topics='["optics"]')), own)
@@ -410,8 +402,11 @@ TOPIC = """
 slug = "{slug}"
 title = "Topic"
 weeks = [1, 2]
-resources = ["A course"]
+course = "A course"
+provider = "A provider"
+resources = ["A book"]
 description = "Something to learn."
+outcomes = ["Do something"]
 """
 
 
@@ -430,7 +425,8 @@ def test_roadmap_duplicate_slugs(tmp_path: Path) -> None:
     ("edit", "expect"),
     [
         (('slug = "algebra"', 'slug = "Linear Algebra"'), "is not a slug"),
-        (('resources = ["A course"]', "resources = []"), "non-empty array of strings"),
+        (('outcomes = ["Do something"]', "outcomes = []"), "non-empty array of strings"),
+        (('provider = "A provider"', ""), "missing the required key 'provider'"),
         (("weeks = [1, 2]", "weeks = [0]"), "distinct week numbers"),
         (('title = "Topic"', 'titel = "Topic"'), "unknown key 'titel'"),
         (('description = "Something to learn."', ""), "missing the required key 'description'"),
@@ -443,3 +439,191 @@ def test_roadmap_hostile_topics(tmp_path: Path, edit: tuple[str, str], expect: s
         load_roadmap(path)
     assert expect in info.value.message
     assert info.value.message.startswith(f"{path}:")
+
+
+# ---------------------------------------------------------------- the grown format
+
+EXTERNAL = """
+[[paper]]
+key = "keshav-how-to-read"
+title = "How to Read a Paper"
+authors = ["S. Keshav"]
+year = 2007
+doi = "10.1145/1273445.1273458"
+week = 19
+why = "The three passes."
+"""
+
+
+def test_a_full_list_loads(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = (
+        HEAD
+        + 'hours_per_week = 2.5\ntrack = "gamma"\nbuilds_on = ["nb-text", "nlp"]\n'
+        + '\n[[milestone]]\nweek = 19\ntask = "Scope it."\n'
+        + EXTERNAL
+        + paper(extra='core = false\npages = 9\nfocus = "Section 3"\n'
+                'prerequisites = ["keshav-how-to-read", "nb-text", "calculus"]')
+        + paper("1512.03385v2", '"ResNet"', extra='prerequisites = ["1706.03762v5"]')
+    )  # fmt: skip
+    spec = load_reading_list(write(tmp_path, text), roadmap)
+    assert (spec.hours_per_week, spec.track, spec.builds_on) == (2.5, "gamma", ("nb-text", "nlp"))
+    assert [(m.week, m.task, m.line) for m in spec.milestones] == [
+        (19, "Scope it.", line_of(text, "[[milestone]]"))
+    ]
+    keshav, attention, resnet = spec.entries
+    assert keshav.key == "keshav-how-to-read" and keshav.doi == "10.1145/1273445.1273458"
+    assert keshav.core and keshav.pages is None and keshav.url is None
+    assert (attention.core, attention.pages, attention.focus) == (False, 9, "Section 3")
+    assert resnet.prerequisites == ("1706.03762v5",)  # an id with a version names the paper
+    assert [e.ref for e in spec.entries] == ["keshav-how-to-read", "1706.03762", "1512.03385"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "expect"),
+    [
+        (('key = "keshav-how-to-read"', 'id = "1706.03762"\nkey = "k"'), 'key = "k"',
+         "has both an 'id' and a 'key'"),
+        (('key = "keshav-how-to-read"\n', ""), "[[paper]]", "has neither an 'id' nor a 'key'"),
+        (('authors = ["S. Keshav"]\n', ""), "[[paper]]", "missing the required key 'authors'"),
+        (("year = 2007", "year = 20077"), "year = ", "integer from 1600 to 2100"),
+        (('doi = "10.1145/1273445.1273458"', ""), "[[paper]]", "neither a 'doi' nor a 'url'"),
+        (("doi = \"10.1145", "doi = \"https://doi.org/10.1145"), "doi = ", "is not a DOI"),
+        (('doi = "10.1145/1273445.1273458"', 'url = "ftp://x/y.pdf"'), "url = ",
+         "is not an http(s) URL"),
+        (('key = "keshav-how-to-read"', 'key = "Keshav How"'), "key = ", "is not a slug"),
+        (("week = 19", "week = 19\ncore = \"yes\""), "core = ", "must be true or false"),
+        (("week = 19", "week = 19\npages = 0"), "pages = ", "integer from 1 to 2000"),
+        (("week = 19", 'week = 19\nfocus = ""'), "focus = ", "non-empty string"),
+        (("week = 19", "week = 19\nprerequisits = []"), "prerequisits",
+         "unknown key 'prerequisits'"),
+    ],
+)  # fmt: skip
+def test_external_entry_problems_name_their_line(
+    tmp_path: Path, roadmap: Roadmap, edit: tuple[str, str], needle: str, expect: str
+) -> None:
+    text = HEAD + EXTERNAL.replace(*edit)
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, needle)}:"), err.message
+    assert expect in err.message and err.hint
+
+
+def test_an_arxiv_entry_takes_no_authors(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper(extra='authors = ["A. Vaswani"]')
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'authors = ')}:")
+    assert "only for papers not on arXiv" in err.message
+
+
+def test_duplicate_keys_name_both_lines(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + EXTERNAL + paper() + EXTERNAL
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    first, second = line_of(text, "[[paper]]", 0), line_of(text, "[[paper]]", 2)
+    assert err.message.startswith(f"{path}:{line_of(text, 'key = ', 1)}:")
+    assert f"lines {first} and {second}" in err.message
+
+
+@pytest.mark.parametrize(
+    ("prerequisites", "expect", "hint"),
+    [
+        ('["calculas"]', "unknown prerequisite 'calculas'", "Did you mean 'calculus'?"),
+        ('["1512.03385"]', "unknown prerequisite '1512.03385'", "earlier in this list"),
+        ('["1706.03762"]', "names itself as a prerequisite", "not on itself"),
+        ('["keras-cnn", 3]', "'prerequisites'", "prerequisites = ["),
+    ],
+)
+def test_prerequisites_resolve_to_topics_projects_or_earlier_entries(
+    tmp_path: Path, roadmap: Roadmap, prerequisites: str, expect: str, hint: str
+) -> None:
+    # 1512.03385 comes later in the list: a prerequisite must come before.
+    text = HEAD + paper(extra=f"prerequisites = {prerequisites}") + paper("1512.03385")
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'prerequisites = ')}:")
+    assert expect in err.message and hint in (err.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("head", "needle", "expect"),
+    [
+        ("hours_per_week = 0", "hours_per_week", "number above 0 and at most 80"),
+        ('hours_per_week = "4"', "hours_per_week", "not the string '4'"),
+        ('track = "gamma"', "track = ", "does not say what it builds on"),
+        ('track = "Gamma Ray"\nbuilds_on = ["nb-text"]', "track = ", "is not a slug"),
+        ('builds_on = ["nb-txt"]', "builds_on", "Did you mean"),
+    ],
+)
+def test_list_level_problems_name_their_line(
+    tmp_path: Path, roadmap: Roadmap, head: str, needle: str, expect: str
+) -> None:
+    text = HEAD + head + "\n" + paper()
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, needle)}:"), err.message
+    assert expect in err.message + (err.hint or "")
+
+
+def test_milestone_problems_name_their_line(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + '\n[[milestone]]\nweek = 23\ntask = "Later."\n' + "\n[[milestone]]\nweek = 19\n"
+    text += paper()
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert [p.line for p in err.problems] == [
+        line_of(text, "week = 23"),
+        line_of(text, "[[milestone]]", 1),
+    ]
+    assert "outside this list's weeks" in err.problems[0].message
+    assert "missing the required key 'task'" in err.problems[1].message
+
+
+def test_a_track_slug_names_one_list(tmp_path: Path, roadmap: Roadmap) -> None:
+    track = 'track = "gamma"\nbuilds_on = ["nb-text"]\n'
+    first = write(tmp_path, HEAD + track + paper(), "first.toml")
+    text = HEAD.replace('"test-list"', '"other-list"') + track + paper()
+    second = write(tmp_path, text, "second.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_reading_lists([first, second], roadmap)
+    assert info.value.message.startswith(f"{second}:{line_of(text, 'track = ')}:")
+    assert "track 'gamma' is also the track of first.toml" in info.value.message
+
+
+ROADMAP_HEAD = TOPIC.format(slug="algebra") + 'project = "proj"\n'
+PROJECT = """
+[[project]]
+slug = "proj"
+title = "A project"
+weeks = [1, 2]
+topics = ["algebra"]
+description = "What was built."
+"""
+
+
+def test_roadmap_with_a_project_loads(tmp_path: Path) -> None:
+    roadmap = load_roadmap(write(tmp_path, ROADMAP_HEAD + PROJECT, "roadmap.toml"))
+    assert roadmap.by_slug["algebra"].project == "proj"
+    assert roadmap.projects_by_slug["proj"].topics == ("algebra",)
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "expect"),
+    [
+        (('project = "proj"', 'project = "prj"'), 'project = "prj"', "unknown project 'prj'"),
+        (('topics = ["algebra"]', 'topics = ["algebr"]'), "topics = ", "unknown topic 'algebr'"),
+        (('slug = "proj"', 'slug = "algebra"'), 'slug = "algebra"', "also a topic's slug"),
+        (("weeks = [1, 2]", "weeks = [1, 3]"), "[[topic]]", "leaves week 2 without a topic"),
+    ],
+)
+def test_roadmap_project_problems_name_their_line(
+    tmp_path: Path, edit: tuple[str, str], needle: str, expect: str
+) -> None:
+    text = (ROADMAP_HEAD + PROJECT).replace(*edit, 1)
+    if edit[1] == 'slug = "algebra"':  # the project's slug, not the topic's
+        text = ROADMAP_HEAD + PROJECT.replace(*edit)
+    path = write(tmp_path, text, "roadmap.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_roadmap(path)
+    lines = [p.line for p in info.value.problems]
+    assert line_of(text, needle, -1 if "slug" in needle else 0) in lines, info.value.message
+    assert any(expect in p.message for p in info.value.problems)
