@@ -258,3 +258,18 @@ def test_import_notes_command(store, tmp_path, capsys):
     assert bad.code == 2 and "Error: The vault" in bad.err and "Hint:" in bad.err
     other = run_cli(capsys, "import", "notes", "--from", "zotero", str(vault))
     assert other.code == 2
+
+
+def test_export_notes_command_names_kept_edits(store, tmp_path, capsys):
+    build_library(store)
+    vault = tmp_path / "vault"
+    assert run_cli(capsys, "export", "notes", str(vault)).code == 0
+    path = vault / "vaswani2017attention.md"
+    path.write_text(path.read_text().replace("Quadratic cost", "Linear cost"), encoding="utf-8")
+    save_note(store, "1706.03762", {"limitations": "Quadratic in memory too."})
+    again = run_cli(capsys, "export", "notes", str(vault))
+    assert again.code == 0
+    assert "vaswani2017attention.md: limitations changed in the vault and in the library" in (
+        again.err
+    )
+    assert "Linear cost" in path.read_text(encoding="utf-8")

@@ -217,7 +217,11 @@ def notes(
     ids: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Notes as an Obsidian vault; text below the marker line is kept on re-export."""
+    """Notes as an Obsidian vault; text below the marker line is kept on re-export.
+
+    Edits made in the vault and not yet imported (`paperlab import notes`)
+    are kept in the files, never overwritten.
+    """
     from paperlab.export.vault import export_vault
 
     store = get_store()
@@ -236,6 +240,20 @@ def notes(
             f"  {name}: its marker line was gone, so the old text was kept below a new marker.",
             err=True,
         )
+    for name, fields in result.pending:
+        click.echo(
+            f"  {name}: your edits to {', '.join(fields)} are kept; "
+            f"`paperlab import notes {directory}` brings them into the library.",
+            err=True,
+        )
+    for name, fields in result.conflicts:
+        click.echo(
+            f"  {name}: {', '.join(fields)} changed in the vault and in the library; "
+            "the file keeps its text (see `paperlab import notes --dry-run`).",
+            err=True,
+        )
+    for name, why in result.skipped:
+        click.echo(f"  {name}: not written: {why}.", err=True)
 
 
 @export.command()
