@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from paperlab.errors import UsageError
 from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.bibtex import bibtex_text
-from paperlab.export.themes import Theme, group_papers, paper_vectors, themes_by_tag
+from paperlab.export.themes import Theme, gather_reading, plan_themes
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import (
@@ -32,7 +32,6 @@ from paperlab.store.models import (
     Paper,
     PaperTag,
     PaperTopic,
-    Topic,
 )
 
 if TYPE_CHECKING:
@@ -183,7 +182,6 @@ def gather_review(
             )
         ):
             paper_topics.setdefault(paper_id, []).append(slug)
-        topics = {t.slug: t for t in session.exec(select(Topic))}
         paper_tags: dict[str, list[str]] = {}
         if group_by == "tag":
             for paper_id, tag in session.exec(
@@ -218,10 +216,19 @@ def gather_review(
         )
         for p in papers
     }
-    tag_themes, rest = themes_by_tag(papers, paper_tags)
-    untagged = [p for p in rest if not paper_topics.get(p.id)]
-    vectors = paper_vectors(store, settings, untagged, embedder=embedder) if untagged else {}
-    themes = tag_themes + (group_papers(rest, paper_topics, topics, vectors, k=k) if rest else [])
+    plan = plan_themes(
+        store,
+        settings,
+        gather_reading(store, papers),
+        embedder=embedder,
+        k=k,
+        group_by="tag" if group_by == "tag" else "content",
+    )
+    themes = plan.themes
+    placed = {pid for t in themes for pid in t.paper_ids}
+    others = [p.id for p in papers if p.id not in placed]
+    if others:
+        themes.append(Theme(name="Other papers", paper_ids=others, kind="other"))
     data = ReviewData(title=title, papers=entries_by_id, themes=themes, log=log)
     for entry in entries_by_id.values():
         note = entry.note

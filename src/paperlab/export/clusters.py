@@ -1,0 +1,110 @@
+"""Deterministic k-means on unit vectors, with k chosen by silhouette.
+
+Themes of a reading group a few dozen papers at most, so everything here is
+plain numpy: exact pairwise distances cost nothing at that size.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Below this mean silhouette the best split is no better than noise: one theme.
+MIN_SILHOUETTE = 0.05
+MAX_THEMES = 8
+
+
+def choose_k(n: int) -> int:
+    """Clusters for ``n`` papers: about sqrt(n/2) rounded up, between 1 and 8.
+
+    Fewer than four papers make one theme: splitting three papers into
+    named clusters tells the reader nothing.
+    """
+    if n < 4:
+        return 1
+    return max(1, min(MAX_THEMES, math.ceil(math.sqrt(n / 2))))
+
+
+def kmeans(vectors: np.ndarray, k: int, *, seed: int = 0, iterations: int = 50) -> list[int]:
+    """Deterministic k-means (k-means++ seeding, cosine on unit vectors)."""
+    import numpy as np
+
+    n = vectors.shape[0]
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centres = [vectors[int(rng.integers(n))]]
+    for _ in range(1, k):
+        dist = np.min([np.sum((vectors - c) ** 2, axis=1) for c in centres], axis=0)
+        total = float(dist.sum())
+        if total <= 0:
+            break
+        centres.append(vectors[int(rng.choice(n, p=dist / total))])
+    c = np.array(centres)
+    labels = np.zeros(n, dtype=int)
+    for _ in range(iterations):
+        d = ((vectors[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        new = d.argmin(axis=1)
+        if _ and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(len(c)):
+            members = vectors[labels == j]
+            if len(members):
+                c[j] = members.mean(axis=0)
+    # Number clusters by first appearance so output is stable across runs.
+    order: dict[int, int] = {}
+    for label in labels.tolist():
+        order.setdefault(label, len(order))
+    return [order[label] for label in labels.tolist()]
+
+
+def silhouette(vectors: np.ndarray, labels: list[int]) -> float:
+    """Mean silhouette under cosine distance (0 for a single cluster)."""
+    import numpy as np
+
+    lab = np.asarray(labels)
+    if len(set(labels)) < 2:
+        return 0.0
+    dist = 1.0 - vectors @ vectors.T
+    scores = []
+    for i in range(len(labels)):
+        own = lab == lab[i]
+        if own.sum() <= 1:
+            scores.append(0.0)  # a singleton's silhouette is 0 by convention
+            continue
+        a = dist[i, own].sum() / (own.sum() - 1)
+        b = min(dist[i, lab == j].mean() for j in set(labels) if j != lab[i])
+        scores.append((b - a) / max(a, b) if max(a, b) > 0 else 0.0)
+    return float(np.mean(scores))
+
+
+def best_clustering(vectors: np.ndarray, k: int | None = None) -> list[int]:
+    """Labels for ``vectors``: ``k`` clusters when given, else the k with the best silhouette.
+
+    Candidates run from 2 to min(8, n/2); splits that leave a paper alone in
+    a cluster lose to those that do not, since a one-paper section of a
+    related-work chapter compares nothing. A best silhouette under
+    ``MIN_SILHOUETTE`` means the reading has no real groups: one theme.
+    """
+    n = vectors.shape[0]
+    if k is not None:
+        return kmeans(vectors, k)
+    if n < 4:
+        return [0] * n
+    scored: list[tuple[bool, float, int, list[int]]] = []
+    for candidate in range(2, min(MAX_THEMES, n // 2) + 1):
+        labels = kmeans(vectors, candidate)
+        sizes = [labels.count(j) for j in set(labels)]
+        scored.append((min(sizes) > 1, silhouette(vectors, labels), -candidate, labels))
+    if not scored:
+        return [0] * n
+    _whole, score, _k, labels = max(scored, key=lambda s: (s[0], s[1], s[2]))
+    if score < MIN_SILHOUETTE:
+        return [0] * n
+    return labels
+
+
+__all__ = ["MIN_SILHOUETTE", "best_clustering", "choose_k", "kmeans", "silhouette"]
