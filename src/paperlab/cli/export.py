@@ -286,7 +286,20 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="FILE.png or FILE.svg",
+    help="FILE.html (interactive, self-contained), FILE.svg or FILE.png.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "tsne", "pca", "spectral"]),
+    default="auto",
+    show_default=True,
+    help="auto: the layout that keeps the most nearest neighbours, measured on this map.",
+)
+@click.option(
+    "--themes",
+    "theme_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A themes.toml (as written beside a review draft) to group and name the themes.",
 )
 @json_option
 def map_(
@@ -294,19 +307,44 @@ def map_(
     list_name: str | None,
     topic: str | None,
     out: Path,
+    layout: str,
+    theme_file: Path | None,
     as_json: bool,
     include_incomplete: bool,
 ) -> None:
-    """A 2-D map of papers by embedding (PCA), coloured by topic."""
-    from paperlab.export.libmap import export_map
+    """A map of papers placed by meaning, coloured by the themes of your reading.
 
+    Labels give first author, year and a few title words and never overlap;
+    the legend names each theme in full. The HTML page pans, zooms, shows a
+    paper's title, authors, year and note summary on hover, and opens its
+    arXiv abstract on click.
+    """
+    from paperlab.errors import UsageError
+    from paperlab.export.libmap import FORMATS, export_map
+
+    if out.suffix.lower() not in FORMATS:
+        raise UsageError(
+            f"Cannot write a map as {out.name!r}.", hint="Name the file .html, .svg or .png."
+        )
     _check_out(out)
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
-    result = export_map(store, load_settings(), papers, out)
+    result = export_map(store, load_settings(), papers, out, layout=layout, theme_file=theme_file)
     if as_json:
         print_json(result.to_json())
         return
-    click.echo(f"Wrote {result.path}: {len(result.points)} papers.")
+    score = result.scores.get(result.layout, {})
+    click.echo(
+        f"Wrote {result.path}: {len(result.points)} papers, {len(result.themes)} themes, "
+        f"{result.labelled} labelled."
+    )
+    if score:
+        others = ", ".join(
+            f"{name} {s['knn']:.2f}" for name, s in result.scores.items() if name != result.layout
+        )
+        click.echo(
+            f"  layout {result.layout}: keeps {score['knn']:.0%} of nearest neighbours "
+            f"(trustworthiness {score['trust']:.2f})" + (f"; {others}" if others else "")
+        )
     if result.skipped:
         click.echo(f"  not placed (no vector or text): {', '.join(result.skipped)}", err=True)
