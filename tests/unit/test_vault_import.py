@@ -33,6 +33,10 @@ citekey: vaswani2017attention
 state: reading
 aliases:
   - Attention Is All You Need
+  - The Transformer paper
+rating: 5
+related:
+  - "[[person2018graph]]"
 ---
 """
 
@@ -154,6 +158,9 @@ def test_round_trip_every_edit_once_on_both_sides(store, tmp_path):
         assert text.count(edit) == 1, edit
     assert "Replaces recurrence" not in text
     assert 'tags: ["nlp", "transformers"]' in text and 'state: "reading"' in text
+    # What the user added to the front matter stays: properties verbatim, aliases kept.
+    assert 'aliases: ["Attention Is All You Need", "The Transformer paper"]' in text
+    assert 'rating: 5\nrelated:\n  - "[[person2018graph]]"\n---\n' in text
     assert text.count(MARKER) == 1 and text.count("## Notes") == 1
     # The conflicting field keeps the vault's text in the vault, the library's in the library.
     assert "Transductive; no batching." in (vault / "person2017semisupervised.md").read_text()
@@ -273,3 +280,52 @@ def test_export_notes_command_names_kept_edits(store, tmp_path, capsys):
         again.err
     )
     assert "Linear cost" in path.read_text(encoding="utf-8")
+
+
+def test_tags_and_state_edits_are_checked(store, tmp_path):
+    build_library(store)
+    vault = tmp_path / "vault"
+    export_vault(store, select_papers(store), vault)
+    path = vault / "vaswani2017attention.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('tags: ["nlp"]', "tags: gans, Bad_Tag").replace(
+        'state: "read"', "state: finished"
+    )
+    path.write_text(text, encoding="utf-8")
+    report = import_vault(store, vault)
+    assert [(c.field, c.library, c.vault) for c in report.changes] == [("tags", ["nlp"], ["gans"])]
+    messages = [n.message for n in report.notes]
+    assert any("'finished' is not a reading state" in m for m in messages)
+    assert any("Bad_Tag" in m and "capital" in m for m in messages)
+    with store.read() as s:
+        paper = s.get(Paper, "1706.03762")
+        assert paper.reading_state == "read"
+        assert list(s.exec(select(PaperTag.tag).where(PaperTag.paper_id == paper.id))) == ["gans"]
+    with sqlite3.connect(store.path) as conn:  # the topic link went with the tag
+        assert (
+            conn.execute("SELECT * FROM paper_topic WHERE paper_id = '1706.03762'").fetchall() == []
+        )
+    again = import_vault(store, vault)  # the refused values are reported again, not forgotten
+    assert again.changes == [] and len(again.notes) == 2
+
+
+def test_a_vault_without_export_records(store, tmp_path):
+    build_library(store)
+    vault = tmp_path / "vault"
+    export_vault(store, select_papers(store), vault)
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("DELETE FROM vault_note")
+    path = vault / "vaswani2017attention.md"
+    text = path.read_text(encoding="utf-8").replace(
+        "## Annotations", "## Relevance to my project\n\nBaseline encoder.\n\n## Annotations"
+    )
+    path.write_text(text.replace("Quadratic cost", "Cubic cost"), encoding="utf-8")
+    report = import_vault(store, vault)
+    # An empty library field takes the vault's text; any other difference is a conflict.
+    assert [(c.field, c.vault) for c in report.changes] == [("relevance", "Baseline encoder.")]
+    assert [c.field for c in report.conflicts] == ["limitations"]
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT relevance, limitations FROM note WHERE id = 1").fetchone() == (
+            "Baseline encoder.",
+            "Quadratic cost in sequence length.",
+        )

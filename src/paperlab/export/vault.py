@@ -19,7 +19,14 @@ from sqlmodel import col, select
 
 from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.latex import normalise_space
-from paperlab.export.vaultfile import FIELD_TITLES, FrontMatterError, merge_fields, parse_note
+from paperlab.export.vaultfile import (
+    FIELD_TITLES,
+    FrontMatterError,
+    UserFrontMatter,
+    merge_fields,
+    parse_note,
+    user_front_matter,
+)
 from paperlab.store import Store
 from paperlab.store.models import (
     Annotation,
@@ -81,14 +88,17 @@ def paper_markdown(
     free_tags: Sequence[str] = (),
     *,
     kept: Mapping[str, Any] | None = None,
+    user: UserFrontMatter | None = None,
 ) -> str:
     """The generated part (above the marker) of one paper's file.
 
     ``kept`` holds values the file's own text keeps over the library's: edits
     made in the vault and not imported yet, or in conflict (``tags`` is then
-    the whole front-matter list).
+    the whole front-matter list). ``user`` is what the user added to the
+    front matter (properties, aliases), written back as it was.
     """
     kept = kept or {}
+    user = user or UserFrontMatter()
     title = normalise_space(paper.title) or paper.id
     tags = kept.get("tags", [t.slug for t in topics] + list(free_tags))
     lines = [
@@ -101,7 +111,8 @@ def paper_markdown(
         f"tags: {_yaml(tags)}",
         f"citekey: {_yaml(paper.citation_key)}",
         f"state: {_yaml(kept.get('state', paper.reading_state))}",
-        f"aliases: {_yaml([title])}",
+        f"aliases: {_yaml([title, *(a for a in user.aliases if a != title)])}",
+        *user.lines,
         "---",
         "",
         f"# {title}",
@@ -195,7 +206,13 @@ class LibrarySide:
     papers_of_topic: dict[str, list[Paper]]
     topics: dict[str, Topic]
 
-    def markdown(self, paper: Paper, *, kept: Mapping[str, Any] | None = None) -> str:
+    def markdown(
+        self,
+        paper: Paper,
+        *,
+        kept: Mapping[str, Any] | None = None,
+        user: UserFrontMatter | None = None,
+    ) -> str:
         return paper_markdown(
             paper,
             self.notes.get(paper.id),
@@ -203,6 +220,7 @@ class LibrarySide:
             self.topics_of.get(paper.id, []),
             self.free_tags.get(paper.id, []),
             kept=kept,
+            user=user,
         )
 
 
@@ -286,8 +304,9 @@ def export_vault(store: Store, papers: Sequence[Paper], directory: Path) -> Vaul
                 # Rewriting it would lose whatever the user typed: leave it whole.
                 result.skipped.append((name, f"{error}; fix it and export again"))
                 continue
-            if kept:
-                text = side.markdown(paper, kept=kept)
+            user = user_front_matter(_read(existing) or "", MARKER)
+            if kept or user.lines or user.aliases:
+                text = side.markdown(paper, kept=kept, user=user)
         files.append((path, text, source))
         records[paper.id] = (path, base_values(text, kept, base))
     for slug, members in sorted(side.papers_of_topic.items()):

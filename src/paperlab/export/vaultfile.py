@@ -136,6 +136,57 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], list[str]]:
     return front, lines[end + 1 :]
 
 
+# The front-matter keys the export writes; any other is the user's and is kept.
+OWN_KEYS: tuple[str, ...] = (
+    "id",
+    "title",
+    "authors",
+    "year",
+    "tags",
+    "citekey",
+    "state",
+    "aliases",
+)
+_KEY_LINE = re.compile(r"^(?P<key>[^\s#:][^:]*):(\s|$)")
+
+
+@dataclass
+class UserFrontMatter:
+    """What the user added to a file's front matter: kept by the next export."""
+
+    lines: list[str] = field(default_factory=list)  # their own properties, verbatim
+    aliases: list[str] = field(default_factory=list)  # aliases besides the title
+
+
+def user_front_matter(text: str, marker: str) -> UserFrontMatter:
+    """Properties and aliases the user added in Obsidian (``rating: 5``, a second alias).
+
+    Unreadable front matter gives nothing: the caller decides what to do with
+    such a file.
+    """
+    generated, _ = split_marker(text, marker)
+    try:
+        front, _rest = read_front_matter(generated)
+    except FrontMatterError:
+        return UserFrontMatter()
+    lines = generated.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out = UserFrontMatter()
+    if front:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+        keep = False
+        for line in lines[1:end]:
+            key = _KEY_LINE.match(line)
+            if key is not None:
+                keep = key["key"].strip() not in OWN_KEYS
+            if keep:
+                out.lines.append(line.rstrip())
+    title = front.get("title")
+    for alias in tag_list(front.get("aliases")) if isinstance(front.get("aliases"), list) else []:
+        if alias != title and alias not in out.aliases:
+            out.aliases.append(alias)
+    return out
+
+
 def parse_note(text: str, marker: str) -> NoteFile:
     """Read a paper's file (generated part only; the user's part is the vault's own)."""
     generated, user = split_marker(text, marker)
@@ -286,14 +337,17 @@ def merge_fields(
 __all__ = [
     "FIELD_TITLES",
     "NOTE_KEYS",
+    "OWN_KEYS",
     "SCALAR_KEYS",
     "FieldMerge",
     "FrontMatterError",
     "NoteFile",
+    "UserFrontMatter",
     "added_lines",
     "merge_fields",
     "parse_note",
     "read_front_matter",
     "split_marker",
     "tag_list",
+    "user_front_matter",
 ]
