@@ -79,25 +79,30 @@ def export() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "latex", "both"]),
+    type=click.Choice(["md", "latex", "both", "docx", "odt", "all"]),
     default="md",
     show_default=True,
-    help="Markdown (pandoc), LaTeX (natbib/BibTeX) or both.",
+    help="Markdown (pandoc), LaTeX (natbib/BibTeX), both, or Word/ODT via pandoc.",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for review.md/review.tex and references.bib.",
+    help="Folder for the draft, references.bib and themes.toml.",
 )
 @click.option("--title", default="Literature review (draft)", show_default=True)
 @click.option(
     "--group-by",
-    type=click.Choice(["topic", "tag"]),
-    default="topic",
+    type=click.Choice(["content", "tag"]),
+    default="content",
     show_default=True,
-    help="Themes from roadmap topics and content, or from your free tags first.",
+    help="Themes from what you wrote about the papers, or from your free tags first.",
+)
+@click.option(
+    "--include-unread",
+    is_flag=True,
+    help="List the papers without notes in a short appendix (left out by default).",
 )
 @json_option
 def review(
@@ -110,24 +115,45 @@ def review(
     as_json: bool,
     include_incomplete: bool,
     group_by: str,
+    include_unread: bool,
 ) -> None:
-    """Write a literature-review draft with references.bib beside it."""
+    """Write a literature-review draft from your notes, annotations and research log.
+
+    Themes group the papers you have noted by what you wrote about them; edit
+    themes.toml in the output folder to rename or regroup, and export again.
+    """
     from paperlab.export.review import review_targets, write_review
 
     review_targets(out, fmt)  # before anything is chosen or keyed
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
     result = write_review(
-        store, load_settings(), papers, out, fmt=fmt, title=title, group_by=group_by
+        store,
+        load_settings(),
+        papers,
+        out,
+        fmt=fmt,
+        title=title,
+        group_by=group_by,
+        include_unread=include_unread,
     )
+    if result.unknown:
+        shown = ", ".join(result.unknown[:5]) + (" and more" if len(result.unknown) > 5 else "")
+        click.echo(
+            f"Warning: {result.themes_file.name} names papers not in this export: {shown}.",
+            err=True,
+        )
     if as_json:
         print_json(result.to_json())
         return
     click.echo(f"Wrote {', '.join(str(f) for f in result.files)}")
+    where = "in the appendix" if include_unread else "left out (--include-unread lists them)"
     click.echo(
-        f"{result.papers} papers in {len(result.themes)} themes; "
-        f"{len(result.to_read)} still to read."
+        f"{result.papers} noted papers in {len(result.themes)} themes; "
+        f"{len(result.unread)} without notes {where}."
     )
+    if result.themes_file_written:
+        click.echo(f"Edit {result.themes_file} to rename or regroup the themes.", err=True)
 
 
 def _check_out(out: Path | None) -> None:

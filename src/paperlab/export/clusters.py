@@ -61,6 +61,21 @@ def kmeans(vectors: np.ndarray, k: int, *, seed: int = 0, iterations: int = 50) 
     return [order[label] for label in labels.tolist()]
 
 
+def _inertia(vectors: np.ndarray, labels: list[int]) -> float:
+    import numpy as np
+
+    lab = np.asarray(labels)
+    return float(
+        sum(((vectors[lab == j] - vectors[lab == j].mean(axis=0)) ** 2).sum() for j in set(labels))
+    )
+
+
+def steady_kmeans(vectors: np.ndarray, k: int, restarts: int = 8) -> list[int]:
+    """The k-means labels of least inertia over ``restarts`` fixed seeds (deterministic)."""
+    runs = [kmeans(vectors, k, seed=seed) for seed in range(restarts)]
+    return min(runs, key=lambda labels: (_inertia(vectors, labels), labels))
+
+
 def silhouette(vectors: np.ndarray, labels: list[int]) -> float:
     """Mean silhouette under cosine distance (0 for a single cluster)."""
     import numpy as np
@@ -91,12 +106,12 @@ def best_clustering(vectors: np.ndarray, k: int | None = None) -> list[int]:
     """
     n = vectors.shape[0]
     if k is not None:
-        return kmeans(vectors, k)
+        return steady_kmeans(vectors, k)
     if n < 4:
         return [0] * n
     scored: list[tuple[bool, float, int, list[int]]] = []
     for candidate in range(2, min(MAX_THEMES, n // 2) + 1):
-        labels = kmeans(vectors, candidate)
+        labels = steady_kmeans(vectors, candidate)
         sizes = [labels.count(j) for j in set(labels)]
         scored.append((min(sizes) > 1, silhouette(vectors, labels), -candidate, labels))
     if not scored:
@@ -107,4 +122,11 @@ def best_clustering(vectors: np.ndarray, k: int | None = None) -> list[int]:
     return labels
 
 
-__all__ = ["MIN_SILHOUETTE", "best_clustering", "choose_k", "kmeans", "silhouette"]
+__all__ = [
+    "MIN_SILHOUETTE",
+    "best_clustering",
+    "choose_k",
+    "kmeans",
+    "silhouette",
+    "steady_kmeans",
+]

@@ -17,8 +17,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from paperlab.export.stopwords import STOP_WORDS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
 _BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’/|=<>*_#`~]|\s[-–—]\s|\n")
@@ -170,11 +174,42 @@ def name_groups(
         best = choices[0]
         name = _capitalised(best[2])
         for score, low, surface in choices[1:6]:
-            if score >= SECOND_SHARE * best[0] and not _covers(low, best[1]):
+            # Only a phrase of its own ("warm restarts"), not one more loose word.
+            multiword = len(low.split()) > 1
+            if multiword and score >= SECOND_SHARE * best[0] and not _covers(low, best[1]):
                 name = f"{name} and {surface}"
                 break
         taken.add(best[1])
         out.append((name, [r[2] for r in ranked[:8]]))
+    return out
+
+
+def shared_phrase_vectors(words: Mapping[str, PaperWords]) -> dict[str, np.ndarray]:
+    """A unit tf-idf vector per paper over the phrases of the user's words that papers share.
+
+    Only phrases of one or two words found in at least two papers' notes,
+    headings or annotation comments count: they are what ties the user's
+    reading together ("policy gradient", "warm restarts"). A paper sharing
+    none gets no vector.
+    """
+    import numpy as np
+
+    docs = {
+        pid: set(phrases(joined([w.note, *w.headings]), max_words=2)) for pid, w in words.items()
+    }
+    df: Counter[str] = Counter(p for found in docs.values() for p in found)
+    vocab = sorted(p for p, count in df.items() if count >= 2)
+    index = {p: i for i, p in enumerate(vocab)}
+    n = len(docs)
+    out: dict[str, np.ndarray] = {}
+    for pid, found in docs.items():
+        vector = np.zeros(len(vocab), dtype=np.float32)
+        for phrase in found:
+            if phrase in index:
+                vector[index[phrase]] = math.log(n / df[phrase]) + 0.01
+        norm = float(np.linalg.norm(vector))
+        if norm > 0:
+            out[pid] = vector / norm
     return out
 
 
@@ -187,4 +222,13 @@ def joined(parts: Iterable[str]) -> str:
     return "\n".join(p for p in parts if p and p.strip())
 
 
-__all__ = ["PaperWords", "headings", "joined", "key_terms", "name_groups", "phrases", "tokens"]
+__all__ = [
+    "PaperWords",
+    "headings",
+    "joined",
+    "key_terms",
+    "name_groups",
+    "phrases",
+    "shared_phrase_vectors",
+    "tokens",
+]

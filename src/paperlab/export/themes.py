@@ -31,6 +31,7 @@ from paperlab.export.theme_names import (
     joined,
     key_terms,
     name_groups,
+    shared_phrase_vectors,
     tokens,
 )
 from paperlab.settings import Settings, load_settings
@@ -310,6 +311,29 @@ def _by_year(ids: Sequence[str], readings: Mapping[str, Reading]) -> list[str]:
     return sorted(ids, key=order)
 
 
+def combined(
+    meaning: Mapping[str, np.ndarray], shared: Mapping[str, np.ndarray], ids: Sequence[str]
+) -> np.ndarray:
+    """Rows of the embedding and the shared-phrase vector side by side, half weight each.
+
+    Embeddings of whole papers put most machine-learning papers close
+    together; the phrases a user's notes share ("policy gradient",
+    "learning-rate schedules") are what sets their reading apart. A paper
+    sharing no phrase keeps its embedding at full weight.
+    """
+    import numpy as np
+
+    width = next((len(v) for v in shared.values()), 0)
+    rows = []
+    for pid in ids:
+        if pid in shared:
+            half = np.float32(np.sqrt(0.5))
+            rows.append(np.concatenate([meaning[pid] * half, shared[pid] * half]))
+        else:
+            rows.append(np.concatenate([meaning[pid], np.zeros(width, dtype=np.float32)]))
+    return np.stack(rows).astype(np.float32)
+
+
 def content_themes(
     store: Store,
     settings: Settings,
@@ -321,20 +345,20 @@ def content_themes(
     allow_embed: bool = True,
 ) -> list[Theme]:
     """``members`` clustered by content and named from the user's words, largest first."""
-    import numpy as np
 
     vectors = reading_vectors(store, settings, members, embedder=embedder, allow_embed=allow_embed)
+    words = {pid: r.words() for pid, r in readings.items() if r.read}
+    shared = shared_phrase_vectors({r.paper.id: words[r.paper.id] for r in members})
     with_vec = [r.paper.id for r in members if r.paper.id in vectors]
     groups: list[list[str]] = []
     if with_vec:
-        labels = best_clustering(np.stack([vectors[pid] for pid in with_vec]), k)
+        labels = best_clustering(combined(vectors, shared, with_vec), k)
         for label in sorted(set(labels)):
             groups.append([pid for pid, lab in zip(with_vec, labels, strict=True) if lab == label])
     without = [r.paper.id for r in members if r.paper.id not in vectors]
     if without:  # nothing to place them by: one more group, named like the others
         groups.append(without)
     groups.sort(key=lambda g: -len(g))
-    words = {pid: r.words() for pid, r in readings.items() if r.read}
     named = name_groups(words, groups)
     return [
         Theme(name=name, paper_ids=group, kind="content", terms=terms)
