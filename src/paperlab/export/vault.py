@@ -137,7 +137,9 @@ def paper_markdown(
             if ann.comment.strip():
                 lines += ["", ann.comment.strip()]
             lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    # Quoted here, not only when merging, so that the values read back from
+    # this text are the ones the file will hold.
+    return ("\n".join(lines).rstrip() + "\n").replace(MARKER, _QUOTED_MARKER)
 
 
 def topic_markdown(topic: Topic, papers: Sequence[Paper]) -> str:
