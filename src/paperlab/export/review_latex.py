@@ -20,7 +20,7 @@ from paperlab.export.bibtex import bibtex_text
 from paperlab.export.latex import normalise_space, tex_escape, unicode_preamble
 from paperlab.export.review import LogItem, PaperEntry, ReviewData, ThemeSection
 from paperlab.export.review_fields import FIELD_TITLES, FIELDS, body_text
-from paperlab.export.review_md import CELL_WORDS, missing_words
+from paperlab.export.review_md import CELL_WORDS, missing_sentence
 from paperlab.export.review_text import KIND_LABELS, field_sentences, split_end
 
 
@@ -48,7 +48,7 @@ def _field(entries: Sequence[PaperEntry], values: dict[str, str]) -> list[str]:
     parts = [cited(values[e.key], citep(e.key)) for e in entries if values[e.key].strip()]
     missing = [e.key for e in entries if not values[e.key].strip()]
     if missing:
-        parts.append(f"{missing_words(len(parts), len(entries))} {citep_all(missing)}.")
+        parts.append(missing_sentence(len(parts), missing, f"\\citet{{{','.join(missing)}}}"))
     return parts
 
 
@@ -107,11 +107,16 @@ def theme_section(section: ThemeSection) -> list[str]:
     return out
 
 
+# Ragged-right cells: justified text in a narrow column leaves gaps between words.
+_COLUMN = ">{{\\raggedright\\arraybackslash}}p{{{}\\linewidth}}"
+
+
 def comparison_table(entries: Sequence[PaperEntry]) -> list[str]:
     keys = ",".join(e.key for e in entries)
+    widths = _COLUMN.format(0.12) + _COLUMN.format(0.145) * len(FIELDS)
     out = [
         "{\\footnotesize",
-        "\\begin{longtable}{@{}p{0.14\\linewidth}" + "p{0.15\\linewidth}" * len(FIELDS) + "@{}}",
+        "\\begin{longtable}{@{}" + widths + "@{}}",
         f"\\caption{{The papers compared along my notes' fields \\citep{{{keys}}}.}}\\\\",
         "\\hline Paper & " + " & ".join(FIELD_TITLES[f] for f in FIELDS) + " \\\\ \\hline",
         "\\endhead",
@@ -189,7 +194,8 @@ def render_latex(data: ReviewData, *, now: datetime | None = None) -> str:
         preamble,
         "\\usepackage{amsmath,amssymb}",
         "\\usepackage[round]{natbib}",
-        "\\usepackage{longtable}",
+        "\\usepackage[margin=1in]{geometry}",
+        "\\usepackage{array,longtable}",
         "\\usepackage{url}",
         "\\usepackage[hidelinks]{hyperref}",
         f"\\title{{{tex_escape(data.title)}}}",

@@ -11,7 +11,7 @@ are bold run-in labels, not headings.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from paperlab.export.latex import normalise_space, split_math
@@ -23,11 +23,11 @@ MD_SPECIALS = set("\\`*_{}[]<>#$@^~|&")
 CELL_WORDS = 14
 
 
-def missing_words(present: int, total: int) -> str:
-    """How a field's absence is said: for the papers without it, or for all of them."""
-    if total == 1:
-        return "Missing from my notes"
-    return "Missing from my notes for all of them" if present == 0 else "Missing from my notes for"
+def missing_sentence(present: int, keys: Sequence[str], narrative: str) -> str:
+    """How a field's absence is said, naming the papers (``narrative``: their in-text citations)."""
+    if present == 0 and len(keys) > 1:
+        return f"Missing from my notes for all of them: {narrative}."
+    return f"Missing from my notes for {narrative}."
 
 
 def _escape_text(text: str) -> str:
@@ -52,6 +52,11 @@ def cite(key: str, page: int | None = None) -> str:
     return f"[@{key}, p. {page}]" if page else f"[@{key}]"
 
 
+def _and(items: Iterable[str]) -> str:
+    listed = list(items)
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
 def cite_all(keys: Sequence[str]) -> str:
     return "[" + "; ".join(f"@{k}" for k in keys) + "]"
 
@@ -70,7 +75,7 @@ def _field_paragraph(title: str, entries: Sequence[PaperEntry], values: dict[str
     parts = [cited(values[e.key], cite(e.key)) for e in entries if values[e.key].strip()]
     missing = [e.key for e in entries if not values[e.key].strip()]
     if missing:
-        parts.append(f"{missing_words(len(parts), len(entries))} {cite_all(missing)}.")
+        parts.append(missing_sentence(len(parts), missing, _and(f"@{k}" for k in missing)))
     return f"**{title}.** " + " ".join(parts)
 
 
