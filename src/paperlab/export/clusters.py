@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 # Below this mean silhouette the best split is no better than noise: one theme.
 MIN_SILHOUETTE = 0.05
 MAX_THEMES = 8
+# A split must beat noise of the same shape by this factor to count as themes.
+NULL_MARGIN = 1.5
 
 
 def choose_k(n: int) -> int:
@@ -96,28 +98,57 @@ def silhouette(vectors: np.ndarray, labels: list[int]) -> float:
     return float(np.mean(scores))
 
 
-def best_clustering(vectors: np.ndarray, k: int | None = None) -> list[int]:
-    """Labels for ``vectors``: ``k`` clusters when given, else the k with the best silhouette.
-
-    Candidates run from 2 to min(8, n/2); splits that leave a paper alone in
-    a cluster lose to those that do not, since a one-paper section of a
-    related-work chapter compares nothing. A best silhouette under
-    ``MIN_SILHOUETTE`` means the reading has no real groups: one theme.
-    """
+def _best_split(vectors: np.ndarray) -> tuple[float, list[int]]:
+    """The best silhouette over k = 2..min(8, n/2), splits without a lone paper first."""
     n = vectors.shape[0]
-    if k is not None:
-        return steady_kmeans(vectors, k)
-    if n < 4:
-        return [0] * n
     scored: list[tuple[bool, float, int, list[int]]] = []
     for candidate in range(2, min(MAX_THEMES, n // 2) + 1):
         labels = steady_kmeans(vectors, candidate)
         sizes = [labels.count(j) for j in set(labels)]
         scored.append((min(sizes) > 1, silhouette(vectors, labels), -candidate, labels))
     if not scored:
-        return [0] * n
+        return 0.0, [0] * n
     _whole, score, _k, labels = max(scored, key=lambda s: (s[0], s[1], s[2]))
-    if score < MIN_SILHOUETTE:
+    return score, labels
+
+
+def null_silhouette(vectors: np.ndarray, copies: int = 4) -> float:
+    """The best silhouette that structureless data of the same shape reaches.
+
+    Each copy permutes every coordinate across the papers independently, which
+    keeps each coordinate's spread and destroys any grouping; the silhouette
+    that k-means finds there is what noise alone achieves (it is large in few
+    dimensions and small in many, so no fixed threshold would do).
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    scores = []
+    for _ in range(copies):
+        shuffled = np.stack([rng.permutation(column) for column in vectors.T], axis=1)
+        norms = np.linalg.norm(shuffled, axis=1, keepdims=True)
+        shuffled = shuffled / np.where(norms > 0, norms, 1.0)
+        scores.append(_best_split(shuffled.astype(np.float32))[0])
+    return float(np.mean(scores))
+
+
+def best_clustering(vectors: np.ndarray, k: int | None = None) -> list[int]:
+    """Labels for ``vectors``: ``k`` clusters when given, else the k with the best silhouette.
+
+    Candidates run from 2 to min(8, n/2); splits that leave a paper alone in
+    a cluster lose to those that do not, since a one-paper section of a
+    related-work chapter compares nothing. The best split is kept only when
+    its silhouette clearly beats what structureless data of the same shape
+    reaches (``NULL_MARGIN`` times :func:`null_silhouette`, and at least
+    ``MIN_SILHOUETTE``); otherwise the reading has no real groups: one theme.
+    """
+    n = vectors.shape[0]
+    if k is not None:
+        return steady_kmeans(vectors, k)
+    if n < 4:
+        return [0] * n
+    score, labels = _best_split(vectors)
+    if score < MIN_SILHOUETTE or score < NULL_MARGIN * null_silhouette(vectors):
         return [0] * n
     return labels
 
@@ -127,6 +158,7 @@ __all__ = [
     "best_clustering",
     "choose_k",
     "kmeans",
+    "null_silhouette",
     "silhouette",
     "steady_kmeans",
 ]
