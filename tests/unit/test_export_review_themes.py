@@ -84,6 +84,8 @@ def test_names_are_unique_and_fall_back_to_hints():
     assert len(set(names)) == 2
     assert "Natural language processing" in names
     assert "warm restarts" in phrases("We use warm restarts (SGDR) here.")
+    tagged = {"a": PaperWords(hints=["rl"]), "b": PaperWords(hints=["rl"]), "c": PaperWords()}
+    assert name_groups(tagged, [["a", "b"], ["c"]])[0][0] == "RL"
 
 
 def test_theme_file_round_trip_and_errors(tmp_path):

@@ -117,8 +117,15 @@ def _paper_phrases(words: PaperWords) -> dict[str, tuple[float, str]]:
     for hint in words.hints:
         low = " ".join(hint.replace("-", " ").split()).lower()
         if low and found.get(low, (0.0, ""))[0] < WEIGHTS["hint"]:
-            found[low] = (WEIGHTS["hint"], hint.replace("-", " ") if hint.islower() else hint)
+            found[low] = (WEIGHTS["hint"], _hint_surface(hint))
     return found
+
+
+def _hint_surface(hint: str) -> str:
+    """How a tag reads in a name: "rl" -> "RL" (short tags are acronyms), "deep-rl" -> "deep rl"."""
+    if hint.islower() and hint.isalpha() and len(hint) <= 3:
+        return hint.upper()
+    return hint.replace("-", " ") if hint.islower() else hint
 
 
 def _covers(a: str, b: str) -> bool:
