@@ -188,8 +188,9 @@ def test_map_rejects_other_formats_and_layouts(store, tmp_path):
 def test_map_of_a_real_library(store, tmp_path, shared_data):
     ids = real_library(store, shared_data)
     papers = select_papers(store)
-    svg_path = tmp_path / "map.svg"
-    result = export_map(store, load_settings(), papers, svg_path)
+    svg_path, html_path, png_path = (tmp_path / f"map.{x}" for x in ("svg", "html", "png"))
+    result = export_map(store, load_settings(), papers, [svg_path, html_path, png_path])
+    assert result.paths == [svg_path, html_path, png_path]
     assert len(result.points) == len(ids)
     # The layout was chosen by measurement, and keeps neighbours better than PCA.
     assert result.layout == max(result.scores, key=lambda n: result.scores[n]["knn"])
@@ -215,8 +216,6 @@ def test_map_of_a_real_library(store, tmp_path, shared_data):
         for x, y in dots:
             assert not overlaps(box, (x - 5, y - 5, x + 5, y + 5)), (text, x, y)
 
-    html_path = tmp_path / "map.html"
-    export_map(store, load_settings(), papers, html_path)
     page = html_path.read_text(encoding="utf-8")
     # Self-contained: nothing is loaded from anywhere; the only links are abstract pages.
     assert not re.search(r"<(link|img|iframe|object|embed)\b", page, re.I)
@@ -233,8 +232,6 @@ def test_map_of_a_real_library(store, tmp_path, shared_data):
     assert first["summary"] and first["authors"] and first["year"] == 2007
     assert first["url"] == f"https://arxiv.org/abs/{ids[0]}"
 
-    png_path = tmp_path / "map.png"
-    export_map(store, load_settings(), papers, png_path)
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -252,6 +249,9 @@ def test_map_command(store, tmp_path, capsys):
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["layout"] == "pca" and data["labelled"] == 4 and out.is_file()
-    svg = str(tmp_path / "m.svg")
-    text = run_cli(capsys, "export", "map", *UNTAGGED, "--include-incomplete", "--out", svg)
-    assert text.code == 0 and "4 papers" in text.out and "layout pca" in text.out
+    svg, png = str(tmp_path / "m.svg"), str(tmp_path / "m.png")
+    text = run_cli(
+        capsys, "export", "map", *UNTAGGED, "--include-incomplete", "--out", svg, "--out", png
+    )
+    assert text.code == 0 and f"Wrote {svg}, {png}: 4 papers" in text.out
+    assert "layout pca" in text.out

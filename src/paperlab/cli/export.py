@@ -310,9 +310,11 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
 @_include_incomplete
 @click.option(
     "--out",
+    "outs",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="FILE.html (interactive, self-contained), FILE.svg or FILE.png.",
+    multiple=True,
+    help="FILE.html (interactive, self-contained), FILE.svg or FILE.png; repeat for several.",
 )
 @click.option(
     "--layout",
@@ -332,7 +334,7 @@ def map_(
     ids: tuple[str, ...],
     list_name: str | None,
     topic: str | None,
-    out: Path,
+    outs: tuple[Path, ...],
     layout: str,
     theme_file: Path | None,
     as_json: bool,
@@ -348,20 +350,22 @@ def map_(
     from paperlab.errors import UsageError
     from paperlab.export.libmap import FORMATS, export_map
 
-    if out.suffix.lower() not in FORMATS:
-        raise UsageError(
-            f"Cannot write a map as {out.name!r}.", hint="Name the file .html, .svg or .png."
-        )
-    _check_out(out)
+    for out in outs:
+        if out.suffix.lower() not in FORMATS:
+            raise UsageError(
+                f"Cannot write a map as {out.name!r}.", hint="Name the file .html, .svg or .png."
+            )
+        _check_out(out)
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
-    result = export_map(store, load_settings(), papers, out, layout=layout, theme_file=theme_file)
+    result = export_map(store, load_settings(), papers, outs, layout=layout, theme_file=theme_file)
     if as_json:
         print_json(result.to_json())
         return
     score = result.scores.get(result.layout, {})
+    written = ", ".join(str(p) for p in result.paths)
     click.echo(
-        f"Wrote {result.path}: {len(result.points)} papers, {len(result.themes)} themes, "
+        f"Wrote {written}: {len(result.points)} papers, {len(result.themes)} themes, "
         f"{result.labelled} labelled."
     )
     if score:

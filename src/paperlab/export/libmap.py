@@ -93,17 +93,19 @@ class MapPoint:
 
 @dataclass
 class MapResult:
-    path: Path
+    path: Path  # the first file written
     points: list[MapPoint]
     skipped: list[str]  # papers with no vector and nothing to embed
     layout: str = "pca"
     scores: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     themes: list[str] = field(default_factory=list)
     labelled: int = 0
+    paths: list[Path] = field(default_factory=list)  # every file written
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
+            "paths": [str(p) for p in self.paths],
             "layout": self.layout,
             "neighbourhood": self.scores,
             "themes": self.themes,
@@ -308,7 +310,7 @@ def export_map(
     store: Store,
     settings: Settings,
     papers: Sequence[Paper],
-    out: Path,
+    out: Path | Sequence[Path],
     *,
     embedder: Embedder | None = None,
     title: str = "paperlab: library map",
@@ -316,7 +318,8 @@ def export_map(
     theme_file: Path | None = None,
     layout: str = "auto",
 ) -> MapResult:
-    """Write the map of ``papers`` to ``out`` (``.svg``, ``.png`` or ``.html``).
+    """Write the map of ``papers`` to ``out`` (``.svg``, ``.png`` or ``.html``; or several
+    such files, drawn once).
 
     ``themes`` colours the papers (each theme's name goes in the legend);
     None asks ``reading_themes`` for the themes of the user's reading, with
@@ -326,12 +329,13 @@ def export_map(
 
     from paperlab.export.paper_vectors import paper_vectors
 
-    out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise UsageError(
-            f"Cannot write a map as {out.name!r}.", hint="Name the file .html, .svg or .png."
-        )
+    outs = [Path(out)] if isinstance(out, str | Path) else [Path(o) for o in out]
+    for target in outs:
+        if target.suffix.lower() not in FORMATS:
+            raise UsageError(
+                f"Cannot write a map as {target.name!r}.",
+                hint="Name the file .html, .svg or .png.",
+            )
     if layout not in LAYOUTS:
         raise UsageError(f"Unknown layout {layout!r}.", hint=f"Use one of: {', '.join(LAYOUTS)}.")
     vectors = paper_vectors(store, settings, papers, embedder=embedder)
@@ -359,18 +363,20 @@ def export_map(
         + "; labels: first author, year, title"
     )
     drawing = draw(points, names, title, subtitle)
-    if suffix == ".html":
-        from paperlab.export.maphtml import render_html
+    svg = render_svg(drawing, points)
+    for target in outs:
+        suffix = target.suffix.lower()
+        if suffix == ".html":
+            from paperlab.export.maphtml import render_html
 
-        atomic_write_text(out, render_html(drawing, points))
-    else:
-        svg = render_svg(drawing, points)
-        if suffix == ".svg":
-            atomic_write_text(out, svg)
+            atomic_write_text(target, render_html(drawing, points))
+        elif suffix == ".svg":
+            atomic_write_text(target, svg)
         else:
-            atomic_write_bytes(out, svg_to_png(svg))
+            atomic_write_bytes(target, svg_to_png(svg))
     return MapResult(
-        path=out,
+        path=outs[0],
+        paths=outs,
         points=points,
         skipped=[p.id for p in papers if p.id not in vectors],
         layout=chosen.name,
