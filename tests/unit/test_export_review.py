@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,47 @@ def test_field_helpers():
         "e.g. this stays.",
         "Next one.",
     ]
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=300, check=False
+    )
+
+
+@pytest.mark.slow
+def test_hostile_text_renders_with_pandoc_citeproc(store, tmp_path):
+    """Runs without the shared data: hostile titles and notes still render, all cited."""
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc is not installed (CI installs it)")
+    out = tmp_path / "d"
+    _write(store, out, fmt="md", include_unread=True)
+    run = _run(
+        ["pandoc", "--citeproc", "--bibliography", "references.bib", "review.md", "-t", "plain"],
+        out,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "WARNING" not in run.stderr.upper(), run.stderr
+    rendered = run.stdout
+    assert "@" not in rendered.replace("a@b.org", "").replace("[@notakey]", "")
+    assert "Vaswani" in rendered and "Núñez" in rendered  # citations resolved to names
+
+
+@pytest.mark.slow
+def test_hostile_text_compiles_with_latexmk(store, tmp_path):
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+        pytest.skip("latexmk/pdflatex are not installed (CI installs them)")
+    out = tmp_path / "d"
+    _write(store, out, fmt="latex", include_unread=True)
+    run = _run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "review.tex"], out)
+    log = (out / "review.log").read_text(encoding="latin-1")
+    assert run.returncode == 0, log[-3000:]
+    assert "undefined" not in log.lower(), re.findall(r".*undefined.*", log, flags=re.I)
+    blg = (out / "review.blg").read_text(encoding="latin-1")
+    assert "I didn't find a database entry" not in blg and "error message" not in blg
+    import pymupdf
+
+    with pymupdf.open(out / "review.pdf") as doc:
+        text = "".join(page.get_text() for page in doc)
+    assert "Braces {x} & 100% of" in text and "Łódź" in text  # its title, in the references
+    assert "[U+674E]" in text  # CJK author: placeholder under pdflatex, never a failure
