@@ -255,3 +255,28 @@ def test_map_command(store, tmp_path, capsys):
     )
     assert text.code == 0 and f"Wrote {svg}, {png}: 4 papers" in text.out
     assert "layout pca" in text.out
+
+
+def test_html_keeps_hostile_text_as_text():
+    from paperlab.export.libmap import MapPoint, draw
+    from paperlab.export.maphtml import render_html
+
+    evil = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    points = [
+        MapPoint(
+            f"2101.0000{i}",
+            f"Evil 2021{c} · {evil}",
+            "T & <b>",
+            i,
+            i % 2,
+            evil,
+            (evil,),
+            2021,
+            evil,
+        )
+        for i, c in enumerate("ab")
+    ]
+    page = render_html(draw(points, ["T & <b>"], evil, evil), points)
+    assert page.count("<script") == 2 and page.count("</script>") == 2  # the data and the code
+    assert "<img" not in page and "<b>" not in page
+    assert "\\u003c/script\\u003e" in page  # inside the JSON, as an escape
