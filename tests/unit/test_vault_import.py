@@ -252,7 +252,13 @@ def test_import_notes_command(store, tmp_path, capsys):
     _edit_as_obsidian_user(vault)
     dry = run_cli(capsys, "import", "notes", "--from", "obsidian", str(vault), "--dry-run")
     assert dry.code == 0
-    assert "vaswani2017attention.md:\n  Summary: Replaces recurrence" in dry.out
+    assert (
+        "vaswani2017attention.md:\n  Summary:\n"
+        "    - Replaces recurrence with self-attention for sequence transduction.\n"
+        "    + Self-attention replaces recurrence; parallel training is the real win.\n"
+        "  Key contributions:\n    + - Positional encodings\n"
+    ) in dry.out
+    assert "  state: read -> reading\n  tags: nlp -> nlp, transformers\n" in dry.out
     assert "Nothing was written (--dry-run)." in dry.out
     assert "Conflict" not in dry.err  # the library did not change: no conflict
     done = run_cli(capsys, "import", "notes", str(vault), "--json")

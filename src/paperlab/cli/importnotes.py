@@ -8,6 +8,7 @@ from typing import Any, cast
 import click
 
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.errors import clip
 
 
 @click.group("import")
@@ -23,6 +24,21 @@ def _short(value: Any) -> str:
         text = " ".join(str(value).split()) or "(empty)"
     text = terminal_text(text)
     return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _diff(old: str, new: str, limit: int = 8) -> list[str]:
+    """The changed lines of a text field, as ``-``/``+`` lines, at most ``limit``."""
+    import difflib
+
+    lines = [
+        line
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if not line.startswith(("---", "+++", "@@"))
+    ]
+    shown = [f"{line[0]} {clip(terminal_text(line[1:]), 100)}".rstrip() for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"… {len(lines) - limit} more changed lines")
+    return shown
 
 
 @import_group.command()
@@ -51,6 +67,7 @@ def notes(vault: Path, source: str, dry_run: bool, prefer: str | None, as_json: 
     conflict, reported and left alone on both sides. Text below a file's
     marker line stays in the vault.
     """
+    from paperlab.export.vaultfile import NOTE_KEYS
     from paperlab.vaultimport import Prefer, field_title, import_vault
 
     chosen = cast("Prefer | None", prefer)
@@ -65,7 +82,12 @@ def notes(vault: Path, source: str, dry_run: bool, prefer: str | None, as_json: 
     for name, changes in by_file.items():
         click.echo(f"{terminal_text(name)}:")
         for c in changes:
-            click.echo(f"  {field_title(c.field)}: {_short(c.library)} -> {_short(c.vault)}")
+            if dry_run and c.field in NOTE_KEYS:
+                click.echo(f"  {field_title(c.field)}:")
+                for line in _diff(c.library, c.vault):
+                    click.echo(f"    {line}")
+            else:
+                click.echo(f"  {field_title(c.field)}: {_short(c.library)} -> {_short(c.vault)}")
     for c in report.conflicts:
         click.echo(
             f"Conflict: {terminal_text(c.file)}: {field_title(c.field)} was edited in the vault "
