@@ -126,7 +126,7 @@ def import_vault(
             f"No note exported by paperlab was found in {shown(str(directory))}.",
             hint=f"Export the notes first: paperlab export notes {clip(str(directory), 60)}",
         )
-    _account_for_records(records, found, report)
+    _account_for_records(directory, records, found, report)
     with store.read() as session:
         papers = {pid: p for pid in found if (p := session.get(Paper, pid)) is not None}
     for pid in list(found):
@@ -195,7 +195,10 @@ def _read_files(
 
 
 def _account_for_records(
-    records: Mapping[str, VaultNote], found: Mapping[str, _Found], report: ImportReport
+    directory: Path,
+    records: Mapping[str, VaultNote],
+    found: Mapping[str, _Found],
+    report: ImportReport,
 ) -> None:
     """A line for each exported note that moved or disappeared."""
     for pid, row in sorted(records.items(), key=lambda kv: kv[1].file):
@@ -203,7 +206,7 @@ def _account_for_records(
             report.notes.append(
                 FileNote(row.file, "renamed", f"renamed to {found[pid].path}; read from there")
             )
-        elif pid not in found:
+        elif pid not in found and not (directory / row.file).exists():
             report.notes.append(
                 FileNote(
                     row.file,

@@ -201,6 +201,8 @@ def test_every_file_that_cannot_be_imported_gets_one_line(store, tmp_path):
     export_vault(store, select_papers(store), vault)
     (vault / "journal.md").write_text("# My journal\n\nNo front matter here.\n")
     (vault / "broken.md").write_text('---\nid: "1706.03762\ntitle: [oops\n---\n\ntext\n')
+    gat = vault / "person2018graph.md"  # an exported note whose front matter got broken
+    gat.write_text(gat.read_text().replace("---\n\n# Graph", "\n# Graph", 1))
     (vault / "stranger.md").write_text('---\nid: "9999.99999"\n---\n\n## Summary\n\nHi\n')
     (vault / "person2015playing.md").rename(vault / "atari.md")
     (vault / "person2016proximal.md").unlink()
@@ -214,6 +216,7 @@ def test_every_file_that_cannot_be_imported_gets_one_line(store, tmp_path):
     assert lines == {
         ("journal.md", "unknown"),
         ("broken.md", "broken"),
+        ("person2018graph.md", "broken"),  # broken, and not also called deleted
         ("stranger.md", "not-in-library"),
         ("person2015playing.md", "renamed"),
         ("person2016proximal.md", "deleted"),
@@ -229,7 +232,10 @@ def test_every_file_that_cannot_be_imported_gets_one_line(store, tmp_path):
     assert [(row[1], row[2]) for row in moved] == [("1312.5602", "atari.md")]  # follows it
     assert next(row for row in before if row not in after)[2] == "person2015playing.md"
     # The next export writes the renamed note under its new name, and the deleted one anew.
-    export_vault(store, select_papers(store), vault)
+    broken_text = gat.read_text()
+    result = export_vault(store, select_papers(store), vault)
+    assert [name for name, _why in result.skipped] == ["person2018graph.md"]
+    assert gat.read_text() == broken_text  # never rewritten over what the user typed
     assert (vault / "atari.md").is_file() and not (vault / "person2015playing.md").exists()
     assert (vault / "person2016proximal.md").is_file()
 
