@@ -399,12 +399,16 @@ def _vault_side(
     """Fields the file's text keeps over the library's: vault edits since ``base``.
 
     Without a base (a vault written before export records were kept) the
-    library's text is written, as it always was.
+    library's text is written, as it always was. Front matter that cannot be
+    read raises FrontMatterError either way: the file is left whole.
     """
     text = _read(path)
-    if base is None or text is None:
+    if text is None:
         return {}
-    vault = parse_note(text, MARKER).values(base)
+    parsed = parse_note(text, MARKER)
+    if base is None:
+        return {}
+    vault = parsed.values(base)
     library = parse_note(library_text, MARKER).values()
     decided = merge_fields(base, vault, library)
     pending = [k for k in decided.keep_in_vault if k not in decided.conflicts]
