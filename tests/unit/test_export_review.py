@@ -11,6 +11,7 @@ import itertools
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ from paperlab.export import select_papers
 from paperlab.export.review import write_review
 from paperlab.export.review_fields import data_phrase, note_fields
 from paperlab.export.review_text import field_sentences
+from paperlab.notes import save_note
 from paperlab.settings import load_settings
-from paperlab.store.models import Note
+from paperlab.store.models import Note, Paper, dumps
 from tests.unit.test_export_helpers import build_library
 
 UNREAD_TITLES = [
@@ -252,3 +254,45 @@ def test_hostile_text_compiles_with_latexmk(store, tmp_path):
         text = "".join(page.get_text() for page in doc)
     assert "Braces {x} & 100% of" in text and "Łódź" in text  # its title, in the references
     assert "[U+674E]" in text  # CJK author: placeholder under pdflatex, never a failure
+
+
+@pytest.mark.slow
+def test_many_papers_by_one_first_author_in_one_year_get_letters(store, tmp_path):
+    """Five 2020 papers by Lee and Chen, three titles starting with the same word."""
+    titles = [
+        "Learning to rank",
+        "Learning to search",
+        "Learning to learn",
+        "Graph pooling",
+        "Graph matching",
+    ]
+    with store.write() as s:
+        for i, title in enumerate(titles):
+            s.add(
+                Paper(
+                    id=f"2001.0000{i}",
+                    title=title,
+                    authors=dumps(["Ann Lee", "Bo Chen"]),
+                    published=datetime(2020, 1, 2 + i, tzinfo=UTC),
+                    metadata_complete=True,
+                    pdf_path=f"p{i}.pdf",
+                )
+            )
+    for i in range(len(titles)):
+        save_note(store, f"2001.0000{i}", {"summary": f"Claim number {i}.", "method": "A method."})
+    papers = select_papers(store)
+    keys = [p.citation_key for p in papers]
+    assert len(set(keys)) == 5
+    out = tmp_path / "d"
+    write_review(store, load_settings(), papers, out, fmt="both", allow_embed=False)
+    labels = {f"2020{c}" for c in "abcde"}
+    if shutil.which("pandoc"):
+        run = _run(["pandoc", "--citeproc", "review.md", "-t", "plain"], out)
+        assert run.returncode == 0 and "WARNING" not in run.stderr.upper(), run.stderr
+        assert labels <= set(re.findall(r"2020[a-z]", run.stdout)), run.stdout[:1500]
+    if shutil.which("latexmk") and shutil.which("pdflatex"):
+        run = _run(["latexmk", "-pdf", "-interaction=nonstopmode", "review.tex"], out)
+        assert run.returncode == 0, run.stdout[-2000:]
+        bbl = (out / "review.bbl").read_text(encoding="utf-8")
+        found = {"2020" + c for c in re.findall(r"2020\{\\natexlab\{([a-z])\}\}", bbl)}
+        assert labels <= found, bbl[:1500]
