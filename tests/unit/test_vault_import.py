@@ -119,6 +119,7 @@ def test_round_trip_every_edit_once_on_both_sides(store, tmp_path):
     report = import_vault(store, vault)
     assert {(c.file, c.field) for c in report.changes} == changed
     assert [c.field for c in report.conflicts] == ["limitations"]
+    assert report.notes == []  # front matter rewritten block-style is not a metadata edit
     assert _files(vault) == before_files  # an import never writes the vault
     with store.read() as s:
         note = s.get(Note, 1)
