@@ -46,6 +46,10 @@ def test_review_json_summary_and_themes_file(library, tmp_path):
     assert summary["papers"] == 3  # the noted ones; the rest have no notes
     assert "person2015playing" in summary["unread"] and not summary["unread_in_appendix"]
     assert summary["themes_file_written"] and summary["unknown_in_themes_file"] == []
+    grouped = [key for theme in summary["theme_papers"] for key in theme["papers"]]
+    noted = ["nunez2021braces", "person2017semisupervised", "vaswani2017attention"]
+    assert sorted(grouped) == noted
+    assert [t["theme"] for t in summary["theme_papers"]] == summary["themes"]
     again = json.loads(_review("--out", str(out), "--json")[1])
     assert not again["themes_file_written"] and again["themes"] == summary["themes"]
     code, stdout, stderr = _review("--out", str(out), "--include-unread")

@@ -186,6 +186,7 @@ class ReviewResult:
     files: list[Path]
     papers: int  # papers in the related-work sections
     themes: list[str]
+    theme_keys: list[list[str]]  # citation keys of each theme's papers, as in the draft
     unread: list[str]  # keys of papers without notes
     include_unread: bool
     themes_file: Path
@@ -197,6 +198,10 @@ class ReviewResult:
             "files": [str(f) for f in self.files],
             "papers": self.papers,
             "themes": self.themes,
+            "theme_papers": [
+                {"theme": name, "papers": keys}
+                for name, keys in zip(self.themes, self.theme_keys, strict=True)
+            ],
             "unread": self.unread,
             "unread_in_appendix": self.include_unread,
             "themes_file": str(self.themes_file),
@@ -298,6 +303,7 @@ def write_review(
         files=files,
         papers=sum(len(s.entries) for s in data.sections),
         themes=[s.name for s in data.sections],
+        theme_keys=[[e.key for e in s.entries] for s in data.sections],
         unread=[e.key for e in data.unread],
         include_unread=include_unread,
         themes_file=themes_path,
