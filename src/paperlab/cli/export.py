@@ -127,6 +127,8 @@ def review(
     review_targets(out, fmt)  # before anything is chosen or keyed
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
+    # Grouping may load the embedding model for notes not yet indexed: say what is going on.
+    click.echo(f"Grouping the noted papers among {len(papers)} into themes...", err=True)
     result = write_review(
         store,
         load_settings(),
