@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from sqlmodel import select
 
+from paperlab.annotations import update_annotation
 from paperlab.catalog import READING_STATES
 from paperlab.errors import UsageError, clip, shown
 from paperlab.export.vault import MARKER, LibrarySide, library_side, vault_identity
@@ -34,6 +35,7 @@ from paperlab.export.vaultfile import (
     NoteFile,
     merge_fields,
     parse_note,
+    read_values,
 )
 from paperlab.notes import ConflictError, save_note
 from paperlab.store import Store
@@ -239,8 +241,7 @@ def _import_one(
     prefer: Prefer | None,
     moved: bool,
 ) -> None:
-    values = item.parsed.values(base)
-    library = parse_note(side.markdown(paper), MARKER).values()
+    values, library = read_values(item.parsed, parse_note(side.markdown(paper), MARKER), base)
     decided = merge_fields(base, values, library)
     for key in decided.conflicts:
         if prefer == "vault":
@@ -311,6 +312,11 @@ def _apply(
     tags_added: list[str],
     tags_removed: list[str],
 ) -> None:
+    annotations = side.annotations.get(paper.id, [])
+    for key, comment in changes.items():
+        index = int(key[8:]) if key.startswith("comment:") else -1
+        if 0 <= index < len(annotations) and annotations[index].id is not None:
+            update_annotation(store, annotations[index].id, comment=comment)
     fields = {k: v for k, v in changes.items() if k in NOTE_KEYS}
     if fields:
         note: Note | None = side.notes.get(paper.id)
@@ -369,6 +375,8 @@ def _record(
 
 def field_title(key: str) -> str:
     """How a report names a field: its heading in the file, or the front-matter key."""
+    if key.startswith("comment:"):
+        return f"Comment on annotation {int(key[8:]) + 1}"
     return FIELD_TITLES.get(key, key)
 
 

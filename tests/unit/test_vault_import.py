@@ -342,3 +342,51 @@ def test_a_vault_without_export_records(store, tmp_path):
             "Baseline encoder.",
             "Quadratic cost in sequence length.",
         )
+
+
+def test_annotation_comments_round_trip(store, tmp_path):
+    from paperlab.annotations import update_annotation
+    from paperlab.store.models import Annotation
+
+    build_library(store)
+    vault = tmp_path / "vault"
+    export_vault(store, select_papers(store), vault)
+    path = vault / "vaswani2017attention.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("The core claim & 100%", "The core claim; compare section 3.2.")
+    text = text.replace(
+        "> complex recurrent networks\n> — p. 1\n",
+        "> complex recurrent networks\n> — p. 1\n\nWhat recurrence cost them.\n",
+    )
+    text = text.replace("\nlost\n", "\nnowhere to be found\n")
+    path.write_text(text, encoding="utf-8")
+    with store.read() as s:
+        ids = {a.quote: a.id for a in s.exec(select(Annotation))}
+    # The library edits the same comment differently: a conflict on that one only.
+    update_annotation(store, ids["text that is nowhere in the PDF"], comment="gone from the PDF")
+
+    report = import_vault(store, vault)
+    assert sorted((c.field, c.vault) for c in report.changes) == [
+        ("comment:1", "What recurrence cost them."),
+        ("comment:2", "The core claim; compare section 3.2."),
+    ]
+    assert [(c.field, c.library, c.vault) for c in report.conflicts] == [
+        ("comment:0", "gone from the PDF", "nowhere to be found")
+    ]
+    with store.read() as s:
+        comments = {a.quote: a.comment for a in s.exec(select(Annotation))}
+        note = s.get(Note, 1)
+    assert comments == {
+        "based solely on attention mechanisms": "The core claim; compare section 3.2.",
+        "complex recurrent networks": "What recurrence cost them.",
+        "text that is nowhere in the PDF": "gone from the PDF",
+    }
+    assert note.body == ""  # comments went to their annotations, not into the free notes
+
+    again = export_vault(store, select_papers(store), vault)
+    assert again.conflicts == [("vaswani2017attention.md", ["comment:0"])]
+    text = path.read_text(encoding="utf-8")
+    assert text.count("What recurrence cost them.") == 1
+    assert text.count("The core claim; compare section 3.2.") == 1
+    assert "nowhere to be found" in text and "gone from the PDF" not in text  # vault's kept
+    assert import_vault(store, vault).changes == []

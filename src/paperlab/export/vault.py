@@ -25,6 +25,7 @@ from paperlab.export.vaultfile import (
     UserFrontMatter,
     merge_fields,
     parse_note,
+    read_values,
     user_front_matter,
 )
 from paperlab.store import Store
@@ -130,12 +131,13 @@ def paper_markdown(
             lines += [f"## {heading}", "", value.strip(), ""]
     if annotations:
         lines += ["## Annotations", ""]
-        for ann in annotations:
+        for i, ann in enumerate(annotations):
             where = f"p. {ann.page}" if ann.page else "page unknown"
             lines.append(f"> {' '.join(ann.quote.split())}")
             lines.append(f"> — {where}")
-            if ann.comment.strip():
-                lines += ["", ann.comment.strip()]
+            comment = kept.get(f"comment:{i}", ann.comment)
+            if comment.strip():
+                lines += ["", comment.strip()]
             lines.append("")
     # Quoted here, not only when merging, so that the values read back from
     # this text are the ones the file will hold.
@@ -387,7 +389,7 @@ def base_values(
     fields the file kept from the vault, whose base stays what it was (so an
     import still sees them as the vault's edits, or as conflicts)."""
     parsed = parse_note(generated, MARKER)
-    values = parsed.values() | parsed.layout()
+    values = parsed.values(comments=True) | parsed.layout()
     for name in kept:
         values[name] = (base or {}).get(name, [] if name == "tags" else "")
     return values
@@ -408,8 +410,7 @@ def _vault_side(
     parsed = parse_note(text, MARKER)
     if base is None:
         return {}
-    vault = parsed.values(base)
-    library = parse_note(library_text, MARKER).values()
+    vault, library = read_values(parsed, parse_note(library_text, MARKER), base)
     decided = merge_fields(base, vault, library)
     pending = [k for k in decided.keep_in_vault if k not in decided.conflicts]
     if pending:

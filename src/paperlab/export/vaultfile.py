@@ -65,22 +65,53 @@ class NoteFile:
     extra: list[str]  # text under headings that name no field, heading included
     annotations: list[str]  # lines of the Annotations section
     has_marker: bool
+    annotation_text: list[str] = field(default_factory=list)  # the same, blank lines kept
 
     @property
     def paper_id(self) -> str | None:
         value = self.front.get("id")
         return value.strip() or None if isinstance(value, str) else None
 
-    def values(self, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def blocks(self) -> list[tuple[str, str]] | None:
+        """(quote with its page line, comment) of each annotation; None if not that shape."""
+        out: list[tuple[str, str]] = []
+        lines, i = self.annotation_text, 0
+        while i < len(lines):
+            if not lines[i].strip():
+                i += 1
+                continue
+            if not lines[i].startswith(">"):
+                return None  # text before a quote: not a block the export wrote
+            quote = []
+            while i < len(lines) and lines[i].startswith(">"):
+                quote.append(lines[i][1:].strip())
+                i += 1
+            comment = []
+            while i < len(lines) and not lines[i].startswith(">"):
+                comment.append(lines[i])
+                i += 1
+            if len(quote) < 2 or not quote[-1].startswith("— "):
+                return None
+            out.append(("\n".join(quote), _clean(comment)))
+        return out
+
+    def values(
+        self, base: Mapping[str, Any] | None = None, *, comments: bool = False
+    ) -> dict[str, Any]:
         """The fields as the library keeps them: note sections, tags and state.
 
         With ``base`` (the last export's values), lines the user added to the
         header or the annotations, which hold no field, are kept in ``body``.
+        With ``comments`` (the annotations line up with the library's, see
+        ``read_values``), each annotation's comment is a field of its own
+        (``comment:0``, ...) instead.
         """
         stray = [*self.extra]
+        blocks = self.blocks() if comments else None
         if base is not None:
             stray += added_lines(self.header, base.get("_header", []))
-            stray += added_lines(self.annotations, base.get("_annotations", []))
+            if blocks is None:
+                stray += added_lines(self.annotations, base.get("_annotations", []))
         values: dict[str, Any] = {name: self.sections.get(name, "") for name in NOTE_KEYS}
         loose = _clean(stray)
         if loose:
@@ -88,6 +119,8 @@ class NoteFile:
         values["tags"] = tag_list(self.front.get("tags"))
         state = self.front.get("state")
         values["state"] = state.strip() if isinstance(state, str) else ""
+        for i, (_quote, comment) in enumerate(blocks or []):
+            values[f"comment:{i}"] = comment
         return values
 
     def metadata(self) -> dict[str, Any]:
@@ -95,7 +128,34 @@ class NoteFile:
 
     def layout(self) -> dict[str, Any]:
         """What a base records besides the fields: the generated lines holding none."""
-        return {"_header": self.header, "_annotations": self.annotations, "_meta": self.metadata()}
+        blocks = self.blocks()
+        return {
+            "_header": self.header,
+            "_annotations": self.annotations,
+            "_quotes": [quote for quote, _ in blocks] if blocks is not None else None,
+            "_meta": self.metadata(),
+        }
+
+
+def read_values(
+    vault: NoteFile, library: NoteFile, base: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(vault values, library values) ready for ``merge_fields``.
+
+    Annotation comments are compared one by one only when the annotations
+    line up on every side (same quotes, same order, in the file, the library
+    and the base): otherwise the file's lines among them are treated as text
+    of the user's own and kept in the free notes.
+    """
+    lib_blocks, file_blocks = library.blocks(), vault.blocks()
+    quotes = [q for q, _ in lib_blocks] if lib_blocks is not None else None
+    aligned = (
+        quotes is not None
+        and file_blocks is not None
+        and [q for q, _ in file_blocks] == quotes
+        and (base is None or base.get("_quotes") == quotes)
+    )
+    return vault.values(base, comments=aligned), library.values(comments=aligned)
 
 
 def split_marker(text: str, marker: str) -> tuple[str, str | None]:
@@ -227,6 +287,7 @@ def parse_note(text: str, marker: str) -> NoteFile:
         extra=extra,
         annotations=_lines(annotations),
         has_marker=user is not None,
+        annotation_text=[line.rstrip() for line in annotations],
     )
 
 
@@ -302,7 +363,10 @@ def merge_fields(
     text, equal fields agree, and any other difference is a conflict.
     """
     out = FieldMerge()
-    for key in SCALAR_KEYS:
+    comments = sorted(
+        (k for k in {*vault, *library} if k.startswith("comment:")), key=lambda k: int(k[8:])
+    )
+    for key in (*SCALAR_KEYS, *comments):
         v, d = vault.get(key, ""), library.get(key, "")
         if v == d:
             if base is not None and base.get(key, "") != v:
@@ -347,6 +411,7 @@ __all__ = [
     "merge_fields",
     "parse_note",
     "read_front_matter",
+    "read_values",
     "split_marker",
     "tag_list",
     "user_front_matter",
