@@ -315,8 +315,9 @@ def _apply(
     annotations = side.annotations.get(paper.id, [])
     for key, comment in changes.items():
         index = int(key[8:]) if key.startswith("comment:") else -1
-        if 0 <= index < len(annotations) and annotations[index].id is not None:
-            update_annotation(store, annotations[index].id, comment=comment)
+        ann_id = annotations[index].id if 0 <= index < len(annotations) else None
+        if ann_id is not None:
+            update_annotation(store, ann_id, comment=comment)
     fields = {k: v for k, v in changes.items() if k in NOTE_KEYS}
     if fields:
         note: Note | None = side.notes.get(paper.id)
