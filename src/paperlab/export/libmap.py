@@ -59,6 +59,8 @@ UNREAD_NAME = "Not yet read"
 FORMATS = (".svg", ".png", ".html")
 MARGIN, TOP, LEGEND_WIDTH, LEGEND_TEXT = 24, 64, 300, 250
 DOT = 5.0
+# Helvetica and its metric twins first: labels are measured with Helvetica's widths.
+FONTS = "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', sans-serif"
 
 
 class ThemeLike(Protocol):
@@ -224,6 +226,7 @@ def svg_body(drawing: Drawing, points: Sequence[MapPoint]) -> list[str]:
     for i, placed in sorted(drawing.labels.items()):
         parts.append(
             f'<text class="label" data-i="{i}" x="{placed.x:.1f}" y="{placed.y:.1f}" '
+            f'text-anchor="{placed.align}" '
             f'font-size="{FONT_SIZE:g}" fill="#222">{escape(placed.text)}</text>'
         )
     parts.append('</g>\n<g id="legend">')
@@ -251,7 +254,7 @@ def render_svg(drawing: Drawing, points: Sequence[MapPoint]) -> str:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{drawing.width:.0f}" '
         f'height="{drawing.height:.0f}" viewBox="0 0 {drawing.width:.0f} {drawing.height:.0f}" '
-        'font-family="Helvetica, Arial, sans-serif">'
+        f'font-family="{FONTS}">'
     )
     return "\n".join([head, *svg_body(drawing, points), "</svg>"]) + "\n"
 

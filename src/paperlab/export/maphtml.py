@@ -16,11 +16,12 @@ import json
 from collections.abc import Sequence
 from html import escape
 
-from paperlab.export.libmap import UNREAD_NAME, Drawing, MapPoint, svg_body
+from paperlab.export.libmap import FONTS, UNREAD_NAME, Drawing, MapPoint, svg_body
 from paperlab.export.maplabels import FONT_SIZE, text_box
 
 _STYLE = """
-body { margin: 0; font-family: Helvetica, Arial, sans-serif; background: #fafafa; color: #222; }
+body { margin: 0; font-family: Helvetica, Arial, sans-serif; background: #fafafa;
+       color: #222; }
 #bar { padding: 6px 12px; display: flex; gap: 8px; align-items: center; font-size: 13px; }
 #bar button { font-size: 14px; min-width: 2em; }
 #map { display: block; width: 100%; height: auto; background: #fff; cursor: grab;
@@ -53,7 +54,7 @@ _SCRIPT = """
   var leaderLayer = document.getElementById("leaders");
   var tip = document.getElementById("tip");
   var ctx = document.createElement("canvas").getContext("2d");
-  ctx.font = fs + "px Helvetica, Arial, sans-serif";
+  ctx.font = fs + "px " + data.fonts;
   var k = 1, tx = 0, ty = 0, CELL = 64;
 
   function pos(i) { return [pts[i].sx * k + tx, pts[i].sy * k + ty]; }
@@ -99,15 +100,18 @@ _SCRIPT = """
         var text = pts[i].labels[n], w = ctx.measureText(text).width;
         for (var r = 0; r < 2; r++) {
           var d = data.r + 3 + 14 * r, e = d * 0.7;
-          var spots = [[x + d, y + half], [x - d - w, y + half], [x - w / 2, y - d - desc],
-                       [x - w / 2, y + d + asc], [x + e, y - e - desc], [x - e - w, y - e - desc],
-                       [x + e, y + e + asc], [x - e - w, y + e + asc]];
+          // [x, y, text-anchor]: anchored on the side facing the dot, as in the SVG
+          var spots = [[x + d, y + half, "start"], [x - d, y + half, "end"],
+                       [x, y - d - desc, "middle"], [x, y + d + asc, "middle"],
+                       [x + e, y - e - desc, "start"], [x - e, y - e - desc, "end"],
+                       [x + e, y + e + asc, "start"], [x - e, y + e + asc, "end"]];
           for (var s = 0; s < spots.length; s++) {
-            var box = [spots[s][0] - 1, spots[s][1] - asc - 1, spots[s][0] + w + 1,
-                       spots[s][1] + desc + 1];
+            var at = spots[s];
+            var left = at[2] === "start" ? at[0] : at[2] === "end" ? at[0] - w : at[0] - w / 2;
+            var box = [left - 1, at[1] - asc - 1, left + w + 1, at[1] + desc + 1];
             if (!free(box)) continue;
             add(box);
-            draw(i, text, spots[s], box, r > 0, x, y);
+            draw(i, text, at, box, r > 0, x, y);
             return;
           }
         }
@@ -121,6 +125,7 @@ _SCRIPT = """
     t.setAttribute("data-i", i);
     t.setAttribute("x", at[0].toFixed(1));
     t.setAttribute("y", at[1].toFixed(1));
+    t.setAttribute("text-anchor", at[2]);
     t.setAttribute("font-size", fs);
     t.setAttribute("fill", "#222");
     t.textContent = text;
@@ -246,6 +251,7 @@ def render_html(drawing: Drawing, points: Sequence[MapPoint]) -> str:
         "r": 5.0,
         "order": order,
         "unread": UNREAD_NAME,
+        "fonts": FONTS,
         "points": [
             {
                 "sx": round(drawing.screen[i][0], 2),
@@ -265,7 +271,7 @@ def render_html(drawing: Drawing, points: Sequence[MapPoint]) -> str:
     svg = (
         f'<svg id="map" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {drawing.width:.0f} {drawing.height:.0f}" '
-        'font-family="Helvetica, Arial, sans-serif">\n' + "\n".join(svg_body(drawing, points))
+        f'font-family="{FONTS}">\n' + "\n".join(svg_body(drawing, points))
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
