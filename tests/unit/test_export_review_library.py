@@ -276,6 +276,18 @@ def _draft(store: Store, out: Path, **kw: object) -> Path:
 def test_every_claim_is_cited_and_unread_papers_stay_in_the_appendix(reading_library, tmp_path):
     out = _draft(reading_library, tmp_path / "d", fmt="md", include_unread=True)
     text = (out / "review.md").read_text(encoding="utf-8")
+    parts = re.findall(r"^# (.+)$", text, flags=re.M)
+    assert parts == [
+        "Research question and aims",
+        "Related work",
+        "What I tried",
+        "Open questions",
+        "Appendix: papers not yet noted",
+        "References",
+    ]
+    assert not re.search(r"^###", text, flags=re.M)  # parts #, themes ##, nothing deeper
+    related = text.split("\n# Related work\n")[1].split("\n# What I tried\n")[0]
+    assert len(re.findall(r"^## ", related, flags=re.M)) >= 2
     claims = claim_sentences(text)
     assert len(claims) > 30
     # A question claims nothing (the research question links no paper).
