@@ -94,13 +94,15 @@ def _rendered_labels(svg: str) -> list[tuple[str, tuple[float, float, float, flo
 
     wanted = [html.unescape(t) for t in re.findall(r'<text class="label"[^>]*>([^<]*)<', svg)]
     with pymupdf.open(stream=svg.encode("utf-8"), filetype="svg") as doc:
-        spans = [
-            (span["text"], tuple(span["bbox"]))
+        found = [
+            span
             for block in doc[0].get_text("dict")["blocks"]
             for line in block.get("lines", [])
             for span in line["spans"]
             if abs(span["size"] - 10) < 0.01
         ]
+    assert {span["font"] for span in found} == {"Helvetica"}  # the font labels are measured in
+    spans = [(span["text"], tuple(span["bbox"])) for span in found]
     assert sorted(t for t, _ in spans) == sorted(wanted)
     return spans
 

@@ -192,6 +192,8 @@ def svg_body(drawing: Drawing, points: Sequence[MapPoint]) -> list[str]:
     """The drawing's elements: frame, leader lines, dots, labels and legend."""
     x0, y0, x1, y1 = drawing.plot
     parts = [
+        # On a group, not the root: PyMuPDF (the PNG) does not inherit it from <svg>.
+        f'<g font-family="{FONTS}">',
         f'<rect x="0" y="0" width="{drawing.width:.0f}" height="{drawing.height:.0f}" '
         'fill="#ffffff"/>',
         f'<text class="heading" x="{MARGIN}" y="30" font-size="18" fill="#222">'
@@ -245,7 +247,7 @@ def svg_body(drawing: Drawing, points: Sequence[MapPoint]) -> list[str]:
                 f'y="{ly + 16 * j:.0f}" font-size="12" fill="#222">{escape(line)}</text>'
             )
         ly += 16 * len(lines) + 8
-    parts.append("</g>")
+    parts.append("</g>\n</g>")
     return parts
 
 
@@ -253,8 +255,7 @@ def render_svg(drawing: Drawing, points: Sequence[MapPoint]) -> str:
     """The map as a standalone SVG document."""
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{drawing.width:.0f}" '
-        f'height="{drawing.height:.0f}" viewBox="0 0 {drawing.width:.0f} {drawing.height:.0f}" '
-        f'font-family="{FONTS}">'
+        f'height="{drawing.height:.0f}" viewBox="0 0 {drawing.width:.0f} {drawing.height:.0f}">'
     )
     return "\n".join([head, *svg_body(drawing, points), "</svg>"]) + "\n"
 

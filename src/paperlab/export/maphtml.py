@@ -270,8 +270,8 @@ def render_html(drawing: Drawing, points: Sequence[MapPoint]) -> str:
     }
     svg = (
         f'<svg id="map" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 {drawing.width:.0f} {drawing.height:.0f}" '
-        f'font-family="{FONTS}">\n' + "\n".join(svg_body(drawing, points))
+        f'viewBox="0 0 {drawing.width:.0f} {drawing.height:.0f}">\n'
+        + "\n".join(svg_body(drawing, points))
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
