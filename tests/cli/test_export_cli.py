@@ -47,19 +47,6 @@ def test_csl_json(library):
     assert items[1]["title"].startswith("Semi-Supervised Classification")
 
 
-def test_review_json_summary(library, tmp_path):
-    out = tmp_path / "draft"
-    summary = json.loads(_run("review", "--format", "both", "--out", str(out), "--json"))
-    assert summary["papers"] == 6
-    assert sorted(p.rsplit("/", 1)[-1] for p in summary["files"]) == [
-        "references.bib",
-        "review.md",
-        "review.tex",
-    ]
-    assert summary["themes"][:2] == ["Deep learning & CNNs", "Natural language processing"]
-    assert "person2015playing" in summary["to_read"]
-
-
 def test_notes_pdf_and_map(library, tmp_path):
     vault = tmp_path / "vault"
     assert "8 created" in _run("notes", "--format", "obsidian", str(vault))
@@ -126,20 +113,3 @@ def test_incomplete_papers_are_left_out_with_one_warning_line(library, tmp_path,
     review = CliRunner().invoke(cli, ["export", "review", "--out", str(tmp_path / "r")])
     assert review.exit_code == 0 and "left out 8 papers" in review.stderr
     assert "Offline paper" not in (tmp_path / "r" / "review.md").read_text(encoding="utf-8")
-
-
-def test_review_grouped_by_free_tags(library, tmp_path):
-    for args in (["1706.03762", "transformers"], ["1609.02907", "transformers", "graphs"]):
-        result = CliRunner().invoke(cli, ["tag", *args], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-    out = tmp_path / "draft"
-    summary = json.loads(_run("review", "--group-by", "tag", "--out", str(out), "--json"))
-    # Both papers share #transformers, so they form one theme (not #graphs);
-    # papers without a free tag keep their topic themes.
-    assert summary["themes"][0] == "#transformers"
-    assert "#graphs" not in summary["themes"]
-    assert summary["themes"][1:] and not any(t.startswith("#") for t in summary["themes"][1:])
-    text = (out / "review.md").read_text(encoding="utf-8")
-    assert "# #transformers" in text or "# \\#transformers" in text
-    by_topic = json.loads(_run("review", "--out", str(tmp_path / "t"), "--json"))
-    assert not any(t.startswith("#") for t in by_topic["themes"])

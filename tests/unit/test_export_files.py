@@ -1,4 +1,4 @@
-"""Obsidian vault, annotated PDF, library map and theme grouping."""
+"""Obsidian vault, annotated PDF and theme grouping (the library map: test_libmap.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from paperlab.errors import NotFoundError, UsageError
+from paperlab.errors import NotFoundError
 from paperlab.export import select_papers
 from paperlab.export.annotated_pdf import annotate_pdf
-from paperlab.export.libmap import export_map, pca_2d
+from paperlab.export.maplayout import pca_2d
 from paperlab.export.themes import choose_k, key_terms, kmeans
 from paperlab.export.vault import MARKER, export_vault
 from paperlab.rekeying import rekey
@@ -137,33 +137,6 @@ def test_annotated_pdf_without_a_pdf_is_a_clear_error(store, tmp_path):
     build_library(store)
     with pytest.raises(NotFoundError, match="has no PDF"):
         annotate_pdf(store, load_settings(), "1706.03762", tmp_path / "x.pdf")
-
-
-@pytest.mark.parametrize("suffix", [".svg", ".png"])
-def test_map_places_and_colours_papers(store, tmp_path, suffix):
-    build_library(store)
-    untagged = select_papers(store, ids=["1312.5602", "1707.06347", "1609.02907", "1710.10903"])
-    out = tmp_path / f"map{suffix}"
-    result = export_map(store, load_settings(), untagged, out)
-    xs = {p.paper_id: p.x for p in result.points}
-    # The two clusters of the fixture land on opposite sides of the first axis.
-    assert (xs["1312.5602"] > 0) == (xs["1707.06347"] > 0)
-    assert (xs["1609.02907"] > 0) != (xs["1312.5602"] > 0)
-    data = out.read_bytes()
-    if suffix == ".svg":
-        assert data.startswith(b"<svg") and b"person2015playing" in data and b"untagged" in data
-    else:
-        import pymupdf
-
-        assert data[:8] == b"\x89PNG\r\n\x1a\n"
-        assert pymupdf.Pixmap(data).width == 1920
-
-
-def test_map_rejects_other_formats(store, tmp_path):
-    build_library(store)
-    with pytest.raises(UsageError, match=r"map\.jpg") as info:
-        export_map(store, load_settings(), select_papers(store), tmp_path / "map.jpg")
-    assert info.value.hint == "Name the file .png or .svg."
 
 
 def test_theme_helpers():

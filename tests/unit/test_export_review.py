@@ -1,159 +1,298 @@
-"""The review draft: structure, and that pandoc and LaTeX render it cleanly."""
+"""The review draft on the small fixture library: structure, fields, log, themes.toml.
+
+Uses only stored vectors (``allow_embed=False``): the model never loads here.
+The realistic library, the renderers and the builds are in
+test_export_review_library.py and test_export_review_build.py.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from paperlab.errors import UsageError
 from paperlab.export import select_papers
-from paperlab.export.review import data_phrase, first_sentence, gather_review, write_review
+from paperlab.export.review import write_review
+from paperlab.export.review_fields import data_phrase, note_fields
+from paperlab.export.review_text import field_sentences
+from paperlab.notes import save_note
 from paperlab.settings import load_settings
 from paperlab.store.models import Note, Paper, dumps
 from tests.unit.test_export_helpers import build_library
 
+UNREAD_TITLES = [
+    "Playing Atari with Deep Reinforcement Learning",
+    "Proximal Policy Optimization Algorithms",
+    "Graph Attention Networks",
+]
 
-def _write(store, tmp_path: Path, fmt: str = "both", **kw) -> Path:
-    build_library(store, **kw)
-    out = tmp_path / "draft"
-    write_review(store, load_settings(), select_papers(store), out, fmt=fmt)
-    return out
 
-
-def test_markdown_structure(store, tmp_path):
-    out = _write(store, tmp_path, fmt="md")
-    text = (out / "review.md").read_text(encoding="utf-8")
-    headings = re.findall(r"^# (.+)$", text, flags=re.M)
-    # Aims first; topics in roadmap-week order (12 before 14); then clusters.
-    assert headings[0] == "Research question and aims"
-    assert headings[1:3] == ["Deep learning \\& CNNs", "Natural language processing"]
-    cluster_titles = headings[3:5]
-    assert any("graph" in t.lower() for t in cluster_titles)
-    assert any("policy" in t.lower() or "reinforcement" in t.lower() for t in cluster_titles)
-    assert headings[5:] == ["Comparison", "Open questions", "References"]
-    # Log: questions, decisions, ideas (not experiments), with linked citations.
-    aims = text.split("# Deep learning")[0]
-    assert "Can attention replace message passing on graphs? [@vaswani2017attention]" in aims
-    assert aims.index("## Research questions") < aims.index("## Decisions") < aims.index("## Ideas")
-    assert "Ran baseline" not in text
-    # A paragraph per noted paper, quotes with pages, unanchored quote last.
-    assert (
-        "Replaces recurrence with self-attention for sequence transduction "
-        "[@vaswani2017attention]." in text
+def _write(store, out: Path, fmt: str = "md", *, build: bool = True, **kw) -> str:
+    if build:
+        build_library(store, with_log=kw.pop("with_log", True))
+    write_review(
+        store, load_settings(), select_papers(store), out, fmt=fmt, allow_embed=False, **kw
     )
-    assert "“based solely on attention mechanisms” [@vaswani2017attention, p. 2]" in text
-    assert "*The core claim \\& 100%*" in text
+    return (out / ("review.md" if fmt != "latex" else "review.tex")).read_text(encoding="utf-8")
+
+
+def headings(text: str) -> list[tuple[int, str]]:
+    return [(len(m.group(1)), m.group(2)) for m in re.finditer(r"^(#+) (.+)$", text, flags=re.M)]
+
+
+def part(text: str, title: str) -> str:
+    """The text of the top-level section ``# title``."""
+    start = text.index(f"\n# {title}\n")
+    end = text.find("\n# ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def test_parts_in_order_with_consistent_heading_levels(store, tmp_path):
+    text = _write(store, tmp_path / "d")
+    found = headings(text)
+    top = [t for level, t in found if level == 1]
+    assert top == [
+        "Research question and aims",
+        "Related work",
+        "What I tried",
+        "Open questions",
+        "References",
+    ]
+    levels = [level for level, _ in found]
+    assert max(levels) == 2
+    for before, after in itertools.pairwise(levels):
+        assert after <= before + 1  # never # then ###
+    # Every ## is a theme inside Related work.
+    related = part(text, "Related work")
+    assert all(f"## {t}" in related for level, t in found if level == 2)
+
+
+def test_the_log_is_the_spine(store, tmp_path):
+    text = _write(store, tmp_path / "d")
+    aims = part(text, "Research question and aims")
+    assert (
+        "**Research question, 2024-05-04.** Can attention replace message passing on graphs "
+        "[@vaswani2017attention]?" in aims
+    )
+    assert "**Aim, 2024-05-02.** Try $k$-hop attention." in aims
+    tried = part(text, "What I tried")
+    # Decisions and experiments, oldest first, with their dates.
+    assert tried.index("**Experiment, 2024-05-01.** Ran baseline.") < tried.index(
+        "**Decision, 2024-05-03.** Focus on small graphs \\& 50% sampling."
+    )
+
+
+def test_only_noted_papers_in_the_body_and_unread_ones_in_an_optional_appendix(store, tmp_path):
+    text = _write(store, tmp_path / "d")
+    for title in UNREAD_TITLES:
+        assert title not in text
+    assert "person2015playing" not in text and "Appendix" not in text
+    with_appendix = _write(store, tmp_path / "e", build=False, include_unread=True)
+    appendix = part(with_appendix, "Appendix: papers not yet noted")
+    body = with_appendix[: with_appendix.index("\n# Appendix")]
+    for title in UNREAD_TITLES:
+        assert title in appendix and title not in body
+    assert "[@person2015playing]" in appendix and "(no abstract)" not in with_appendix
+
+
+def test_fields_compared_and_missing_ones_said_to_be_missing(store, tmp_path):
+    text = _write(store, tmp_path / "d")
+    related = part(text, "Related work")
+    assert (
+        "Replaces recurrence with self-attention for sequence transduction [@vaswani2017attention]."
+        in related
+    )
+    assert "**Data.** WMT 2014 English-German data [@vaswani2017attention]." in related
+    # Results are never taken for data: "Beats label propagation on Cora" is a result.
+    data_lines = [ln for ln in related.splitlines() if ln.startswith("**Data.**")]
+    assert data_lines and not any("Cora" in ln for ln in data_lines)
+    assert any(
+        "Missing from my notes" in ln and "@person2017semisupervised" in ln for ln in data_lines
+    )
+    # Quotes with their pages.
+    assert "“based solely on attention mechanisms” [@vaswani2017attention, p. 2]" in related
+    assert "> *My note:* The core claim \\& 100%" in related
+    assert "“complex recurrent networks” [@vaswani2017attention, p. 1]" in related
+    assert "- Does attention scale to long documents? [@vaswani2017attention]" in related
     # Hostile note text cannot become a citation or markup.
-    assert "\\[\\@notakey\\]" in text and "a\\@b.org" in text
-    # Papers without a (non-empty) note are still to read, with their first sentence.
-    assert (
-        "**Playing Atari with Deep Reinforcement Learning** [@person2015playing]: We present "
-        "the first deep learning model to learn control policies from raw pixels using "
-        "reinforcement learning." in text
+    assert "\\[\\@notakey\\]" in related and "a\\@b.org" in related
+
+
+def test_themes_file_written_once_then_obeyed(store, tmp_path):
+    out = tmp_path / "d"
+    _write(store, out)
+    themes_file = out / "themes.toml"
+    written = themes_file.read_text(encoding="utf-8")
+    assert "[[theme]]" in written and '"vaswani2017attention",' in written
+    # The user renames, regroups and names a paper that is not there.
+    themes_file.write_text(
+        "[[theme]]\n"
+        'name = "Attention beyond sequences"\n'
+        'papers = ["vaswani2017attention", "1609.02907", "gone2020paper"]\n',
+        encoding="utf-8",
     )
-    assert "# Comparison" in text and "| WMT 2014 English-German data |" in text
-    assert "- Does attention scale to long documents? [@vaswani2017attention]" in text
+    result = write_review(store, load_settings(), select_papers(store), out, allow_embed=False)
+    text = (out / "review.md").read_text(encoding="utf-8")
+    related = part(text, "Related work")
+    theme = related[related.index("## Attention beyond sequences") :]
+    theme = theme[: theme.find("\n## ") if "\n## " in theme[3:] else None]
+    assert "@vaswani2017attention" in theme and "@person2017semisupervised" in theme
+    assert result.themes[0] == "Attention beyond sequences"
+    # The comparison table holds each field in its own column.
+    row = next(ln for ln in theme.splitlines() if ln.startswith("| [@person2017semisupervised]"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "Graph convolutions for node labels."  # problem
+    assert cells[2] == cells[3] == "*missing*"  # method, data
+    assert cells[4] == "Beats label propagation on Cora."  # results, never under data
+    assert cells[5] == "Transductive only."
+    assert "| Paper | Problem | Method | Data | Results | Limitations |" in theme
+    assert result.unknown == ["gone2020paper"] and not result.themes_file_written
+    assert themes_file.read_text(encoding="utf-8").startswith("[[theme]]")  # never overwritten
 
 
-def test_markdown_renders_with_pandoc_citeproc_without_unresolved_citations(store, tmp_path):
+def test_a_broken_themes_file_is_one_clear_error(store, tmp_path):
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "themes.toml").write_text("[[theme]]\nname = \n", encoding="utf-8")
+    build_library(store)
+    with pytest.raises(UsageError) as error:
+        write_review(store, load_settings(), select_papers(store), out, allow_embed=False)
+    assert "themes.toml: not valid TOML" in error.value.message and "line 2" in error.value.message
+    assert error.value.hint and "delete it" in error.value.hint
+    assert not (out / "review.md").exists()
+
+
+def test_no_log_gives_placeholders(store, tmp_path):
+    md = _write(store, tmp_path / "d", fmt="both", with_log=False)
+    tex = (tmp_path / "d" / "review.tex").read_text(encoding="utf-8")
+    for text in (md, tex):
+        assert "state the research question and aims here" in text
+        assert "no decisions, experiments or results yet" in text
+
+
+def test_latex_structure_mirrors_markdown(store, tmp_path):
+    tex = _write(store, tmp_path / "d", fmt="latex")
+    sections = re.findall(r"^\\section\{(.+?)\}", tex, flags=re.M)
+    assert sections == [
+        "Research question and aims",
+        "Related work",
+        "What I tried",
+        "Open questions",
+    ]
+    assert "\\subsubsection" not in tex and "\\subsection*" not in tex
+    assert "\\paragraph{Data.} WMT 2014 English-German data \\citep{vaswani2017attention}." in tex
+    assert "``based solely on attention mechanisms'' \\citep[p.~2]{vaswani2017attention}" in tex
+
+
+def test_field_helpers():
+    assert data_phrase(
+        Note(paper_id="x", method="A CNN, trained on ImageNet images; fine-tuned.")
+    ) == ("ImageNet images")
+    sgdr = "Cosine annealing; trained on CIFAR-10 and CIFAR-100 with wide residual networks."
+    assert data_phrase(Note(paper_id="x", method=sgdr)) == "CIFAR-10 and CIFAR-100"
+    nas = "A controller samples architectures, trained with policy gradient on the accuracy."
+    assert data_phrase(Note(paper_id="x", method=nas)) == ""
+    labelled = Note(
+        paper_id="x",
+        summary="S.",
+        body="## Problem\n\nCredit assignment.\n\nData: Atari 2600 games",
+    )
+    fields = note_fields(labelled)
+    assert fields.problem == "Credit assignment." and fields.data == "Atari 2600 games"
+    assert field_sentences("- First point\n- e.g. this stays. Next one") == [
+        "First point.",
+        "e.g. this stays.",
+        "Next one.",
+    ]
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=300, check=False
+    )
+
+
+@pytest.mark.slow
+def test_hostile_text_renders_with_pandoc_citeproc(store, tmp_path):
+    """Runs without the shared data: hostile titles and notes still render, all cited."""
     if shutil.which("pandoc") is None:
         pytest.skip("pandoc is not installed (CI installs it)")
-    out = _write(store, tmp_path, fmt="md")
-    run = subprocess.run(
-        [
-            "pandoc",
-            "--citeproc",
-            "--bibliography",
-            "references.bib",
-            "review.md",
-            "-t",
-            "plain",
-            "-o",
-            "review.txt",
-        ],
-        cwd=out,
-        capture_output=True,
-        text=True,
+    out = tmp_path / "d"
+    _write(store, out, fmt="md", include_unread=True)
+    run = _run(
+        ["pandoc", "--citeproc", "--bibliography", "references.bib", "review.md", "-t", "plain"],
+        out,
     )
     assert run.returncode == 0, run.stderr
-    assert "not found" not in run.stderr and "WARNING" not in run.stderr.upper(), run.stderr
-    rendered = (out / "review.txt").read_text(encoding="utf-8")
+    assert "WARNING" not in run.stderr.upper(), run.stderr
+    rendered = run.stdout
     assert "@" not in rendered.replace("a@b.org", "").replace("[@notakey]", "")
     assert "Vaswani" in rendered and "Núñez" in rendered  # citations resolved to names
 
 
-def test_latex_compiles_with_latexmk_without_undefined_references(store, tmp_path):
+@pytest.mark.slow
+def test_hostile_text_compiles_with_latexmk(store, tmp_path):
     if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
         pytest.skip("latexmk/pdflatex are not installed (CI installs them)")
-    out = _write(store, tmp_path, fmt="latex")
-    run = subprocess.run(
-        ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "review.tex"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=240,
-    )
+    out = tmp_path / "d"
+    _write(store, out, fmt="latex", include_unread=True)
+    run = _run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "review.tex"], out)
     log = (out / "review.log").read_text(encoding="latin-1")
     assert run.returncode == 0, log[-3000:]
     assert "undefined" not in log.lower(), re.findall(r".*undefined.*", log, flags=re.I)
-    assert "There were undefined references" not in log
     blg = (out / "review.blg").read_text(encoding="latin-1")
-    assert "I didn't find a database entry" not in blg
-    assert "error message" not in blg
+    assert "I didn't find a database entry" not in blg and "error message" not in blg
     import pymupdf
 
     with pymupdf.open(out / "review.pdf") as doc:
         text = "".join(page.get_text() for page in doc)
-    assert "Braces {x} & 100% of" in text and "Łódź" in text
+    assert "Braces {x} & 100% of" in text and "Łódź" in text  # its title, in the references
     assert "[U+674E]" in text  # CJK author: placeholder under pdflatex, never a failure
 
 
-def test_no_log_gives_a_placeholder_aim(store, tmp_path):
-    out = _write(store, tmp_path, fmt="both", with_log=False)
-    assert "state the research question and aims here" in (out / "review.md").read_text()
-    assert "state the research question and aims here" in (out / "review.tex").read_text()
-
-
-def test_helpers():
-    assert first_sentence("First one. Second one.") == "First one."
-    assert first_sentence("e.g. this stays. Next") == "e.g. this stays."
-    note = Note(paper_id="x", method="A CNN, trained on ImageNet images; fine-tuned.")
-    assert data_phrase(note) == "ImageNet images"
-
-
 @pytest.mark.slow
-def test_abstract_fallback_with_the_real_embedder(store, tmp_path, embedder):
-    """Papers without chunk vectors are clustered by their embedded abstracts."""
-    topics = {
-        "bandit": "multi-armed bandit regret exploration arms reward",
-        "graph": "graph neural network nodes edges message passing",
-    }
+def test_many_papers_by_one_first_author_in_one_year_get_letters(store, tmp_path):
+    """Five 2020 papers by Lee and Chen, three titles starting with the same word."""
+    titles = [
+        "Learning to rank",
+        "Learning to search",
+        "Learning to learn",
+        "Graph pooling",
+        "Graph matching",
+    ]
     with store.write() as s:
-        for i in range(4):
-            for name, words in topics.items():
-                s.add(
-                    Paper(
-                        id=f"{name}-{i}",
-                        title=f"{words.split()[0].title()} study {i}",
-                        abstract=f"We study {words} in setting {i}.",
-                        authors=dumps([f"Ann Lee{i}"]),
-                    )
+        for i, title in enumerate(titles):
+            s.add(
+                Paper(
+                    id=f"2001.0000{i}",
+                    title=title,
+                    authors=dumps(["Ann Lee", "Bo Chen"]),
+                    published=datetime(2020, 1, 2 + i, tzinfo=UTC),
+                    metadata_complete=True,
+                    pdf_path=f"p{i}.pdf",
                 )
+            )
+    for i in range(len(titles)):
+        save_note(store, f"2001.0000{i}", {"summary": f"Claim number {i}.", "method": "A method."})
     papers = select_papers(store)
-    data = gather_review(store, load_settings(), papers, embedder=embedder, k=2)
-    groups = [sorted(t.paper_ids) for t in data.themes]
-    assert sorted(groups) == [[f"bandit-{i}" for i in range(4)], [f"graph-{i}" for i in range(4)]]
-    names = " ".join(t.title.lower() for t in data.themes)
-    assert "bandit" in names or "regret" in names
-    assert "graph" in names or "nodes" in names
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    from paperlab.search.embedder import load_embedder
-
-    return load_embedder(load_settings())
+    keys = [p.citation_key for p in papers]
+    assert len(set(keys)) == 5
+    out = tmp_path / "d"
+    write_review(store, load_settings(), papers, out, fmt="both", allow_embed=False)
+    labels = {f"2020{c}" for c in "abcde"}
+    if shutil.which("pandoc"):
+        run = _run(["pandoc", "--citeproc", "review.md", "-t", "plain"], out)
+        assert run.returncode == 0 and "WARNING" not in run.stderr.upper(), run.stderr
+        assert labels <= set(re.findall(r"2020[a-z]", run.stdout)), run.stdout[:1500]
+    if shutil.which("latexmk") and shutil.which("pdflatex"):
+        run = _run(["latexmk", "-pdf", "-interaction=nonstopmode", "review.tex"], out)
+        assert run.returncode == 0, run.stdout[-2000:]
+        bbl = (out / "review.bbl").read_text(encoding="utf-8")
+        found = {"2020" + c for c in re.findall(r"2020\{\\natexlab\{([a-z])\}\}", bbl)}
+        assert labels <= found, bbl[:1500]

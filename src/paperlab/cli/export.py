@@ -79,25 +79,30 @@ def export() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "latex", "both"]),
+    type=click.Choice(["md", "latex", "both", "docx", "odt", "all"]),
     default="md",
     show_default=True,
-    help="Markdown (pandoc), LaTeX (natbib/BibTeX) or both.",
+    help="Markdown (pandoc), LaTeX (natbib/BibTeX), both, or Word/ODT via pandoc.",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for review.md/review.tex and references.bib.",
+    help="Folder for the draft, references.bib and themes.toml.",
 )
 @click.option("--title", default="Literature review (draft)", show_default=True)
 @click.option(
     "--group-by",
-    type=click.Choice(["topic", "tag"]),
-    default="topic",
+    type=click.Choice(["content", "tag"]),
+    default="content",
     show_default=True,
-    help="Themes from roadmap topics and content, or from your free tags first.",
+    help="Themes from what you wrote about the papers, or from your free tags first.",
+)
+@click.option(
+    "--include-unread",
+    is_flag=True,
+    help="List the papers without notes in a short appendix (left out by default).",
 )
 @json_option
 def review(
@@ -110,24 +115,47 @@ def review(
     as_json: bool,
     include_incomplete: bool,
     group_by: str,
+    include_unread: bool,
 ) -> None:
-    """Write a literature-review draft with references.bib beside it."""
+    """Write a literature-review draft from your notes, annotations and research log.
+
+    Themes group the papers you have noted by what you wrote about them; edit
+    themes.toml in the output folder to rename or regroup, and export again.
+    """
     from paperlab.export.review import review_targets, write_review
 
     review_targets(out, fmt)  # before anything is chosen or keyed
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
+    # Grouping may load the embedding model for notes not yet indexed: say what is going on.
+    click.echo(f"Grouping the noted papers among {len(papers)} into themes...", err=True)
     result = write_review(
-        store, load_settings(), papers, out, fmt=fmt, title=title, group_by=group_by
+        store,
+        load_settings(),
+        papers,
+        out,
+        fmt=fmt,
+        title=title,
+        group_by=group_by,
+        include_unread=include_unread,
     )
+    if result.unknown:
+        shown = ", ".join(result.unknown[:5]) + (" and more" if len(result.unknown) > 5 else "")
+        click.echo(
+            f"Warning: {result.themes_file.name} names papers not in this export: {shown}.",
+            err=True,
+        )
     if as_json:
         print_json(result.to_json())
         return
     click.echo(f"Wrote {', '.join(str(f) for f in result.files)}")
+    where = "in the appendix" if include_unread else "left out (--include-unread lists them)"
     click.echo(
-        f"{result.papers} papers in {len(result.themes)} themes; "
-        f"{len(result.to_read)} still to read."
+        f"{result.papers} noted papers in {len(result.themes)} themes; "
+        f"{len(result.unread)} without notes {where}."
     )
+    if result.themes_file_written:
+        click.echo(f"Edit {result.themes_file} to rename or regroup the themes.", err=True)
 
 
 def _check_out(out: Path | None) -> None:
@@ -217,7 +245,11 @@ def notes(
     ids: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Notes as an Obsidian vault; text below the marker line is kept on re-export."""
+    """Notes as an Obsidian vault; text below the marker line is kept on re-export.
+
+    Edits made in the vault and not yet imported (`paperlab import notes`)
+    are kept in the files, never overwritten.
+    """
     from paperlab.export.vault import export_vault
 
     store = get_store()
@@ -236,6 +268,20 @@ def notes(
             f"  {name}: its marker line was gone, so the old text was kept below a new marker.",
             err=True,
         )
+    for name, fields in result.pending:
+        click.echo(
+            f"  {name}: your edits to {', '.join(fields)} are kept; "
+            f"`paperlab import notes {directory}` brings them into the library.",
+            err=True,
+        )
+    for name, fields in result.conflicts:
+        click.echo(
+            f"  {name}: {', '.join(fields)} changed in the vault and in the library; "
+            "the file keeps its text (see `paperlab import notes --dry-run`).",
+            err=True,
+        )
+    for name, why in result.skipped:
+        click.echo(f"  {name}: not written: {why}.", err=True)
 
 
 @export.command()
@@ -266,29 +312,71 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
 @_include_incomplete
 @click.option(
     "--out",
+    "outs",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="FILE.png or FILE.svg",
+    multiple=True,
+    help="FILE.html (interactive, self-contained), FILE.svg or FILE.png; repeat for several.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "tsne", "pca", "spectral"]),
+    default="auto",
+    show_default=True,
+    help="auto: the layout that keeps the most nearest neighbours, measured on this map.",
+)
+@click.option(
+    "--themes",
+    "theme_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A themes.toml (as written beside a review draft) to group and name the themes.",
 )
 @json_option
 def map_(
     ids: tuple[str, ...],
     list_name: str | None,
     topic: str | None,
-    out: Path,
+    outs: tuple[Path, ...],
+    layout: str,
+    theme_file: Path | None,
     as_json: bool,
     include_incomplete: bool,
 ) -> None:
-    """A 2-D map of papers by embedding (PCA), coloured by topic."""
-    from paperlab.export.libmap import export_map
+    """A map of papers placed by meaning, coloured by the themes of your reading.
 
-    _check_out(out)
+    Labels give first author, year and a few title words and never overlap;
+    the legend names each theme in full. The HTML page pans, zooms, shows a
+    paper's title, authors, year and note summary on hover, and opens its
+    arXiv abstract on click.
+    """
+    from paperlab.errors import UsageError
+    from paperlab.export.libmap import FORMATS, export_map
+
+    for out in outs:
+        if out.suffix.lower() not in FORMATS:
+            raise UsageError(
+                f"Cannot write a map as {out.name!r}.", hint="Name the file .html, .svg or .png."
+            )
+        _check_out(out)
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
-    result = export_map(store, load_settings(), papers, out)
+    result = export_map(store, load_settings(), papers, outs, layout=layout, theme_file=theme_file)
     if as_json:
         print_json(result.to_json())
         return
-    click.echo(f"Wrote {result.path}: {len(result.points)} papers.")
+    score = result.scores.get(result.layout, {})
+    written = ", ".join(str(p) for p in result.paths)
+    click.echo(
+        f"Wrote {written}: {len(result.points)} papers, {len(result.themes)} themes, "
+        f"{result.labelled} labelled."
+    )
+    if score:
+        others = ", ".join(
+            f"{name} {s['knn']:.2f}" for name, s in result.scores.items() if name != result.layout
+        )
+        click.echo(
+            f"  layout {result.layout}: keeps {score['knn']:.0%} of nearest neighbours "
+            f"(trustworthiness {score['trust']:.2f})" + (f"; {others}" if others else "")
+        )
     if result.skipped:
         click.echo(f"  not placed (no vector or text): {', '.join(result.skipped)}", err=True)

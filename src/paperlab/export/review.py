@@ -1,15 +1,20 @@
-"""The literature-review draft: gather the material, then write Markdown/LaTeX.
+"""The literature-review draft: gather the user's material, then write it out.
 
-The draft is meant to be edited, not rewritten: the research question and
-aims come from the research log, sections follow themes (see themes.py), each
-paper gets a paragraph from its structured note with its quotes, and a
-comparison table, open questions and a still-to-read list close it.
+The research log is the draft's spine: its first question and the ideas
+(aims) open it; decisions, experiments and results make "What I tried", in
+date order with the papers they cite; later questions and to-dos close it.
+Between them, one related-work section per theme of the user's reading
+(themes.py): what the papers address, the papers compared field by field
+(review_fields.py), the user's quotes with pages and the notes' open
+questions. Everything comes from the user's notes, annotations and log, with
+a citation; a missing field is said to be missing. Papers without notes are
+left out, or listed in a short appendix when asked (``include_unread``).
+
 Rendering lives in review_md.py and review_latex.py; both read a ReviewData.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,33 +26,21 @@ from sqlmodel import col, select
 from paperlab.errors import UsageError
 from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.bibtex import bibtex_text
-from paperlab.export.themes import Theme, group_papers, paper_vectors, themes_by_tag
+from paperlab.export.review_fields import NoteFields, note_fields, question_items
+from paperlab.export.theme_file import THEMES_FILE, theme_file_text
+from paperlab.export.themes import GROUPINGS, Reading, gather_reading, plan_themes
 from paperlab.settings import Settings
 from paperlab.store import Store
-from paperlab.store.models import (
-    Annotation,
-    LogEntry,
-    LogPaper,
-    Note,
-    Paper,
-    PaperTag,
-    PaperTopic,
-    Topic,
-)
+from paperlab.store.models import Annotation, LogEntry, LogPaper, Note, Paper
 
 if TYPE_CHECKING:
     from paperlab.search.embedder import Embedder
 
-AIM_KINDS = ("question", "decision", "idea")
-KIND_TITLES = {"question": "Research questions", "decision": "Decisions", "idea": "Ideas"}
-FORMATS = ("md", "latex", "both")
-# How themes are made: roadmap topics and content clusters, or free tags first.
-GROUPINGS = ("topic", "tag")
-_DATA_WORDS = re.compile(
-    r"\b(data ?sets?|corpus|corpora|benchmarks?|trained on|evaluated on|images?net|"
-    r"samples|examples|tokens|[A-Z][A-Za-z0-9-]*\d+[A-Za-z0-9-]*)\b",
-    re.IGNORECASE,
-)
+# Log kinds by their place in the draft.
+AIM_KINDS = ("question", "idea")
+TRIED_KINDS = ("decision", "experiment", "result")
+FORMATS = ("md", "latex", "both", "docx", "odt", "all")
+PANDOC_FORMATS = ("docx", "odt")
 
 
 @dataclass(frozen=True)
@@ -64,87 +57,60 @@ class PaperEntry:
     key: str
     note: Note | None
     annotations: list[Annotation]
-    topics: list[str]
+    fields: NoteFields
 
     @property
     def has_note(self) -> bool:
-        note = self.note
-        return note is not None and any(
-            getattr(note, f).strip()
-            for f in ("summary", "contributions", "method", "results", "limitations", "body")
-        )
+        return Reading(self.paper, self.note).has_note
+
+    @property
+    def noted(self) -> bool:
+        """The user wrote something about it: a note or an annotation."""
+        return self.has_note or bool(self.annotations)
 
 
-@dataclass(frozen=True)
-class ComparisonRow:
-    key: str
-    year: str
-    method: str
-    data: str
-    result: str
-    limitation: str
+@dataclass
+class ThemeSection:
+    name: str
+    kind: str
+    entries: list[PaperEntry]
+    questions: list[tuple[str, str]] = field(default_factory=list)  # (key, question)
 
 
 @dataclass
 class ReviewData:
     title: str
-    papers: dict[str, PaperEntry]
-    themes: list[Theme]
-    log: list[LogItem]
-    comparison: list[ComparisonRow] = field(default_factory=list)
-    questions: list[tuple[str, str]] = field(default_factory=list)  # (key, question)
+    sections: list[ThemeSection]
+    question: LogItem | None  # the research question: the log's first question
+    aims: list[LogItem]  # ideas
+    tried: list[LogItem]  # decisions, experiments, results, oldest first
+    open_items: list[LogItem]  # later questions and to-dos
+    unread: list[PaperEntry]  # papers without notes (listed only when asked)
+    include_unread: bool = False
+    papers: list[Paper] = field(default_factory=list)  # every paper the draft may cite
 
-    def ordered(self) -> list[Paper]:
-        return [e.paper for e in self.papers.values()]
-
-    def to_read(self) -> list[PaperEntry]:
-        return [e for e in self.papers.values() if not e.has_note]
-
-
-def first_sentence(text: str, max_words: int = 40) -> str:
-    """The first sentence of ``text``, cut to ``max_words`` words."""
-    text = " ".join(text.split())
-    if not text:
-        return ""
-    match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])", text)
-    sentence = text[: match.start()] if match else text
-    return shorten(sentence, max_words)
+    @property
+    def has_log(self) -> bool:
+        return bool(self.question or self.aims or self.tried or self.open_items)
 
 
-def shorten(text: str, max_words: int) -> str:
-    words = " ".join(text.split()).split(" ")
-    if len(words) <= max_words:
-        return " ".join(words).strip()
-    return " ".join(words[:max_words]).rstrip(",;:") + "…"
-
-
-def _sentences(text: str) -> list[str]:
-    text = " ".join(text.split())
-    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
-
-
-def data_phrase(note: Note) -> str:
-    """A short phrase on the data a paper uses, from its method/results text.
-
-    The clause naming a data set, cut after its last "on"/"using"/"with"
-    ("trained on WMT 2014 English-German data" -> "WMT 2014 English-German data").
-    """
-    for sentence in _sentences(note.method) + _sentences(note.results):
-        for clause in re.split(r"[,;:]\s+", sentence.rstrip(".")):
-            if _DATA_WORDS.search(clause):
-                parts = re.split(r"\b(?:on|using|with|from|over)\s+", clause)
-                return shorten(parts[-1] if len(parts[-1].split()) >= 2 else clause, 10)
-    return ""
-
-
-def question_items(text: str) -> list[str]:
-    """Open questions from a note's questions field: one per line or bullet."""
-    items = []
-    for line in text.splitlines():
-        line = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s*", "", line).strip()
-        if line:
-            items.append(line)
-    return items
+def _log_items(store: Store, keys: dict[str, str]) -> list[LogItem]:
+    with store.read() as session:
+        entries = session.exec(
+            select(LogEntry).order_by(col(LogEntry.created_at), col(LogEntry.id))
+        ).all()
+        links: dict[int, list[str]] = {}
+        for log_id, paper_id in session.exec(select(LogPaper.log_id, LogPaper.paper_id)):
+            links.setdefault(log_id, []).append(paper_id)
+    return [
+        LogItem(
+            kind=e.kind,
+            text=e.text,
+            created_at=e.created_at,
+            keys=sorted(keys[pid] for pid in links.get(e.id or -1, []) if pid in keys),
+        )
+        for e in entries
+    ]
 
 
 def gather_review(
@@ -155,106 +121,106 @@ def gather_review(
     title: str = "Literature review (draft)",
     embedder: Embedder | None = None,
     k: int | None = None,
-    group_by: str = "topic",
-) -> ReviewData:
-    """Read everything the draft needs for ``papers`` (which carry citation keys).
+    group_by: str = "content",
+    themes_file: Path | None = None,
+    include_unread: bool = False,
+    allow_embed: bool = True,
+) -> tuple[ReviewData, list[str]]:
+    """Everything the draft needs for ``papers`` (which carry citation keys).
 
-    ``group_by="tag"`` makes a theme of each of the user's free tags first;
-    papers without one are grouped by topic and content as usual.
+    Returns the data and the themes.toml entries that matched no paper.
     """
-    ids = [p.id for p in papers]
-    with store.read() as session:
-        notes = {
-            n.paper_id: n for n in session.exec(select(Note).where(col(Note.paper_id).in_(ids)))
-        }
-        annotations: dict[str, list[Annotation]] = {}
-        for a in session.exec(
-            select(Annotation)
-            .where(col(Annotation.paper_id).in_(ids))
-            .order_by(col(Annotation.page), col(Annotation.char_start), col(Annotation.id))
-        ):
-            annotations.setdefault(a.paper_id, []).append(a)
-        for anns in annotations.values():  # unanchored (page None) last
-            anns.sort(key=lambda a: (a.page is None, a.page or 0, a.char_start or 0))
-        paper_topics: dict[str, list[str]] = {}
-        for paper_id, slug in session.exec(
-            select(PaperTopic.paper_id, PaperTopic.topic_slug).where(
-                col(PaperTopic.paper_id).in_(ids)
-            )
-        ):
-            paper_topics.setdefault(paper_id, []).append(slug)
-        topics = {t.slug: t for t in session.exec(select(Topic))}
-        paper_tags: dict[str, list[str]] = {}
-        if group_by == "tag":
-            for paper_id, tag in session.exec(
-                select(PaperTag.paper_id, PaperTag.tag).where(col(PaperTag.paper_id).in_(ids))
-            ):
-                paper_tags.setdefault(paper_id, []).append(tag)
-        entries = session.exec(
-            select(LogEntry)
-            .where(col(LogEntry.kind).in_(AIM_KINDS))
-            .order_by(col(LogEntry.created_at).desc(), col(LogEntry.id).desc())
-        ).all()
-        links: dict[int, list[str]] = {}
-        for log_id, paper_id in session.exec(select(LogPaper.log_id, LogPaper.paper_id)):
-            links.setdefault(log_id, []).append(paper_id)
+    readings = gather_reading(store, papers)
+    plan = plan_themes(
+        store,
+        settings,
+        readings,
+        overrides=themes_file,
+        embedder=embedder,
+        k=k,
+        group_by=group_by,
+        allow_embed=allow_embed,
+    )
     keys = {p.id: p.citation_key or p.id for p in papers}
-    log = [
-        LogItem(
-            kind=e.kind,
-            text=e.text,
-            created_at=e.created_at,
-            keys=[keys[pid] for pid in links.get(e.id or -1, []) if pid in keys],
+    entries = {
+        pid: PaperEntry(
+            paper=r.paper,
+            key=keys[pid],
+            note=r.note,
+            annotations=r.annotations,
+            fields=note_fields(r.note),
         )
-        for e in entries
-    ]
-    entries_by_id = {
-        p.id: PaperEntry(
-            paper=p,
-            key=keys[p.id],
-            note=notes.get(p.id),
-            annotations=annotations.get(p.id, []),
-            topics=sorted(paper_topics.get(p.id, [])),
-        )
-        for p in papers
+        for pid, r in readings.items()
     }
-    tag_themes, rest = themes_by_tag(papers, paper_tags)
-    untagged = [p for p in rest if not paper_topics.get(p.id)]
-    vectors = paper_vectors(store, settings, untagged, embedder=embedder) if untagged else {}
-    themes = tag_themes + (group_papers(rest, paper_topics, topics, vectors, k=k) if rest else [])
-    data = ReviewData(title=title, papers=entries_by_id, themes=themes, log=log)
-    for entry in entries_by_id.values():
-        note = entry.note
-        if note is None or not entry.has_note:
+    sections = []
+    for theme in plan.themes:
+        members = [entries[pid] for pid in theme.paper_ids if entries[pid].noted]
+        if not members:
             continue
-        data.comparison.append(
-            ComparisonRow(
-                key=entry.key,
-                year=str(entry.paper.year or ""),
-                method=first_sentence(note.method, 12),
-                data=data_phrase(note),
-                result=first_sentence(note.results, 12),
-                limitation=first_sentence(note.limitations, 12),
-            )
-        )
-        data.questions.extend((entry.key, q) for q in question_items(note.questions))
-    return data
+        section = ThemeSection(name=theme.name, kind=theme.kind, entries=members)
+        for entry in members:
+            note = entry.note
+            if note is not None:
+                section.questions += [(entry.key, q) for q in question_items(note.questions)]
+        sections.append(section)
+    log = _log_items(store, keys)
+    questions = [item for item in log if item.kind == "question"]
+    return (
+        ReviewData(
+            title=title,
+            sections=sections,
+            question=questions[0] if questions else None,
+            aims=[item for item in log if item.kind == "idea"],
+            tried=[item for item in log if item.kind in TRIED_KINDS],
+            open_items=questions[1:] + [item for item in log if item.kind == "todo"],
+            unread=[e for e in entries.values() if not e.noted],
+            include_unread=include_unread,
+            papers=list(papers),
+        ),
+        plan.unknown,
+    )
 
 
 @dataclass(frozen=True)
 class ReviewResult:
     files: list[Path]
-    papers: int
+    papers: int  # papers in the related-work sections
     themes: list[str]
-    to_read: list[str]
+    theme_keys: list[list[str]]  # citation keys of each theme's papers, as in the draft
+    unread: list[str]  # keys of papers without notes
+    include_unread: bool
+    themes_file: Path
+    themes_file_written: bool
+    unknown: list[str]  # themes.toml entries matching no paper
 
     def to_json(self) -> dict[str, Any]:
         return {
             "files": [str(f) for f in self.files],
             "papers": self.papers,
             "themes": self.themes,
-            "to_read": self.to_read,
+            "theme_papers": [
+                {"theme": name, "papers": keys}
+                for name, keys in zip(self.themes, self.theme_keys, strict=True)
+            ],
+            "unread": self.unread,
+            "unread_in_appendix": self.include_unread,
+            "themes_file": str(self.themes_file),
+            "themes_file_written": self.themes_file_written,
+            "unknown_in_themes_file": self.unknown,
         }
+
+
+def _names(fmt: str) -> list[str]:
+    names = ["references.bib"]
+    if fmt in ("md", "both", "all", *PANDOC_FORMATS):
+        names.append("review.md")  # the .docx/.odt are made from it
+    if fmt in ("latex", "both", "all"):
+        names.append("review.tex")
+    if fmt in ("docx", "all"):
+        names.append("review.docx")
+    if fmt in ("odt", "all"):
+        names.append("review.odt")
+    return names
 
 
 def review_targets(out_dir: Path, fmt: str) -> list[Path]:
@@ -263,12 +229,15 @@ def review_targets(out_dir: Path, fmt: str) -> list[Path]:
     ``checked_target`` refuses a device, FIFO or directory in their place, so
     a draft is never half-written next to a file it could not replace.
     """
-    names = ["references.bib"]
-    names += ["review.md"] if fmt in ("md", "both") else []
-    names += ["review.tex"] if fmt in ("latex", "both") else []
-    for name in names:
+    if fmt not in FORMATS:
+        raise UsageError(f"Unknown format {fmt!r}.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    if fmt in PANDOC_FORMATS or fmt == "all":
+        from paperlab.export.review_pandoc import require_pandoc
+
+        require_pandoc(fmt)
+    for name in [*_names(fmt), THEMES_FILE]:
         checked_target(Path(out_dir) / name)
-    return [Path(out_dir) / name for name in names]
+    return [Path(out_dir) / name for name in _names(fmt)]
 
 
 def write_review(
@@ -281,52 +250,78 @@ def write_review(
     title: str = "Literature review (draft)",
     embedder: Embedder | None = None,
     k: int | None = None,
-    group_by: str = "topic",
+    group_by: str = "content",
+    include_unread: bool = False,
+    allow_embed: bool = True,
 ) -> ReviewResult:
-    """Write ``review.md`` and/or ``review.tex`` plus ``references.bib`` into ``out_dir``."""
+    """Write the draft, ``references.bib`` and (the first time) ``themes.toml`` into ``out_dir``.
+
+    An existing ``themes.toml`` there decides grouping and names for the
+    papers it lists; it is never overwritten.
+    """
     from paperlab.export.review_latex import render_latex
     from paperlab.export.review_md import render_markdown
+    from paperlab.export.review_pandoc import convert
 
-    if fmt not in FORMATS:
-        raise UsageError(f"Unknown format {fmt!r}.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    targets = review_targets(out_dir, fmt)  # a bad target is refused before any work
     if not papers:
         raise UsageError("Nothing to export: no papers selected.")
-    out_dir = Path(out_dir)
-    review_targets(out_dir, fmt)  # a bad target is refused before any work or any write
     if group_by not in GROUPINGS:
         raise UsageError(
             f"Unknown grouping {group_by!r}.", hint=f"Use one of: {', '.join(GROUPINGS)}."
         )
-    data = gather_review(
-        store, settings, papers, title=title, embedder=embedder, k=k, group_by=group_by
+    out_dir = Path(out_dir)
+    themes_path = out_dir / THEMES_FILE
+    had_file = themes_path.is_file()
+    data, unknown = gather_review(
+        store,
+        settings,
+        papers,
+        title=title,
+        embedder=embedder,
+        k=k,
+        group_by=group_by,
+        themes_file=themes_path,
+        include_unread=include_unread,
+        allow_embed=allow_embed,
     )
-    ordered = data.ordered()
-    aliases = key_aliases(store, [p.id for p in ordered])  # old keys still cite
-    files = [atomic_write_text(out_dir / "references.bib", bibtex_text(ordered, aliases))]
-    if fmt in ("md", "both"):
+    aliases = key_aliases(store, [p.id for p in papers])  # old keys still cite
+    files = [atomic_write_text(out_dir / "references.bib", bibtex_text(data.papers, aliases))]
+    names = {t.name for t in targets}
+    if "review.md" in names:
         files.append(atomic_write_text(out_dir / "review.md", render_markdown(data)))
-    if fmt in ("latex", "both"):
+    if "review.tex" in names:
         files.append(atomic_write_text(out_dir / "review.tex", render_latex(data)))
+    for target in targets:
+        if target.suffix in (".docx", ".odt"):
+            files.append(convert(out_dir, target.name))
+    if not had_file:
+        grouping = [(s.name, [e.key for e in s.entries]) for s in data.sections]
+        titles = {e.key: e.paper.title for s in data.sections for e in s.entries}
+        files.append(atomic_write_text(themes_path, theme_file_text(grouping, titles)))
     return ReviewResult(
         files=files,
-        papers=len(papers),
-        themes=[t.title for t in data.themes],
-        to_read=[e.key for e in data.to_read()],
+        papers=sum(len(s.entries) for s in data.sections),
+        themes=[s.name for s in data.sections],
+        theme_keys=[[e.key for e in s.entries] for s in data.sections],
+        unread=[e.key for e in data.unread],
+        include_unread=include_unread,
+        themes_file=themes_path,
+        themes_file_written=not had_file,
+        unknown=unknown,
     )
 
 
 __all__ = [
     "AIM_KINDS",
     "FORMATS",
-    "ComparisonRow",
+    "TRIED_KINDS",
     "LogItem",
     "PaperEntry",
     "ReviewData",
     "ReviewResult",
-    "data_phrase",
-    "first_sentence",
+    "ThemeSection",
     "gather_review",
-    "question_items",
     "review_targets",
     "write_review",
 ]

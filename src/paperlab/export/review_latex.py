@@ -1,143 +1,201 @@
 """The review draft as a LaTeX article with natbib citations and BibTeX.
 
-Compiles with ``latexmk -pdf review.tex`` (pdflatex + bibtex, plainnat). For
-papers with titles or authors in non-Latin scripts, ``latexmk -lualatex``
-prints the real glyphs (given a font that has them); pdflatex prints a
-``[U+XXXX]`` placeholder instead of failing.
+Compiles with ``latexmk -pdf review.tex`` (pdflatex + bibtex, plainnat). The
+style is author-year; plainnat adds the letters that tell apart several papers
+by the same first author in the same year (Author et al., 2017a and 2017b),
+since every entry carries its own author and year. For papers with titles or
+authors in non-Latin scripts, ``latexmk -lualatex`` prints the real glyphs
+(given a font that has them); pdflatex prints a ``[U+XXXX]`` placeholder.
+
+Sections mirror the Markdown: ``\\section`` for the draft's parts,
+``\\subsection`` for each theme, ``\\paragraph`` for the fields inside it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from paperlab.export.bibtex import bibtex_text
-from paperlab.export.latex import tex_escape, unicode_preamble
-from paperlab.export.review import (
-    AIM_KINDS,
-    KIND_TITLES,
-    PaperEntry,
-    ReviewData,
-    first_sentence,
-)
+from paperlab.export.latex import normalise_space, tex_escape, unicode_preamble
+from paperlab.export.review import LogItem, PaperEntry, ReviewData, ThemeSection
+from paperlab.export.review_fields import FIELD_TITLES, FIELDS, body_text
+from paperlab.export.review_md import CELL_WORDS, missing_sentence
+from paperlab.export.review_text import KIND_LABELS, field_sentences, split_end
 
 
 def citep(key: str, page: int | None = None) -> str:
     return f"\\citep[p.~{page}]{{{key}}}" if page else f"\\citep{{{key}}}"
 
 
-def _inline(text: str) -> str:
-    items = [ln.strip(" -*+\t") for ln in text.splitlines() if ln.strip(" -*+\t")]
-    return tex_escape("; ".join(items))
+def citep_all(keys: Sequence[str]) -> str:
+    return f"\\citep{{{','.join(keys)}}}"
 
 
-def _sentence(text: str) -> str:
-    text = text.rstrip()
-    return text if text.endswith((".", "!", "?", r"\ldots{}")) else text + "."
+def cited(text: str, citation: str) -> str:
+    out = []
+    for sentence in field_sentences(text):
+        body, end = split_end(sentence)
+        out.append(f"{tex_escape(body)} {citation}{tex_escape(end)}")
+    return " ".join(out)
 
 
-def paper_section(entry: PaperEntry) -> list[str]:
-    note = entry.note
-    assert note is not None
-    lines = [f"\\subsection{{{tex_escape(entry.paper.title or entry.paper.id)}}}", ""]
-    lead = (
-        _inline(note.summary)
-        if note.summary.strip()
-        else tex_escape(first_sentence(entry.paper.abstract))
-    )
-    parts = [lead.rstrip(".") + f" {citep(entry.key)}."]
-    for label, value in (
-        ("Its key contributions: ", note.contributions),
-        ("Method: ", note.method),
-        ("Results: ", note.results),
-        ("Limitations: ", note.limitations),
-        ("Relevance to this project: ", note.relevance),
+def _paragraph(title: str, parts: list[str]) -> list[str]:
+    return [f"\\paragraph{{{title}.}} " + " ".join(parts), ""]
+
+
+def _field(entries: Sequence[PaperEntry], values: dict[str, str]) -> list[str]:
+    parts = [cited(values[e.key], citep(e.key)) for e in entries if values[e.key].strip()]
+    missing = [e.key for e in entries if not values[e.key].strip()]
+    if missing:
+        parts.append(missing_sentence(len(parts), missing, f"\\citet{{{','.join(missing)}}}"))
+    return parts
+
+
+def _cell(text: str) -> str:
+    words = normalise_space(text).split(" ")
+    short = text if len(words) <= CELL_WORDS else " ".join(words[:CELL_WORDS]) + "…"
+    return tex_escape(short) or "\\emph{missing}"
+
+
+def theme_section(section: ThemeSection) -> list[str]:
+    entries = section.entries
+    keys = [e.key for e in entries]
+    out = [f"\\subsection{{{tex_escape(section.name)}}}", ""]
+    count = "one paper" if len(entries) == 1 else f"{len(entries)} papers"
+    opening = [f"This theme gathers {count} from my reading {citep_all(keys)}."]
+    opening += [cited(e.fields.problem, citep(e.key)) for e in entries if e.fields.problem.strip()]
+    out += [" ".join(opening), ""]
+    for name in FIELDS:
+        if name != "problem":
+            values = {e.key: e.fields.get(name) for e in entries}
+            out += _paragraph(FIELD_TITLES[name], _field(entries, values))
+    for title, attr in (
+        ("Contributions", "contributions"),
+        ("Relevance to my project", "relevance"),
     ):
-        if value.strip():
-            parts.append(label + _sentence(_inline(value)))
-    lines += [" ".join(parts), ""]
-    for ann in entry.annotations:
-        lines += ["\\begin{quote}", f"``{tex_escape(ann.quote)}'' {citep(entry.key, ann.page)}"]
-        if ann.comment.strip():
-            lines.append(f"\\\\ \\emph{{{tex_escape(ann.comment)}}}")
-        lines += ["\\end{quote}", ""]
-    return lines
+        parts = [
+            cited(getattr(e.note, attr), citep(e.key))
+            for e in entries
+            if e.note is not None and getattr(e.note, attr).strip()
+        ]
+        out += _paragraph(title, parts) if parts else []
+    bodies = [
+        cited(body_text(e.note.body), citep(e.key))
+        for e in entries
+        if e.note is not None and body_text(e.note.body)
+    ]
+    out += _paragraph("Further notes", bodies) if bodies else []
+    if len(entries) > 1:
+        out += comparison_table(entries)
+    quoted = [e for e in entries if e.annotations]
+    if quoted:
+        out += ["\\paragraph{In their words.}", ""]
+        for entry in quoted:
+            for ann in entry.annotations:
+                out += [
+                    "\\begin{quote}",
+                    f"``{tex_escape(ann.quote)}'' {citep(entry.key, ann.page)}",
+                ]
+                if ann.comment.strip():
+                    out.append(f"\\\\ \\emph{{My note:}} {tex_escape(ann.comment)}")
+                out += ["\\end{quote}", ""]
+    if section.questions:
+        out += ["\\paragraph{Open questions.}", "\\begin{itemize}"]
+        out += [f"  \\item {tex_escape(q)} {citep(key)}" for key, q in section.questions]
+        out += ["\\end{itemize}", ""]
+    return out
+
+
+# Ragged-right cells: justified text in a narrow column leaves gaps between words.
+_COLUMN = ">{{\\raggedright\\arraybackslash}}p{{{}\\linewidth}}"
+
+
+def comparison_table(entries: Sequence[PaperEntry]) -> list[str]:
+    keys = ",".join(e.key for e in entries)
+    widths = _COLUMN.format(0.12) + _COLUMN.format(0.145) * len(FIELDS)
+    out = [
+        "{\\footnotesize",
+        "\\begin{longtable}{@{}" + widths + "@{}}",
+        f"\\caption{{The papers compared along my notes' fields \\citep{{{keys}}}.}}\\\\",
+        "\\hline Paper & " + " & ".join(FIELD_TITLES[f] for f in FIELDS) + " \\\\ \\hline",
+        "\\endhead",
+    ]
+    for entry in entries:
+        cells = [f"\\citet{{{entry.key}}}"] + [_cell(entry.fields.get(f)) for f in FIELDS]
+        out.append(" & ".join(cells) + " \\\\")
+    return [*out, "\\hline", "\\end{longtable}", "}", ""]
+
+
+def log_item(item: LogItem, prefix: str | None = None) -> str:
+    refs = f" {citep_all(item.keys)}" if item.keys else ""
+    text, end = split_end(normalise_space(item.text))
+    kind = prefix if prefix is not None else f"{KIND_LABELS.get(item.kind, item.kind)}, "
+    date = item.created_at.date().isoformat()
+    return f"\\textbf{{{kind}{date}.}} {tex_escape(text)}{refs}{tex_escape(end)}"
+
+
+def _items(items: Sequence[LogItem]) -> list[str]:
+    return ["\\begin{itemize}", *[f"  \\item {log_item(i)}" for i in items], "\\end{itemize}", ""]
+
+
+def render_body(data: ReviewData) -> list[str]:
+    body: list[str] = ["\\section{Research question and aims}", ""]
+    if data.question is None and not data.aims:
+        body += [
+            "\\emph{The research log has no question or idea yet: "
+            "state the research question and aims here.}",
+            "",
+        ]
+    if data.question is not None:
+        body += [log_item(data.question, "Research question, "), ""]
+    if data.aims:
+        body += _items(data.aims)
+    body += ["\\section{Related work}", ""]
+    if not data.sections:
+        body += ["\\emph{No paper has notes or annotations yet.}", ""]
+    for section in data.sections:
+        body += theme_section(section)
+    body += ["\\section{What I tried}", ""]
+    body += (
+        _items(data.tried)
+        if data.tried
+        else ["\\emph{The research log has no decisions, experiments or results yet.}", ""]
+    )
+    body += ["\\section{Open questions}", ""]
+    body += (
+        _items(data.open_items)
+        if data.open_items
+        else ["\\emph{The research log has no open question or to-do after the first.}", ""]
+    )
+    if data.include_unread and data.unread:
+        body += ["\\appendix", "\\section{Papers not yet noted}", "\\begin{itemize}"]
+        body += [
+            f"  \\item {tex_escape(e.paper.title or e.paper.id)} {citep(e.key)}"
+            for e in sorted(data.unread, key=lambda e: e.key)
+        ]
+        body += ["\\end{itemize}", ""]
+    return body
 
 
 def render_latex(data: ReviewData, *, now: datetime | None = None) -> str:
     """The whole draft as a LaTeX document citing ``references.bib``."""
     now = now or datetime.now(UTC)
-    body: list[str] = ["\\section{Research question and aims}", ""]
-    if not data.log:
-        body += [
-            "\\emph{No questions, decisions or ideas in the research log yet: "
-            "state the research question and aims here.}",
-            "",
-        ]
-    for kind in AIM_KINDS:
-        items = [item for item in data.log if item.kind == kind]
-        if not items:
-            continue
-        body += [f"\\subsection*{{{KIND_TITLES[kind]}}}", "\\begin{itemize}"]
-        for item in items:
-            refs = f" \\citep{{{','.join(item.keys)}}}" if item.keys else ""
-            body.append(
-                f"  \\item {tex_escape(item.text)}{refs} ({item.created_at.date().isoformat()})"
-            )
-        body += ["\\end{itemize}", ""]
-    for theme in data.themes:
-        body += [f"\\section{{{tex_escape(theme.title)}}}", ""]
-        if theme.kind == "cluster":
-            body += [
-                "\\emph{A theme found by clustering; key terms: "
-                f"{tex_escape(', '.join(theme.terms))}.}}",
-                "",
-            ]
-        entries = [data.papers[pid] for pid in theme.paper_ids]
-        for entry in entries:
-            if entry.has_note:
-                body += paper_section(entry)
-        unread = [e for e in entries if not e.has_note]
-        if unread:
-            body += ["\\paragraph{Still to read.}", "\\begin{itemize}"]
-            for e in unread:
-                abstract = first_sentence(e.paper.abstract) or "(no abstract)"
-                body.append(
-                    f"  \\item \\textbf{{{tex_escape(e.paper.title or e.paper.id)}}} "
-                    f"{citep(e.key)}: {tex_escape(abstract)}"
-                )
-            body += ["\\end{itemize}", ""]
-    if data.comparison:
-        body += [
-            "\\section{Comparison}",
-            "{\\footnotesize",
-            "\\begin{longtable}{@{}p{0.13\\linewidth}p{0.05\\linewidth}"
-            + "p{0.17\\linewidth}" * 4
-            + "@{}}",
-            "\\hline Paper & Year & Method & Data & Result & Limitation \\\\ \\hline",
-            "\\endhead",
-        ]
-        for row in data.comparison:
-            cells = [f"\\citet{{{row.key}}}", row.year or "--"] + [
-                tex_escape(t) or "--" for t in (row.method, row.data, row.result, row.limitation)
-            ]
-            body.append(" & ".join(cells) + " \\\\")
-        body += ["\\hline", "\\end{longtable}", "}", ""]
-    if data.questions:
-        body += ["\\section{Open questions}", "\\begin{itemize}"]
-        body += [f"  \\item {tex_escape(q)} {citep(key)}" for key, q in data.questions]
-        body += ["\\end{itemize}", ""]
+    body = render_body(data)
     # The preamble must declare every character the bibliography will carry too.
-    bib = bibtex_text(data.ordered())
+    bib = bibtex_text(data.papers)
     preamble = unicode_preamble(["\n".join(body), bib, data.title])
     head = [
         "% A draft from `paperlab export review`: edit freely. Compile with",
         "%   latexmk -pdf review.tex       (pdflatex + bibtex)",
         "%   latexmk -lualatex review.tex  (real glyphs for non-Latin scripts)",
+        "% Themes and their names come from themes.toml next to this file.",
         "\\documentclass[11pt]{article}",
         preamble,
         "\\usepackage{amsmath,amssymb}",
         "\\usepackage[round]{natbib}",
-        "\\usepackage{longtable}",
+        "\\usepackage[margin=1in]{geometry}",
+        "\\usepackage{array,longtable}",
         "\\usepackage{url}",
         "\\usepackage[hidelinks]{hyperref}",
         f"\\title{{{tex_escape(data.title)}}}",

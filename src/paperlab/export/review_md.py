@@ -1,26 +1,33 @@
 """The review draft as pandoc Markdown with ``[@key]`` citations.
 
 Renders with ``pandoc --citeproc --bibliography references.bib review.md``.
-All text from the library (titles, abstracts, notes, quotes) is escaped, so a
-stray ``@``, ``*`` or ``[`` in a note can never become a broken citation or
-markup; safe ``$...$`` math is kept as pandoc math.
+All text from the library (titles, notes, quotes, log) is escaped, so a stray
+``@``, ``*`` or ``[`` in a note can never become a broken citation or markup;
+safe ``$...$`` math is kept as pandoc math. Headings go one level at a time:
+``#`` for the draft's parts, ``##`` for each theme; the fields inside a theme
+are bold run-in labels, not headings.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from paperlab.export.latex import normalise_space, split_math
-from paperlab.export.review import (
-    AIM_KINDS,
-    KIND_TITLES,
-    PaperEntry,
-    ReviewData,
-    first_sentence,
-)
+from paperlab.export.review import LogItem, PaperEntry, ReviewData, ThemeSection
+from paperlab.export.review_fields import FIELD_TITLES, FIELDS, body_text
+from paperlab.export.review_text import KIND_LABELS, field_sentences, split_end
 
 MD_SPECIALS = set("\\`*_{}[]<>#$@^~|&")
+CELL_WORDS = 14
+
+
+def missing_sentence(present: int, keys: Sequence[str], narrative: str) -> str:
+    """How a field's absence is said, naming the papers (``narrative``: their in-text citations)."""
+    if present == 0 and len(keys) > 1:
+        return f"Missing from my notes for all of them: {narrative}."
+    return f"Missing from my notes for {narrative}."
 
 
 def _escape_text(text: str) -> str:
@@ -45,63 +52,116 @@ def cite(key: str, page: int | None = None) -> str:
     return f"[@{key}, p. {page}]" if page else f"[@{key}]"
 
 
-def _inline(text: str) -> str:
-    """A multi-line note field as one running sentence list."""
-    items = [ln.strip(" -*+\t") for ln in text.splitlines() if ln.strip(" -*+\t")]
-    return md_escape("; ".join(items))
+def _and(items: Iterable[str]) -> str:
+    listed = list(items)
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
-def _sentence(text: str) -> str:
-    text = text.rstrip()
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+def cite_all(keys: Sequence[str]) -> str:
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]"
 
 
-def paper_section(entry: PaperEntry) -> list[str]:
-    """Heading, paragraph and quotes for one paper with a note."""
-    note = entry.note
-    assert note is not None
-    lines = [f"### {md_escape(entry.paper.title or entry.paper.id)}", ""]
-    parts: list[str] = []
-    if note.summary.strip():
-        parts.append(_sentence(_inline(note.summary)).rstrip(".") + f" {cite(entry.key)}.")
-    else:
-        parts.append(
-            f"{md_escape(first_sentence(entry.paper.abstract)).rstrip('.')} {cite(entry.key)}."
-        )
-    if note.contributions.strip():
-        parts.append(f"Its key contributions: {_sentence(_inline(note.contributions))}")
-    if note.method.strip():
-        parts.append(f"Method: {_sentence(_inline(note.method))}")
-    if note.results.strip():
-        parts.append(f"Results: {_sentence(_inline(note.results))}")
-    if note.limitations.strip():
-        parts.append(f"Limitations: {_sentence(_inline(note.limitations))}")
-    if note.relevance.strip():
-        parts.append(f"Relevance to this project: {_sentence(_inline(note.relevance))}")
-    lines += [" ".join(parts), ""]
-    lines += quotes(entry)
-    return lines
+def cited(text: str, citation: str) -> str:
+    """Every sentence of ``text`` with ``citation`` before its full stop."""
+    out = []
+    for sentence in field_sentences(text):
+        body, end = split_end(sentence)
+        out.append(f"{md_escape(body)} {citation}{end}")
+    return " ".join(out)
+
+
+def _field_paragraph(title: str, entries: Sequence[PaperEntry], values: dict[str, str]) -> str:
+    """One field across the theme's papers; the papers whose notes lack it are named."""
+    parts = [cited(values[e.key], cite(e.key)) for e in entries if values[e.key].strip()]
+    missing = [e.key for e in entries if not values[e.key].strip()]
+    if missing:
+        parts.append(missing_sentence(len(parts), missing, _and(f"@{k}" for k in missing)))
+    return f"**{title}.** " + " ".join(parts)
+
+
+def _optional_paragraph(title: str, entries: Sequence[PaperEntry], values: dict[str, str]) -> str:
+    parts = [cited(values[e.key], cite(e.key)) for e in entries if values[e.key].strip()]
+    return f"**{title}.** " + " ".join(parts) if parts else ""
+
+
+def _shorten(text: str) -> str:
+    words = normalise_space(text).split(" ")
+    return text if len(words) <= CELL_WORDS else " ".join(words[:CELL_WORDS]).rstrip(",;:") + "…"
+
+
+def theme_section(section: ThemeSection) -> list[str]:
+    entries = section.entries
+    keys = [e.key for e in entries]
+    out = [f"## {md_escape(section.name)}", ""]
+    count = "one paper" if len(entries) == 1 else f"{len(entries)} papers"
+    opening = [f"This theme gathers {count} from my reading {cite_all(keys)}."]
+    problems = {e.key: e.fields.problem for e in entries}
+    opening += [cited(problems[k], cite(k)) for k in keys if problems[k].strip()]
+    out += [" ".join(opening), ""]
+    for name in FIELDS:
+        if name == "problem":
+            continue
+        values = {e.key: e.fields.get(name) for e in entries}
+        out += [_field_paragraph(FIELD_TITLES[name], entries, values), ""]
+    notes = {e.key: e.note for e in entries}
+    for title, attr in (
+        ("Contributions", "contributions"),
+        ("Relevance to my project", "relevance"),
+    ):
+        values = {k: getattr(n, attr) if n else "" for k, n in notes.items()}
+        paragraph = _optional_paragraph(title, entries, values)
+        out += [paragraph, ""] if paragraph else []
+    bodies = {k: body_text(n.body) if n else "" for k, n in notes.items()}
+    paragraph = _optional_paragraph("Further notes", entries, bodies)
+    out += [paragraph, ""] if paragraph else []
+    if len(entries) > 1:
+        out += comparison_table(entries)
+    quoted = [e for e in entries if e.annotations]
+    if quoted:
+        out += ["**In their words.**", ""]
+        for entry in quoted:
+            out += quotes(entry)
+    if section.questions:
+        out += ["**Open questions.**", ""]
+        out += [f"- {md_escape(q)} {cite(key)}" for key, q in section.questions]
+        out.append("")
+    return out
+
+
+def comparison_table(entries: Sequence[PaperEntry]) -> list[str]:
+    out = [
+        "| Paper | " + " | ".join(FIELD_TITLES[f] for f in FIELDS) + " |",
+        "|" + "---|" * (len(FIELDS) + 1),
+    ]
+    for entry in entries:
+        cells = [md_escape(_shorten(entry.fields.get(f))) or "*missing*" for f in FIELDS]
+        out.append(f"| {cite(entry.key)} | " + " | ".join(cells) + " |")
+    return [
+        *out,
+        "",
+        f": The papers compared along my notes' fields {cite_all([e.key for e in entries])}.",
+        "",
+    ]
 
 
 def quotes(entry: PaperEntry) -> list[str]:
     lines: list[str] = []
     for ann in entry.annotations:
-        lines.append(f"> \u201c{md_escape(ann.quote)}\u201d {cite(entry.key, ann.page)}")
+        where = cite(entry.key, ann.page)
+        lines.append(f"> \u201c{md_escape(ann.quote)}\u201d {where}")
         if ann.comment.strip():
-            lines += [">", f"> *{md_escape(ann.comment).strip()}*"]
+            lines += [">", f"> *My note:* {md_escape(ann.comment).strip()}"]
         lines.append("")
     return lines
 
 
-def to_read_item(entry: PaperEntry) -> str:
-    abstract = first_sentence(entry.paper.abstract) or "(no abstract)"
-    return f"- **{md_escape(entry.paper.title or entry.paper.id)}** {cite(entry.key)}: " + (
-        md_escape(abstract)
-    )
-
-
-def _cell(text: str) -> str:
-    return md_escape(text) or "\u2014"
+def log_line(item: LogItem, *, prefix: str | None = None, bullet: bool = True) -> str:
+    """One log entry: its kind and date in bold, its text, the papers it cites."""
+    refs = f" {cite_all(item.keys)}" if item.keys else ""
+    text, end = split_end(normalise_space(item.text))
+    kind = prefix if prefix is not None else f"{KIND_LABELS.get(item.kind, item.kind)}, "
+    line = f"**{kind}{item.created_at.date().isoformat()}.** {md_escape(text)}{refs}{end}"
+    return f"- {line}" if bullet else line
 
 
 def render_markdown(data: ReviewData, *, now: datetime | None = None) -> str:
@@ -116,59 +176,43 @@ def render_markdown(data: ReviewData, *, now: datetime | None = None) -> str:
         "---",
         "",
         "<!-- A draft from `paperlab export review`: edit freely; exporting again "
-        "overwrites this file, so work on a copy. -->",
+        "overwrites this file, so work on a copy. Themes and their names come from "
+        "themes.toml next to it. -->",
         "",
         "# Research question and aims",
         "",
     ]
-    if not data.log:
+    if data.question is None and not data.aims:
         out += [
-            "*No questions, decisions or ideas in the research log yet: "
+            "*The research log has no question or idea yet: "
             "state the research question and aims here.*",
             "",
         ]
-    for kind in AIM_KINDS:
-        items = [item for item in data.log if item.kind == kind]
-        if not items:
-            continue
-        out += [f"## {KIND_TITLES[kind]}", ""]
-        for item in items:
-            refs = "; ".join(f"@{k}" for k in item.keys)
-            suffix = f" [{refs}]" if refs else ""
-            out.append(f"- {md_escape(item.text)}{suffix} ({item.created_at.date().isoformat()})")
-        out.append("")
-    for theme in data.themes:
-        out += [f"# {md_escape(theme.title)}", ""]
-        if theme.kind == "cluster":
-            out += [
-                f"*A theme found by clustering; key terms: {md_escape(', '.join(theme.terms))}.*",
-                "",
-            ]
-        entries = [data.papers[pid] for pid in theme.paper_ids]
-        for entry in entries:
-            if entry.has_note:
-                out += paper_section(entry)
-        unread = [e for e in entries if not e.has_note]
-        if unread:
-            out += ["**Still to read:**", ""]
-            out += [to_read_item(e) for e in unread]
-            out.append("")
-    if data.comparison:
+    if data.question is not None:
+        out += [log_line(data.question, prefix="Research question, ", bullet=False), ""]
+    if data.aims:
+        out += [log_line(item) for item in data.aims] + [""]
+    out += ["# Related work", ""]
+    if not data.sections:
+        out += ["*No paper has notes or annotations yet: the related work starts with them.*", ""]
+    for section in data.sections:
+        out += theme_section(section)
+    out += ["# What I tried", ""]
+    if data.tried:
+        out += [log_line(item) for item in data.tried] + [""]
+    else:
+        out += ["*The research log has no decisions, experiments or results yet.*", ""]
+    out += ["# Open questions", ""]
+    if data.open_items:
+        out += [log_line(item) for item in data.open_items] + [""]
+    else:
+        out += ["*The research log has no open question or to-do after the first question.*", ""]
+    if data.include_unread and data.unread:
+        out += ["# Appendix: papers not yet noted", ""]
         out += [
-            "# Comparison",
-            "",
-            "| Paper | Year | Method | Data | Result | Limitation |",
-            "|---|---|---|---|---|---|",
+            f"- {md_escape(e.paper.title or e.paper.id)} {cite(e.key)}"
+            for e in sorted(data.unread, key=lambda e: e.key)
         ]
-        for row in data.comparison:
-            cells = [cite(row.key), row.year or "\u2014"] + [
-                _cell(t) for t in (row.method, row.data, row.result, row.limitation)
-            ]
-            out.append("| " + " | ".join(cells) + " |")
-        out.append("")
-    if data.questions:
-        out += ["# Open questions", ""]
-        out += [f"- {md_escape(q)} {cite(key)}" for key, q in data.questions]
         out.append("")
     out += ["# References", "", "::: {#refs}", ":::", ""]
     return "\n".join(out)

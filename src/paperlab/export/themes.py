@@ -1,336 +1,210 @@
-"""Group papers into themes: roadmap topic tags first, then embedding clusters.
+"""Themes of the user's reading: papers grouped by what the user wrote about them.
 
-A tagged paper goes under its first topic in roadmap order (earliest week).
-Untagged papers are clustered by k-means on one vector per paper (the mean of
-its chunk vectors, or its embedded title+abstract when it has none); each
-cluster is named from its own papers' key terms (tf-idf over titles and
-abstracts), so a theme title says what the papers share.
+Only papers the user has read or noted take part (a note with text, an
+annotation, or reading state "read"). Each gets one vector: its text (mean
+chunk vector, or its embedded title and abstract) plus the vector of what the
+user wrote about it (note fields and annotations, as the search index embeds
+them), both unit length, so the user's own reading counts as much as the
+paper. k-means groups them, with the number of themes chosen by silhouette
+(clusters.py); theme_names.py names each group from the phrases its notes
+share. A ``themes.toml`` (theme_file.py) overrides grouping and names.
+The roadmap's topic tags are only hints for names: a week's topic says when
+a paper was read, not what it is about.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from paperlab.settings import Settings
+from paperlab.export.clusters import best_clustering, choose_k, kmeans
+from paperlab.export.paper_vectors import paper_vectors, text_vectors, vector_model
+from paperlab.export.theme_file import read_theme_file
+from paperlab.export.theme_names import (
+    PaperWords,
+    headings,
+    joined,
+    key_terms,
+    name_groups,
+    shared_phrase_vectors,
+    tokens,
+)
+from paperlab.settings import Settings, load_settings
 from paperlab.store import Store
-from paperlab.store.models import Chunk, Embedding, Paper, Topic
+from paperlab.store.models import (
+    Annotation,
+    CitationAlias,
+    Note,
+    Paper,
+    PaperTag,
+    PaperTopic,
+    Topic,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from paperlab.search.embedder import Embedder
 
-_STOP = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "here",
-        "how",
-        "however",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "more",
-        "most",
-        "much",
-        "new",
-        "no",
-        "nor",
-        "not",
-        "novel",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "own",
-        "paper",
-        "papers",
-        "propose",
-        "proposed",
-        "proposes",
-        "present",
-        "presents",
-        "same",
-        "show",
-        "shows",
-        "shown",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "use",
-        "used",
-        "uses",
-        "using",
-        "very",
-        "via",
-        "was",
-        "we",
-        "well",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "would",
-        "yet",
-        "approach",
-        "approaches",
-        "method",
-        "methods",
-        "result",
-        "results",
-        "work",
-        "works",
-        "based",
-        "study",
-        "studies",
-        "task",
-        "tasks",
-        "problem",
-        "problems",
-        "article",
-        "one",
-        "two",
-        "three",
-        "first",
-        "second",
-        "existing",
-        "able",
-        "show",
-        "demonstrate",
-        "demonstrates",
-        "provide",
-        "provides",
-    ]
+NOTE_TEXT_FIELDS = (
+    "summary",
+    "contributions",
+    "method",
+    "results",
+    "limitations",
+    "questions",
+    "relevance",
+    "body",
 )
-_WORD = re.compile(r"[a-zA-Z][a-zA-Z\-]{2,}")
+GROUPINGS = ("content", "tag")
+
+
+def _blocks(parts: Iterable[str]) -> str:
+    """Non-empty parts, blank-line separated: the text the search index embeds."""
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
 @dataclass(frozen=True)
 class Theme:
-    """One section of the review: a free tag, a roadmap topic or a named cluster."""
+    """A group of papers the user has read, with a name a researcher would use."""
 
-    title: str
-    kind: str  # "tag" | "topic" | "cluster" | "other"
+    name: str
     paper_ids: list[str]
-    slug: str | None = None
+    kind: str = "content"  # "content" | "user" (themes.toml) | "tag"
     terms: list[str] = field(default_factory=list)
 
-
-def tokens(text: str) -> list[str]:
-    """Lower-case content words of ``text`` (stop words and math dropped)."""
-    text = re.sub(r"\$[^$]*\$", " ", text)
-    words = [w.lower().strip("-") for w in _WORD.findall(text)]
-    return [w for w in words if w not in _STOP and len(w) > 2]
+    @property
+    def title(self) -> str:
+        return self.name
 
 
-def key_terms(
-    docs: Sequence[str], groups: Sequence[Sequence[int]], top: int = 3
-) -> list[list[str]]:
-    """The ``top`` tf-idf terms of each group of documents (indexes into ``docs``)."""
-    tokenised = [tokens(d) for d in docs]
-    df: Counter[str] = Counter()
-    for toks in tokenised:
-        df.update(set(toks))
-    n = max(len(docs), 1)
-    out: list[list[str]] = []
-    for group in groups:
-        scores: dict[str, float] = {}
-        for i in group:
-            counts = Counter(tokenised[i])
-            total = sum(counts.values()) or 1
-            for term, c in counts.items():
-                # Smoothed idf: a term every paper uses still counts a little,
-                # so a one-cluster library gets a name too.
-                weight = (c / total) * (math.log((1 + n) / (1 + df[term])) + 1)
-                scores[term] = scores.get(term, 0.0) + weight
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        out.append([t for t, _ in ranked[:top]])
+@dataclass
+class Reading:
+    """What the user has done with one paper: note, annotations, topics and tags."""
+
+    paper: Paper
+    note: Note | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # topic titles
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def has_note(self) -> bool:
+        note = self.note
+        return note is not None and any(getattr(note, f).strip() for f in NOTE_TEXT_FIELDS)
+
+    @property
+    def noted(self) -> bool:
+        return self.has_note or bool(self.annotations)
+
+    @property
+    def read(self) -> bool:
+        return self.noted or self.paper.reading_state == "read"
+
+    def user_texts(self) -> list[str]:
+        """The note and annotations as the search index embeds them (same hashes)."""
+        texts = []
+        note = self.note
+        if note is not None:
+            texts.append(_blocks(getattr(note, f) for f in NOTE_TEXT_FIELDS))
+        for ann in self.annotations:
+            texts.append(_blocks([ann.quote, ann.comment]))
+        return [t for t in texts if t]
+
+    def words(self) -> PaperWords:
+        note = self.note
+        body = note.body if note is not None else ""
+        fields = [getattr(note, f) for f in NOTE_TEXT_FIELDS if f != "body"] if note else []
+        comments = [a.comment for a in self.annotations]
+        return PaperWords(
+            note=joined([*fields, body, *comments]),
+            headings=headings(body),
+            title=self.paper.title,
+            hints=[*self.topics, *self.tags],
+        )
+
+
+@dataclass
+class ThemePlan:
+    themes: list[Theme]
+    unknown: list[str] = field(default_factory=list)  # themes.toml entries matching no paper
+
+
+def gather_reading(store: Store, papers: Sequence[Paper]) -> dict[str, Reading]:
+    """Every paper's note, annotations (by page), topic titles and free tags."""
+    ids = [p.id for p in papers]
+    out = {p.id: Reading(paper=p) for p in papers}
+    with store.read() as session:
+        for note in session.exec(select(Note).where(col(Note.paper_id).in_(ids))):
+            out[note.paper_id].note = note
+        for ann in session.exec(
+            select(Annotation)
+            .where(col(Annotation.paper_id).in_(ids))
+            .order_by(col(Annotation.page), col(Annotation.char_start), col(Annotation.id))
+        ):
+            out[ann.paper_id].annotations.append(ann)
+        titles = {t.slug: t.title for t in session.exec(select(Topic))}
+        for paper_id, slug in session.exec(
+            select(PaperTopic.paper_id, PaperTopic.topic_slug).where(
+                col(PaperTopic.paper_id).in_(ids)
+            )
+        ):
+            out[paper_id].topics.append(titles.get(slug, slug))
+        for paper_id, tag in session.exec(
+            select(PaperTag.paper_id, PaperTag.tag).where(col(PaperTag.paper_id).in_(ids))
+        ):
+            out[paper_id].tags.append(tag)
+    for reading in out.values():  # unanchored annotations (no page) last
+        reading.annotations.sort(key=lambda a: (a.page is None, a.page or 0, a.char_start or 0))
     return out
 
 
-def choose_k(n: int) -> int:
-    """Clusters for ``n`` papers: about sqrt(n/2) rounded up, between 1 and 8.
-
-    Fewer than four papers make one theme: splitting three papers into
-    named clusters tells the reader nothing.
-    """
-    if n < 4:
-        return 1
-    return max(1, min(8, math.ceil(math.sqrt(n / 2))))
-
-
-def kmeans(vectors: np.ndarray, k: int, *, seed: int = 0, iterations: int = 50) -> list[int]:
-    """Deterministic k-means (k-means++ seeding, cosine on unit vectors)."""
-    import numpy as np
-
-    n = vectors.shape[0]
-    k = max(1, min(k, n))
-    rng = np.random.default_rng(seed)
-    centres = [vectors[int(rng.integers(n))]]
-    for _ in range(1, k):
-        dist = np.min([np.sum((vectors - c) ** 2, axis=1) for c in centres], axis=0)
-        total = float(dist.sum())
-        if total <= 0:
-            break
-        centres.append(vectors[int(rng.choice(n, p=dist / total))])
-    c = np.array(centres)
-    labels = np.zeros(n, dtype=int)
-    for _ in range(iterations):
-        d = ((vectors[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-        new = d.argmin(axis=1)
-        if _ and np.array_equal(new, labels):
-            break
-        labels = new
-        for j in range(len(c)):
-            members = vectors[labels == j]
-            if len(members):
-                c[j] = members.mean(axis=0)
-    # Number clusters by first appearance so output is stable across runs.
-    order: dict[int, int] = {}
-    for label in labels.tolist():
-        order.setdefault(label, len(order))
-    return [order[label] for label in labels.tolist()]
-
-
-def paper_vectors(
+def reading_vectors(
     store: Store,
     settings: Settings,
-    papers: Sequence[Paper],
+    readings: Sequence[Reading],
     *,
     embedder: Embedder | None = None,
     allow_embed: bool = True,
 ) -> dict[str, np.ndarray]:
-    """One unit vector per paper: mean of its stored chunk vectors, else its abstract.
+    """One unit vector per paper: its text and the user's words about it, equally weighted.
 
-    Uses the model that covers most of the papers in the Embedding table; a
-    paper without vectors under it has its title and abstract embedded (the
-    model loads only then, and only when ``allow_embed``).
+    Vectors of another size than most (a paper embedded by another model)
+    are left out rather than mixed in.
     """
     import numpy as np
 
-    ids = [p.id for p in papers]
-    with store.read() as session:
-        rows = session.exec(
-            select(Chunk.paper_id, Embedding.model, Embedding.vector)
-            .join(Embedding, col(Embedding.content_hash) == col(Chunk.content_hash))
-            .where(col(Chunk.paper_id).in_(ids))
-            .where(col(Chunk.is_reference).is_(False))
-        ).all()
-    by_model: dict[str, dict[str, list[bytes]]] = {}
-    for paper_id, model_name, blob in rows:
-        by_model.setdefault(model_name, {}).setdefault(paper_id, []).append(blob)
+    papers = [r.paper for r in readings]
+    text = paper_vectors(store, settings, papers, embedder=embedder, allow_embed=allow_embed)
+    model = vector_model(store, settings, [p.id for p in papers])
+    user = text_vectors(
+        store,
+        settings,
+        {r.paper.id: r.user_texts() for r in readings},
+        model,
+        embedder=embedder,
+        allow_embed=allow_embed,
+    )
     out: dict[str, np.ndarray] = {}
-    model: str | None = None
-    if by_model:
-        model = max(
-            by_model,
-            key=lambda m: (len(by_model[m]), m == settings.embed_model),
-        )
-        for paper_id, blobs in by_model[model].items():
-            mats = [np.frombuffer(b, dtype=np.float32) for b in blobs]
-            if len({m.shape for m in mats}) != 1:
-                continue
-            mean = np.mean(np.stack(mats), axis=0)
-            norm = float(np.linalg.norm(mean))
+    for reading in readings:
+        pid = reading.paper.id
+        parts = [v for v in (text.get(pid), user.get(pid)) if v is not None]
+        if len(parts) == 2 and parts[0].shape != parts[1].shape:
+            parts = parts[:1]
+        if parts:
+            total = np.sum(np.stack(parts), axis=0)
+            norm = float(np.linalg.norm(total))
             if norm > 0:
-                out[paper_id] = (mean / norm).astype(np.float32)
-    missing = [p for p in papers if p.id not in out and (p.title or p.abstract)]
-    if missing and allow_embed:
-        if embedder is None:
-            from paperlab.search.embedder import load_embedder
-
-            embedder = load_embedder(settings)
-        if model is not None and embedder.model_name != model:
-            # Vectors from two models are not comparable: embed everyone anew.
-            out.clear()
-            missing = [p for p in papers if p.title or p.abstract]
-        texts = [f"{p.title}. {p.abstract}" for p in missing]
-        vectors = embedder.embed(texts)
-        for paper, vector in zip(missing, vectors, strict=True):
-            out[paper.id] = np.asarray(vector, dtype=np.float32)
+                out[pid] = (total / norm).astype(np.float32)
+    sizes = Counter(v.shape for v in out.values())
+    if len(sizes) > 1:
+        common = sizes.most_common(1)[0][0]
+        out = {pid: v for pid, v in out.items() if v.shape == common}
     return out
 
 
@@ -356,68 +230,191 @@ def themes_by_tag(
         else:
             rest.append(paper)
     themes = [
-        Theme(title=f"#{tag}", kind="tag", paper_ids=by_tag[tag], slug=tag)
+        Theme(name=f"#{tag}", kind="tag", paper_ids=by_tag[tag], terms=[tag])
         for tag in sorted(by_tag, key=lambda t: (-len(by_tag[t]), t))
     ]
     return themes, rest
 
 
-def group_papers(
-    papers: Sequence[Paper],
-    paper_topics: Mapping[str, Sequence[str]],
-    topics: Mapping[str, Topic],
-    vectors: Mapping[str, np.ndarray],
+def _resolver(store: Store, readings: Mapping[str, Reading]) -> dict[str, str]:
+    """Every name a themes.toml may use for a paper (key, old key, id) -> paper id."""
+    names: dict[str, str] = {}
+    for pid, reading in readings.items():
+        names[pid.lower()] = pid
+        if reading.paper.citation_key:
+            names[reading.paper.citation_key.lower()] = pid
+    with store.read() as session:
+        for key, pid in session.exec(
+            select(CitationAlias.key, CitationAlias.paper_id).where(
+                col(CitationAlias.paper_id).in_(list(readings))
+            )
+        ):
+            names.setdefault(key.lower(), pid)
+    return names
+
+
+def plan_themes(
+    store: Store,
+    settings: Settings,
+    readings: Mapping[str, Reading],
     *,
+    overrides: Path | None = None,
+    embedder: Embedder | None = None,
     k: int | None = None,
-) -> list[Theme]:
-    """Themes covering every paper exactly once: topics, clusters, then the rest."""
+    group_by: str = "content",
+    allow_embed: bool = True,
+) -> ThemePlan:
+    """Themes for the read papers of ``readings``, honouring a themes.toml.
+
+    A paper the file names joins its theme even if unread (the user said
+    so); every other read paper is grouped by tag (``group_by="tag"``) or
+    content. Each paper is in one theme at most.
+    """
+    plan = ThemePlan(themes=[])
+    placed: set[str] = set()
+    if overrides is not None:
+        names = _resolver(store, readings)
+        for user in read_theme_file(overrides).themes:
+            ids = []
+            for ref in user.papers:
+                pid = names.get(ref.lower())
+                if pid is None:
+                    plan.unknown.append(ref)
+                elif pid not in placed:
+                    ids.append(pid)
+                    placed.add(pid)
+            if ids:
+                plan.themes.append(Theme(name=user.name, paper_ids=ids, kind="user"))
+    rest = [r for pid, r in readings.items() if r.read and pid not in placed]
+    if group_by == "tag":
+        tag_themes, untagged = themes_by_tag(
+            [r.paper for r in rest], {r.paper.id: r.tags for r in rest}
+        )
+        plan.themes += tag_themes
+        left = {p.id for p in untagged}
+        rest = [r for r in rest if r.paper.id in left]
+    if rest:
+        plan.themes += content_themes(
+            store, settings, readings, rest, embedder=embedder, k=k, allow_embed=allow_embed
+        )
+    plan.themes = [
+        Theme(t.name, _by_year(t.paper_ids, readings), t.kind, t.terms) for t in plan.themes
+    ]
+    return plan
+
+
+def _by_year(ids: Sequence[str], readings: Mapping[str, Reading]) -> list[str]:
+    def order(pid: str) -> tuple[int, str]:
+        paper = readings[pid].paper
+        return (paper.year or 9999, paper.citation_key or pid)
+
+    return sorted(ids, key=order)
+
+
+def combined(
+    meaning: Mapping[str, np.ndarray], shared: Mapping[str, np.ndarray], ids: Sequence[str]
+) -> np.ndarray:
+    """Rows of the embedding and the shared-phrase vector side by side, half weight each.
+
+    Embeddings of whole papers put most machine-learning papers close
+    together; the phrases a user's notes share ("policy gradient",
+    "learning-rate schedules") are what sets their reading apart. A paper
+    sharing no phrase keeps its embedding at full weight.
+    """
     import numpy as np
 
-    def topic_order(slug: str) -> tuple[int, str]:
-        topic = topics.get(slug)
-        weeks = topic.week_list if topic else []
-        return (min(weeks) if weeks else 99, slug)
-
-    by_topic: dict[str, list[str]] = {}
-    untagged: list[Paper] = []
-    for paper in papers:
-        slugs = sorted(paper_topics.get(paper.id, []), key=topic_order)
-        if slugs:
-            by_topic.setdefault(slugs[0], []).append(paper.id)
+    width = next((len(v) for v in shared.values()), 0)
+    rows = []
+    for pid in ids:
+        if pid in shared:
+            half = np.float32(np.sqrt(0.5))
+            rows.append(np.concatenate([meaning[pid] * half, shared[pid] * half]))
         else:
-            untagged.append(paper)
-    themes = [
-        Theme(
-            title=topics[slug].title if slug in topics else slug,
-            kind="topic",
-            paper_ids=by_topic[slug],
-            slug=slug,
-        )
-        for slug in sorted(by_topic, key=topic_order)
-    ]
-    with_vec = [p for p in untagged if p.id in vectors]
-    without = [p for p in untagged if p.id not in vectors]
+            rows.append(np.concatenate([meaning[pid], np.zeros(width, dtype=np.float32)]))
+    return np.stack(rows).astype(np.float32)
+
+
+def content_themes(
+    store: Store,
+    settings: Settings,
+    readings: Mapping[str, Reading],
+    members: Sequence[Reading],
+    *,
+    embedder: Embedder | None = None,
+    k: int | None = None,
+    allow_embed: bool = True,
+) -> list[Theme]:
+    """``members`` clustered by content and named from the user's words, largest first."""
+
+    vectors = reading_vectors(store, settings, members, embedder=embedder, allow_embed=allow_embed)
+    words = {pid: r.words() for pid, r in readings.items() if r.read}
+    shared = shared_phrase_vectors({r.paper.id: words[r.paper.id] for r in members})
+    with_vec = [r.paper.id for r in members if r.paper.id in vectors]
+    groups: list[list[str]] = []
     if with_vec:
-        matrix = np.stack([vectors[p.id] for p in with_vec])
-        labels = kmeans(matrix, k or choose_k(len(with_vec)))
-        groups: list[list[int]] = [[] for _ in range(max(labels) + 1)]
-        for i, label in enumerate(labels):
-            groups[label].append(i)
-        docs = [f"{p.title} {p.title} {p.abstract}" for p in with_vec]  # titles weigh double
-        names = key_terms(docs, groups)
-        for group, terms in zip(groups, names, strict=True):
-            title = ", ".join(t.capitalize() if i == 0 else t for i, t in enumerate(terms))
-            themes.append(
-                Theme(
-                    title=title or "Other papers",
-                    kind="cluster",
-                    paper_ids=[with_vec[i].id for i in group],
-                    terms=terms,
-                )
-            )
-    if without:
-        themes.append(Theme(title="Other papers", kind="other", paper_ids=[p.id for p in without]))
-    return themes
+        labels = best_clustering(combined(vectors, shared, with_vec), k)
+        for label in sorted(set(labels)):
+            groups.append([pid for pid, lab in zip(with_vec, labels, strict=True) if lab == label])
+    without = [r.paper.id for r in members if r.paper.id not in vectors]
+    if without:  # nothing to place them by: one more group, named like the others
+        groups.append(without)
+    groups.sort(key=lambda g: -len(g))
+    named = name_groups(words, groups)
+    return [
+        Theme(name=name, paper_ids=group, kind="content", terms=terms)
+        for group, (name, terms) in zip(groups, named, strict=True)
+    ]
 
 
-__all__ = ["Theme", "choose_k", "group_papers", "key_terms", "kmeans", "paper_vectors", "tokens"]
+def reading_themes(
+    store: Store,
+    settings: Settings | None = None,
+    papers: Sequence[Paper] | None = None,
+    *,
+    overrides: Path | None = None,
+    embedder: Embedder | None = None,
+    k: int | None = None,
+    group_by: str = "content",
+    allow_embed: bool = True,
+) -> list[Theme]:
+    """Themes of the papers the user has read or noted (among ``papers``, else all).
+
+    The public entry point for other exports (the library map colours by
+    it). Papers not read or noted are in no theme. ``allow_embed=False``
+    uses only stored vectors (the model never loads).
+    """
+    settings = settings or load_settings()
+    if papers is None:
+        with store.read() as session:
+            papers = list(session.exec(select(Paper).order_by(col(Paper.id))))
+    readings = gather_reading(store, papers)
+    plan = plan_themes(
+        store,
+        settings,
+        readings,
+        overrides=overrides,
+        embedder=embedder,
+        k=k,
+        group_by=group_by,
+        allow_embed=allow_embed,
+    )
+    return plan.themes
+
+
+__all__ = [
+    "GROUPINGS",
+    "Reading",
+    "Theme",
+    "ThemePlan",
+    "choose_k",
+    "content_themes",
+    "gather_reading",
+    "key_terms",
+    "kmeans",
+    "paper_vectors",
+    "plan_themes",
+    "reading_themes",
+    "reading_vectors",
+    "themes_by_tag",
+    "tokens",
+]

@@ -433,3 +433,23 @@ def m008_reading_plan(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m008_reading_plan)
+
+
+def m009_vault_note(conn: Connection) -> None:
+    """What ``export notes`` last wrote to each vault, per paper: the common base.
+
+    Importing a vault's edits needs to know, field by field, whether the file
+    or the library changed since the last export: a field that differs from
+    this base on one side only was edited there; on both sides, it is a
+    conflict. ``fields`` is a JSON object of the exported values as the
+    import reads them back; ``vault`` is the vault folder's resolved path.
+    """
+    conn.exec_driver_sql(
+        "CREATE TABLE vault_note (vault VARCHAR NOT NULL, "
+        "paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE, "
+        "file VARCHAR NOT NULL, fields VARCHAR NOT NULL DEFAULT '{}', "
+        "exported_at DATETIME NOT NULL, PRIMARY KEY (vault, paper_id))"
+    )
+
+
+MIGRATIONS.append(m009_vault_note)

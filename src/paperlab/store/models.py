@@ -345,3 +345,18 @@ class PaperTag(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
     tag: str = Field(primary_key=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class VaultNote(SQLModel, table=True):
+    """The fields ``export notes`` last wrote for a paper to a vault (m009_vault_note).
+
+    The common base of a two-way sync: see ``paperlab.vaultimport``.
+    """
+
+    __tablename__ = "vault_note"
+
+    vault: str = Field(primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    file: str
+    fields: str = "{}"  # JSON object: field name -> value as the file holds it
+    exported_at: datetime = Field(default_factory=utcnow)
