@@ -68,6 +68,7 @@ EXAMPLES = {
     "focus": 'focus = "Sections 1-4"',
     "prerequisites": 'prerequisites = ["linear-algebra", "1409.0473"]',
     "hours_per_week": "hours_per_week = 2.5",
+    "order": "order = 10",
     "track": 'track = "nlp"',
     "builds_on": 'builds_on = ["naive-bayes-text"]',
     "task": 'task = "Scope the project: question, baseline, data, metric."',

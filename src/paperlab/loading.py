@@ -54,6 +54,7 @@ def sync_reading_list(session: Session, spec: ReadingListSpec) -> list[str]:
     reading_list.hours_per_week = spec.hours_per_week
     reading_list.track = spec.track
     reading_list.builds_on = dumps(list(spec.builds_on))
+    reading_list.plan_order = spec.order
     session.add(reading_list)
     session.flush()
     assert reading_list.id is not None

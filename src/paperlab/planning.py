@@ -4,7 +4,7 @@ The plan's weeks are 19-24, counted from the plan start (``progress.plan_start``
 ``PAPERLAB_PLAN_START`` or the library's first activity). A week's lists are
 the stored lists that cover it, minus the weeks 21-24 tracks the learner did
 not choose (``paperlab track choose``); with no track chosen, no track is in
-the plan. Lists are taken in name order, papers in list order.
+the plan. Lists are taken by their ``order`` (then name), papers in list order.
 
 Reads use plain sqlite3 (``Store.connect()``); the front ends (``paperlab
 plan``, the TUI's progress screen) only format what ``week_plan`` returns.
@@ -170,7 +170,7 @@ def _roadmap() -> Roadmap | None:
 def _lists_of_week(conn: ReadConnection, week: int, track: str | None) -> list[dict[str, Any]]:
     rows = []
     for list_id, name, weeks, hours, list_track in conn.execute(
-        "SELECT id, name, weeks, hours_per_week, track FROM reading_list ORDER BY name"
+        "SELECT id, name, weeks, hours_per_week, track FROM reading_list ORDER BY plan_order, name"
     ):
         if week not in [int(w) for w in loads_list(weeks)]:
             continue

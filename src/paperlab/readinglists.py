@@ -33,6 +33,8 @@ DEFAULT_HOURS_PER_WEEK = 4.0
 # Where a bare fetch, `paperlab track` and `paperlab plan` read the lists from
 # instead of the bundled directory (a directory holding roadmap.toml).
 LISTS_DIR_ENV = "PAPERLAB_LISTS_DIR"
+# Lists sharing a week come in the plan by ``order``, lowest first, then by name.
+DEFAULT_LIST_ORDER = 100
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class ReadingListSpec:
     builds_on: tuple[str, ...] = ()  # roadmap project and topic slugs
     milestones: tuple[Milestone, ...] = ()
     track_line: int = 0  # where ``track`` is written, to name a clash across files
+    # Where the list comes among the lists of a week in the plan (lower first,
+    # then by name): "how to read a paper" before the practical list in week 19.
+    order: int = DEFAULT_LIST_ORDER
 
     @property
     def arxiv_entries(self) -> tuple[PaperEntry, ...]:
@@ -75,8 +80,9 @@ def load_roadmap(path: Path | None = None) -> Roadmap:
 # ---------------------------------------------------------------- reading lists
 
 _LIST_KEYS = ("name", "title", "description", "weeks", "paper")
-_LIST_OPTIONAL = ("hours_per_week", "track", "builds_on", "milestone")
+_LIST_OPTIONAL = ("hours_per_week", "track", "builds_on", "milestone", "order")
 MAX_HOURS_PER_WEEK = 80.0
+MAX_LIST_ORDER = 1000
 
 
 def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingListSpec:
@@ -107,6 +113,7 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
         )
     weeks = root.weeks("weeks")
     hours = root.number("hours_per_week", 0.0, MAX_HOURS_PER_WEEK)
+    order = root.integer("order", 0, MAX_LIST_ORDER)
     track = root.slug("track", "track", SLUG)
     builds_on = _check_builds_on(root, roadmap, track)
     milestones = check_milestones(check, data, weeks)
@@ -120,6 +127,7 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
         hours_per_week=hours if hours is not None else DEFAULT_HOURS_PER_WEEK,
         track=track, builds_on=builds_on, milestones=tuple(milestones),
         track_line=root.line("track") if track else 0,
+        order=order if order is not None else DEFAULT_LIST_ORDER,
     )  # fmt: skip
 
 

@@ -401,3 +401,24 @@ def test_fixture_lists_fetch_the_real_pdfs_and_count_their_pages(
     week19 = json.loads(run_cli(capsys, "plan", "--week", "19", "--json").out)
     old = next(p for p in week19["core"] if p["paper_id"] == "math/9404236")
     assert (old["state"], old["pages"]) == ("unread", 15)  # the list's pages win
+
+
+def test_lists_sharing_a_week_come_by_their_order_then_name(
+    lists_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, week19_now: date,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    mine = tmp_path / "lists"
+    shutil.copytree(lists_dir, mine)
+    # Sorts after "weeks-19-20-basics" by name, but asks to come first.
+    (mine / "weeks-19-20-zz-first.toml").write_text(
+        'name = "weeks-19-20-zz-first"\ntitle = "First"\ndescription = "Read me first."\n'
+        "weeks = [19, 20]\norder = 5\n\n"
+        '[[paper]]\nkey = "primer"\ntitle = "A Primer"\nauthors = ["A. Author"]\n'
+        'year = 2020\ndoi = "10.1000/primer"\nweek = 19\npages = 3\nwhy = "Start here."\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(LISTS_DIR_ENV, str(mine))
+
+    plan = json.loads(run_cli(capsys, "plan", "--json").out)
+    assert plan["lists"][:2] == ["weeks-19-20-zz-first", "weeks-19-20-basics"]
+    assert plan["core"][0]["key"] == "primer" and plan["next_paper"]["key"] == "primer"

@@ -197,6 +197,9 @@ def test_reading_papers_opens_with_how_to_read_a_paper(lists: dict[str, dict[str
     first = lists["weeks-19-20-reading-papers.toml"]["paper"][0]
     assert first.get("doi") == KESHAV_DOI and first["week"] == 19
     assert first.get("core", True)
+    # and the plan takes that list before the practical one in weeks 19-20
+    reading = lists["weeks-19-20-reading-papers.toml"].get("order", 100)
+    assert reading < lists["weeks-19-20-practical-ml.toml"].get("order", 100)
 
 
 # ---------------------------------------------------------------- tracks

@@ -407,6 +407,7 @@ def m008_reading_plan(conn: Connection) -> None:
         "ALTER TABLE reading_list ADD COLUMN hours_per_week FLOAT NOT NULL DEFAULT 4.0",
         "ALTER TABLE reading_list ADD COLUMN track VARCHAR",
         "ALTER TABLE reading_list ADD COLUMN builds_on VARCHAR NOT NULL DEFAULT '[]'",
+        "ALTER TABLE reading_list ADD COLUMN plan_order INTEGER NOT NULL DEFAULT 100",
         "ALTER TABLE reading_list_entry ADD COLUMN core BOOLEAN NOT NULL DEFAULT 1",
         "ALTER TABLE reading_list_entry ADD COLUMN pages INTEGER",
         "ALTER TABLE reading_list_entry ADD COLUMN focus VARCHAR",

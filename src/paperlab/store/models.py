@@ -121,6 +121,7 @@ class ReadingList(SQLModel, table=True):
     hours_per_week: float = 4.0  # the week's reading budget (migration 8)
     track: str | None = None  # set for a weeks 21-24 specialisation track
     builds_on: str = "[]"  # roadmap project and topic slugs (JSON)
+    plan_order: int = 100  # a week's lists in the plan: lower first (migration 8)
 
 
 class ReadingListEntry(SQLModel, table=True):
