@@ -30,7 +30,7 @@ _DOI = re.compile(
     r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/[^\s,;\"“”]+)", re.I
 )
 _URL = re.compile(r"https?://[^\s\"“”<>]+")
-_YEAR = re.compile(r"(?<![\d./:-])(?P<y>(?:19|20)\d\d)(?P<s>[a-z])?(?![\d/]|\.\d)")
+_YEAR = re.compile(r"(?<![\d./:-])(?P<y>(?:1[89]|20)\d\d)(?P<s>[a-z])?(?![\d/]|\.\d)")
 _PAGES = re.compile(r"\b\d+\s?[–-]\s?\d+\b")
 _QUOTED = re.compile(r"[“\"](?P<t>[^”\"]{8,400}?)[,.]?[”\"]")
 # A full stop that ends an initial ("M.", "G.E.", "J.-P.") or a common

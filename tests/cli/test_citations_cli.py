@@ -1,0 +1,144 @@
+"""`paperlab refs`, `cited-by`, `next` and `graph` on three fetched papers that cite each other.
+
+The papers come from the fake arXiv on 127.0.0.1 as generated PDFs with
+known reference lists; fetch extracts and embeds them with the real model.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.fakearxiv import FakeArxiv, sample_paper
+from tests.helpers import run_cli
+from tests.refpdfs import paper_with_references
+
+A = ("2001.00001", "Gradient Noise in Deep Networks")
+B = ("2002.00002", "Warm Restarts Revisited")
+C = ("2003.00003", "Curvature of Loss Landscapes")
+ADAM = "1412.6980"
+
+REFERENCES = {
+    # A cites an arXiv paper outside the library.
+    A: [
+        "[1] D. Kingma and J. Ba. Adam: A method for stochastic optimization. "
+        f"arXiv preprint arXiv:{ADAM}, 2014.",
+        "[2] Y. Bengio. Practical recommendations for gradient-based training. 2012.",
+    ],
+    # B cites A by its arXiv id and C by its title alone.
+    B: [
+        f"[1] A. Lovelace and A. Turing. Gradient noise in deep networks. arXiv:{A[0]}, 2020.",
+        "[2] A. Lovelace and A. Turing. Curvature of loss landscapes. In Proc. of Things, 2020.",
+    ],
+    # C cites A by title only, with a hyphen the line broke, and Adam again.
+    C: [
+        "Lovelace, Ada and Turing, Alan. Gradient noise in deep net- works. Preprint, 2020.",
+        f"Kingma, Diederik and Ba, Jimmy. Adam: A method for stochastic optimization. "
+        f"arXiv:{ADAM}, 2014.",
+    ],
+}
+
+
+@pytest.fixture
+def library(
+    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    for arxiv_id, title in (A, B, C):
+        body = f"This paper, {title}, studies optimisation of deep networks. " * 20
+        pdf = paper_with_references(
+            title, body, REFERENCES[(arxiv_id, title)], f"arXiv:{arxiv_id}v1 [cs.LG] 2 Jan 2020"
+        )
+        fake_arxiv.add(sample_paper(arxiv_id, title=title, pdf_bytes=pdf))
+    result = run_cli(capsys, "fetch", A[0], B[0], C[0])
+    assert result.code == 0, result.err
+    return paperlab_home
+
+
+def test_refs_cited_by_and_next_say_who_cites_whom(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refs = run_cli(capsys, "refs", B[0], "--json")
+    assert refs.code == 0, refs.err
+    entries = json.loads(refs.out)
+    assert [e["paper_id"] for e in entries] == [A[0], C[0]]
+    assert [e["resolved_by"] for e in entries] == ["arxiv-id", "title+author"]
+
+    plain = run_cli(capsys, "refs", A[0])
+    assert plain.code == 0, plain.err
+    assert f"paperlab fetch {ADAM}" in plain.out
+
+    cited = run_cli(capsys, "cited-by", A[0], "--json")
+    assert cited.code == 0, cited.err
+    assert [c["paper_id"] for c in json.loads(cited.out)] == [B[0], C[0]]
+    assert "Gradient noise" in run_cli(capsys, "cited-by", A[0]).out
+
+    # The learner reads B and writes a note on it: what B cites moves up.
+    assert run_cli(capsys, "read", B[0], "read").code == 0
+    noted = run_cli(capsys, "note", B[0], "--set", "summary=Warm restarts help noisy gradients.")
+    assert noted.code == 0, noted.err
+    ranked = run_cli(capsys, "next", "--json", "-k", "5")
+    assert ranked.code == 0, ranked.err
+    items = {i["paper_id"]: i for i in json.loads(ranked.out)}
+    assert B[0] not in items  # read already
+    top = json.loads(ranked.out)[0]
+    assert top["paper_id"] in (A[0], C[0])
+    assert any(f"{B[1]} (read, noted)" in r for r in items[A[0]]["reasons"])
+    assert items[A[0]]["in_library"] is True and "not yet read" in items[A[0]]["reasons"]
+    adam = items[ADAM]
+    assert adam["in_library"] is False
+    assert adam["next_step"] == f"paperlab fetch {ADAM}"
+    assert "cited by 2 papers in your library" in adam["reasons"]
+
+    words = run_cli(capsys, "next", "-k", "5")
+    assert words.code == 0, words.err
+    assert "cited by papers you read or noted" in words.out
+    assert f"next: paperlab fetch {ADAM}" in words.out
+
+
+def test_graph_is_written_as_graphml_and_json(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "graph.graphml"
+    result = run_cli(capsys, "graph", "--out", str(out))
+    assert result.code == 0, result.err
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    root = ET.parse(out).getroot()
+    edges = {(e.get("source"), e.get("target")) for e in root.iterfind(".//g:edge", ns)}
+    assert edges == {(B[0], A[0]), (B[0], C[0]), (C[0], A[0]), (A[0], ADAM), (C[0], ADAM)}
+
+    as_json = tmp_path / "graph.json"
+    assert run_cli(capsys, "graph", "--out", str(as_json), "--format", "json").code == 0
+    data = json.loads(as_json.read_text(encoding="utf-8"))
+    outside = [n for n in data["nodes"] if not n["in_library"]]
+    assert [n["id"] for n in outside] == [ADAM]
+
+
+def test_re_extraction_replaces_the_reference_rows(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = library / "paperlab.db"
+    with sqlite3.connect(db) as conn:
+        before = conn.execute(
+            "SELECT paper_id, version, ordinal, title FROM paper_reference ORDER BY 1, 3"
+        ).fetchall()
+    assert len(before) == 6 and {r[1] for r in before} == {1}
+    result = run_cli(capsys, "index", "--force", A[0])
+    assert result.code == 0, result.err
+    with sqlite3.connect(db) as conn:
+        after = conn.execute(
+            "SELECT paper_id, version, ordinal, title FROM paper_reference ORDER BY 1, 3"
+        ).fetchall()
+    assert after == before
+
+
+def test_unknown_paper_is_one_sentence(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("refs", "cited-by"):
+        result = run_cli(capsys, command, "9999.99999")
+        assert result.code != 0
+        assert "Traceback" not in result.err and result.err.startswith("Error:")
+    bad_k = run_cli(capsys, "next", "-k", "0")
+    assert bad_k.code == 2 and "Hint:" in bad_k.err
