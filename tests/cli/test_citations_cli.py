@@ -44,9 +44,7 @@ REFERENCES = {
 
 
 @pytest.fixture
-def library(
-    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
-) -> Path:
+def library(fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     for arxiv_id, title in (A, B, C):
         body = f"This paper, {title}, studies optimisation of deep networks. " * 20
         pdf = paper_with_references(
