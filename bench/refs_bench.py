@@ -103,9 +103,8 @@ def quality(store: Any, pdf_dir: Path, manifest: list[dict[str, str]]) -> dict[s
                 year=ref.year,
                 first_author=ref.first_author,
             )
-            out.append(
-                Parsed(ref.raw, ref.title, ref.year, ref.arxiv_id, found.paper_id if found else None)
-            )
+            resolved = found.paper_id if found else None
+            out.append(Parsed(ref.raw, ref.title, ref.year, ref.arxiv_id, resolved))
         return out
 
     return score_all(load_gold(), parse)
