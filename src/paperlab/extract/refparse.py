@@ -39,8 +39,15 @@ _ABBREVIATIONS = frozenset(
     {"al", "et", "vol", "no", "pp", "ed", "eds", "proc", "conf", "int", "intl", "jr", "sr",
      "dr", "st", "vs", "fig", "eq", "ch", "sec", "univ", "dept", "inc", "co", "ltd"}
 )  # fmt: skip
-_SENTENCE_END = re.compile(r"(?<=[^\s])[.?!](?=\s+[\"“A-Z0-9\u00c0-\u024f(\[])")
+_SENTENCE_END = re.compile(r"(?<=[^\s])[.?!](?=\s+[\"“A-Za-z0-9\u00c0-\u024f(\[])")
 _IN = re.compile(r"^(?:In:?|in:?)\s+")
+# "In Proceedings ...", "In: ICML", "In M. Habib, editors": a venue, not a title
+# ("In the Theater of Consciousness" is a title).
+_IN_VENUE = re.compile(
+    r"^(?:In:|in:?\s|In\s+(?:the\s+)?(?:Proc|Advances|International|Conference|Workshop|Annual"
+    r"|IEEE|ACM|Journal|Symposium|Neural|European|Asian|North|Twenty|Thirty|Forty"
+    r"|[A-Z]{2,}|\d|[A-Z]\.))"
+)
 _VENUE_TAIL = re.compile(r"(?:^|[\s,.;:(]+)(?:(?:19|20)\d\d[a-z]?|pp?\.|pages)(?:\b|\s).*$")
 _YEAR_ONLY = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)?[.,:]?$")
 _TRAILING_YEAR = re.compile(r"[\s,.;:(]+(?:19|20)\d\d[a-z]?\)?$")
@@ -87,7 +94,7 @@ def parse_entry(raw: str) -> ParsedReference:
         # "Axelrod, A. and He, X. (2011). Title." : the year stands alone.
         parts = parts[:1] + [p for p in parts[1:] if not _YEAR_ONLY.match(p)]
         title = parts[1] if len(parts) > 1 else None
-        if title is not None and _IN.match(title):
+        if title is not None and _IN_VENUE.match(title):
             title = None  # "Authors. In Proceedings ...": no title printed
         ref.title = _clean_title(title) if title else None
         rest = " ".join(parts[2:])
@@ -119,10 +126,12 @@ def _take_identifiers(ref: ParsedReference, text: str) -> str:
 
 def _year(text: str) -> int | None:
     last_allowed = datetime.now(UTC).year + 1
-    years = [
-        int(m["y"]) for m in _YEAR.finditer(_PAGES.sub(" ", text)) if int(m["y"]) <= last_allowed
-    ]
-    return years[-1] if years else None
+    found = [m for m in _YEAR.finditer(_PAGES.sub(" ", text)) if int(m["y"]) <= last_allowed]
+    # A year that closes a sentence or a parenthesis is the entry's ("..., 2015."),
+    # not "Published online 2014;" or "CVPR 2004" in a venue's name.
+    closing = [m for m in found if m.string[m.end() : m.end() + 1] in (".", ")")]
+    chosen = closing or found
+    return int(chosen[-1]["y"]) if chosen else None
 
 
 def _sentences(text: str) -> list[str]:
@@ -133,6 +142,8 @@ def _sentences(text: str) -> list[str]:
         before = text[start : match.start()].split()
         word = before[-1] if before else ""
         bare = word.strip("(),;:'’\"“”").lower()
+        if text[match.end() :].lstrip()[:1].islower() and not _ends_name(word, start, parts):
+            continue  # "e.g. the", "vs. other": only a name ends before a lowercase title
         if match.group(0) == "." and (_is_initial(word) or bare in _ABBREVIATIONS):
             in_authors = start == 0 and not parts
             # Past the authors a lone capital ends a sentence ("..., Part I. Discrete Math").
@@ -152,9 +163,14 @@ def _sentences(text: str) -> list[str]:
     return parts
 
 
+def _ends_name(word: str, start: int, parts: list[str]) -> bool:
+    """A capitalised surname ending the author list ("... Lerchner. beta-vae: ...")."""
+    return start == 0 and not parts and len(word) > 2 and word[:1].isupper() and word.isalpha()
+
+
 def _is_initial(word: str) -> bool:
     """ "M", "G.E", "J.-P", "Ł": a single capital or dotted capitals."""
-    return bool(re.fullmatch(r"(?:[A-Z\u00c0-\u024f]\.?-?){1,3}", word))
+    return bool(re.fullmatch(r"[A-Z\u00c0-\u024f](?:\.-?[A-Z\u00c0-\u024f]){0,2}\.?", word))
 
 
 _NEXT_AUTHOR = re.compile(

@@ -31,13 +31,17 @@ _NUMBERED_LINE = re.compile(r"^\s*(?P<n>\d{1,3})\.?\s+(?=\S)", re.MULTILINE)
 # Words a name list starts with: "Bengio, Yoshua", "M. Bellemare,", "Kaiming He,",
 # "Yann N Dauphin,", "van der Maaten, L.", "Martín Abadi,", "LeCun, Y.".
 _NAME = r"[A-Z\u00c0-\u024f][\w'’`´¨ˆ˜¸\-]*"
-_PARTICLE = r"(?:(?:van|von|der|den|de|da|di|del|la|le|dos|du|ten|ter)\s+)"
+_PARTICLE = r"(?:(?:[Vv]an|[Vv]on|[Dd](?:er|en|e|a|i|el)|[Ll][ae]|dos|du|ten|ter)\s+)"
+# An organisation as author: "BVLC. Caffe model zoo.", "NVIDIA. Technical brief".
+_ORGANISATION = r"[A-Z][A-Z0-9&]{1,15}\.\s"
 _INITIAL = r"[A-Z\u00c0-\u024f](?:\.|\b)(?:\s?-?[A-Z]\.)*"
 _AUTHOR_START = re.compile(
-    rf"^{_PARTICLE}*(?:{_NAME}\s*,\s*(?:{_INITIAL}|{_NAME})"  # Surname, Given
-    rf"|(?:{_INITIAL}\s+|{_NAME}\s+){{1,3}}{_PARTICLE}*{_NAME}\s*(?:,|\.|\band\b|&|\(|$))"
+    rf"^(?:{_ORGANISATION}|{_PARTICLE}*(?:{_NAME}\s*,\s*(?:{_INITIAL}|{_NAME})"  # Surname, Given
+    rf"|(?:{_INITIAL}\s+|{_NAME}\s+){{1,3}}{_PARTICLE}*{_NAME}\s*(?:,|\.|\band\b|&|\(|$)))"
 )
-_SURNAME_FIRST = re.compile(rf"^{_PARTICLE}*{_NAME}\s*,\s*(?:{_INITIAL}|{_NAME})")
+_SURNAME_FIRST = re.compile(
+    rf"^(?:{_ORGANISATION}|{_PARTICLE}*{_NAME}\s*,\s*(?:{_INITIAL}|{_NAME}))"
+)
 _ENDS_SENTENCE = re.compile(r"(?:[.?!)\]]|\b(?:19|20)\d\d[a-z]?\.?)\s*$")
 
 
@@ -142,7 +146,9 @@ def _has_year(entry: str) -> bool:
     return bool(_YEARISH.search(entry))
 
 
-_YEARISH = re.compile(r"(?:19|20)\d\d|\b(?:unpublished|in press|forthcoming|preprint|n\.d\.)", re.I)
+_YEARISH = re.compile(
+    r"(?:1[89]|20)\d\d|https?://|\b(?:unpublished|in press|forthcoming|preprint|n\.d\.)", re.I
+)
 
 
 def is_author_start(text: str) -> bool:
