@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
-from tests.refgold import Parsed, Score, load_gold, score_all  # noqa: E402
+from tests.refgold import Parsed, Score, held_out, load_gold, score_all  # noqa: E402
 
 DEFAULT_PDFS = REPO.parent / "shared" / "data" / "pdfs" / "arxiv"
 
@@ -197,6 +197,23 @@ def main() -> None:
         print(
             f"parsing {name}: precision={counts.precision:.3f} recall={counts.recall:.3f} "
             f"({counts.correct} right, {counts.predicted} given, {counts.expected} in gold)"
+        )
+    unseen = Score()
+    later = sorted(held_out() & set(scores))
+    for arxiv_id in later:
+        unseen.add(scores[arxiv_id])
+    if later:
+        print(
+            f"held out ({', '.join(later)}; written after the parser was tuned): "
+            + ", ".join(
+                f"{name} P/R {c.precision:.3f}/{c.recall:.3f}"
+                for name, c in (
+                    ("title", unseen.title),
+                    ("year", unseen.year),
+                    ("arXiv id", unseen.arxiv_id),
+                    ("resolution", unseen.resolution),
+                )
+            )
         )
 
     steps = reference_step_times(args.pdfs, manifest)

@@ -27,6 +27,15 @@ class GoldEntry:
     title: str
 
 
+def held_out(gold_dir: Path = GOLD_DIR) -> set[str]:
+    """Gold lists written after the parser was tuned (their header says "Held out")."""
+    return {
+        path.stem.replace("_", "/")
+        for path in gold_dir.glob("*.tsv")
+        if "Held out" in path.read_text(encoding="utf-8").splitlines()[0]
+    }
+
+
 def load_gold(gold_dir: Path = GOLD_DIR) -> dict[str, list[GoldEntry]]:
     """arXiv id (as in the shared PDFs' manifest, without version) -> its gold entries."""
     gold: dict[str, list[GoldEntry]] = {}
