@@ -38,7 +38,8 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 def fold(text: str) -> str:
     """Lowercase ASCII letters and digits of ``text``, spaces between words."""
-    text = unicodedata.normalize("NFKC", text).translate(_SPACING_ACCENTS)
+    # Spacing accents first: NFKC would turn "¨" into a space and a combining mark.
+    text = unicodedata.normalize("NFKC", text.translate(_SPACING_ACCENTS))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())

@@ -214,13 +214,13 @@ def _clean_title(title: str) -> str | None:
 
 def split_authors(text: str) -> list[str]:
     """Names in the author list, each "Given Surname" or "Surname, Given" as printed."""
-    text = re.sub(r"\bet\s+al\.?", "", text).strip(" .,;:")
+    text = re.sub(r"\bet\s+al\.?", "", text).strip(" ,;:")
     if not text:
         return []
-    pieces = [p.strip(" .,") for p in _AND.split(text) if p and p.strip(" .,")]
+    pieces = [p.strip(" ,") for p in _AND.split(text) if p and p.strip(" .,")]
     names: list[str] = []
     for piece in pieces:
-        names.extend(p.strip() for p in piece.split(",") if p.strip())
+        names.extend(_tidy_name(p) for p in piece.split(",") if p.strip(" ."))
     if names and _surname_first(names):
         # "Bengio, Yoshua, Glorot, Xavier" / "He, K., Zhang, X.": pair them up.
         paired = [
@@ -229,6 +229,12 @@ def split_authors(text: str) -> list[str]:
         ]
         return paired
     return names
+
+
+def _tidy_name(name: str) -> str:
+    """Spaces trimmed; a full stop kept after an initial ("J."), dropped after a word."""
+    name = name.strip(" ;")
+    return name[:-1] if re.search(r"[^\s.]{2}\.$", name) else name
 
 
 def _surname_first(names: list[str]) -> bool:
