@@ -6,8 +6,9 @@ Each signal adds to a paper's score and, when it counts, a reason in words:
   before optional ones (``paperlab.planning``, when present);
 - citations from what the learner engaged with: a paper cited by a read
   paper counts, by one with a note more, by one with annotations more still;
-- prerequisites: the library papers it cites that are read already count
-  for it; unread ones are named as worth reading first;
+- prerequisites: the papers its reading-list entry names as prerequisites
+  and the library papers it cites; when all are read it counts for it,
+  otherwise the unread ones are named to read first;
 - similarity to the learner's notes, annotations and log (questions, ideas,
   aims), from the stored embeddings: the closest one is named;
 - only papers not read yet are ranked; arXiv papers outside the library that
@@ -20,7 +21,7 @@ The weights are small integers on purpose: a reason a learner can check
 
 from __future__ import annotations
 
-import importlib
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -29,8 +30,12 @@ from paperlab.references import citation_edges
 from paperlab.settings import Settings, load_settings
 from paperlab.store import Store
 
-W_CORE = 6.0
-W_OPTIONAL = 3.0
+# The plan comes first, core before optional: a core paper (12) outranks any
+# optional one (6 + at most 3 from citations, 2.1 from similarity, 0.5 from
+# prerequisites), and an optional one anything outside the plan (at most 5.6).
+W_CORE = 12.0
+W_OPTIONAL = 6.0
+CITATION_CAP = 3.0
 W_READ_CITER = 1.0
 W_NOTED_CITER = 1.5
 W_ANNOTATED_CITER = 2.0
@@ -98,24 +103,55 @@ def _engagement(conn: Any) -> dict[str, _Engagement]:
     }
 
 
-def _plan_signal(store: Store) -> dict[str, tuple[float, str]]:
-    """paper id -> (weight, reason) from the current week's plan, when planning exists."""
-    try:
-        planning: Any = importlib.import_module("paperlab.planning")
-    except ImportError:
-        return {}
-    plan = planning.week_plan(store)
-    track = planning.chosen_track(store)
-    where = f"week {plan.week}" + (f", track {track}" if track else "")
-    found: dict[str, tuple[float, str]] = {}
+@dataclass(frozen=True)
+class _PlanHit:
+    weight: float
+    reason: str
+    builds_on: tuple[str, ...]
+    title: str
+    url: str | None
+
+
+def _plan_signal(store: Store) -> dict[str, _PlanHit]:
+    """Paper id (or entry key, for papers not in the library) -> this week's plan place."""
+    from paperlab.planning import week_plan
+
+    plan = week_plan(store)
+    where = f"week {plan.week}" + (f", track {plan.track}" if plan.track else "")
+    found: dict[str, _PlanHit] = {}
     for weight, kind, papers in (
         (W_CORE, "core", plan.core),
         (W_OPTIONAL, "optional", plan.optional),
     ):
         for item in papers:
-            if item.paper_id and item.paper_id not in found:
-                found[item.paper_id] = (weight, f"{kind} paper of {where} ({item.list_name})")
+            ident = item.paper_id or item.key
+            if ident in found or item.state == "read":
+                continue
+            reason = f"{kind} paper of {where} in this week's plan ({item.list_name})"
+            if item.focus:
+                reason += f"; focus: {item.focus}"
+            found[ident] = _PlanHit(weight, reason, item.builds_on, item.title, item.url)
     return found
+
+
+def _prerequisites(conn: Any, ids: list[str]) -> dict[str, list[str]]:
+    """Paper id -> the arXiv ids its reading-list entries name as prerequisites."""
+    from paperlab.ids import try_parse_arxiv_id
+
+    needs: dict[str, list[str]] = defaultdict(list)
+    for paper_id, raw in conn.execute(
+        "SELECT paper_id, prerequisites FROM reading_list_entry WHERE paper_id IN :ids",
+        {"ids": ids or ["-"]},
+    ):
+        try:
+            names = json.loads(raw or "[]")
+        except ValueError:
+            continue
+        for name in names:
+            parsed = try_parse_arxiv_id(str(name))
+            if parsed is not None and parsed.base not in needs[str(paper_id)]:
+                needs[str(paper_id)].append(parsed.base)
+    return needs
 
 
 def _similarity(store: Store, settings: Settings, ids: list[str]) -> dict[str, tuple[float, str]]:
@@ -193,10 +229,21 @@ def rank_next(store: Store, k: int = 10, settings: Settings | None = None) -> li
             arxiv_id, title, False, next_step=f"paperlab fetch {arxiv_id}"
         )
 
-    for pid, (weight, reason) in _plan_signal(store).items():
-        if pid in suggestions:
-            suggestions[pid].score += weight
-            suggestions[pid].reasons.append(reason)
+    for pid, hit in _plan_signal(store).items():
+        item = suggestions.get(pid)
+        if item is None:  # in the plan, not in the library: an entry to get by hand
+            item = suggestions[pid] = NextPaper(
+                pid,
+                hit.title,
+                False,
+                next_step=f"get it from {hit.url}, then paperlab add FILE"
+                if hit.url
+                else f"paperlab fetch {pid}",
+            )
+        item.score += hit.weight
+        item.reasons.append(hit.reason)
+        if hit.builds_on:
+            item.reasons.append("builds on: " + "; ".join(hit.builds_on[:3]))
 
     citers: dict[str, list[str]] = defaultdict(list)
     cites: dict[str, list[str]] = defaultdict(list)
@@ -210,26 +257,30 @@ def rank_next(store: Store, k: int = 10, settings: Settings | None = None) -> li
             continue
         counted = [s for s in sources if engaged.get(s) and engaged[s].counts]
         if counted:
-            item.score += sum(engaged[s].weight for s in counted)
+            item.score += min(CITATION_CAP, sum(engaged[s].weight for s in counted))
             named = "; ".join(f"{titles[s]} ({engaged[s].describe()})" for s in counted[:3])
             more = f" and {len(counted) - 3} more" if len(counted) > 3 else ""
             item.reasons.append(f"cited by papers you read or noted: {named}{more}")
         elif len(sources) > 1:
-            item.score += 0.25 * len(sources)
+            item.score += min(CITATION_CAP, 0.25 * len(sources))
             item.reasons.append(f"cited by {len(sources)} papers in your library")
 
-    for pid, cited in cites.items():
+    with store.connect() as conn:
+        listed = _prerequisites(conn, list(suggestions))
+    for pid in set(cites) | set(listed):
         item = suggestions.get(pid)
         if item is None:
             continue
+        cited = list(dict.fromkeys([*listed.get(pid, []), *cites.get(pid, [])]))
+        cited = [c for c in cited if c in titles]
         read = [c for c in cited if states.get(c) == READ]
         unread = [c for c in cited if states.get(c) != READ]
         if read and not unread:
             item.score += W_PREREQ_MET
             item.reasons.append(
-                "prerequisites met: you have read what it cites from your library ("
+                "prerequisites met: you have read "
                 + "; ".join(titles[c] for c in read[:3])
-                + ")"
+                + (f" and {len(read) - 3} more" if len(read) > 3 else "")
             )
         elif unread:
             item.reasons.append("read first: " + "; ".join(titles[c] for c in unread[:2]))
@@ -245,7 +296,7 @@ def rank_next(store: Store, k: int = 10, settings: Settings | None = None) -> li
             state = item.reading_state or "unread"
             item.reasons.append("not yet read" if state == "unread" else f"not finished ({state})")
         else:
-            item.reasons.append("not in your library yet: fetch it first")
+            item.reasons.append("not in your library yet")
     ranked = sorted(
         (s for s in suggestions.values() if s.score > 0 or s.in_library),
         key=lambda s: (-s.score, not s.in_library, s.paper_id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,75 @@ def test_unknown_paper_is_one_sentence(library: Path, capsys: pytest.CaptureFixt
         assert "Traceback" not in result.err and result.err.startswith("Error:")
     bad_k = run_cli(capsys, "next", "-k", "0")
     assert bad_k.code == 2 and "Hint:" in bad_k.err
+
+
+def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
+    fake_arxiv: FakeArxiv,
+    paperlab_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for arxiv_id, title in (A, B, C):
+        body = f"This paper, {title}, studies optimisation of deep networks. " * 20
+        pdf = paper_with_references(title, body, REFERENCES[(arxiv_id, title)])
+        fake_arxiv.add(sample_paper(arxiv_id, title=title, pdf_bytes=pdf))
+    today = date.today()
+    monkeypatch.setenv("PAPERLAB_PLAN_START", (today - timedelta(days=today.weekday())).isoformat())
+    listing = tmp_path / "plan.toml"
+    listing.write_text(
+        "\n".join(
+            [
+                'name = "optimisation-plan"',
+                'title = "Optimisation"',
+                'description = "Week 19 of a test plan."',
+                "weeks = [19, 20]",
+                "hours_per_week = 3",
+                "",
+                "[[paper]]",
+                f'id = "{A[0]}"',
+                f'title = "{A[1]}"',
+                "week = 19",
+                "core = false",
+                'topics = ["deep-learning"]',
+                'why = "Background."',
+                "",
+                "[[paper]]",
+                f'id = "{C[0]}"',
+                f'title = "{C[1]}"',
+                "week = 19",
+                'focus = "Section 2"',
+                f'prerequisites = ["{A[0]}"]',
+                'topics = ["deep-learning"]',
+                'why = "The main reading."',
+                "",
+                "[[paper]]",
+                f'id = "{B[0]}"',
+                f'title = "{B[1]}"',
+                "week = 20",
+                'topics = ["deep-learning"]',
+                'why = "Next week."',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    fetched = run_cli(capsys, "fetch", str(listing))
+    assert fetched.code == 0, fetched.err
+
+    ranked = run_cli(capsys, "next", "--json")
+    assert ranked.code == 0, ranked.err
+    items = json.loads(ranked.out)
+    assert [i["paper_id"] for i in items[:2]] == [C[0], A[0]]  # core before optional
+    core, optional = items[0]["reasons"], items[1]["reasons"]
+    assert core[0] == (
+        "core paper of week 19 in this week's plan (optimisation-plan); focus: Section 2"
+    )
+    assert f"read first: {A[1]}" in core
+    assert optional[0] == "optional paper of week 19 in this week's plan (optimisation-plan)"
+
+    assert run_cli(capsys, "read", A[0], "read").code == 0
+    after = json.loads(run_cli(capsys, "next", "--json").out)
+    assert after[0]["paper_id"] == C[0]
+    assert f"prerequisites met: you have read {A[1]}" in after[0]["reasons"]
+    assert A[0] not in [i["paper_id"] for i in after]
