@@ -161,6 +161,7 @@ def _similarity(store: Store, settings: Settings, ids: list[str]) -> dict[str, t
     from paperlab.indexing import small_items
 
     model = settings.embed_model
+    _embed_new_notes(store, settings)
     with store.connect() as conn:
         items = small_items(conn)
         if not items:
@@ -196,6 +197,28 @@ def _similarity(store: Store, settings: Settings, ids: list[str]) -> dict[str, t
         best = int(np.argmax(scores))
         out[pid] = (float(scores[best]), learner[best][0])
     return out
+
+
+def _embed_new_notes(store: Store, settings: Settings) -> None:
+    """Embed notes, annotations and log entries written since the last search or index.
+
+    Only when the library has passages embedded with the model (nothing to
+    compare them with otherwise), and only when some lack a vector: the
+    model loads just then, as it does for a search.
+    """
+    from paperlab.indexing import embed_pending_small, existing_hashes, small_items
+    from paperlab.search.embedder import load_embedder
+
+    if store.readonly:
+        return
+    with store.connect() as conn:
+        has_passages = conn.execute(
+            "SELECT 1 FROM embedding WHERE model = :m LIMIT 1", {"m": settings.embed_model}
+        ).first()
+        items = small_items(conn)
+        have = existing_hashes(conn, settings.embed_model, [i.hash for i in items])
+    if has_passages and any(i.hash not in have for i in items):
+        embed_pending_small(store, load_embedder(settings))
 
 
 def _describe(kind: str, text: str) -> str:

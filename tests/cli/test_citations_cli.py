@@ -77,7 +77,13 @@ def test_refs_cited_by_and_next_say_who_cites_whom(
 
     # The learner reads B and writes a note on it: what B cites moves up.
     assert run_cli(capsys, "read", B[0], "read").code == 0
-    noted = run_cli(capsys, "note", B[0], "--set", "summary=Warm restarts help noisy gradients.")
+    noted = run_cli(
+        capsys,
+        "note",
+        B[0],
+        "--set",
+        "summary=Gradient noise in deep networks decides when warm restarts help.",
+    )
     assert noted.code == 0, noted.err
     ranked = run_cli(capsys, "next", "--json", "-k", "5")
     assert ranked.code == 0, ranked.err
@@ -87,6 +93,8 @@ def test_refs_cited_by_and_next_say_who_cites_whom(
     assert top["paper_id"] in (A[0], C[0])
     assert any(f"{B[1]} (read, noted)" in r for r in items[A[0]]["reasons"])
     assert items[A[0]]["in_library"] is True and "not yet read" in items[A[0]]["reasons"]
+    # The note is about gradient noise: A is the paper closest to it.
+    assert any(r.startswith("close to your note “Gradient noise") for r in items[A[0]]["reasons"])
     adam = items[ADAM]
     assert adam["in_library"] is False
     assert adam["next_step"] == f"paperlab fetch {ADAM}"
