@@ -221,3 +221,28 @@ def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
     assert after[0]["paper_id"] == C[0]
     assert f"prerequisites met: you have read {A[1]}" in after[0]["reasons"]
     assert A[0] not in [i["paper_id"] for i in after]
+
+
+def test_resolve_online_asks_arxiv_in_batches_and_remembers(
+    library: Path, fake_arxiv: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_arxiv.add(sample_paper(ADAM, title="Adam: A Method for Stochastic Optimization"))
+    fake_arxiv.clear_log()
+    result = run_cli(capsys, "refs", A[0], "--resolve-online", "--json")
+    assert result.code == 0, result.err
+    assert "arXiv confirmed 1 of 2 entries (2 request(s))." in result.err
+    assert [r.query.get("id_list") for r in fake_arxiv.requests("api")][0] == ADAM
+    entries = json.loads(result.out)
+    assert entries[0]["online_title"] == "Adam: A Method for Stochastic Optimization"
+    assert entries[1]["candidate_id"] is None  # arXiv had no such title
+
+    fake_arxiv.clear_log()
+    again = run_cli(capsys, "refs", A[0], "--resolve-online")
+    assert again.code == 0, again.err
+    assert fake_arxiv.requests("api") == []  # each entry is asked once
+
+
+def test_next_on_an_empty_library_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "next")
+    assert result.code == 0
+    assert "Nothing to suggest" in result.err and "Hint:" in result.err

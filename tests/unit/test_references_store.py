@@ -171,3 +171,12 @@ def test_resolve_online_confirms_ids_and_finds_titles_in_batches(
     again = resolve_online(library, load_settings())
     assert (again.asked_ids, again.asked_titles) == (0, 0)  # each entry is asked once
     assert fake_arxiv.requests("api") == []
+
+
+def test_a_read_only_library_reads_references(library: Store) -> None:
+    readonly = Store(library.path, readonly=True)
+    try:
+        assert [v.paper_id for v in references(readonly, "2101.00001")][2] == "1502.03167"
+        assert [c.paper_id for c in cited_by(readonly, "1502.03167")] == ["2101.00001"]
+    finally:
+        readonly.close()

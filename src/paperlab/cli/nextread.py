@@ -23,7 +23,13 @@ def next_papers(k: int, as_json: bool) -> None:
         print_json([item.to_json() for item in ranked])
         return
     if not ranked:
-        click.echo("Nothing left to suggest: every paper in the library is read.", err=True)
+        click.echo(
+            "Nothing to suggest: no unread paper in the library and none cited to fetch.",
+            err=True,
+        )
+        click.echo(
+            "Hint: paperlab fetch adds papers; paperlab lists shows the reading lists.", err=True
+        )
         return
     for number, item in enumerate(ranked, start=1):
         where = "" if item.in_library else "  [not in library]"
