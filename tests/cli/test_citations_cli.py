@@ -231,7 +231,8 @@ def test_resolve_online_asks_arxiv_in_batches_and_remembers(
     result = run_cli(capsys, "refs", A[0], "--resolve-online", "--json")
     assert result.code == 0, result.err
     assert "arXiv confirmed 1 of 2 entries (2 request(s))." in result.err
-    assert [r.query.get("id_list") for r in fake_arxiv.requests("api")][0] == ADAM
+    asked = [r.query for r in fake_arxiv.requests("api")]
+    assert asked[0].get("id_list") == ADAM and "search_query" in asked[1]
     entries = json.loads(result.out)
     assert entries[0]["online_title"] == "Adam: A Method for Stochastic Optimization"
     assert entries[1]["candidate_id"] is None  # arXiv had no such title
