@@ -200,3 +200,20 @@ def test_resolution_by_id_doi_title_and_near_title() -> None:
         None,
         "title+author",
     )
+
+
+def test_entries_run_together_on_one_line_are_cut_apart() -> None:
+    text = (
+        "Abadi, M., A. Agarwal, P. Barham, E. Brevdo, et al. 2016. “Tensor-Flow: Large-Scale "
+        "Machine Learning”. arXiv preprint arXiv:1603.04467. Abbeel, P. and A. Y. Ng. 2004. "
+        "“Apprenticeship learning via inverse reinforcement learning”. In: ICML. ACM. 1. "
+        "Amari, S. 1998. “Natural Gradient Works Efficiently in Learning”.\n"
+        "Neural Computation. 10(2): 251–276. Amodei, D., C. Olah, J. Steinhardt, and\n"
+        "D. Mané. 2016. “Concrete problems in AI safety”. arXiv preprint arXiv:1606.06565."
+    )
+    refs = [parse_entry(e) for e in split_entries(text)]
+    assert [r.authors[0] for r in refs] == ["Abadi, M.", "Abbeel, P.", "Amari, S", "Amodei, D."]
+    assert [r.year for r in refs] == [2016, 2004, 1998, 2016]
+    assert refs[1].authors == ["Abbeel, P.", "A. Y. Ng"]
+    assert refs[2].venue == "Neural Computation. 10(2): 251–276"
+    assert refs[3].title == "Concrete problems in AI safety"

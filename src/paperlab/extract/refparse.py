@@ -50,6 +50,7 @@ _IN_VENUE = re.compile(
 )
 _VENUE_TAIL = re.compile(r"(?:^|[\s,.;:(]+)(?:(?:19|20)\d\d[a-z]?|pp?\.|pages)(?:\b|\s).*$")
 _YEAR_ONLY = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)?[.,:]?$")
+_AUTHORS_YEAR = re.compile(r"[\s.,(]+(?:1[89]|20)\d\d[a-z]?\)?[\s.,:]*$")
 _TRAILING_YEAR = re.compile(r"[\s,.;:(]+(?:19|20)\d\d[a-z]?\)?$")
 _AND = re.compile(r"\s*(?:,\s*and\s+|\band\s+|&\s*|;\s*)")
 
@@ -85,7 +86,8 @@ def parse_entry(raw: str) -> ParsedReference:
     ref.year = _year(text)
     quoted = _QUOTED.search(text)
     if quoted:
-        authors = text[: quoted.start()]
+        # "Abbeel, P. and A. Y. Ng. 2004. “Title”": the year is not an author.
+        authors = _AUTHORS_YEAR.sub("", text[: quoted.start()])
         ref.title = _clean_title(quoted["t"])
         rest = text[quoted.end() :]
     else:
@@ -221,14 +223,32 @@ def split_authors(text: str) -> list[str]:
     names: list[str] = []
     for piece in pieces:
         names.extend(_tidy_name(p) for p in piece.split(",") if p.strip(" ."))
-    if names and _surname_first(names):
-        # "Bengio, Yoshua, Glorot, Xavier" / "He, K., Zhang, X.": pair them up.
-        paired = [
-            f"{names[i]}, {names[i + 1]}" if i + 1 < len(names) else names[i]
-            for i in range(0, len(names), 2)
-        ]
-        return paired
-    return names
+    if not names or not _surname_first(names):
+        return names
+    # "Bengio, Yoshua, Glorot, Xavier" / "He, K., Zhang, X." pair up; so does the
+    # first of "Abadi, M., A. Agarwal, P. Barham" and the rest stay as printed.
+    paired: list[str] = []
+    i = 0
+    while i < len(names):
+        if i + 1 < len(names) and " " not in names[i] and _given(names[i + 1]):
+            paired.append(f"{names[i]}, {names[i + 1]}")
+            i += 2
+        else:
+            paired.append(names[i])
+            i += 1
+    return paired
+
+
+def _given(piece: str) -> bool:
+    """ "K.", "G. E.", "Yoshua", "Greg S.", "P.-L": what follows a surname and its comma."""
+    words = piece.split()
+    if all(_is_initial(w) for w in words):
+        return True
+    return (
+        words[0][:1].isupper()
+        and all(_is_initial(w) for w in words[1:])
+        and (len(words) == 1 or _is_initial(words[-1]))
+    )
 
 
 def _tidy_name(name: str) -> str:

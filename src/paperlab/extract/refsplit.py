@@ -42,6 +42,9 @@ _AUTHOR_START = re.compile(
 _SURNAME_FIRST = re.compile(
     rf"^(?:{_ORGANISATION}|{_PARTICLE}*{_NAME}\s*,\s*(?:{_INITIAL}|{_NAME}))"
 )
+_RUN_ON = re.compile(
+    rf"(?<=[.)\]”\"])\s+(?={_PARTICLE}*{_NAME}\s*,\s*[A-Z\u00c0-\u024f]\.(?:-?[A-Z]\.)*[\s,])"
+)
 _ENDS_SENTENCE = re.compile(r"(?:[.?!)\]]|\b(?:19|20)\d\d[a-z]?\.?)\s*$")
 
 
@@ -138,7 +141,40 @@ def _by_lines(text: str) -> list[str]:
             current = f"{current} {line}" if current else line
     if current:
         entries.append(current)
-    return entries
+    cut: list[str] = []
+    for entry in entries:
+        pieces = _cut_run_on(entry)
+        if cut and not _has_year(pieces[0]) and len(pieces) > 1:
+            # "Neural Computation. 10(2): 251–276." opened a line, but it is the
+            # end of the entry before, run together with the next entry.
+            cut[-1] = f"{cut[-1]} {pieces.pop(0)}"
+        cut.extend(pieces)
+    return cut
+
+
+def _cut_run_on(entry: str) -> list[str]:
+    """Entries a PDF block ran together on one line ("... 1603.04467. Abbeel, P. and ...").
+
+    A cut is made at "Surname, I." right after a sentence that does not end in
+    an initial (inside an author list, "A. Agarwal, P. Barham", the name
+    follows one), where the text after it holds a year and the text before it
+    does too (or starts the line).
+    """
+    pieces: list[str] = []
+    start = 0
+    for match in _RUN_ON.finditer(entry):
+        left = entry[start : match.start()]
+        last = left.split()[-1] if left.split() else ""
+        if _INITIAL_END.fullmatch(last) or len(left) < 20:
+            continue
+        if (start == 0 or _has_year(left)) and _has_year(entry[match.end() :]):
+            pieces.append(left)
+            start = match.end()
+    pieces.append(entry[start:])
+    return pieces
+
+
+_INITIAL_END = re.compile(r"(?:[A-Z\u00c0-\u024f]\.-?)+")
 
 
 def _has_year(entry: str) -> bool:
