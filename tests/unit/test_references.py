@@ -217,3 +217,36 @@ def test_entries_run_together_on_one_line_are_cut_apart() -> None:
     assert refs[1].authors == ["Abbeel, P.", "A. Y. Ng"]
     assert refs[2].venue == "Neural Computation. 10(2): 251–276"
     assert refs[3].title == "Concrete problems in AI safety"
+
+
+def test_urls_broken_by_a_line_and_other_cases_seen_in_print() -> None:
+    broken = parse_entry(
+        "[78] R. Miikkulainen and N. Duffy. Evolving deep neural networks. Elsevier, 2019. "
+        "https://arxiv.org/abs/ 1703.00548."
+    )
+    assert (broken.arxiv_id, broken.url) == ("1703.00548", "https://arxiv.org/abs/1703.00548")
+    keras = parse_entry(
+        "[15] F. Chollet. Keras, 2015. https://github.com/keras-team/keras/blob/master/examples/ "
+        "mnist_cnn.py."
+    )
+    assert keras.title == "Keras"
+    assert keras.url == "https://github.com/keras-team/keras/blob/master/examples/mnist_cnn.py"
+    publisher = parse_entry(
+        "[8] G. Bradski and A. Kaehler. Learning OpenCV: Computer vision with the OpenCV "
+        'library. " O’Reilly Media, Inc.", 2008. https://opencv.org/.'
+    )
+    assert publisher.title == "Learning OpenCV: Computer vision with the OpenCV library"
+    assert (
+        parse_entry(
+            "[84] R. M. Neal. Bayesian learning for neural networks, volume 118. Springer, 2012."
+        ).title
+        == "Bayesian learning for neural networks"
+    )
+    lowercase_initial = parse_entry(
+        "[112] S.-y. Takemura, Y. Aso, and T. Parag. A connectome of a learning and memory "
+        "center in the adult drosophila brain. Elife, 6:e26975, 2017."
+    )
+    assert lowercase_initial.authors[0] == "S.-y. Takemura"
+    assert lowercase_initial.title is not None and lowercase_initial.title.startswith(
+        "A connectome"
+    )

@@ -29,7 +29,8 @@ _OLD_ARXIV = re.compile(
 _DOI = re.compile(
     r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/[^\s,;\"“”]+)", re.I
 )
-_URL = re.compile(r"https?://[^\s\"“”<>]+")
+# A URL the line broke after "/", "." or "-" goes on after the space ("https:// designrl.io").
+_URL = re.compile(r"https?://[^\s\"“”<>]*(?:(?<=[/.\-])\s(?=[a-z0-9~_])[^\s\"“”<>]+)*")
 _YEAR = re.compile(r"(?<![\d./:-])(?P<y>(?:1[89]|20)\d\d)(?P<s>[a-z])?(?![\d/]|\.\d)")
 _PAGES = re.compile(r"\b\d+\s?[–-]\s?\d+\b")
 _QUOTED = re.compile(r"[“\"](?P<t>[^”\"]{8,400}?)[,.]?[”\"]")
@@ -51,7 +52,9 @@ _IN_VENUE = re.compile(
 _VENUE_TAIL = re.compile(r"(?:^|[\s,.;:(]+)(?:(?:19|20)\d\d[a-z]?|pp?\.|pages)(?:\b|\s).*$")
 _YEAR_ONLY = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)?[.,:]?$")
 _AUTHORS_YEAR = re.compile(r"[\s.,(]+(?:1[89]|20)\d\d[a-z]?\)?[\s.,:]*$")
-_TRAILING_YEAR = re.compile(r"[\s,.;:(]+(?:19|20)\d\d[a-z]?\)?$")
+_TRAILING_YEAR = re.compile(
+    r"[\s,.;:(]+(?:(?:19|20)\d\d[a-z]?\)?|(?:volume|vol\.)\s*\d+)$", re.IGNORECASE
+)
 _AND = re.compile(r"\s*(?:,\s*and\s+|\band\s+|&\s*|;\s*)")
 
 
@@ -84,7 +87,7 @@ def parse_entry(raw: str) -> ParsedReference:
         text = text[label.end() :]
     text = _take_identifiers(ref, text)
     ref.year = _year(text)
-    quoted = _QUOTED.search(text)
+    quoted = _quoted_title(text)
     if quoted:
         # "Abbeel, P. and A. Y. Ng. 2004. “Title”": the year is not an author.
         authors = _AUTHORS_YEAR.sub("", text[: quoted.start()])
@@ -105,13 +108,25 @@ def parse_entry(raw: str) -> ParsedReference:
     return ref
 
 
+def _quoted_title(text: str) -> re.Match[str] | None:
+    """A quoted title right after the authors (and a year): not a quoted publisher later on."""
+    quoted = _QUOTED.search(text)
+    if quoted is None:
+        return None
+    parts = _sentences(text[: quoted.start()])
+    if parts and _YEAR_ONLY.match(parts[-1]):
+        parts = parts[:-1]
+    return quoted if len(parts) <= 1 else None
+
+
 def _take_identifiers(ref: ParsedReference, text: str) -> str:
     """Record arXiv id, DOI and URL, and remove them from ``text``."""
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;)")
-        if ref.url is None and "doi.org" not in url:
-            ref.url = url
-    found = _NEW_ARXIV.search(text)
+    urls = ["".join(m.group(0).split()).rstrip(".,;)") for m in _URL.finditer(text)]
+    ref.url = next((u for u in urls if "doi.org" not in u), None)
+    # An id in a URL the line broke ("arxiv.org/abs/ 1703.00548") is whole again here.
+    found = _NEW_ARXIV.search(text) or next(
+        (m for m in (_NEW_ARXIV.search(u) for u in urls) if m is not None), None
+    )
     if found:
         ref.arxiv_id = found["id"].replace(" ", "")
     else:
@@ -172,7 +187,7 @@ def _ends_name(word: str, start: int, parts: list[str]) -> bool:
 
 def _is_initial(word: str) -> bool:
     """ "M", "G.E", "J.-P", "Ł": a single capital or dotted capitals."""
-    return bool(re.fullmatch(r"[A-Z\u00c0-\u024f](?:\.-?[A-Z\u00c0-\u024f]){0,2}\.?", word))
+    return bool(re.fullmatch(r"[A-Z\u00c0-\u024f](?:\.-?[A-Za-z\u00c0-\u024f]){0,2}\.?", word))
 
 
 _NEXT_AUTHOR = re.compile(
