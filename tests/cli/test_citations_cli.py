@@ -247,3 +247,31 @@ def test_next_on_an_empty_library_says_so(capsys: pytest.CaptureFixture[str]) ->
     result = run_cli(capsys, "next")
     assert result.code == 0
     assert "Nothing to suggest" in result.err and "Hint:" in result.err
+
+
+PROBE = """
+import json, sys
+from paperlab.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print("\\n" + json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & {watched!r})))
+"""
+
+
+@pytest.mark.parametrize("argv", [["refs", A[0], "--json"], ["cited-by", A[0]]])
+def test_refs_and_cited_by_load_no_orm_and_no_search_stack(library: Path, argv: list[str]) -> None:
+    import subprocess
+    import sys
+
+    watched = {"sqlmodel", "pydantic", "sqlalchemy", "numpy", "faiss", "torch", "pymupdf"}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=argv, watched=watched)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
