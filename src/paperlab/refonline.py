@@ -35,8 +35,8 @@ _QUERY_WORDS = re.compile(r"[A-Za-z0-9]+")
 
 @dataclass
 class OnlineReport:
-    asked_ids: int = 0
-    asked_titles: int = 0
+    asked_ids: int = 0  # cited ids asked about
+    asked_titles: int = 0  # titles arXiv answered a query for
     confirmed: int = 0
     requests: int = 0
     errors: list[str] = field(default_factory=list)
@@ -122,6 +122,9 @@ def resolve_online(
             batch = client.fetch_metadata([ArxivId(i) for i in ids])
             for failure in batch.errors:
                 report.errors.append(failure.error.message)
+            if any(isinstance(f.error, NetworkError) for f in batch.errors):
+                by_title = []  # arXiv is out of reach: the title queries would fail too
+                report.asked_ids = 0
             for entry in by_id:
                 meta = batch.found.get(entry.arxiv_id or "")
                 if meta is None and (entry.arxiv_id or "") not in batch.missing:
@@ -137,12 +140,12 @@ def resolve_online(
                 progress(
                     f"Asking arXiv for titles {start + 1}-{start + len(part)} of {len(by_title)}"
                 )
-            report.asked_titles += len(part)
             try:
                 found = client.search(_title_query([p.title or "" for p in part]), 5 * len(part))
             except NetworkError as exc:
                 report.errors.append(exc.message)
                 break
+            report.asked_titles += len(part)
             for entry in part:
                 match = next((m for m in found if _same_title(entry.title, m.title)), None)
                 results[(entry.paper_id, entry.version, entry.ordinal)] = (

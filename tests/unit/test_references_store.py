@@ -180,3 +180,15 @@ def test_a_read_only_library_reads_references(library: Store) -> None:
         assert [c.paper_id for c in cited_by(readonly, "1502.03167")] == ["2101.00001"]
     finally:
         readonly.close()
+
+
+def test_resolve_online_without_arxiv_changes_nothing(library: Store) -> None:
+    from paperlab.refonline import resolve_online
+
+    # The test environment points the API at a port nothing listens on.
+    report = resolve_online(library, load_settings())
+    assert report.errors and report.confirmed == 0
+    assert (report.asked_ids, report.asked_titles) == (0, 0)
+    assert rows(
+        library, "SELECT COUNT(*) FROM paper_reference WHERE online_checked_at IS NOT NULL"
+    ) == [(0,)]

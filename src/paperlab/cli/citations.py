@@ -23,13 +23,18 @@ def _online(store: Store, paper_ids: list[str] | None) -> None:
     report = resolve_online(
         store, load_settings(), paper_ids, progress=lambda text: click.echo(text, err=True)
     )
-    click.echo(
-        f"arXiv confirmed {report.confirmed} of {report.asked_ids + report.asked_titles} "
-        f"entries ({report.requests} request(s)).",
-        err=True,
-    )
-    for error in report.errors[:3]:
-        click.echo(f"Warning: {terminal_text(error)}", err=True)
+    if report.errors:
+        click.echo(f"Warning: {terminal_text(report.errors[0])}", err=True)
+        click.echo(
+            "Hint: what arXiv did not answer stays unconfirmed and is asked again next time.",
+            err=True,
+        )
+    if report.asked_ids or report.asked_titles or not report.errors:
+        click.echo(
+            f"arXiv confirmed {report.confirmed} of {report.asked_ids + report.asked_titles} "
+            f"entries ({report.requests} request(s)).",
+            err=True,
+        )
 
 
 def _paper_id(store: Store, paper: str) -> str:
