@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from paperlab.errors import NotFoundError, UsageError, clip, shown
 from paperlab.ids import ID_HINT, try_parse_arxiv_id
-from paperlab.store.values import PipelineState, ReadingState, loads_list, parse_datetime
+from paperlab.store.values import (
+    LIST_MEMBERS,
+    PipelineState,
+    ReadingState,
+    loads_list,
+    parse_datetime,
+)
 
 if TYPE_CHECKING:
     from paperlab.readinglists import Roadmap
@@ -191,7 +197,7 @@ def list_papers(
     with store.connect() as conn:
         if list_name is not None:
             params["list"] = require_list(conn, list_name)
-            joins.append("JOIN reading_list_entry e ON e.paper_id = p.id")
+            joins.append(f"JOIN {LIST_MEMBERS} e ON e.paper_id = p.id")
             where.append("e.list_id = :list")
             order = "e.week, e.position"
         if topic is not None:
@@ -229,7 +235,7 @@ def list_papers(
         )
         lists = _grouped(
             conn.execute(
-                "SELECT e.paper_id, l.name FROM reading_list_entry e "
+                f"SELECT e.paper_id, l.name FROM {LIST_MEMBERS} e "
                 "JOIN reading_list l ON l.id = e.list_id ORDER BY l.name"
             )
         )
@@ -311,7 +317,7 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
             )
         ]
         entries = conn.execute(
-            "SELECT l.name, e.week, e.position, e.why FROM reading_list_entry e "
+            f"SELECT l.name, e.week, e.position, e.why FROM {LIST_MEMBERS} e "
             "JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p",
             {"p": paper_id},
         ).all()
@@ -426,9 +432,9 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
     rows = []
     with store.connect() as conn:
         loaded = {
-            name: (list_id, title, source, weeks)
-            for list_id, name, title, source, weeks in conn.execute(
-                "SELECT id, name, title, source_path, weeks FROM reading_list"
+            name: (list_id, title, source, weeks, track)
+            for list_id, name, title, source, weeks, track in conn.execute(
+                "SELECT id, name, title, source_path, weeks, track FROM reading_list"
             )
         }
         for name in sorted(set(bundled) | set(loaded)):
@@ -438,12 +444,21 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                 paper_ids = [
                     r[0]
                     for r in conn.execute(
-                        "SELECT paper_id FROM reading_list_entry WHERE list_id = :l",
+                        f"SELECT paper_id FROM {LIST_MEMBERS} e WHERE list_id = :l",
                         {"l": stored[0]},
                     )
                 ]
+                # entries not on arXiv whose PDF is not in the library yet
+                waiting = int(
+                    conn.execute(
+                        "SELECT COUNT(*) FROM list_external_entry "
+                        "WHERE list_id = :l AND paper_id IS NULL",
+                        {"l": stored[0]},
+                    ).scalar()
+                )
             else:
                 paper_ids = [e.ref for e in spec.arxiv_entries] if spec else []
+                waiting = len(spec.external_entries) if spec else 0
             papers = (
                 conn.execute(
                     "SELECT pdf_path, state FROM paper WHERE id IN :ids", {"ids": paper_ids}
@@ -459,11 +474,13 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                     "weeks": list(spec.weeks)
                     if spec
                     else ([int(w) for w in loads_list(stored[3])] if stored else []),
-                    "papers": len(paper_ids),
+                    "papers": len(paper_ids) + waiting,
+                    "to_get_by_hand": waiting,
                     "in_library": sum(1 for path, _ in papers if path),
                     "indexed": sum(1 for _, state in papers if state == PipelineState.INDEXED),
                     "source": str(spec.path) if spec else (stored[2] if stored else ""),
                     "bundled": spec is not None,
+                    "track": spec.track if spec else (stored[4] if stored else None),
                 }
             )
     return rows

@@ -18,6 +18,7 @@ from paperlab.errors import UsageError
 from paperlab.library import resolve_paper
 from paperlab.store import Store
 from paperlab.store.models import (
+    ListExternalEntry,
     Paper,
     ReadingList,
     ReadingListEntry,
@@ -140,9 +141,17 @@ def plan_progress(
     with store.read() as session:
         sessions = session.exec(select(ReadingSession)).all()
         lists = session.exec(select(ReadingList).order_by(col(ReadingList.name))).all()
-        entries = session.exec(
-            select(ReadingListEntry.list_id, Paper.reading_state).join(
-                Paper, col(Paper.id) == col(ReadingListEntry.paper_id)
+        entries = list(
+            session.exec(
+                select(ReadingListEntry.list_id, Paper.reading_state).join(
+                    Paper, col(Paper.id) == col(ReadingListEntry.paper_id)
+                )
+            ).all()
+        )
+        # Entries not on arXiv count too: unread until their PDF is added and read.
+        entries += session.exec(
+            select(ListExternalEntry.list_id, Paper.reading_state).outerjoin(
+                Paper, col(Paper.id) == col(ListExternalEntry.paper_id)
             )
         ).all()
     for row in sessions:

@@ -75,6 +75,20 @@ def test_plan_progress_counts_weeks_and_lists(lab_store: Store) -> None:
     assert by_name["weeks-19-20-reading-papers"].reading == 1
 
 
+def test_the_progress_screen_shows_this_weeks_plan(lab_store: Store) -> None:
+    from paperlab.planning import week_plan
+    from paperlab.tui.screens.progress import week_text
+
+    week = week_plan(lab_store, today=TODAY)
+    assert (week.week, week.is_current, week.start) == (20, True, date(2025, 3, 10))
+    assert [p.paper_id for p in week.core] == ["1706.03762", "1512.03385"]
+    assert week.spent_minutes == pytest.approx(240 + 200)
+    shown = week_text(week).plain
+    assert shown.startswith("Week 20 (Mar 10-Mar 16) · 7.3 h of 4 h")
+    assert "[reading ] Attention Is All You Need" in shown
+    assert shown.endswith("Next: Attention Is All You Need")
+
+
 def test_record_reading_validates(lab_store: Store) -> None:
     with pytest.raises(UsageError):
         record_reading(lab_store, "1706.03762", 0)

@@ -1,4 +1,4 @@
-"""Progress: the weeks 19-24 plan at 8 hours a week, and papers read per list."""
+"""Progress: this week's plan, the weeks 19-24 hours at 8 a week, and papers read per list."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from paperlab.tui.widgets.bars import Bar
 if TYPE_CHECKING:
     # The service loads the ORM: imported when the screen first loads its data,
     # so it does not delay the app's start.
+    from paperlab.planning import WeekPlan
     from paperlab.progress import PlanProgress
 
 
@@ -44,6 +45,8 @@ class ProgressScreen(PaperlabScreen):
         yield Header()
         with VerticalScroll(id="progress"):
             yield Static("", id="plan-summary")
+            yield Label("This week", classes="side-title")
+            yield Static("", id="week-plan")
             yield Label("Reading time per week (target 8 h)", classes="side-title")
             yield Vertical(id="week-bars", classes="bars")
             yield Label("Papers read per reading list", classes="side-title")
@@ -69,10 +72,16 @@ class ProgressScreen(PaperlabScreen):
         description="Counting progress",
     )
     def load(self) -> None:
+        from paperlab.planning import week_plan
         from paperlab.progress import plan_progress
 
         plan = plan_progress(self.lab.store, today=self.lab.today())
+        week = week_plan(self.lab.store, today=self.lab.today())
+        self.app.call_from_thread(self.show_week, week)
         self.app.call_from_thread(self.show_plan, plan)  # type: ignore[arg-type]
+
+    def show_week(self, week: WeekPlan) -> None:
+        self.query_one("#week-plan", Static).update(week_text(week))
 
     async def show_plan(self, plan: PlanProgress) -> None:
         summary = Text()
@@ -122,4 +131,39 @@ class ProgressScreen(PaperlabScreen):
             )
 
 
-__all__ = ["ProgressScreen"]
+def _spent(minutes: float) -> str:
+    return f"{minutes:.0f} min" if minutes < 60 else hours(minutes / 60)
+
+
+def week_text(week: WeekPlan) -> Text:
+    """The week as ``paperlab plan`` shows it, compact: papers, state, pages, next."""
+    text = Text()
+    text.append(f"Week {week.week}", style="bold")
+    text.append(
+        f" ({week.start:%b %d}-{week.end:%b %d}) · {_spent(week.spent_minutes)} of "
+        f"{week.budget_hours:g} h · {week.core_pages} core pages"
+    )
+    if week.track and week.week >= 21:  # weeks 19-20 are the same for every track
+        text.append(f" · track {week.track}")
+    for title, papers in (("Core", week.core), ("Optional", week.optional)):
+        if not papers:
+            continue
+        text.append(f"\n{title}", style="bold")
+        for paper in papers:
+            style = "dim" if paper.is_read else ("red" if paper.is_failed else "")
+            pages = f" · {paper.pages} p" if paper.pages else ""
+            spent = f" · {_spent(paper.minutes)}" if paper.minutes else ""
+            text.append(f"\n  [{paper.state:<8}] {paper.title}{pages}{spent}", style=style)
+    for task in week.milestones:
+        text.append(f"\n  milestone: {task}", style="italic")
+    if week.next_paper is not None:
+        text.append("\nNext: ", style="bold")
+        text.append(week.next_paper.title, style="yellow")
+    elif not (week.core or week.optional):
+        text.append("\nNothing to read this week", style="dim")
+        if week.week >= 21 and week.track is None:
+            text.append(": choose a track with paperlab track choose NAME", style="dim")
+    return text
+
+
+__all__ = ["ProgressScreen", "week_text"]
