@@ -14,7 +14,6 @@ These are the service functions the CLI and the TUI call: ``references``,
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -268,14 +267,6 @@ def candidates(store: Store) -> list[Candidate]:
     return sorted(by_id.values(), key=lambda c: (-len(c.cited_by), c.arxiv_id))
 
 
-def citing_counts(edges: Sequence[Edge]) -> dict[str, list[str]]:
-    """target -> the library papers citing it."""
-    counts: dict[str, list[str]] = defaultdict(list)
-    for edge in edges:
-        counts[edge.target].append(edge.source)
-    return counts
-
-
 __all__ = [
     "Candidate",
     "CitingPaper",
@@ -284,7 +275,6 @@ __all__ = [
     "candidates",
     "citation_edges",
     "cited_by",
-    "citing_counts",
     "references",
     "replace_references",
 ]

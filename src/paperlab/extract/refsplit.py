@@ -13,8 +13,9 @@ Three layouts cover what arXiv papers print:
   "Kaiming He,").
 
 Extraction joins the lines of a PDF text block with spaces and separates
-blocks with newlines, so a wrapped entry may arrive as one line or several;
-both are handled.
+blocks with newlines, so a wrapped entry may arrive as one line or several,
+and several entries may share one line; author-year lists are then cut
+again inside the line, at "Surname, I." after a sentence's end.
 """
 
 from __future__ import annotations
