@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from paperlab.catalog import resolve_paper_id
+from paperlab.catalog import find_paper_id, resolve_paper_id
 from paperlab.extract.refparse import ParsedReference
+from paperlab.ids import try_parse_arxiv_id
 from paperlab.refmatch import LibraryIndex, Resolution
 from paperlab.store import Store
 
@@ -228,9 +229,17 @@ def citation_edges(store: Store) -> tuple[LibraryIndex, list[Edge], dict[str, st
 
 
 def cited_by(store: Store, paper: str) -> list[CitingPaper]:
-    """Library papers whose references resolve to ``paper``, in id order."""
+    """Library papers whose references resolve to ``paper``, in id order.
+
+    ``paper`` may also be an arXiv id the library does not hold (a candidate):
+    then it is the papers whose entries name that id.
+    """
     with store.connect() as conn:
-        paper_id = resolve_paper_id(conn, paper)
+        outside = try_parse_arxiv_id(paper.strip())
+        if outside is not None and find_paper_id(conn, paper) is None:
+            paper_id = outside.base
+        else:
+            paper_id = resolve_paper_id(conn, paper)
         index = LibraryIndex.load(conn)
         rows = conn.execute(f"SELECT {_COLUMNS} {_CURRENT} ORDER BY r.paper_id, r.ordinal").all()
         states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
@@ -240,7 +249,7 @@ def cited_by(store: Store, paper: str) -> list[CitingPaper]:
         if source == paper_id or source in found_in:
             continue
         found = _resolve(index, row)
-        if found is None or found.paper_id != paper_id:
+        if found is None or paper_id not in (found.paper_id, found.arxiv_id):
             continue
         citing = index.papers[source]
         found_in[source] = CitingPaper(

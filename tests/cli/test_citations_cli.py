@@ -74,6 +74,10 @@ def test_refs_cited_by_and_next_say_who_cites_whom(
     assert cited.code == 0, cited.err
     assert [c["paper_id"] for c in json.loads(cited.out)] == [B[0], C[0]]
     assert "Gradient noise" in run_cli(capsys, "cited-by", A[0]).out
+    # A cited arXiv paper the library lacks: who cites it.
+    adam = run_cli(capsys, "cited-by", ADAM, "--json")
+    assert adam.code == 0, adam.err
+    assert [c["paper_id"] for c in json.loads(adam.out)] == [A[0], C[0]]
 
     # The learner reads B and writes a note on it: what B cites moves up.
     assert run_cli(capsys, "read", B[0], "read").code == 0

@@ -82,7 +82,7 @@ def refs(paper: str, resolve_online: bool, as_json: bool) -> None:
 @online_option
 @json_option
 def cited_by(paper: str, resolve_online: bool, as_json: bool) -> None:
-    """List the library papers that cite PAPER."""
+    """List the library papers that cite PAPER (a library paper, or any arXiv id)."""
     from paperlab.references import cited_by as citing
 
     store = get_store()
