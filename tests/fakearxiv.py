@@ -383,6 +383,10 @@ def _matches(paper: FakePaper, search: str) -> bool:
         "id": paper.id,
     }
     fields["all"] = " ".join(fields.values())
+    # ``a OR b``: any alternative (each an AND of terms) matches.
+    alternatives = re.split(r"\s+OR\s+", search.strip())
+    if len(alternatives) > 1:
+        return any(_matches(paper, alternative) for alternative in alternatives)
     for term in re.split(r"\s+AND\s+", search.strip()):
         name, _, value = term.partition(":") if ":" in term else ("all", "", term)
         value = value.strip().strip('"()').replace("_", " ").lower()

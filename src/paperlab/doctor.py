@@ -35,7 +35,9 @@ from paperlab.settings import Settings
 from paperlab.store.backup import connect_source, is_writable
 
 # Derived from the PDFs and the tables below; --repair rebuilds them.
-DERIVED_TABLES = frozenset({"page", "chunk", "embedding", "change_counter", "schema_migration"})
+DERIVED_TABLES = frozenset(
+    {"page", "chunk", "paper_reference", "embedding", "change_counter", "schema_migration"}
+)
 MAX_ITEMS = 20  # details listed per finding; the counts say how many in all
 _OLD_VERSION = re.compile(r"^(?P<stem>.+)v\d+$")
 

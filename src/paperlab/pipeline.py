@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlmodel import col, delete
 
 from paperlab.errors import ExtractionError
+from paperlab.references import replace_references
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Chunk, Page, Paper, PipelineState, utcnow
@@ -30,6 +31,7 @@ class ExtractOutcome:
     ok: bool
     pages: int = 0
     chunks: int = 0
+    references: int = 0
     reason: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -40,9 +42,17 @@ def resolve_pdf(settings: Settings, pdf_path: str) -> Path:
     return path if path.is_absolute() else settings.home / path
 
 
-def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOutcome:
-    """Extract one paper's PDF into Page and Chunk rows; record failures on the paper."""
+def extract_paper(
+    store: Store, settings: Settings, paper_id: str, *, with_references: bool = True
+) -> ExtractOutcome:
+    """Extract one paper's PDF into Page and Chunk rows; record failures on the paper.
+
+    The references section is parsed into the paper version's reference list
+    in the same transaction (``with_references=False`` skips it: the bench
+    measures what it costs).
+    """
     from paperlab.extract import extract_pdf
+    from paperlab.extract.references import extract_references
 
     with store.read() as session:
         paper = session.get(Paper, paper_id)
@@ -57,6 +67,11 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
     except ExtractionError as exc:
         _mark_failed(store, paper_id, exc.message)
         return ExtractOutcome(paper_id, ok=False, reason=exc.message)
+    parsed = (
+        extract_references(document.pages, document.references_at, document.references_end)
+        if with_references
+        else None
+    )
 
     with store.write() as session:
         session.exec(delete(Chunk).where(col(Chunk.paper_id) == paper_id))
@@ -79,6 +94,8 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
                 )
             )
         paper = session.get(Paper, paper_id)
+        if paper is not None and parsed is not None:
+            replace_references(session.connection(), paper_id, paper.pdf_version or 0, parsed)
         if paper is not None:
             # No chunk means nothing to embed: without this the paper would be
             # marked indexed with no text at all, and search would look empty.
@@ -97,6 +114,7 @@ def extract_paper(store: Store, settings: Settings, paper_id: str) -> ExtractOut
         ok=bool(document.chunks),
         pages=len(document.pages),
         chunks=len(document.chunks),
+        references=len(parsed or []),
         reason=None if document.chunks else NO_TEXT_TO_INDEX,
         warnings=list(document.warnings),
     )

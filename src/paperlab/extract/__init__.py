@@ -55,6 +55,7 @@ class ExtractedDocument:
     title_guess: str | None
     page_count: int
     warnings: list[str] = field(default_factory=list)
+    references_end: tuple[int, int] | None = None  # where the section after it starts
 
     @property
     def text(self) -> str:
@@ -124,4 +125,5 @@ def _extract(path: Path) -> ExtractedDocument:
         title_guess=title,
         page_count=page_count,
         warnings=warnings,
+        references_end=outline.references_end,
     )

@@ -51,6 +51,7 @@ _PAGE_NUMBER = re.compile(
     r"^\s*(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE
 )
 _DIGITS = re.compile(r"\d+")
+_ENDS_WITH_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d[a-z]?\)?\.\s*$")
 # The lookbehind only lets a match start at a word's first letter, which finds
 # the same compounds as without it but stops the engine retrying from every
 # letter of every word.
@@ -296,8 +297,11 @@ def build_page(
     for block in blocks:
         drafts = _rows_of_block(block)
         texts = [d.text for d in drafts]
-        # Blocks without a single letter are tick labels, table numbers, page numbers.
-        if _HAS_LETTER.search("\n".join(texts)) is None:
+        # Blocks without a single letter are tick labels, table numbers, page numbers;
+        # but a reference's last line ("1735–1780, 1997.") is its year.
+        if not texts or (
+            _HAS_LETTER.search("\n".join(texts)) is None and not _ENDS_WITH_YEAR.search(texts[-1])
+        ):
             continue
         if parts:
             # MuPDF starts a new block at hanging indents and column breaks, often

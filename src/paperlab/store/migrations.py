@@ -454,3 +454,36 @@ def m009_vault_note(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m009_vault_note)
+
+
+def m010_paper_reference(conn: Connection) -> None:
+    """Each paper version's reference list, as parsed from its PDF.
+
+    Derived from the PDF (re-extraction replaces a version's rows), except
+    the ``online_*`` columns, which record what an arXiv look-up confirmed
+    and are carried over when the same entry is parsed again.
+    """
+    conn.exec_driver_sql(
+        "CREATE TABLE paper_reference (\n"
+        "    paper_id VARCHAR NOT NULL REFERENCES paper(id) ON DELETE CASCADE,\n"
+        "    version INTEGER NOT NULL,\n"
+        "    ordinal INTEGER NOT NULL,\n"
+        "    raw VARCHAR NOT NULL,\n"
+        "    label VARCHAR,\n"
+        "    authors VARCHAR NOT NULL DEFAULT '[]',\n"
+        "    title VARCHAR,\n"
+        "    year INTEGER,\n"
+        "    venue VARCHAR,\n"
+        "    arxiv_id VARCHAR,\n"
+        "    doi VARCHAR,\n"
+        "    url VARCHAR,\n"
+        "    online_arxiv_id VARCHAR,\n"
+        "    online_title VARCHAR,\n"
+        "    online_checked_at DATETIME,\n"
+        "    PRIMARY KEY (paper_id, version, ordinal)\n"
+        ")"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_paper_reference_arxiv_id ON paper_reference (arxiv_id)")
+
+
+MIGRATIONS.append(m010_paper_reference)

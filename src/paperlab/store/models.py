@@ -361,3 +361,25 @@ class VaultNote(SQLModel, table=True):
     file: str
     fields: str = "{}"  # JSON object: field name -> value as the file holds it
     exported_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperReference(SQLModel, table=True):
+    """One entry of a paper version's reference list, parsed from its PDF."""
+
+    __tablename__ = "paper_reference"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    version: int = Field(primary_key=True)  # the PDF's version; 0 for a PDF with none
+    ordinal: int = Field(primary_key=True)
+    raw: str
+    label: str | None = None
+    authors: str = "[]"
+    title: str | None = None
+    year: int | None = None
+    venue: str | None = None
+    arxiv_id: str | None = Field(default=None, index=True)
+    doi: str | None = None
+    url: str | None = None
+    online_arxiv_id: str | None = None  # confirmed by an arXiv look-up
+    online_title: str | None = None
+    online_checked_at: datetime | None = None
