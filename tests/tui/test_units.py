@@ -10,22 +10,28 @@ from pathlib import Path
 import pytest
 
 from paperlab.errors import NotFoundError, UsageError
+from paperlab.notes import keep_both, merge_note_fields
 from paperlab.progress import plan_progress, plan_start, record_reading
 from paperlab.store import Store
 from paperlab.tui.clock import ActivityClock
-from paperlab.tui.drafts import CONFLICT_MARK, DraftStore, merge3
+from paperlab.tui.drafts import DraftStore
 from paperlab.tui.widgets.bars import bar_text
 from tests.tui.library_fixture import PLAN_START, TODAY
 
 
-def test_merge3_keeps_every_side() -> None:
+def test_merge_keeps_every_side_and_leaves_conflicts_to_the_user() -> None:
     base = {"summary": "a", "method": "m", "results": "r"}
     ours = {"summary": "a+", "method": "m", "results": "mine"}
     theirs = {"summary": "a", "method": "m2", "results": "theirs"}
-    merged = merge3(base, ours, theirs)
-    assert merged["summary"] == "a+"
-    assert merged["method"] == "m2"
-    assert merged["results"] == f"mine{CONFLICT_MARK}theirs"
+    merge = merge_note_fields(base, ours, theirs)
+    assert merge.fields["summary"] == "a+"
+    assert merge.fields["method"] == "m2"
+    # Both changed: the field keeps ours (no marker, no concatenation) and is asked about.
+    assert merge.fields["results"] == "mine"
+    assert merge.conflicts == {"results": ("mine", "theirs")}
+    assert merge.theirs_changed == ("method", "results")
+    assert keep_both("mine\n", "theirs") == "mine\n\ntheirs"
+    assert keep_both("", "theirs") == "theirs"
 
 
 def test_drafts_round_trip_and_damage(tmp_path: Path) -> None:

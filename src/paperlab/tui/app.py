@@ -29,6 +29,8 @@ from paperlab.tui.screens.topics import TopicsScreen
 class Flushable(Protocol):
     def flush_now(self) -> None: ...
 
+    async def settle(self) -> None: ...
+
 
 class PaperlabApp(App[None]):
     """The Textual app. Pass a Store/Settings to run it on another library (tests do)."""
@@ -261,6 +263,10 @@ class PaperlabApp(App[None]):
             editor.flush_now()
 
     async def action_quit(self) -> None:
+        # ctrl+q is read before keys typed just ahead of it reach the editor:
+        # let them land, so the flush saves every typed character.
+        for editor in list(self.editors):
+            await editor.settle()
         self.flush_editors()
         self.exit()
 
