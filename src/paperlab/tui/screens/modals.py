@@ -53,6 +53,26 @@ class Dialog(ModalScreen[ResultType]):
     def __init__(self) -> None:
         super().__init__()
         self._return_to: Widget | None = None
+        self._discard_armed = False
+
+    def may_discard(self, typed: bool) -> bool:
+        """Whether escape may close the dialog: nothing typed, or escape pressed twice.
+
+        A single key never throws typed text away: the first escape only says so.
+        """
+        if not typed or self._discard_armed:
+            return True
+        self._discard_armed = True
+        self.notify(
+            "Press escape again to discard what you typed (ctrl+s saves it).",
+            severity="warning",
+            timeout=4,
+        )
+        return False
+
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        self._discard_armed = False
 
     def on_mount(self) -> None:
         stack = self.app.screen_stack
@@ -190,7 +210,9 @@ class AnnotateModal(Dialog[AnnotationInput | None]):
                 yield Button("Cancel", id="annotate-cancel")
 
     def action_dismiss_none(self) -> None:
-        self.dismiss(None)
+        typed = any(i.value.strip() for i in self.query(Input))
+        if self.may_discard(typed):
+            self.dismiss(None)
 
     def action_save(self) -> None:
         comment = self.query_one("#annotate-comment", Input).value.strip()

@@ -27,9 +27,29 @@ class SearchScreen(PaperlabScreen):
     AUTO_FOCUS = "#query"
     SUB_TITLE = "Search"
 
+    # Escape is a way out one step at a time, and the footer says where it
+    # leads: from the query to the results, from the results out of search.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "escape", "focus_query", "Query", id="search.query", tooltip="Back to the query box."
+            "escape",
+            "leave_query",
+            "Results",
+            id="search.leave-query",
+            tooltip="Leave the query for the results (digits and letters are commands there).",
+        ),
+        Binding(
+            "escape",
+            "leave",
+            "Library",
+            id="search.leave",
+            tooltip="Leave search for the library.",
+        ),
+        Binding(
+            "slash",
+            "focus_query",
+            "Query",
+            id="search.query",
+            tooltip="Back to the query box.",
         ),
         Binding(
             "down",
@@ -65,8 +85,25 @@ class SearchScreen(PaperlabScreen):
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        in_query = self.query_one("#query", Input).has_focus
+        if action == "leave_query":
+            return in_query
+        if action in ("leave", "focus_query"):
+            return not in_query
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def action_leave_query(self) -> None:
+        self.action_focus_results()
+
+    def action_leave(self) -> None:
+        self.app.switch_mode("library")
 
     def action_focus_results(self) -> None:
         self.query_one("#results", OptionList).focus()
