@@ -60,6 +60,12 @@ def entry_details(entry: Any) -> Text:
 class LogEntryModal(Dialog[LogEntryInput | None]):
     """Write a new entry or edit one: kind, text, linked papers and topics."""
 
+    DEFAULT_CSS = """
+    LogEntryModal .logentry-row { height: 1; margin-bottom: 1; }
+    LogEntryModal .logentry-label { width: 8; color: $accent; }
+    LogEntryModal .logentry-row Input, LogEntryModal .logentry-row Select { width: 1fr; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
@@ -89,36 +95,48 @@ class LogEntryModal(Dialog[LogEntryInput | None]):
         self.topics = topics or []
 
     def compose(self) -> ComposeResult:
-        hint = ", ".join(slug for slug, _title in self.topics[:6])
+        hint = ", ".join(slug for slug, _title in self.topics[:4])
         with Vertical(id="logentry-box", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Select(
-                [(k, k) for k in LOG_KINDS],
-                value=self.initial.kind if self.initial.kind in LOG_KINDS else "idea",
-                allow_blank=False,
-                id="logentry-kind",
-            )
-            yield Input(
-                self.initial.text,
-                placeholder="What happened? arXiv ids in the text link those papers (enter saves)",
-                id="logentry-text",
-                select_on_focus=False,  # tabbing in must not make a key wipe it
-            )
-            yield Input(
-                self.initial.papers,
-                placeholder="Papers: ids, comma-separated",
-                id="logentry-papers",
-                select_on_focus=False,  # tabbing in must not make a key wipe it
-            )
-            yield Input(
-                self.initial.topics,
-                placeholder=f"Topics: slugs, comma-separated ({hint}…)" if hint else "Topics",
-                id="logentry-topics",
-                select_on_focus=False,  # tabbing in must not make a key wipe it
-            )
+            with Horizontal(classes="logentry-row"):
+                yield Label("Kind", classes="logentry-label")
+                yield Select(
+                    [(k, k) for k in LOG_KINDS],
+                    value=self.initial.kind if self.initial.kind in LOG_KINDS else "idea",
+                    allow_blank=False,
+                    compact=True,
+                    id="logentry-kind",
+                )
+            with Horizontal(classes="logentry-row"):
+                yield Label("Text", classes="logentry-label")
+                yield Input(
+                    self.initial.text,
+                    placeholder="What happened? arXiv ids in it link papers (enter saves)",
+                    compact=True,
+                    select_on_focus=False,  # tabbing in must not make a key wipe it
+                    id="logentry-text",
+                )
+            with Horizontal(classes="logentry-row"):
+                yield Label("Papers", classes="logentry-label")
+                yield Input(
+                    self.initial.papers,
+                    placeholder="ids, comma-separated",
+                    compact=True,
+                    select_on_focus=False,
+                    id="logentry-papers",
+                )
+            with Horizontal(classes="logentry-row"):
+                yield Label("Topics", classes="logentry-label")
+                yield Input(
+                    self.initial.topics,
+                    placeholder=f"slugs, comma-separated ({hint}…)" if hint else "slugs",
+                    compact=True,
+                    select_on_focus=False,
+                    id="logentry-topics",
+                )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", id="logentry-save", variant="primary")
-                yield Button("Cancel", id="logentry-cancel")
+                yield Button("Save (^s)", id="logentry-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="logentry-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#logentry-text", Input).focus()
@@ -180,10 +198,10 @@ class LogDetailModal(Dialog[str | None]):
             with VerticalScroll(id="logdetail-scroll"):
                 yield Static(entry_details(self.entry), id="logdetail-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Edit (e)", id="logdetail-edit", variant="primary")
+                yield Button("Edit (e)", id="logdetail-edit", variant="primary", compact=True)
                 if self.entry.paper_ids:
-                    yield Button("Open paper (o)", id="logdetail-open")
-                yield Button("Close (esc)", id="logdetail-close")
+                    yield Button("Open paper (o)", id="logdetail-open", compact=True)
+                yield Button("Close (esc)", id="logdetail-close", compact=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose" and parameters == ("open",):

@@ -325,10 +325,10 @@ class NoteConflictModal(Dialog[dict[str, str] | None]):
                     with VerticalScroll(id="conflict-theirs-box"):
                         yield Static(theirs, id="conflict-theirs")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Mine (m)", id="conflict-mine-button", variant="primary")
-                yield Button("Theirs (t)", id="conflict-theirs-button")
-                yield Button("Both (b)", id="conflict-both-button")
-                yield Button("Later (esc)", id="conflict-later-button")
+                yield Button("Mine (m)", id="conflict-mine-button", variant="primary", compact=True)
+                yield Button("Theirs (t)", id="conflict-theirs-button", compact=True)
+                yield Button("Both (b)", id="conflict-both-button", compact=True)
+                yield Button("Later (esc)", id="conflict-later-button", compact=True)
 
     def _texts(self) -> tuple[str, Text, Text]:
         name = self.order[self.index]

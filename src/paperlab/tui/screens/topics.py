@@ -51,6 +51,13 @@ class TopicsScreen(PaperlabScreen):
             tooltip="Pick the topics of the highlighted paper.",
         ),
         Binding(
+            "i",
+            "front_page",
+            "About",
+            id="topics.about",
+            tooltip="The highlighted paper's front page: abstract, why read it, your note.",
+        ),
+        Binding(
             "r", "refresh", "Refresh", id="topics.refresh", show=False, tooltip="Reload the topics."
         ),
         Binding(
@@ -88,6 +95,11 @@ class TopicsScreen(PaperlabScreen):
         self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())
         self.query_one("#topic-list", OptionList).focus()
         self.action_refresh()
+
+    def on_resize(self) -> None:
+        # The topic list gives way on narrow terminals so the papers stay readable.
+        listing = self.query_one("#topic-list", OptionList)
+        listing.styles.width = max(26, min(44, self.size.width * 2 // 5))
 
     def action_refresh(self) -> None:
         self.load()
@@ -198,6 +210,13 @@ class TopicsScreen(PaperlabScreen):
             self.notify("Highlight a paper in the Papers list first.", timeout=3)
             return
         self.lab.action_tag_paper(self.paper_ids[index])
+
+    def action_front_page(self) -> None:
+        index = self.query_one("#topic-papers", OptionList).highlighted
+        if index is None or index >= len(self.paper_ids):
+            self.notify("Highlight a paper in the Papers list first.", timeout=3)
+            return
+        self.lab.open_front_page(self.paper_ids[index])
 
 
 __all__ = ["TopicsScreen", "notes_label", "weeks_label"]
