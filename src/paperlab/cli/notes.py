@@ -60,6 +60,7 @@ def _rescue(text: str, paper: Paper) -> Path | None:
 
 def _edit_note(store: Store, paper: Paper) -> None:
     from paperlab.notes import (
+        ConflictError,
         get_note,
         note_fields,
         note_from_markdown,
@@ -95,12 +96,16 @@ def _edit_note(store: Store, paper: Paper) -> None:
                 f"A note on {paper.id} was created elsewhere while you were editing.",
                 hint="Open the note again and merge your text into it.",
             )
-        save_note(
-            store,
-            paper.id,
-            fields,
-            expected_updated_at=before.updated_at if before is not None else None,
-        )
+        try:
+            save_note(
+                store,
+                paper.id,
+                fields,
+                expected_updated_at=before.updated_at if before is not None else None,
+            )
+        except ConflictError as conflict:
+            _merge_with_elsewhere(store, paper, note_fields(before), fields, conflict)
+            return
     except Exception as error:
         # Whatever stopped the save, the text the user just typed must survive it.
         path = _rescue(edited, paper)
@@ -113,6 +118,45 @@ def _edit_note(store: Store, paper: Paper) -> None:
         raise
     changed = [name for name in fields if fields[name] != note_fields(before)[name]]
     click.echo(f"Saved the note on {paper.id} ({', '.join(changed)}).")
+
+
+def _merge_with_elsewhere(
+    store: Store,
+    paper: Paper,
+    base: dict[str, str],
+    mine: dict[str, str],
+    conflict: PaperlabError,
+) -> None:
+    """The note changed while the editor was open (the TUI, another shell).
+
+    Fields only one side changed are merged and saved; when both changed the
+    same field nothing is saved and the ConflictError names the fields (the
+    caller keeps the edited text in a file). No field ever gets both texts.
+    """
+    from paperlab.notes import FIELD_TITLES, get_note, merge_note_fields, note_fields, save_note
+
+    theirs = get_note(store, paper.id)
+    merge = merge_note_fields(base, mine, note_fields(theirs))
+    if merge.conflicts:
+        names = ", ".join(FIELD_TITLES[n] for n in merge.conflicts)
+        conflict.message = (
+            f"The note on {paper.id} was changed elsewhere while you were editing "
+            f"(both changed: {names}); nothing was saved."
+        )
+        conflict.hint = "Open the note again and merge your text into it."
+        raise conflict
+    changed = {k: v for k, v in mine.items() if v != base.get(k, "")}
+    save_note(
+        store,
+        paper.id,
+        changed,
+        expected_updated_at=theirs.updated_at if theirs is not None else None,
+    )
+    theirs_only = ", ".join(n for n in merge.theirs_changed)
+    click.echo(
+        f"Saved the note on {paper.id} ({', '.join(changed)}), "
+        f"keeping what was changed elsewhere meanwhile ({theirs_only})."
+    )
 
 
 @click.command("note")
