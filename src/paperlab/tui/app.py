@@ -252,6 +252,12 @@ class PaperlabApp(App[None]):
 
         self.push_screen(ReaderScreen(paper_id, page=page, highlight=highlight))
 
+    def open_front_page(self, paper_id: str) -> None:
+        """A paper's front page: abstract, why the lists say to read it, what it builds on."""
+        from paperlab.tui.screens.front_page import FrontPageScreen
+
+        self.push_screen(FrontPageScreen(paper_id))
+
     def open_notes(self, paper_id: str) -> None:
         from paperlab.tui.screens.notes import NotesScreen
 

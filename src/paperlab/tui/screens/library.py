@@ -129,6 +129,13 @@ class LibraryScreen(PaperlabScreen):
             tooltip="Open the selected paper in the reader.",
         ),
         Binding(
+            "i",
+            "front_page",
+            "About",
+            id="library.about",
+            tooltip="The paper's front page: abstract, why read it, what it builds on, your note.",
+        ),
+        Binding(
             "n",
             "notes",
             "Notes",
@@ -409,6 +416,11 @@ class LibraryScreen(PaperlabScreen):
         paper = self._need_paper()
         if paper:
             self.lab.open_reader(paper)
+
+    def action_front_page(self) -> None:
+        paper = self._need_paper()
+        if paper:
+            self.lab.open_front_page(paper)
 
     def action_notes(self) -> None:
         paper = self._need_paper()

@@ -45,6 +45,13 @@ class SearchScreen(PaperlabScreen):
             tooltip="Leave search for the library.",
         ),
         Binding(
+            "i",
+            "front_page",
+            "About",
+            id="search.about",
+            tooltip="The front page of the result's paper: abstract, why read it, your note.",
+        ),
+        Binding(
             "slash",
             "focus_query",
             "Query",
@@ -89,7 +96,7 @@ class SearchScreen(PaperlabScreen):
         in_query = self.query_one("#query", Input).has_focus
         if action == "leave_query":
             return in_query
-        if action in ("leave", "focus_query"):
+        if action in ("leave", "focus_query", "front_page"):
             return not in_query
         return True
 
@@ -178,6 +185,14 @@ class SearchScreen(PaperlabScreen):
             self.lab.open_notes(paper_id)
         elif paper_id:
             self.lab.open_reader(paper_id, page=page, highlight=getattr(hit, "text", None))
+
+    def action_front_page(self) -> None:
+        index = self.query_one("#results", OptionList).highlighted
+        paper_id = getattr(self.hits[index], "paper_id", None) if index is not None else None
+        if paper_id:
+            self.lab.open_front_page(paper_id)
+        else:
+            self.notify("Highlight a result from a paper first.", timeout=3)
 
 
 def render_hit(hit: Any) -> Text:
