@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 
 def hours(value: float) -> str:
-    return f"{value:.1f} h"
+    """Hours as hours and minutes (see ``progress.duration``)."""
+    from paperlab.progress import duration
+
+    return duration(value * 60)
 
 
 class ProgressScreen(PaperlabScreen):
@@ -48,7 +51,15 @@ class ProgressScreen(PaperlabScreen):
             yield Vertical(id="week-bars", classes="bars")
             yield Label("Papers read per reading list", classes="side-title")
             yield Vertical(id="list-bars", classes="bars")
+            yield Label(
+                "Failed papers (not counted above)", id="failed-title", classes="side-title"
+            )
+            yield Static("", id="failed-papers", classes="bars")
         yield Footer()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: PlanProgress | None = None
 
     def on_mount(self) -> None:
         # The first resume follows mount, so loading here too would draw twice.
@@ -92,7 +103,7 @@ class ProgressScreen(PaperlabScreen):
                 f"Week {w.week} ({w.start:%b %d})",
                 w.hours,
                 w.target,
-                f"{hours(w.hours):>7} / {w.target:.0f} h",
+                f"{hours(w.hours):>10} / {w.target:.0f} h",
                 highlight=w.week == plan.current_week,
             )
             for w in plan.weeks
@@ -102,24 +113,34 @@ class ProgressScreen(PaperlabScreen):
                 "All six weeks",
                 plan.total_hours,
                 plan.target_hours,
-                f"{hours(plan.total_hours):>7} / {plan.target_hours:.0f} h",
+                f"{hours(plan.total_hours):>10} / {plan.target_hours:.0f} h",
             )
         )
-        await lists.mount_all(
-            Bar(
-                item.title,
-                item.read,
-                item.total,
-                label_width=44,
-                suffix=f"{item.read:>3} / {item.total} read"
-                + (f" · {item.reading} reading" if item.reading else ""),
-            )
+        suffixes = [
+            f"{item.read:>3} / {item.total} read"
+            + (f" · {item.reading} reading" if item.reading else "")
+            + (f" · {item.failed} failed" if item.failed else "")
             for item in plan.lists
+        ]
+        longest = max(map(len, suffixes), default=0)
+        await lists.mount_all(
+            Bar(item.title, item.read, item.total, label_width=44, suffix=suffix.ljust(longest))
+            for item, suffix in zip(plan.lists, suffixes, strict=True)
         )
         if not plan.lists:
             await lists.mount(
                 Static(Text("No reading lists yet: paperlab fetch --list …", style="dim"))
             )
+        failed = Text()
+        for paper in plan.failed:
+            failed.append("✗ ", style="bold red")
+            failed.append(paper.title, style="bold")
+            failed.append(f"  {paper.id}\n", style="dim")
+            failed.append(f"  {paper.advice}\n")
+        self.query_one("#failed-papers", Static).update(failed)
+        self.query_one("#failed-title").display = bool(plan.failed)
+        self.query_one("#failed-papers").display = bool(plan.failed)
+        self.plan = plan
 
 
 __all__ = ["ProgressScreen"]

@@ -1,0 +1,85 @@
+"""The progress screen: minutes as well as hours, failed papers apart with true advice."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from paperlab.progress import duration, plan_progress, record_reading
+from paperlab.store import Store
+from paperlab.tui.screens.progress import ProgressScreen
+from paperlab.tui.widgets.bars import Bar
+from tests.tui.helpers import until
+from tests.tui.library_fixture import TODAY
+
+pytestmark = pytest.mark.anyio
+
+FAILED = "1301.5088"
+
+
+def fail(store: Store, paper: str, reason: str) -> None:
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute(
+            "UPDATE paper SET state = 'failed', state_reason = ? WHERE id = ?", (reason, paper)
+        )
+    conn.close()
+
+
+async def open_progress(pilot: Any) -> ProgressScreen:
+    await until(pilot, lambda: pilot.app.screen.loaded, what="library")
+    await pilot.press("5")
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ProgressScreen) and pilot.app.screen.plan is not None,
+        what="progress",
+    )
+    await pilot.pause()
+    return pilot.app.screen  # type: ignore[no-any-return]
+
+
+def bar_line(screen: ProgressScreen, label: str) -> str:
+    bar = next(b for b in screen.query(Bar) if b.label.startswith(label))
+    return str(bar.render())
+
+
+def test_duration_shows_minutes_as_well_as_hours() -> None:
+    assert duration(1.4) == "1 min"
+    assert duration(0) == "0 min"
+    assert duration(60) == "1 h"
+    assert duration(85.2) == "1 h 25 min"
+    assert duration(48 * 60) == "48 h"
+
+
+async def test_a_short_session_shows_in_minutes(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    # Week 21 had nothing: 1.4 minutes of reading must not show as "0.0 h".
+    record_reading(lab_store, "1312.5602", 1.4, started_at=datetime(2025, 3, 18, 9, tzinfo=UTC))
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        screen = await open_progress(pilot)
+        line = bar_line(screen, "Week 21")
+        assert "1 min / 8 h" in line and "0.0 h" not in line
+        summary = str(screen.query_one("#plan-summary").render())
+        assert "11 h 51 min of 48 h" in summary  # 270 + 440 + 1.4 minutes
+
+
+async def test_failed_papers_are_apart_not_counted_and_advised_truly(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    fail(lab_store, FAILED, "download: HTTP 503 from export.arxiv.org")
+    plan = plan_progress(lab_store, today=TODAY)
+    first = next(item for item in plan.lists if item.name == "weeks-19-20-reading-papers")
+    assert (first.total, first.failed, first.read) == (3, 1, 0)
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        screen = await open_progress(pilot)
+        line = bar_line(screen, "Reading and understanding")
+        assert "0 / 3 read" in line and "1 failed" in line
+        failed = str(screen.query_one("#failed-papers").render())
+        assert "Piecewise Linear Multilayer Perceptrons and Dropout" in failed
+        assert "paperlab fetch --retry-failed" in failed
+        assert "paperlab index" not in failed
