@@ -478,7 +478,7 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                     )
                 ]
             else:
-                paper_ids = [e.arxiv_id.base for e in spec.entries] if spec else []
+                paper_ids = [e.ref for e in spec.arxiv_entries] if spec else []
             papers = (
                 conn.execute(
                     "SELECT pdf_path, state FROM paper WHERE id IN :ids", {"ids": paper_ids}

@@ -9,6 +9,7 @@ messages by where it is in the file.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,25 @@ EXAMPLES = {
     "resources": 'resources = ["3Blue1Brown, Essence of Linear Algebra"]',
     "paper": '[[paper]] followed by id = "1706.03762"',
     "topic": '[[topic]] followed by slug = "ml-intro"',
+    "course": 'course = "Essence of Linear Algebra"',
+    "provider": 'provider = "3Blue1Brown (YouTube)"',
+    "outcomes": 'outcomes = ["Read a matrix as a linear map"]',
+    "project": 'project = "naive-bayes-text"',
+    "note": 'note = "The roadmap names the wrong course here; it is ..."',
+    "key": 'key = "keshav-how-to-read"',
+    "authors": 'authors = ["S. Keshav"]',
+    "year": "year = 2007",
+    "doi": 'doi = "10.1145/1273445.1273458"',
+    "url": 'url = "https://arxiv.org/pdf/1706.03762"',
+    "core": "core = false",
+    "pages": "pages = 9",
+    "focus": 'focus = "Sections 1-4"',
+    "prerequisites": 'prerequisites = ["linear-algebra", "1409.0473"]',
+    "hours_per_week": "hours_per_week = 2.5",
+    "track": 'track = "nlp"',
+    "builds_on": 'builds_on = ["naive-bayes-text"]',
+    "task": 'task = "Scope the project: question, baseline, data, metric."',
+    "milestone": '[[milestone]] followed by week = 21 and task = "..."',
 }
 
 
@@ -185,6 +205,64 @@ class Table:
             f"Write it as {example('weeks')}.",
         )
         return None
+
+    def flag(self, key: str, default: bool) -> bool | None:
+        """A boolean (``default`` when absent), or None when it is not one."""
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if isinstance(value, bool):
+            return value
+        self.bad(
+            key,
+            f"{key!r} in {self.where} must be true or false, not {kind_of(value)}.",
+            f"Write it without quotes, e.g. {example(key)}.",
+        )
+        return None
+
+    def integer(self, key: str, low: int, high: int) -> int | None:
+        """An integer from ``low`` to ``high``, or None (reported unless the key is absent)."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if is_int(value) and low <= value <= high:
+            assert isinstance(value, int)
+            return value
+        got = kind_of(value) if not is_int(value) else shown(value)
+        self.bad(
+            key,
+            f"{key!r} in {self.where} must be an integer from {low} to {high}, not {got}.",
+            f"Write it without quotes, e.g. {example(key)}.",
+        )
+        return None
+
+    def number(self, key: str, low: float, high: float) -> float | None:
+        """A number (integer or float) above ``low`` and at most ``high``, or None."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if isinstance(value, int | float) and not isinstance(value, bool) and low < value <= high:
+            return float(value)
+        got = shown(value) if isinstance(value, int | float) else kind_of(value)
+        self.bad(
+            key,
+            f"{key!r} in {self.where} must be a number above {low:g} and at most {high:g}, "
+            f"not {got}.",
+            f"Write it as {example(key)}.",
+        )
+        return None
+
+    def slug(self, key: str, what: str, pattern: re.Pattern[str]) -> str | None:
+        """A slug (lowercase letters, digits, hyphens), or None."""
+        value = self.text(key)
+        if value is not None and not pattern.fullmatch(value):
+            self.bad(
+                key,
+                f"{what} {shown(value)} is not a slug.",
+                "Use lowercase letters, digits and hyphens, e.g. 'linear-algebra'.",
+            )
+            return None
+        return value
 
     def strings(self, key: str, *, empty_ok: bool) -> tuple[str, ...] | None:
         """An array of non-empty strings; an absent key reads as empty if ``empty_ok``."""

@@ -15,6 +15,8 @@ from paperlab.catalog import ensure_roadmap, lists_overview
 from paperlab.readinglists import ReadingListSpec, Roadmap
 from paperlab.store import Store
 from paperlab.store.models import (
+    ListExternalEntry,
+    ListMilestone,
     Paper,
     PaperTopic,
     PipelineState,
@@ -49,12 +51,19 @@ def sync_reading_list(session: Session, spec: ReadingListSpec) -> list[str]:
     reading_list.description = spec.description
     reading_list.weeks = dumps(list(spec.weeks))
     reading_list.source_path = str(spec.path)
+    reading_list.hours_per_week = spec.hours_per_week
+    reading_list.track = spec.track
+    reading_list.builds_on = dumps(list(spec.builds_on))
     session.add(reading_list)
     session.flush()
     assert reading_list.id is not None
+    _sync_milestones(session, reading_list.id, spec)
+    _sync_external(session, reading_list.id, spec)
 
     ids: list[str] = []
-    for position, entry in enumerate(spec.entries):
+    for position, entry in enumerate(spec.entries):  # one position count: the reading order
+        if entry.arxiv_id is None:
+            continue
         base = entry.arxiv_id.base
         ids.append(base)
         if session.get(Paper, base) is None:
@@ -67,6 +76,10 @@ def sync_reading_list(session: Session, spec: ReadingListSpec) -> list[str]:
         link.position = position
         link.why = entry.why
         link.expected_title = entry.title
+        link.core = entry.core
+        link.pages = entry.pages
+        link.focus = entry.focus
+        link.prerequisites = dumps(list(entry.prerequisites))
         session.add(link)
         for slug in entry.topics:
             if session.get(PaperTopic, (base, slug)) is None:
@@ -80,6 +93,54 @@ def sync_reading_list(session: Session, spec: ReadingListSpec) -> list[str]:
     for link in stale:
         session.delete(link)
     return ids
+
+
+def _sync_milestones(session: Session, list_id: int, spec: ReadingListSpec) -> None:
+    for old in session.exec(select(ListMilestone).where(ListMilestone.list_id == list_id)).all():
+        session.delete(old)
+    session.flush()
+    for position, milestone in enumerate(spec.milestones):
+        session.add(
+            ListMilestone(
+                list_id=list_id, position=position, week=milestone.week, task=milestone.task
+            )
+        )
+
+
+def _sync_external(session: Session, list_id: int, spec: ReadingListSpec) -> None:
+    """Record the entries not on arXiv; an entry keeps the paper its PDF was linked to."""
+    keys: list[str] = []
+    for position, entry in enumerate(spec.entries):
+        if entry.key is None:
+            continue
+        keys.append(entry.key)
+        row = session.get(ListExternalEntry, (list_id, entry.key)) or ListExternalEntry(
+            list_id=list_id, key=entry.key, title=entry.title
+        )
+        row.title = entry.title
+        row.authors = dumps(list(entry.authors))
+        row.year, row.doi, row.url = entry.year, entry.doi, entry.url
+        row.week, row.position, row.core = entry.week, position, entry.core
+        row.pages, row.focus, row.why = entry.pages, entry.focus, entry.why
+        row.prerequisites = dumps(list(entry.prerequisites))
+        row.topics = dumps(list(entry.topics))
+        if row.paper_id is None:
+            # The same work in another list (same key) may already have its PDF.
+            linked = session.exec(
+                select(ListExternalEntry.paper_id).where(
+                    ListExternalEntry.key == entry.key,
+                    col(ListExternalEntry.paper_id).is_not(None),
+                )
+            ).first()
+            row.paper_id = linked
+        session.add(row)
+    stale = session.exec(
+        select(ListExternalEntry).where(
+            ListExternalEntry.list_id == list_id, col(ListExternalEntry.key).not_in(keys)
+        )
+    ).all()
+    for row in stale:
+        session.delete(row)
 
 
 def load_lists_into(store: Store, roadmap: Roadmap, specs: Sequence[ReadingListSpec]) -> list[str]:

@@ -1,8 +1,9 @@
 """Load and validate the roadmap topics and the curated reading lists (TOML).
 
-The roadmap (``roadmap.toml``) names the topics of weeks 1-18; each reading
-list (every other ``*.toml`` beside it) names arXiv papers for weeks 19-24 and
-links them back to those topics. Both ship with the package.
+The roadmap (``roadmap.toml``, see ``roadmapfile``) names the topics and
+projects of weeks 1-18; each reading list (every other ``*.toml`` beside it)
+names papers for weeks 19-24 (``listentries``), links them back to those
+topics and projects, and may be a weeks 21-24 track. Both ship with the package.
 
 Validation is all-or-nothing: a file is checked completely before anything is
 returned, so a caller never writes half a list. Every problem is reported as
@@ -13,55 +14,25 @@ for the table headers and keys (see ``TomlLocator``).
 
 from __future__ import annotations
 
-import re
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from paperlab.errors import InvalidIdError, ReadingListError, clip, shown
-from paperlab.ids import ArxivId, parse_arxiv_id
-from paperlab.listcheck import Checker, Table, example, is_int, kind_of, suggest
+from paperlab.errors import ReadingListError, clip, shown
+from paperlab.listcheck import Checker, Table, example, suggest
+from paperlab.listentries import Milestone, PaperEntry, check_milestones, check_papers
+from paperlab.roadmapfile import SLUG, ProjectSpec, Roadmap, TopicSpec, check_roadmap
 from paperlab.tomlsource import ListValidationError, Problem, read_toml
 
 ROADMAP_FILE = "roadmap.toml"
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-@dataclass(frozen=True)
-class TopicSpec:
-    """One roadmap topic: a slug that papers, notes and log entries link to."""
-
-    slug: str
-    title: str
-    weeks: tuple[int, ...]
-    resources: tuple[str, ...]
-    description: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Roadmap:
-    """The validated roadmap file."""
-
-    topics: tuple[TopicSpec, ...]
-    path: Path
-
-    @property
-    def by_slug(self) -> dict[str, TopicSpec]:
-        return {t.slug: t for t in self.topics}
-
-
-@dataclass(frozen=True)
-class PaperEntry:
-    """One paper of a reading list, with the line of its ``[[paper]]`` header."""
-
-    arxiv_id: ArxivId
-    title: str
-    why: str
-    week: int
-    topics: tuple[str, ...]
-    line: int
+# A two-pass read of a typical ML paper, figures and notes included: about an
+# hour for ten pages. A week's core pages must fit hours_per_week times this.
+PAGES_PER_HOUR = 10
+DEFAULT_HOURS_PER_WEEK = 4.0
+# Where a bare fetch, `paperlab track` and `paperlab plan` read the lists from
+# instead of the bundled directory (a directory holding roadmap.toml).
+LISTS_DIR_ENV = "PAPERLAB_LISTS_DIR"
 
 
 @dataclass(frozen=True)
@@ -74,62 +45,38 @@ class ReadingListSpec:
     weeks: tuple[int, ...]
     entries: tuple[PaperEntry, ...]
     path: Path
+    hours_per_week: float = DEFAULT_HOURS_PER_WEEK
+    track: str | None = None  # set: a weeks 21-24 specialisation track
+    builds_on: tuple[str, ...] = ()  # roadmap project and topic slugs
+    milestones: tuple[Milestone, ...] = ()
+    track_line: int = 0  # where ``track`` is written, to name a clash across files
 
+    @property
+    def arxiv_entries(self) -> tuple[PaperEntry, ...]:
+        return tuple(e for e in self.entries if e.arxiv_id is not None)
 
-# ---------------------------------------------------------------- checking
+    @property
+    def external_entries(self) -> tuple[PaperEntry, ...]:
+        """Entries not on arXiv."""
+        return tuple(e for e in self.entries if e.arxiv_id is None)
 
 
 # ---------------------------------------------------------------- roadmap
 
-_TOPIC_KEYS = ("slug", "title", "weeks", "resources", "description")
-
 
 def load_roadmap(path: Path | None = None) -> Roadmap:
-    """Load and validate the roadmap topics (default: the bundled roadmap.toml).
+    """Load and validate the roadmap (default: the bundled roadmap.toml).
 
     Raises ListValidationError (a ReadingListError) naming ``<file>:<line>:``.
     """
-    path = path if path is not None else bundled_lists_dir() / ROADMAP_FILE
-    data, loc = read_toml(path)
-    check = Checker(path, loc)
-    root = check.root(data, "the roadmap")
-    root.keys(("topic",), ("title", "description"))
-    root.text("title"), root.text("description")
-    topics: list[TopicSpec] = []
-    seen: dict[str, int] = {}
-    for table in check.tables(data, "topic"):
-        table.keys(_TOPIC_KEYS)
-        slug = table.text("slug")
-        if slug is not None and not _SLUG.fullmatch(slug):
-            table.bad(
-                "slug",
-                f"topic slug {shown(slug)} is not a slug.",
-                "Use lowercase letters, digits and hyphens, e.g. 'linear-algebra'.",
-            )
-            slug = None
-        elif slug is not None and slug in seen:
-            table.bad(
-                "slug",
-                f"topic slug {slug!r} is used twice (lines {seen[slug]} and {table.header}).",
-                "Give each topic its own slug, or merge the two.",
-            )
-            slug = None
-        title, description = table.text("title"), table.text("description")
-        weeks, resources = table.weeks("weeks"), table.strings("resources", empty_ok=False)
-        if slug is not None:
-            seen[slug] = table.header
-        if slug and title and description and weeks and resources:
-            topics.append(TopicSpec(slug, title, weeks, resources, description, table.header))
-    if "topic" in data and not topics and not check.problems:
-        root.bad("topic", "the roadmap has no topics.", f"Add one: {example('topic')}.")
-    check.raise_if_any()
-    return Roadmap(tuple(topics), path)
+    return check_roadmap(path if path is not None else bundled_lists_dir() / ROADMAP_FILE)
 
 
 # ---------------------------------------------------------------- reading lists
 
 _LIST_KEYS = ("name", "title", "description", "weeks", "paper")
-_PAPER_KEYS = ("id", "title", "why", "week")
+_LIST_OPTIONAL = ("hours_per_week", "track", "builds_on", "milestone")
+MAX_HOURS_PER_WEEK = 80.0
 
 
 def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingListSpec:
@@ -143,9 +90,9 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
     data, loc = read_toml(path)
     check = Checker(path, loc)
     root = check.root(data, "the list")
-    root.keys(_LIST_KEYS)
+    root.keys(_LIST_KEYS, _LIST_OPTIONAL)
     name, title, description = root.text("name"), root.text("title"), root.text("description")
-    if name is not None and not _SLUG.fullmatch(name):
+    if name is not None and not SLUG.fullmatch(name):
         root.bad(
             "name",
             f"list name {shown(name)} is not a slug.",
@@ -159,12 +106,46 @@ def load_reading_list(path: Path, roadmap: Roadmap | None = None) -> ReadingList
             f'Give your list its own name, e.g. name = "my-{name}".',
         )
     weeks = root.weeks("weeks")
-    entries = _check_papers(check, data, weeks, roadmap)
+    hours = root.number("hours_per_week", 0.0, MAX_HOURS_PER_WEEK)
+    track = root.slug("track", "track", SLUG)
+    builds_on = _check_builds_on(root, roadmap, track)
+    milestones = check_milestones(check, data, weeks)
+    entries = check_papers(check, data, weeks, roadmap)
     if "paper" in data and not entries and not check.problems:
         root.bad("paper", "the list has no papers.", f"Add one: {example('paper')}.")
     check.raise_if_any()
-    assert name and title and description and weeks  # guaranteed once no problem remains
-    return ReadingListSpec(name, title, description, weeks, tuple(entries), path)
+    assert name and title and description and weeks and builds_on is not None
+    return ReadingListSpec(
+        name, title, description, weeks, tuple(entries), path,
+        hours_per_week=hours if hours is not None else DEFAULT_HOURS_PER_WEEK,
+        track=track, builds_on=builds_on, milestones=tuple(milestones),
+        track_line=root.line("track") if track else 0,
+    )  # fmt: skip
+
+
+def _check_builds_on(root: Table, roadmap: Roadmap, track: str | None) -> tuple[str, ...] | None:
+    if track is not None and "builds_on" not in root.data:
+        root.bad(
+            "track",
+            f"track {track!r} does not say what it builds on.",
+            'Add builds_on = ["naive-bayes-text"]: the weeks 1-18 projects or topics it extends.',
+        )
+        return None
+    names = root.strings("builds_on", empty_ok=True)
+    if names is None:
+        return None
+    slugs = set(roadmap.projects_by_slug) | set(roadmap.by_slug)
+    for name in names:
+        if name not in slugs:
+            close = suggest(name, slugs)
+            guess = f"Did you mean {close[0]!r}? " if close else ""
+            root.bad(
+                "builds_on",
+                f"unknown project or topic {shown(name)} in builds_on.",
+                f"{guess}Name [[project]] or [[topic]] slugs of {roadmap.path.name}.",
+            )
+            return None
+    return names
 
 
 def _takes_bundled_name(name: str, path: Path) -> bool:
@@ -178,96 +159,6 @@ def _takes_bundled_name(name: str, path: Path) -> bool:
     except ReadingListError:
         return False  # no bundled lists at hand: nothing to collide with
     return name in bundled and path.resolve() != bundled[name].resolve()
-
-
-def _check_papers(
-    check: Checker, data: dict[str, Any], weeks: tuple[int, ...] | None, roadmap: Roadmap
-) -> list[PaperEntry]:
-    entries: list[PaperEntry] = []
-    seen: dict[str, tuple[int, str]] = {}  # base id -> (header line, id as written)
-    for table in check.tables(data, "paper"):
-        table.keys(_PAPER_KEYS, ("topics",))
-        arxiv_id = _check_id(table)
-        if arxiv_id is not None and arxiv_id.base in seen:
-            first_line, first = seen[arxiv_id.base]
-            table.bad(
-                "id",
-                f"paper {str(arxiv_id)!r} duplicates {first!r} (lines {first_line} "
-                f"and {table.header}).",
-                "Remove one of them; versions of one paper count as the same paper.",
-            )
-            arxiv_id = None
-        elif arxiv_id is not None:
-            seen[arxiv_id.base] = (table.header, str(arxiv_id))
-        title, why = table.text("title"), table.text("why")
-        week = _check_week(table, weeks)
-        topics = _check_topics(table, roadmap)
-        if arxiv_id and title and why and week is not None and topics is not None:
-            entries.append(PaperEntry(arxiv_id, title, why, week, topics, table.header))
-    return entries
-
-
-def _check_id(table: Table) -> ArxivId | None:
-    value = table.data.get("id")
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        table.bad(
-            "id",
-            f"'id' in {table.where} must be a string, not {kind_of(value)}.",
-            'Quote the id, e.g. id = "1706.03762": bare, it reads as a number.',
-        )
-        return None
-    try:
-        return parse_arxiv_id(value)
-    except InvalidIdError as exc:
-        table.bad("id", f"{shown(value)} in {table.where} is not an arXiv id.", exc.hint or "")
-        return None
-
-
-def _check_week(table: Table, weeks: tuple[int, ...] | None) -> int | None:
-    value = table.data.get("week")
-    if value is None:
-        return None
-    if not is_int(value):
-        table.bad(
-            "week",
-            f"'week' in {table.where} must be an integer, not {kind_of(value)}.",
-            "Write it without quotes, e.g. week = 19.",
-        )
-        return None
-    assert isinstance(value, int)
-    if weeks is not None and value not in weeks:
-        listed = ", ".join(map(str, weeks))
-        table.bad(
-            "week",
-            f"week {value} in {table.where} is outside this list's weeks ({listed}).",
-            f"Use one of {listed}, or add {value} to the list's weeks.",
-        )
-        return None
-    return value
-
-
-def _check_topics(table: Table, roadmap: Roadmap) -> tuple[str, ...] | None:
-    topics = table.strings("topics", empty_ok=True)
-    if topics is None:
-        return None
-    known = roadmap.by_slug
-    ok = True
-    for slug in topics:
-        if slug not in known:
-            ok = False
-            close = suggest(slug, known)
-            guess = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
-            table.bad(
-                "topics",
-                f"unknown topic {shown(slug)} in {table.where}.",
-                f"{guess}Topics are the slugs in {roadmap.path}: {', '.join(known)}.",
-            )
-    if twice := [s for s in topics if topics.count(s) > 1]:
-        ok = False
-        table.bad("topics", f"topic {shown(twice[0])} is listed twice.", "List each topic once.")
-    return topics if ok else None
 
 
 # ---------------------------------------------------------------- bundled lists
@@ -284,7 +175,18 @@ def bundled_lists_dir() -> Path:
 
     An installed wheel carries them as ``paperlab/reading_lists``; a source or
     editable checkout has them at the repository's top level.
+    ``PAPERLAB_LISTS_DIR`` names another directory in their place.
     """
+    override = os.environ.get(LISTS_DIR_ENV, "").strip()
+    if override:
+        chosen = Path(override).expanduser()
+        if not (chosen / ROADMAP_FILE).is_file():
+            raise BundledListsMissingError(
+                f"{LISTS_DIR_ENV}={clip(override)} holds no {ROADMAP_FILE}.",
+                hint=f"Point {LISTS_DIR_ENV} at a directory of lists with its roadmap, "
+                "or unset it to use the bundled lists.",
+            )
+        return chosen
     here = Path(__file__).resolve().parent
     candidates = (here / "reading_lists", here.parents[1] / "reading_lists")
     for candidate in candidates:
@@ -317,15 +219,61 @@ def load_reading_lists(paths: Iterable[Path], roadmap: Roadmap) -> list[ReadingL
             problems.extend(exc.problems)
         except ReadingListError as exc:  # an unreadable file: no line to name
             problems.append(Problem(0, exc.message, exc.hint, str(path)))
+    problems += _track_clashes(specs)
     if problems:
         raise ListValidationError(problems, ordered=True)
     return specs
+
+
+def _track_clashes(specs: list[ReadingListSpec]) -> list[Problem]:
+    """A track slug names one list: ``paperlab track choose`` must know which."""
+    first: dict[str, ReadingListSpec] = {}
+    problems: list[Problem] = []
+    for spec in specs:
+        if spec.track is None:
+            continue
+        if spec.track in first:
+            other = first[spec.track]
+            problems.append(
+                Problem(
+                    spec.track_line,
+                    f"{spec.path}:{spec.track_line}: track {spec.track!r} is also the track of "
+                    f"{other.path.name}.",
+                    "Give each track its own slug: `paperlab track choose` takes it.",
+                    str(spec.path),
+                )
+            )
+        else:
+            first[spec.track] = spec
+    return problems
 
 
 def load_bundled_lists(roadmap: Roadmap | None = None) -> list[ReadingListSpec]:
     """Load and validate every bundled list (against the bundled roadmap by default)."""
     roadmap = roadmap if roadmap is not None else load_roadmap()
     return load_reading_lists(bundled_list_paths(), roadmap)
+
+
+def bundled_roadmap_and_lists() -> tuple[Roadmap, list[ReadingListSpec]]:
+    roadmap = load_roadmap()
+    return roadmap, load_bundled_lists(roadmap)
+
+
+def tracks_of(specs: Iterable[ReadingListSpec]) -> dict[str, ReadingListSpec]:
+    """The track lists by track slug, in file order."""
+    return {spec.track: spec for spec in specs if spec.track is not None}
+
+
+def bare_fetch_lists(specs: Iterable[ReadingListSpec], track: str | None) -> list[ReadingListSpec]:
+    """What a bare fetch reads: every list that is not a track, and the chosen track.
+
+    With no track chosen (or one no list offers any more), every track.
+    """
+    specs = list(specs)
+    offered = tracks_of(specs)
+    if track not in offered:
+        return specs
+    return [spec for spec in specs if spec.track is None or spec.track == track]
 
 
 def find_list(name_or_path: str) -> Path:
@@ -356,3 +304,30 @@ def is_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):
         return False
+
+
+__all__ = [
+    "DEFAULT_HOURS_PER_WEEK",
+    "LISTS_DIR_ENV",
+    "PAGES_PER_HOUR",
+    "ROADMAP_FILE",
+    "BundledListsMissingError",
+    "ListValidationError",
+    "Milestone",
+    "PaperEntry",
+    "ProjectSpec",
+    "ReadingListSpec",
+    "Roadmap",
+    "TopicSpec",
+    "bare_fetch_lists",
+    "bundled_list_paths",
+    "bundled_lists_dir",
+    "bundled_roadmap_and_lists",
+    "find_list",
+    "is_file",
+    "load_bundled_lists",
+    "load_reading_list",
+    "load_reading_lists",
+    "load_roadmap",
+    "tracks_of",
+]

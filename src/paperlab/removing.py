@@ -203,7 +203,12 @@ def without_removed(specs: Sequence[ReadingListSpec], removed: set[str]) -> list
     if not removed:
         return list(specs)
     return [
-        replace(spec, entries=tuple(e for e in spec.entries if e.arxiv_id.base not in removed))
+        replace(
+            spec,
+            entries=tuple(
+                e for e in spec.entries if e.arxiv_id is None or e.arxiv_id.base not in removed
+            ),
+        )
         for spec in specs
     ]
 

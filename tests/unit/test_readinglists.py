@@ -1,8 +1,7 @@
-"""The bundled roadmap and reading lists, and the validator's error reports."""
+"""The roadmap and reading-list loader, on fixture lists, and the validator's error reports."""
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import shutil
 import sys
@@ -11,37 +10,36 @@ from pathlib import Path
 import pytest
 
 from paperlab.errors import ReadingListError
-from paperlab.ids import parse_arxiv_id
 from paperlab.readinglists import (
+    LISTS_DIR_ENV,
     ROADMAP_FILE,
     ListValidationError,
-    ReadingListSpec,
     Roadmap,
-    bundled_list_paths,
+    bare_fetch_lists,
     bundled_lists_dir,
+    bundled_roadmap_and_lists,
     find_list,
-    load_bundled_lists,
     load_reading_list,
     load_reading_lists,
     load_roadmap,
+    tracks_of,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 
-ROADMAP_SLUGS = {
-    "ml-intro", "linear-algebra", "calculus", "probability", "statistics", "python",
-    "scikit-learn", "deep-learning", "cnn", "nlp", "reinforcement-learning", "applied-ml",
-}  # fmt: skip
+FIXTURES = REPO / "tests" / "data" / "lists"
 
 
 @pytest.fixture(scope="module")
 def roadmap() -> Roadmap:
-    return load_roadmap()
+    return load_roadmap(FIXTURES / ROADMAP_FILE)
 
 
-@pytest.fixture(scope="module")
-def lists(roadmap: Roadmap) -> list[ReadingListSpec]:
-    return load_bundled_lists(roadmap)
+@pytest.fixture
+def fixture_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture lists stand in for the bundled ones."""
+    monkeypatch.setenv(LISTS_DIR_ENV, str(FIXTURES))
+    return FIXTURES
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "list.toml") -> Path:
@@ -88,78 +86,72 @@ def fail(path: Path, roadmap: Roadmap) -> ListValidationError:
     return info.value
 
 
-# ---------------------------------------------------------------- bundled data
+# ---------------------------------------------------------------- fixture lists
 
 
-def test_bundled_roadmap_covers_weeks_1_to_18(roadmap: Roadmap) -> None:
-    assert roadmap.path == bundled_lists_dir() / ROADMAP_FILE
-    assert set(roadmap.by_slug) == ROADMAP_SLUGS
-    assert len(roadmap.by_slug) == len(roadmap.topics)
-    covered = sorted(w for t in roadmap.topics for w in t.weeks)
-    assert covered == list(range(1, 19))  # every week once, none beyond 18
-    for topic in roadmap.topics:
-        assert topic.resources and topic.description and topic.title
-        assert topic.line > 0
-    assert any("Andrew Ng" in r for r in roadmap.by_slug["ml-intro"].resources)
-    assert any("Sutton" in r for r in roadmap.by_slug["reinforcement-learning"].resources)
+def test_fixture_roadmap_has_projects_and_parallel_topics(roadmap: Roadmap) -> None:
+    topics, projects = roadmap.by_slug, roadmap.projects_by_slug
+    assert topics["linear-algebra"].weeks == topics["calculus"].weeks == (3, 4)
+    assert topics["nlp"].course == "Applied Text Mining in Python"
+    assert topics["nlp"].provider.startswith("University of Michigan")
+    assert topics["nlp"].note and topics["nlp"].outcomes
+    assert topics["calculus"].resources == () and topics["calculus"].project is None
+    assert topics["cnn"].project == topics["deep-learning"].project == "keras-cnn"
+    assert projects["keras-cnn"].topics == ("deep-learning", "cnn")
+    assert roadmap.describe("keras-cnn") == "Keras CNN image classifier (project, weeks 5-6)"
+    assert roadmap.describe("calculus") == "Calculus (weeks 3-4)"
+    assert roadmap.describe("nothing") is None
 
 
-def test_bundled_lists_validate(roadmap: Roadmap, lists: list[ReadingListSpec]) -> None:
-    assert [spec.path for spec in lists] == bundled_list_paths()
-    assert {spec.name for spec in lists} >= {
-        "weeks-19-20-reading-papers",
-        "weeks-19-20-practical-ml",
-    }
-    assert any(spec.weeks == (21, 22, 23, 24) for spec in lists)
-    for spec in lists:
-        assert spec.name == spec.path.stem  # find_list relies on it
-        assert 10 <= len(spec.entries) <= 20, spec.name
-        assert set(spec.weeks) <= set(range(19, 25))
-        bases = [e.arxiv_id.base for e in spec.entries]
-        assert len(bases) == len(set(bases)), spec.name
-        for entry in spec.entries:
-            assert entry.week in spec.weeks
-            assert entry.topics, f"{spec.name}: {entry.arxiv_id} links no topic"
-            assert set(entry.topics) <= set(roadmap.by_slug)
-            assert len(entry.why) > 40 and entry.title
-        # every week of the list has something to read
-        assert {e.week for e in spec.entries} == set(spec.weeks)
-
-
-def test_bundled_lists_hold_an_old_style_id(lists: list[ReadingListSpec]) -> None:
-    old = [e for spec in lists for e in spec.entries if e.arxiv_id.is_old_style]
-    assert [str(e.arxiv_id) for e in old] == ["math/9404236"]
-
-
-def test_bundled_titles_match_the_manifest(shared_data: Path, lists: list[ReadingListSpec]) -> None:
-    manifest = shared_data / "pdfs" / "arxiv" / "manifest.tsv"
-    if not manifest.is_file():
-        pytest.skip("no PDF manifest in the shared data")
-    with manifest.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    titles = {parse_arxiv_id(r["arxiv_id"]).base: r["title"] for r in rows}
-
-    def norm(text: str) -> str:
-        return " ".join(text.casefold().split())
-
-    checked = 0
-    for spec in lists:
-        for entry in spec.entries:
-            if entry.arxiv_id.base in titles:
-                assert norm(entry.title) == norm(titles[entry.arxiv_id.base]), entry.arxiv_id
-                checked += 1
-    assert checked >= 25  # the lists lean on the papers whose PDFs are at hand
-
-
-def test_find_list(tmp_path: Path) -> None:
-    assert find_list("weeks-19-20-practical-ml") == bundled_lists_dir() / (
-        "weeks-19-20-practical-ml.toml"
+def test_fixture_lists_load_with_every_field(fixture_dir: Path) -> None:
+    roadmap, specs = bundled_roadmap_and_lists()
+    assert roadmap.path == fixture_dir / ROADMAP_FILE
+    by_name = {spec.name: spec for spec in specs}
+    basics = by_name["weeks-19-20-basics"]
+    assert basics.track is None and basics.hours_per_week == 4.0 and basics.builds_on == ()
+    first = basics.milestones[0]
+    assert (first.week, first.task) == (19, "Write the five Cs of the first paper.")
+    keshav, training, old, _bn, optional = basics.entries
+    assert keshav.arxiv_id is None and keshav.ref == "keshav-how-to-read"
+    assert keshav.authors == ("S. Keshav",) and keshav.year == 2007
+    assert keshav.link == "https://doi.org/10.1145/1273445.1273458"
+    assert training.focus == "Sections 1-3" and training.pages == 12 and training.core
+    assert training.prerequisites == ("keshav-how-to-read", "keras-cnn")
+    assert old.arxiv_id is not None and old.arxiv_id.is_old_style and old.ref == "math/9404236"
+    assert not optional.core and optional.pages is None and optional.ref == "1803.09820"
+    alpha = by_name["weeks-21-24-alpha"]
+    assert (alpha.track, alpha.hours_per_week, alpha.builds_on) == (
+        "alpha",
+        2.5,
+        ("keras-cnn", "cnn"),
     )
+    assert tracks_of(specs) == {"alpha": alpha, "beta": by_name["weeks-21-24-beta"]}
+
+
+def test_bare_fetch_lists_take_the_chosen_track(fixture_dir: Path) -> None:
+    _roadmap, specs = bundled_roadmap_and_lists()
+    names = lambda chosen: [s.name for s in bare_fetch_lists(specs, chosen)]  # noqa: E731
+    everything = ["weeks-19-20-basics", "weeks-21-24-alpha", "weeks-21-24-beta"]
+    assert names(None) == everything
+    assert names("beta") == ["weeks-19-20-basics", "weeks-21-24-beta"]
+    assert names("gone") == everything  # a track no list offers any more: all of them
+
+
+def test_lists_dir_without_a_roadmap_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LISTS_DIR_ENV, str(tmp_path))
+    with pytest.raises(ReadingListError, match=f"{LISTS_DIR_ENV}=.* holds no roadmap.toml"):
+        bundled_lists_dir()
+
+
+def test_find_list(tmp_path: Path, fixture_dir: Path) -> None:
+    assert find_list("weeks-19-20-basics") == fixture_dir / "weeks-19-20-basics.toml"
     own = write(tmp_path, HEAD + paper(), "mine.toml")
     assert find_list(str(own)) == own
     with pytest.raises(ReadingListError) as info:
-        find_list("weeks-19-20-practical")
-    assert "'weeks-19-20-practical-ml'" in (info.value.hint or "")
+        find_list("weeks-19-20-basic")
+    assert "'weeks-19-20-basics'" in (info.value.hint or "")
     with pytest.raises(ReadingListError, match="no such reading list file"):
         find_list(str(tmp_path / "absent.toml"))
     with pytest.raises(ReadingListError, match="no bundled reading list named 'roadmap'"):
@@ -186,11 +178,11 @@ def test_installed_layout_uses_the_package_copy(
     spec.loader.exec_module(module)
     with pytest.raises(ReadingListError, match="bundled reading lists are missing"):
         module.bundled_lists_dir()
-    shutil.copy(REPO / "reading_lists" / ROADMAP_FILE, package / "reading_lists")
-    shutil.copy(REPO / "reading_lists" / "weeks-21-24-deep-rl.toml", package / "reading_lists")
+    shutil.copy(FIXTURES / ROADMAP_FILE, package / "reading_lists")
+    shutil.copy(FIXTURES / "weeks-21-24-alpha.toml", package / "reading_lists")
     assert module.bundled_lists_dir() == package / "reading_lists"
-    assert [p.name for p in module.bundled_list_paths()] == ["weeks-21-24-deep-rl.toml"]
-    assert len(module.load_bundled_lists()[0].entries) == 20
+    assert [p.name for p in module.bundled_list_paths()] == ["weeks-21-24-alpha.toml"]
+    assert len(module.load_bundled_lists()[0].entries) == 5
 
 
 # ---------------------------------------------------------------- generated lists
@@ -209,8 +201,8 @@ def test_valid_generated_list(tmp_path: Path, roadmap: Roadmap) -> None:
 
 def test_list_against_its_own_roadmap(tmp_path: Path) -> None:
     roadmap_text = (
-        '[[topic]]\nslug = "optics"\ntitle = "Optics"\nweeks = [1]\n'
-        'resources = ["Hecht"]\ndescription = "Light."\n'
+        '[[topic]]\nslug = "optics"\ntitle = "Optics"\nweeks = [1]\ncourse = "Optics"\n'
+        'provider = "Hecht"\noutcomes = ["Trace a ray"]\ndescription = "Light."\n'
     )
     own = load_roadmap(write(tmp_path, roadmap_text, "roadmap.toml"))
     spec = load_reading_list(write(tmp_path, HEAD + paper(topics='["optics"]')), own)
@@ -410,8 +402,11 @@ TOPIC = """
 slug = "{slug}"
 title = "Topic"
 weeks = [1, 2]
-resources = ["A course"]
+course = "A course"
+provider = "A provider"
+resources = ["A book"]
 description = "Something to learn."
+outcomes = ["Do something"]
 """
 
 
@@ -430,7 +425,8 @@ def test_roadmap_duplicate_slugs(tmp_path: Path) -> None:
     ("edit", "expect"),
     [
         (('slug = "algebra"', 'slug = "Linear Algebra"'), "is not a slug"),
-        (('resources = ["A course"]', "resources = []"), "non-empty array of strings"),
+        (('outcomes = ["Do something"]', "outcomes = []"), "non-empty array of strings"),
+        (('provider = "A provider"', ""), "missing the required key 'provider'"),
         (("weeks = [1, 2]", "weeks = [0]"), "distinct week numbers"),
         (('title = "Topic"', 'titel = "Topic"'), "unknown key 'titel'"),
         (('description = "Something to learn."', ""), "missing the required key 'description'"),

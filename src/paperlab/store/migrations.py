@@ -397,3 +397,39 @@ def m007_annotation_autoincrement(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m007_annotation_autoincrement)
+
+
+def m008_reading_plan(conn: Connection) -> None:
+    """What the weekly plan needs from the lists: core/optional, pages, focus and
+    prerequisites per entry; hours, track and builds_on per list; milestones; entries
+    not on arXiv (linked to a paper once the learner imports its PDF); the chosen track."""
+    for statement in (
+        "ALTER TABLE reading_list ADD COLUMN hours_per_week FLOAT NOT NULL DEFAULT 4.0",
+        "ALTER TABLE reading_list ADD COLUMN track VARCHAR",
+        "ALTER TABLE reading_list ADD COLUMN builds_on VARCHAR NOT NULL DEFAULT '[]'",
+        "ALTER TABLE reading_list_entry ADD COLUMN core BOOLEAN NOT NULL DEFAULT 1",
+        "ALTER TABLE reading_list_entry ADD COLUMN pages INTEGER",
+        "ALTER TABLE reading_list_entry ADD COLUMN focus VARCHAR",
+        "ALTER TABLE reading_list_entry ADD COLUMN prerequisites VARCHAR NOT NULL DEFAULT '[]'",
+        "CREATE TABLE list_milestone (list_id INTEGER NOT NULL REFERENCES reading_list(id) "
+        "ON DELETE CASCADE, position INTEGER NOT NULL, week INTEGER NOT NULL, "
+        "task VARCHAR NOT NULL, PRIMARY KEY (list_id, position))",
+        # paper_id is set when `paperlab add` (or a fetch from an allowed host) brings
+        # the PDF in; removing that paper only unlinks the entry.
+        "CREATE TABLE list_external_entry (list_id INTEGER NOT NULL REFERENCES "
+        "reading_list(id) ON DELETE CASCADE, key VARCHAR NOT NULL, "
+        "title VARCHAR NOT NULL, authors VARCHAR NOT NULL DEFAULT '[]', year INTEGER, "
+        "doi VARCHAR, url VARCHAR, week INTEGER, position INTEGER NOT NULL DEFAULT 0, "
+        "core BOOLEAN NOT NULL DEFAULT 1, pages INTEGER, focus VARCHAR, "
+        "prerequisites VARCHAR NOT NULL DEFAULT '[]', topics VARCHAR NOT NULL DEFAULT '[]', "
+        "why VARCHAR NOT NULL DEFAULT '', "
+        "paper_id VARCHAR REFERENCES paper(id) ON DELETE SET NULL, "
+        "PRIMARY KEY (list_id, key))",
+        "CREATE INDEX ix_list_external_entry_paper_id ON list_external_entry (paper_id)",
+        "CREATE TABLE library_setting (key VARCHAR NOT NULL PRIMARY KEY, "
+        "value VARCHAR NOT NULL, updated_at DATETIME NOT NULL)",
+    ):
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS.append(m008_reading_plan)

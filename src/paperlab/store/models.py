@@ -118,6 +118,9 @@ class ReadingList(SQLModel, table=True):
     weeks: str = "[]"
     source_path: str | None = None
     loaded_at: datetime = Field(default_factory=utcnow)
+    hours_per_week: float = 4.0  # the week's reading budget (migration 8)
+    track: str | None = None  # set for a weeks 21-24 specialisation track
+    builds_on: str = "[]"  # roadmap project and topic slugs (JSON)
 
 
 class ReadingListEntry(SQLModel, table=True):
@@ -129,6 +132,56 @@ class ReadingListEntry(SQLModel, table=True):
     position: int = 0
     why: str = ""
     expected_title: str = ""
+    core: bool = True  # False: optional reading (migration 8)
+    pages: int | None = None
+    focus: str | None = None
+    prerequisites: str = "[]"  # topic/project slugs, earlier ids or keys (JSON)
+
+
+class ListMilestone(SQLModel, table=True):
+    """A task for one week of a list (a track's project rhythm)."""
+
+    __tablename__ = "list_milestone"
+
+    list_id: int = Field(foreign_key="reading_list.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)
+    week: int
+    task: str
+
+
+class ListExternalEntry(SQLModel, table=True):
+    """A list entry not on arXiv; ``paper_id`` is set once its PDF is in the library."""
+
+    __tablename__ = "list_external_entry"
+
+    list_id: int = Field(foreign_key="reading_list.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True)
+    title: str
+    authors: str = "[]"
+    year: int | None = None
+    doi: str | None = None
+    url: str | None = None
+    week: int | None = None
+    position: int = 0
+    core: bool = True
+    pages: int | None = None
+    focus: str | None = None
+    prerequisites: str = "[]"
+    topics: str = "[]"
+    why: str = ""
+    paper_id: str | None = Field(
+        default=None, foreign_key="paper.id", index=True, ondelete="SET NULL"
+    )
+
+
+class LibrarySetting(SQLModel, table=True):
+    """A choice stored with the library (e.g. the chosen track), by key."""
+
+    __tablename__ = "library_setting"
+
+    key: str = Field(primary_key=True)
+    value: str
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class PaperTopic(SQLModel, table=True):
@@ -249,6 +302,9 @@ __all__ = [
     "Chunk",
     "CitationAlias",
     "Embedding",
+    "LibrarySetting",
+    "ListExternalEntry",
+    "ListMilestone",
     "LogEntry",
     "LogKind",
     "LogPaper",
