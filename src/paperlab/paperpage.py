@@ -29,12 +29,17 @@ ROADMAP_LAST_WEEK = 18  # weeks 1-18 are the roadmap's foundations; 19-24 the pl
 
 @dataclass(frozen=True)
 class Placement:
-    """One reading list the paper is on, and why the list says to read it."""
+    """One reading list the paper is on, why the list says to read it, and what
+    the entry says it builds on (roadmap topics and projects, earlier entries)."""
 
     list_name: str
     list_title: str
     week: int | None
     why: str
+    core: bool = True
+    focus: str | None = None
+    pages: int | None = None
+    builds_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,42 @@ def failure_advice(paper_id: str, reason: str | None) -> str:
     return f"Its fetch failed{detail}. `paperlab fetch --retry-failed` tries again."
 
 
+def _prerequisite_namer(conn: ReadConnection, list_ids: list[int]) -> Callable[[int, str], str]:
+    """Name an entry's prerequisite readably: a roadmap topic or project with its
+    weeks, else a topic's title, else the title of an entry of the same list."""
+    from paperlab.errors import ReadingListError
+    from paperlab.listentries import prerequisite_ref
+    from paperlab.readinglists import load_roadmap
+
+    try:
+        roadmap = load_roadmap() if list_ids else None
+    except ReadingListError:
+        roadmap = None  # titles from the library below
+    topics = dict(conn.execute("SELECT slug, title FROM topic").all())
+    titles: dict[tuple[int, str], str] = {}
+    if list_ids:
+        for list_id, ref, title in conn.execute(
+            "SELECT e.list_id, e.paper_id, COALESCE(NULLIF(p.title, ''), e.expected_title)"
+            " FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id"
+            " WHERE e.list_id IN :ids"
+            " UNION ALL SELECT list_id, key, title FROM list_external_entry"
+            " WHERE list_id IN :ids",
+            {"ids": list_ids},
+        ):
+            titles[(list_id, str(ref))] = str(title)
+
+    def describe(list_id: int, name: str) -> str:
+        ref = prerequisite_ref(name)
+        text = roadmap.describe(ref) if roadmap is not None else None
+        if text is None and ref in topics:
+            text = str(topics[ref])
+        if text is None and (list_id, ref) in titles:
+            text = f"{titles[(list_id, ref)]} (earlier in the list)"
+        return text or name
+
+    return describe
+
+
 _NOTE_FIELDS = (
     "summary",
     "contributions",
@@ -137,14 +178,26 @@ def front_page(store: Store, paper: str) -> FrontPage:
         ).first()
         assert row is not None  # resolve_paper_id found it in this transaction
         title, authors, published, abstract, key, reading, state, reason = row
+        entries = conn.execute(
+            "SELECT l.id, l.name, l.title, e.week, e.why, e.core, e.focus, e.pages,"
+            " e.prerequisites FROM reading_list_entry e"
+            " JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p"
+            " ORDER BY e.week IS NULL, e.week, l.name",
+            {"p": paper_id},
+        ).all()
+        describe = _prerequisite_namer(conn, [row[0] for row in entries])
         placements = tuple(
-            Placement(name, list_title, week, why or "")
-            for name, list_title, week, why in conn.execute(
-                "SELECT l.name, l.title, e.week, e.why FROM reading_list_entry e"
-                " JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p"
-                " ORDER BY e.week IS NULL, e.week, l.name",
-                {"p": paper_id},
+            Placement(
+                name,
+                list_title,
+                week,
+                why or "",
+                core=bool(core),
+                focus=focus or None,
+                pages=pages,
+                builds_on=tuple(describe(list_id, str(n)) for n in loads_list(prerequisites)),
             )
+            for list_id, name, list_title, week, why, core, focus, pages, prerequisites in entries
         )
         topics = conn.execute(
             "SELECT t.slug, t.title, t.weeks FROM paper_topic pt"

@@ -92,6 +92,33 @@ async def test_front_page_from_the_library_says_why_the_paper_matters(
         await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "LibraryScreen")
 
 
+async def test_the_entry_says_what_it_builds_on_and_whether_it_is_core(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    conn = sqlite3.connect(lab_store.path)
+    with conn:
+        conn.execute(
+            "UPDATE reading_list_entry SET core = 0, focus = 'Sections 3.2 and 4', pages = 15,"
+            " prerequisites = '[\"nlp\", \"1312.5602\"]' WHERE paper_id = ? AND week = 22",
+            (ATTENTION,),
+        )
+    conn.close()
+    page = front_page(lab_store, ATTENTION)
+    project = next(p for p in page.placements if p.week == 22)
+    assert not project.core and project.pages == 15
+    # The roadmap names the topic with its weeks (whatever the roadmap calls it).
+    assert project.builds_on[0].endswith("(weeks 13-14)")
+    assert project.builds_on[1] == (
+        "Playing Atari with Deep Reinforcement Learning (earlier in the list)"
+    )
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        pilot.app.open_front_page(ATTENTION)
+        text = await wait_front_page(pilot, ATTENTION)
+        assert "optional · 15 pages" in text
+        assert "Focus: Sections 3.2 and 4" in text
+        assert f"Builds on: {project.builds_on[0]}; Playing Atari" in text
+
+
 async def test_a_failed_paper_says_what_is_true_and_what_to_run(
     make_app: Callable[..., Any], lab_store: Store
 ) -> None:

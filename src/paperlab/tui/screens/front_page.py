@@ -43,9 +43,17 @@ def render_front_page(page: FrontPage) -> Text:
         for place in page.placements:
             week = f" · week {place.week}" if place.week is not None else ""
             text.append(f"  {place.list_title}{week}", style="bold")
-            text.append(f"  ({place.list_name})\n", style="dim")
+            kind = "core" if place.core else "optional"
+            pages = f" · {place.pages} pages" if place.pages else ""
+            text.append(f"  {kind}{pages} · {place.list_name}\n", style="dim")
             if place.why:
                 text.append(f"    {place.why}\n")
+            if place.focus:
+                text.append("    Focus: ", style="bold")
+                text.append(f"{place.focus}\n")
+            if place.builds_on:
+                text.append("    Builds on: ", style="bold")
+                text.append("; ".join(place.builds_on) + "\n")
     if page.prerequisites:
         heading("Builds on (roadmap weeks 1-18)")
         for topic in page.prerequisites:
