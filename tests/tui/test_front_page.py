@@ -99,7 +99,7 @@ async def test_the_entry_says_what_it_builds_on_and_whether_it_is_core(
     with conn:
         conn.execute(
             "UPDATE reading_list_entry SET core = 0, focus = 'Sections 3.2 and 4', pages = 15,"
-            " prerequisites = '[\"nlp\", \"1312.5602\"]' WHERE paper_id = ? AND week = 22",
+            ' prerequisites = \'["nlp", "1312.5602"]\' WHERE paper_id = ? AND week = 22',
             (ATTENTION,),
         )
     conn.close()
