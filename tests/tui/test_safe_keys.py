@@ -100,6 +100,22 @@ async def test_a_fast_tab_moves_to_the_next_field_before_the_next_letters(
         assert screen.query_one("#note-summary", TextArea).text == "one"
 
 
+async def test_the_form_shows_the_box_focused_by_a_burst_of_tabs(
+    make_app: Callable[..., Any],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_notes(pilot)
+        form = screen.query_one("#notes-form")
+        # Eight tabs go round the eight boxes and back to the summary, at the top.
+        type_fast(pilot, ["tab"] * 8 + chars("back at the top"))
+        summary = screen.query_one("#note-summary", TextArea)
+        await until(pilot, lambda: summary.text == "back at the top", what="typed")
+        await pilot.pause(0.5)
+        assert app.focused is summary
+        assert form.region.contains_region(summary.region), (form.scroll_y, summary.region)
+
+
 @pytest.mark.parametrize("leave", ["ctrl+q", "escape"])
 async def test_leaving_right_after_typing_saves_every_character(
     make_app: Callable[..., Any], lab_store: Store, leave: str
@@ -197,6 +213,13 @@ async def test_escape_leaves_the_search_query_then_the_screen(
         assert footer_keys(search)["escape"] == "Library"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, LibraryScreen), what="left search")
+        # "/" goes back to the query; the next key adds to it, it does not replace it.
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen is search)
+        await pilot.press("slash", *"s")
+        assert app.focused is query and query.value == "attention 2s"
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: isinstance(app.screen, LibraryScreen), what="left")
         # Back again: the query is where it was, and escape still leads out.
         await pilot.press("2")
         await until(pilot, lambda: app.screen is search)

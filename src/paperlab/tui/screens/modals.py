@@ -203,8 +203,15 @@ class AnnotateModal(Dialog[AnnotationInput | None]):
             yield Label(f"Annotate (page {self.page})", classes="dialog-title")
             shown = self.quote if len(self.quote) < 400 else self.quote[:400] + "…"
             yield Static(Text(f"“{shown}”", style="italic"), id="annotate-quote")
-            yield Input(placeholder="Comment (enter to save)", id="annotate-comment")
-            yield Input(placeholder="Tags, comma-separated (optional)", id="annotate-tags")
+            # select_on_focus off: tabbing back must not make the next key replace the text.
+            yield Input(
+                placeholder="Comment (enter to save)", id="annotate-comment", select_on_focus=False
+            )
+            yield Input(
+                placeholder="Tags, comma-separated (optional)",
+                id="annotate-tags",
+                select_on_focus=False,
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="annotate-save", variant="primary")
                 yield Button("Cancel", id="annotate-cancel")

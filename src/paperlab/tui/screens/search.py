@@ -84,7 +84,12 @@ class SearchScreen(PaperlabScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Search papers, notes, annotations and the log…", id="query")
+        yield Input(
+            placeholder="Search papers, notes, annotations and the log…",
+            id="query",
+            # Coming back to the query must not make the next key replace it.
+            select_on_focus=False,
+        )
         yield OptionList(id="results")
         yield Static("Type to search.", id="search-status")
         yield Footer()
