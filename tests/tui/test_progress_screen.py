@@ -83,3 +83,63 @@ async def test_failed_papers_are_apart_not_counted_and_advised_truly(
         assert "Piecewise Linear Multilayer Perceptrons and Dropout" in failed
         assert "paperlab fetch --retry-failed" in failed
         assert "paperlab index" not in failed
+
+
+def on_disk(store: Store, *papers: str) -> None:
+    """Give papers a stored PDF path, as a fetch does (the plan calls others missing)."""
+    conn = sqlite3.connect(store.path)
+    with conn:
+        for paper in papers:
+            conn.execute("UPDATE paper SET pdf_path = ? WHERE id = ?", (f"pdfs/{paper}.pdf", paper))
+    conn.close()
+
+
+def set_optional(store: Store, paper: str, week: int) -> None:
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute(
+            "UPDATE reading_list_entry SET core = 0 WHERE paper_id = ? AND week = ?", (paper, week)
+        )
+    conn.close()
+
+
+async def test_this_week_at_a_glance(make_app: Callable[..., Any], lab_store: Store) -> None:
+    on_disk(lab_store, "1706.03762", "1512.03385")
+    set_optional(lab_store, "1512.03385", 20)
+    async with make_app().run_test(size=(160, 45)) as pilot:  # today is in week 20
+        screen = await open_progress(pilot)
+        week = str(screen.query_one("#this-week").render())
+        assert "This week: week 20 (Mar 10 – Mar 16)" in week
+        assert "Next: Attention Is All You Need" in week
+        core, optional = week.split("Optional", 1)
+        assert "reading" in core and "Attention Is All You Need" in core
+        assert "Deep Residual Learning" in optional and "skimming" in optional
+        assert "Deep Residual Learning" not in core
+        # 7 h 20 min were read in week 20's dates, of the list's budget.
+        assert "7 h 20 min of 4 h" in week
+        await pilot.press("enter")  # reads the next paper
+        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "ReaderScreen")
+        assert pilot.app.screen.paper_id == "1706.03762"
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen, what="back")
+        await pilot.press("i")
+        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "FrontPageScreen")
+        assert pilot.app.screen.paper_id == "1706.03762"
+
+
+async def test_this_week_skips_a_failed_paper_and_says_what_is_missing(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    from datetime import date
+
+    fail(lab_store, FAILED, "not-found: arXiv has no such paper")
+    async with make_app(today=lambda: date(2025, 3, 4)).run_test(size=(160, 45)) as pilot:
+        screen = await open_progress(pilot)
+        week = str(screen.query_one("#this-week").render())
+        assert "This week: week 19" in week
+        # The failed paper comes first in the list, but is not the next to read.
+        assert "Next: Neural Machine Translation" in week
+        assert "✗ failed" in week and "Piecewise Linear" in week
+        # Not downloaded yet: the plan says how to get it, not to index it.
+        assert "paperlab fetch 1409.0473" in week
+        assert "paperlab index" not in week

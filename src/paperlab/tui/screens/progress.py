@@ -15,9 +15,86 @@ from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.bars import Bar
 
 if TYPE_CHECKING:
-    # The service loads the ORM: imported when the screen first loads its data,
-    # so it does not delay the app's start.
+    # The services load the ORM: imported when the screen first loads its data,
+    # so they do not delay the app's start.
+    from paperlab.planning import PlanPaper, WeekPlan
     from paperlab.progress import PlanProgress
+
+STATE_STYLE = {
+    "unread": "dim",
+    "skimming": "yellow",
+    "reading": "cyan",
+    "read": "green",
+    "missing": "magenta",
+    "failed": "bold red",
+}
+
+
+def _how_to_get(paper: PlanPaper) -> str | None:
+    """For a paper of the plan not in the library yet: how to get it."""
+    if paper.state != "missing":
+        return None
+    if paper.paper_id is not None and paper.url is None:
+        return f"not downloaded yet: paperlab fetch {paper.paper_id}"
+    if paper.url:
+        return f"not on arXiv: get it from {paper.url}, then paperlab add FILE.pdf"
+    return "not in the library yet: paperlab fetch"
+
+
+def render_week(plan: WeekPlan) -> Text:
+    """This week at a glance: time against the budget, the next paper, then the
+    core and optional papers in list order with their state."""
+    from paperlab.progress import HOURS_PER_WEEK, duration
+
+    text = Text()
+    budget = plan.budget_hours or HOURS_PER_WEEK
+    text.append(f"This week: week {plan.week}", style="bold yellow")
+    text.append(f" ({plan.start:%b %d} – {plan.end:%b %d})")
+    text.append(f" · {duration(plan.spent_minutes)} of {budget:g} h read", style="bold")
+    if plan.track:
+        text.append(f" · track {plan.track}", style="dim")
+    text.append("\n")
+    nxt = plan.next_paper
+    if nxt is not None:
+        text.append("Next: ", style="bold")
+        text.append(nxt.title, style="bold cyan")
+        text.append(f"  {nxt.key} · {nxt.state}", style="dim")
+        text.append("\n")
+        if nxt.why:
+            text.append(f"      {nxt.why}\n", style="italic")
+    elif plan.core or plan.optional:
+        text.append("Every paper of the week is read.\n", style="green")
+    else:
+        text.append("No reading list covers this week.\n", style="dim")
+    for title, papers in (("Core", plan.core), ("Optional", plan.optional)):
+        if not papers:
+            continue
+        text.append(f"{title}\n", style="bold magenta")
+        for number, paper in enumerate(papers, start=1):
+            marker = "▸" if paper is nxt else " "
+            text.append(f" {marker}{number:>2}. ")
+            if paper.state == "failed":
+                text.append("✗ failed ", style=STATE_STYLE["failed"])
+            else:
+                text.append(f"{paper.state:<9}", style=STATE_STYLE.get(paper.state, ""))
+            text.append(" " + paper.title, style="bold" if paper is nxt else "")
+            details = [f"{paper.pages} p" if paper.pages else ""]
+            details.append(f"{duration(paper.minutes)} read" if paper.minutes else "")
+            extra = " · ".join(d for d in details if d)
+            if extra:
+                text.append(f"  {extra}", style="dim")
+            how = _how_to_get(paper)
+            if paper.state == "failed":
+                how = "not counted; see Failed papers below"
+            text.append("\n")
+            if how:
+                text.append(f"          {how}\n", style="dim")
+    if plan.milestones:
+        text.append("Milestones\n", style="bold magenta")
+        for task in plan.milestones:
+            text.append(f"  • {task}\n")
+    text.rstrip()
+    return text
 
 
 def hours(value: float) -> str:
@@ -35,6 +112,20 @@ class ProgressScreen(PaperlabScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
+            "enter",
+            "read_next",
+            "Read next",
+            id="progress.read-next",
+            tooltip="Open this week's next paper in the reader.",
+        ),
+        Binding(
+            "i",
+            "about_next",
+            "About",
+            id="progress.about",
+            tooltip="The front page of this week's next paper: why read it, what it builds on.",
+        ),
+        Binding(
             "r",
             "refresh",
             "Refresh",
@@ -46,6 +137,7 @@ class ProgressScreen(PaperlabScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="progress"):
+            yield Static("", id="this-week")
             yield Static("", id="plan-summary")
             yield Label("Reading time per week (target 8 h)", classes="side-title")
             yield Vertical(id="week-bars", classes="bars")
@@ -60,6 +152,7 @@ class ProgressScreen(PaperlabScreen):
     def __init__(self) -> None:
         super().__init__()
         self.plan: PlanProgress | None = None
+        self.week: WeekPlan | None = None
 
     def on_mount(self) -> None:
         # The first resume follows mount, so loading here too would draw twice.
@@ -80,12 +173,17 @@ class ProgressScreen(PaperlabScreen):
         description="Counting progress",
     )
     def load(self) -> None:
+        from paperlab.planning import week_plan
         from paperlab.progress import plan_progress
 
-        plan = plan_progress(self.lab.store, today=self.lab.today())
-        self.app.call_from_thread(self.show_plan, plan)  # type: ignore[arg-type]
+        today = self.lab.today()
+        week = week_plan(self.lab.store, today=today)
+        plan = plan_progress(self.lab.store, today=today)
+        self.app.call_from_thread(self.show_plan, plan, week)  # type: ignore[arg-type]
 
-    async def show_plan(self, plan: PlanProgress) -> None:
+    async def show_plan(self, plan: PlanProgress, week: WeekPlan) -> None:
+        self.week = week
+        self.query_one("#this-week", Static).update(render_week(week))
         summary = Text()
         summary.append("Weeks 19-24", style="bold")
         summary.append(
@@ -142,5 +240,25 @@ class ProgressScreen(PaperlabScreen):
         self.query_one("#failed-papers").display = bool(plan.failed)
         self.plan = plan
 
+    def _next_paper(self) -> str | None:
+        paper = self.week.next_paper if self.week is not None else None
+        if paper is None:
+            self.notify("Nothing left to read this week.", timeout=3)
+            return None
+        if paper.paper_id is None:
+            self.notify(_how_to_get(paper) or "Not in the library yet.", timeout=6)
+            return None
+        return paper.paper_id
 
-__all__ = ["ProgressScreen"]
+    def action_read_next(self) -> None:
+        paper = self._next_paper()
+        if paper is not None:
+            self.lab.open_reader(paper)
+
+    def action_about_next(self) -> None:
+        paper = self._next_paper()
+        if paper is not None:
+            self.lab.open_front_page(paper)
+
+
+__all__ = ["ProgressScreen", "render_week"]
