@@ -215,7 +215,7 @@ def render_hit(hit: Any) -> Text:
     snippet = " ".join((getattr(hit, "snippet", "") or getattr(hit, "text", "")).split())
     if len(snippet) > 160:
         snippet = snippet[:160] + "…"
-    text.append("\n           ")
+    text.append("\n")  # no indent: wrapped lines would carry it mid-line
     # The service marks query terms as «term».
     for i, part in enumerate(_MARKED.split(snippet)):
         text.append(part, style="bold reverse" if i % 2 else "")
