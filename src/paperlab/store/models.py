@@ -263,6 +263,8 @@ class Annotation(SQLModel, table=True):
     tags: str = "[]"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # highlight | question | key-claim | to-cite (migration 9).
+    kind: str = Field(default="highlight", index=True)
 
 
 class LogEntry(SQLModel, table=True):
@@ -345,3 +347,15 @@ class PaperTag(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
     tag: str = Field(primary_key=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReadingPosition(SQLModel, table=True):
+    """Where the reader left a paper: page, first visible line, cursor offset."""
+
+    __tablename__ = "reading_position"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    page: int
+    scroll_y: int = 0
+    cursor: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
