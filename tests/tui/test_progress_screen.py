@@ -143,3 +143,15 @@ async def test_this_week_skips_a_failed_paper_and_says_what_is_missing(
         # Not downloaded yet: the plan says how to get it, not to index it.
         assert "paperlab fetch 1409.0473" in week
         assert "paperlab index" not in week
+
+
+async def test_after_the_plan_this_week_says_the_plan_has_ended(
+    make_app: Callable[..., Any],
+) -> None:
+    from datetime import date
+
+    async with make_app(today=lambda: date(2026, 11, 30)).run_test(size=(100, 30)) as pilot:
+        screen = await open_progress(pilot)
+        week = str(screen.query_one("#this-week").render())
+        assert "The plan ended on Apr 13; its last week: week 24" in week
+        assert "This week" not in week

@@ -155,7 +155,7 @@ class FrontPageScreen(PaperlabScreen):
 
     def show(self, page: FrontPage) -> None:
         self.page = page
-        self.sub_title = page.citation_key or page.id
+        self.sub_title = f"Paper · {page.citation_key or page.id}"
         self.query_one("#front-page-text", Static).update(render_front_page(page))
 
     def action_back(self) -> None:

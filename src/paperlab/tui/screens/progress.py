@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -41,14 +42,21 @@ def _how_to_get(paper: PlanPaper) -> str | None:
     return "not in the library yet: paperlab fetch"
 
 
-def render_week(plan: WeekPlan) -> Text:
+def render_week(plan: WeekPlan, today: date) -> Text:
     """This week at a glance: time against the budget, the next paper, then the
     core and optional papers in list order with their state."""
     from paperlab.progress import HOURS_PER_WEEK, duration
 
     text = Text()
     budget = plan.budget_hours or HOURS_PER_WEEK
-    text.append(f"This week: week {plan.week}", style="bold yellow")
+    # The plan's week is clamped to 19-24: say so when today is outside it.
+    if today < plan.start:
+        title = f"The plan starts on {plan.start:%b %d}: week {plan.week}"
+    elif today > plan.end:
+        title = f"The plan ended on {plan.end:%b %d}; its last week: week {plan.week}"
+    else:
+        title = f"This week: week {plan.week}"
+    text.append(title, style="bold yellow")
     text.append(f" ({plan.start:%b %d} – {plan.end:%b %d})")
     text.append(f" · {duration(plan.spent_minutes)} of {budget:g} h read", style="bold")
     if plan.track:
@@ -143,9 +151,11 @@ class ProgressScreen(PaperlabScreen):
             yield Vertical(id="week-bars", classes="bars")
             yield Label("Papers read per reading list", classes="side-title")
             yield Vertical(id="list-bars", classes="bars")
-            yield Label(
+            failed_title = Label(
                 "Failed papers (not counted above)", id="failed-title", classes="side-title"
             )
+            failed_title.display = False  # until a failed paper is counted
+            yield failed_title
             yield Static("", id="failed-papers", classes="bars")
         yield Footer()
 
@@ -183,7 +193,7 @@ class ProgressScreen(PaperlabScreen):
 
     async def show_plan(self, plan: PlanProgress, week: WeekPlan) -> None:
         self.week = week
-        self.query_one("#this-week", Static).update(render_week(week))
+        self.query_one("#this-week", Static).update(render_week(week, self.lab.today()))
         summary = Text()
         summary.append("Weeks 19-24", style="bold")
         summary.append(
