@@ -230,3 +230,40 @@ async def test_a_save_racing_a_shell_edit_never_writes_markers(
     note = get_note(lab_store, ATTENTION)
     assert note is not None and note.results == "BLEU 28.4"
     assert no_markers(lab_store)
+
+
+async def test_a_draft_restored_over_a_changed_note_saves_what_it_can_and_asks_the_rest(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    from paperlab.settings import load_settings
+
+    # The app died with two unsaved fields; meanwhile the shell changed one of them.
+    empty = note_fields(None)
+    DraftStore(load_settings().cache_dir).write(
+        ATTENTION, {**empty, "summary": "mine", "questions": "why sinusoids?"}, empty
+    )
+    shell_note(ATTENTION, "summary=theirs")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pilot.app.open_notes(ATTENTION)
+        modal = await conflict_shown(pilot)
+        assert modal.order == ["summary"]
+        await pilot.press("escape")  # decide later
+        await until(
+            pilot,
+            lambda: (
+                (n := get_note(lab_store, ATTENTION)) is not None
+                and n.questions == "why sinusoids?"
+            ),
+            what="the field without a conflict saved",
+        )
+        note = get_note(lab_store, ATTENTION)
+        assert note is not None and note.summary == "theirs"
+        assert area(app.screen, "summary").text == "mine"
+        await pilot.press("ctrl+r")
+        await conflict_shown(pilot)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, NotesScreen))
+        assert area(app.screen, "summary").text == "theirs"
+    assert no_markers(lab_store)
+    assert DraftStore(app.settings.cache_dir).read(ATTENTION) is None

@@ -134,6 +134,23 @@ async def test_leaving_right_after_typing_saves_every_character(
     assert note is not None and note.summary == "typed just before leaving"
 
 
+async def test_q_in_the_reader_over_a_note_saves_the_note_first(
+    make_app: Callable[..., Any], lab_store: Store, monkeypatch: Any
+) -> None:
+    import paperlab.tui.screens.notes as notes_screen
+
+    monkeypatch.setattr(notes_screen, "SAVE_DELAY", 600.0)  # nothing saved before the quit
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_notes(pilot)
+        await pilot.press(*chars("written, then off to read"), "ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.loaded)
+        assert get_note(lab_store, ATTENTION) is None
+        await pilot.press("q")
+    note = get_note(lab_store, ATTENTION)
+    assert note is not None and note.summary == "written, then off to read"
+
+
 async def test_a_closed_dialog_gives_focus_back_to_the_note(
     make_app: Callable[..., Any],
 ) -> None:

@@ -214,10 +214,9 @@ class NotesScreen(PaperlabScreen):
             self._write_draft(merge.fields)
             self.notify("Restored text that had not reached the library yet.", timeout=5)
             self._status("Restored unsaved text from a draft; saving…", "yellow")
+            self.schedule_save()  # what does not wait for a choice
             if self.conflicts:
                 self._ask()
-            else:
-                self.schedule_save()
         else:
             if draft is not None:
                 self.drafts.discard(self.paper_id)
@@ -328,7 +327,7 @@ class NotesScreen(PaperlabScreen):
         if self.conflicts:
             self._ask()
         else:
-            self.schedule_save()
+            self.action_save()  # a choice made is saved at once
 
     def action_resolve(self) -> None:
         self._ask()
