@@ -131,3 +131,22 @@ async def test_focus_returns_to_the_table_after_a_dialog(make_app: Callable[...,
         await pilot.press("s")
         assert screen.sort_mode == "title"
         assert screen.query_one("#filter", Input).value == ""
+
+
+async def test_the_footer_chooses_again_when_the_terminal_narrows(
+    make_app: Callable[..., Any],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await loaded(pilot)
+
+        def shown() -> set[str]:
+            return {k.action for k in screen.query(FooterKey) if k.display}
+
+        await until(pilot, lambda: "switch_mode('progress')" in shown(), what="wide footer")
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: "switch_mode('progress')" not in shown(), what="narrow")
+        for key in screen.query(FooterKey):
+            assert key.region.right <= 80
+        await pilot.resize_terminal(160, 45)
+        await until(pilot, lambda: "switch_mode('progress')" in shown(), what="wide again")

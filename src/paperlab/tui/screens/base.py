@@ -52,9 +52,17 @@ class PaperlabScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.lab.active_paper = None
 
+    _footer_width: int | None = None
+
     @on(events.Resize)
     def _fit_footer(self) -> None:
-        self.refresh_bindings()  # the footer chooses its keys for the new width
+        # The footer chooses its keys for the terminal's width (see active_bindings):
+        # choose again when that width changes, not on the first layout, which
+        # already had it (recomposing the footer then only makes it flicker).
+        width = self.app.size.width
+        if self._footer_width is not None and width != self._footer_width:
+            self.refresh_bindings()
+        self._footer_width = width
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
