@@ -262,9 +262,9 @@ async def test_small_terminals_keep_escape_on_the_footer(
         await until(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.loaded)
         for mode in ("search", "log", "topics"):
             await app.switch_mode(mode)
-            await pilot.pause(0.3)
+            await until(pilot, visible_keys, what=f"{mode} footer")
             assert "escape" in visible_keys(), (mode, visible_keys())
         await app.switch_mode("library")
         await open_notes(pilot)
-        await pilot.pause(0.2)
+        await until(pilot, visible_keys, what="notes footer")
         assert "escape" in visible_keys()

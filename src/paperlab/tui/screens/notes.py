@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -33,25 +33,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Label, Static, TextArea
 
 from paperlab.errors import PaperlabError
-from paperlab.notes import (
-    ALL_FIELDS,
-    FIELD_TITLES,
-    keep_both,
-    merge_note_fields,
-    note_fields,
-)
+from paperlab.notes import ALL_FIELDS, FIELD_TITLES, note_fields
 from paperlab.store.models import Note
 from paperlab.tui.drafts import DraftStore
+from paperlab.tui.notestate import NoteState
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.modals import FOCUS_KEYS, NoteConflictModal
 
 SAVE_DELAY = 0.8
-
-
-def _stamp(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class NotesScreen(PaperlabScreen):
@@ -93,11 +82,7 @@ class NotesScreen(PaperlabScreen):
     def __init__(self, paper_id: str) -> None:
         super().__init__()
         self.paper_id = paper_id
-        # What the library holds, as far as this screen knows; a field in
-        # conflict keeps the text both sides started from until it is decided.
-        self.base: dict[str, str] = note_fields(None)
-        self.expected: datetime | None = None
-        self.conflicts: dict[str, tuple[str, str]] = {}
+        self.state = NoteState()
         self.loaded = False
         self._loading = False
         self._saving = False
@@ -143,7 +128,7 @@ class NotesScreen(PaperlabScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resolve":
-            return bool(self.conflicts)
+            return bool(self.state.conflicts)
         return True
 
     # ------------------------------------------------------------------ fields
@@ -167,7 +152,7 @@ class NotesScreen(PaperlabScreen):
         self.query_one("#notes-status", Static).update(Text(text, style=style))
 
     def _write_draft(self, fields: dict[str, str]) -> None:
-        self.drafts.write(self.paper_id, fields, self.base)
+        self.drafts.write(self.paper_id, fields, self.state.base)
 
     # ------------------------------------------------------------------ loading
 
@@ -193,7 +178,6 @@ class NotesScreen(PaperlabScreen):
             Text.assemble(("Notes: ", "dim"), (title, "bold"), ("  " + self.paper_id, "dim"))
         )
         theirs = note_fields(note)
-        self.expected = _stamp(note.updated_at) if note else None
         draft = self.drafts.read(self.paper_id)
         typed = self.current()  # keys that beat the load are kept, not overwritten
         if draft is not None:
@@ -202,12 +186,7 @@ class NotesScreen(PaperlabScreen):
             ours, base = typed, note_fields(None)
         else:
             ours, base = theirs, theirs
-        merge = merge_note_fields(base, ours, theirs)
-        self.base = {
-            name: base.get(name, "") if name in merge.conflicts else theirs[name]
-            for name in ALL_FIELDS
-        }
-        self.conflicts = merge.conflicts
+        merge = self.state.take(ours, theirs, note.updated_at if note else None, base=base)
         self._fill(merge.fields)
         self.loaded = True
         if merge.fields != theirs:
@@ -215,7 +194,7 @@ class NotesScreen(PaperlabScreen):
             self.notify("Restored text that had not reached the library yet.", timeout=5)
             self._status("Restored unsaved text from a draft; saving…", "yellow")
             self.schedule_save()  # what does not wait for a choice
-            if self.conflicts:
+            if self.state.conflicts:
                 self._ask()
         else:
             if draft is not None:
@@ -247,8 +226,7 @@ class NotesScreen(PaperlabScreen):
             # Our own save may be landing: look again once it has.
             self._check_again = True
             return
-        stamp = _stamp(note.updated_at) if note else None
-        if note is None or stamp is None or (self.expected is not None and stamp <= self.expected):
+        if note is None or not self.state.is_news(note.updated_at):
             return  # unchanged, or a read older than our last save
         self._take_theirs(note)
 
@@ -257,14 +235,7 @@ class NotesScreen(PaperlabScreen):
         theirs = note_fields(note)
         if self._inflight is not None and theirs == self._inflight:
             return  # what we are saving ourselves
-        mine = self.current()
-        merge = merge_note_fields(self.base, mine, theirs)
-        self.expected = _stamp(note.updated_at) if note else None
-        self.base = {
-            name: self.base[name] if name in merge.conflicts else theirs[name]
-            for name in ALL_FIELDS
-        }
-        self.conflicts = merge.conflicts
+        merge = self.state.take(self.current(), theirs, note.updated_at if note else None)
         self._fill(merge.fields)
         reloaded = [n for n in merge.theirs_changed if n not in merge.conflicts]
         if merge.fields != theirs:
@@ -276,7 +247,7 @@ class NotesScreen(PaperlabScreen):
                 title="Note reloaded",
                 timeout=6,
             )
-        if self.conflicts:
+        if self.state.conflicts:
             self._status(
                 "Changed here and elsewhere: ctrl+r to choose (your text is kept).", "bold yellow"
             )
@@ -291,10 +262,10 @@ class NotesScreen(PaperlabScreen):
 
     def _ask(self) -> None:
         """Show the side-by-side choice for the fields both sides changed."""
-        if self._asking or not self.conflicts:
+        if self._asking or not self.state.conflicts:
             return
         self._asking = True
-        asked = dict(self.conflicts)
+        asked = dict(self.state.conflicts)
 
         def decided(choices: dict[str, str] | None) -> None:
             self._asking = False
@@ -310,21 +281,13 @@ class NotesScreen(PaperlabScreen):
 
     def resolve(self, asked: dict[str, tuple[str, str]], choices: dict[str, str]) -> None:
         """Apply the user's choice per field and save."""
-        fields = self.current()
-        for name, choice in choices.items():
-            if self.conflicts.get(name, (None, None))[1] != asked[name][1]:
-                continue  # changed elsewhere again meanwhile: asked anew below
-            _asked_mine, theirs = asked[name]
-            mine = fields[name]
-            fields[name] = {"mine": mine, "theirs": theirs}.get(choice) or keep_both(mine, theirs)
-            self.base[name] = theirs
-            del self.conflicts[name]
+        fields = self.state.resolve(self.current(), asked, choices)
         self._fill(fields)
         self._write_draft(fields)
         self.refresh_bindings()
         self.notify("Your choice is saved.", timeout=3)
         self._status("Unsaved changes…", "yellow")
-        if self.conflicts:
+        if self.state.conflicts:
             self._ask()
         else:
             self.action_save()  # a choice made is saved at once
@@ -344,7 +307,7 @@ class NotesScreen(PaperlabScreen):
         self._last_seen = fields
         # The draft is written before anything else can go wrong.
         self._write_draft(fields)
-        if self.conflicts:
+        if self.state.conflicts:
             self._status("Changed here and elsewhere: ctrl+r to choose.", "bold yellow")
         else:
             self._status("Unsaved changes…", "yellow")
@@ -355,12 +318,6 @@ class NotesScreen(PaperlabScreen):
             self._timer.stop()
         self._timer = self.set_timer(SAVE_DELAY, self.action_save)
 
-    def _unsaved(self, fields: dict[str, str]) -> dict[str, str]:
-        """Fields to write: changed here and not waiting for the user's choice."""
-        return {
-            k: v for k, v in fields.items() if v != self.base.get(k, "") and k not in self.conflicts
-        }
-
     def action_save(self) -> None:
         if not self.loaded:
             return
@@ -368,15 +325,15 @@ class NotesScreen(PaperlabScreen):
             self._save_again = True
             return
         fields = self.current()
-        changed = self._unsaved(fields)
+        changed = self.state.unsaved(fields)
         if not changed:
-            if not self.conflicts:
+            if not self.state.conflicts:
                 self.drafts.discard(self.paper_id)
                 self._status("Saved")
             return
         self._saving = True
-        self._inflight = {**self.base, **changed}
-        self.save(fields, changed, self.expected)
+        self._inflight = {**self.state.base, **changed}
+        self.save(fields, changed, self.state.expected)
 
     @work(
         thread=True,
@@ -414,9 +371,8 @@ class NotesScreen(PaperlabScreen):
             self.action_save()
 
     def _saved(self, note: Note, changed: dict[str, str]) -> None:
-        self.base.update(changed)
-        self.expected = _stamp(note.updated_at)
-        if not self._unsaved(self.current()) and not self.conflicts:
+        self.state.saved(changed, note.updated_at)
+        if not self.state.unsaved(self.current()) and not self.state.conflicts:
             self.drafts.discard(self.paper_id)
             self._status("Saved")
         self.post_message(self.NoteSaved(self.paper_id, note.updated_at))
@@ -425,7 +381,7 @@ class NotesScreen(PaperlabScreen):
         """The note changed elsewhere between two checks: merge as a reload would."""
         self._inflight = None
         self._take_theirs(theirs)
-        if not self.conflicts:
+        if not self.state.conflicts:
             self._save_again = True
 
     async def settle(self) -> None:
@@ -450,22 +406,21 @@ class NotesScreen(PaperlabScreen):
         from paperlab.notes import ConflictError, get_note, save_note
 
         fields = self.current()
-        if fields != self.base:
+        if fields != self.state.base:
             self._write_draft(fields)
         for _attempt in range(3):
-            changed = self._unsaved(fields)
+            changed = self.state.unsaved(fields)
             if not changed:
                 break
             try:
                 note = save_note(
-                    self.lab.store, self.paper_id, changed, expected_updated_at=self.expected
+                    self.lab.store, self.paper_id, changed, expected_updated_at=self.state.expected
                 )
             except ConflictError:
                 theirs = get_note(self.lab.store, self.paper_id)
                 if self._inflight is not None and note_fields(theirs) == self._inflight:
                     # Our own autosave landed while we were quitting.
-                    self.base = dict(self._inflight)
-                    self.expected = _stamp(theirs.updated_at) if theirs else None
+                    self.state.saved(self._inflight, theirs.updated_at if theirs else None)
                     self._inflight = None
                     continue
                 self._take_theirs(theirs)
@@ -475,12 +430,11 @@ class NotesScreen(PaperlabScreen):
                 message = error.message if isinstance(error, PaperlabError) else str(error)
                 self.notify(f"{message} Your text is kept in a draft.", severity="error")
                 return
-            self.base.update(changed)
-            self.expected = _stamp(note.updated_at)
-        if fields == self.base and not self.conflicts:
+            self.state.saved(changed, note.updated_at)
+        if fields == self.state.base and not self.state.conflicts:
             self.drafts.discard(self.paper_id)
-        elif self.conflicts:
-            names = ", ".join(FIELD_TITLES[n] for n in self.conflicts)
+        elif self.state.conflicts:
+            names = ", ".join(FIELD_TITLES[n] for n in self.state.conflicts)
             self.notify(
                 f"Your text of {names} is kept in a draft; you will be asked again "
                 "when you open this note.",
