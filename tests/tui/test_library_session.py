@@ -49,6 +49,15 @@ async def test_state_filter_matches_the_reading_state_not_the_list_title(
         await until(pilot, lambda: shown_papers(screen) == {"1301.5088"}, what="pipeline state")
         screen.query_one("#filter", Input).value = "state:read atari"
         await until(pilot, lambda: shown_papers(screen) == {"1312.5602"}, what="state and word")
+        # The start of a name matches as it is typed; a whole name only that state.
+        screen.query_one("#filter", Input).value = "state:fail"
+        await until(pilot, lambda: shown_papers(screen) == {"1301.5088"}, what="typing")
+        screen.query_one("#filter", Input).value = "state:rea"
+        await until(
+            pilot, lambda: shown_papers(screen) == {"1706.03762", "1312.5602"}, what="prefix"
+        )
+        screen.query_one("#filter", Input).value = "state:read"
+        await until(pilot, lambda: shown_papers(screen) == {"1312.5602"}, what="whole name")
         screen.query_one("#filter", Input).value = "state:bogus"
         await until(pilot, lambda: not shown_papers(screen), what="unknown state")
         status = str(screen.query_one("#library-status").render())

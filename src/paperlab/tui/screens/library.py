@@ -37,6 +37,7 @@ COLUMNS = (
     Column("Id", 12, keep=1),
 )
 STATE_PREFIX = "state:"
+ALL_STATES = tuple(dict.fromkeys(READING_STATES + PIPELINE_STATES))
 SORTS = ("list order", "title", "year", "reading state")
 READING_STYLE = {"unread": "dim", "skimming": "yellow", "reading": "cyan", "read": "green"}
 PIPELINE_STYLE = {"failed": "bold red", "indexed": "green", "queued": "dim"}
@@ -57,17 +58,27 @@ def _styled(value: str, styles: dict[str, str]) -> Text | str:
 def split_terms(text: str) -> tuple[list[str], set[str]]:
     """The filter's words, and the states asked for with ``state:NAME`` terms.
 
-    A state term matches the reading or pipeline state exactly, so
-    ``state:reading`` finds papers being read and not the list "Reading and
-    understanding research papers", and ``state:read`` not ``reading``.
+    A state term names a reading or pipeline state, so ``state:reading`` finds
+    papers being read and not the list "Reading and understanding research
+    papers". A whole name matches only that state (``state:read`` is not
+    ``reading``); the start of one matches every state it starts, so the rows
+    follow as the name is typed (``state:fail``). A name no state has is kept
+    as it is: it matches no paper, and the status line lists the states.
+    Several state terms keep papers in any of them.
     """
     words: list[str] = []
     states: set[str] = set()
     for term in text.lower().split():
-        if term.startswith(STATE_PREFIX):
-            states.add(term[len(STATE_PREFIX) :])
-        else:
+        if not term.startswith(STATE_PREFIX):
             words.append(term)
+            continue
+        value = term[len(STATE_PREFIX) :]
+        if not value:
+            continue  # "state:" alone: the name is still to come
+        if value in ALL_STATES:
+            states.add(value)
+        else:
+            states |= {s for s in ALL_STATES if s.startswith(value)} or {value}
     return words, states
 
 
@@ -330,11 +341,9 @@ class LibraryScreen(PaperlabScreen):
         status = f"{len(papers)} of {self._total} papers · sorted by {self.sort_mode}"
         if self.filter_text:
             status += f" · filter “{self.filter_text}”"
-        unknown = sorted(states - set(READING_STATES) - set(PIPELINE_STATES))
+        unknown = sorted(states - set(ALL_STATES))
         if unknown:
-            status += f" · no state {', '.join(unknown)}: use " + ", ".join(
-                READING_STATES + PIPELINE_STATES
-            )
+            status += f" · no state {', '.join(unknown)}: use " + ", ".join(ALL_STATES)
         if self.collapsed:
             status += " · space or enter on a heading unfolds a group"
         # One line, always: no need to lay the screen out again for it. Posted
