@@ -114,7 +114,7 @@ class HelpScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):
-            yield Label("Help", classes="dialog-title")
+            yield Label("Help (escape closes)", classes="dialog-title")
             with VerticalScroll():
                 yield Markdown(SCREENS_HELP)
                 table: DataTable[str | Text] = DataTable(id="help-keys", show_cursor=False)
@@ -152,8 +152,8 @@ class TagPickerModal(Dialog[list[str] | None]):
             ]
             yield SelectionList[str](*options, id="tag-list")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", id="tag-apply", variant="primary")
-                yield Button("Cancel", id="tag-cancel")
+                yield Button("Apply (^s)", id="tag-apply", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="tag-cancel", compact=True)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
@@ -213,8 +213,8 @@ class AnnotateModal(Dialog[AnnotationInput | None]):
                 select_on_focus=False,
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", id="annotate-save", variant="primary")
-                yield Button("Cancel", id="annotate-cancel")
+                yield Button("Save (enter)", id="annotate-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="annotate-cancel", compact=True)
 
     def action_dismiss_none(self) -> None:
         typed = any(i.value.strip() for i in self.query(Input))
