@@ -115,7 +115,9 @@ async def test_narrow_terminals_keep_the_table_and_footer_usable(
         keys = [k for k in screen.query(FooterKey) if k.display]
         shown = {k.action for k in keys}
         # Help lists every key; quit and the screen's own first actions come next.
-        assert {"help", "quit", "notes", "mark"} <= shown, shown
+        assert {"help", "quit", "select_cursor", "notes", "mark"} <= shown, shown
+        read = next(k for k in keys if k.action == "select_cursor")
+        assert read.description == "Read"
         for key in keys:
             assert key.region.right <= size[0], f"{key.description} is cut off"
 
@@ -152,10 +154,10 @@ async def test_the_footer_chooses_again_when_the_terminal_narrows(
         def shown() -> set[str]:
             return {k.action for k in screen.query(FooterKey) if k.display}
 
-        await until(pilot, lambda: "switch_mode('progress')" in shown(), what="wide footer")
+        await until(pilot, lambda: "switch_mode('library')" in shown(), what="wide footer")
         await pilot.resize_terminal(80, 24)
-        await until(pilot, lambda: "switch_mode('progress')" not in shown(), what="narrow")
+        await until(pilot, lambda: "switch_mode('library')" not in shown(), what="narrow")
         for key in screen.query(FooterKey):
             assert key.region.right <= 80
         await pilot.resize_terminal(160, 45)
-        await until(pilot, lambda: "switch_mode('progress')" in shown(), what="wide again")
+        await until(pilot, lambda: "switch_mode('library')" in shown(), what="wide again")

@@ -82,6 +82,21 @@ def split_terms(text: str) -> tuple[list[str], set[str]]:
     return words, states
 
 
+class PaperTable(VirtualTable):
+    """The library's table: enter is "Read" in the footer and help. (The table's own
+    enter binding comes first in the chain, so one on the screen is never shown.)"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Read",
+            id="library.read",
+            tooltip="Open the selected paper in the reader; on a group heading, fold or unfold it.",
+        ),
+    ]
+
+
 def matches(item: LibraryItem, text: str) -> bool:
     """Every word appears in the paper's title, id, year, topics, tags, states, list
     or authors, and its reading or pipeline state is one of the ``state:`` terms."""
@@ -132,13 +147,6 @@ class LibraryScreen(PaperlabScreen):
     SUB_TITLE = "Library"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter",
-            "open_reader",
-            "Read",
-            id="library.read",
-            tooltip="Open the selected paper in the reader.",
-        ),
         Binding(
             "i",
             "front_page",
@@ -236,7 +244,7 @@ class LibraryScreen(PaperlabScreen):
             placeholder="Filter: title, id, topic, list, author… · state:reading, state:failed…",
             id="filter",
         )
-        yield VirtualTable(COLUMNS, id="papers")
+        yield PaperTable(COLUMNS, id="papers")
         yield Static("", id="library-status")
         yield Footer()
 
