@@ -67,7 +67,8 @@ def test_kinds_are_stored_and_filtered(paper: str, capsys: pytest.CaptureFixture
 def test_without_an_id_every_paper_is_listed(
     paper: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_cli(capsys, "annotate", paper, "--quote", "We propose", "--kind", "to-cite").code == 0
+    made = run_cli(capsys, "annotate", paper, "--quote", "We propose", "--kind", "to-cite")
+    assert made.code == 0, made.err
     everything = listed(capsys)
     assert [(a["paper_id"], a["kind"]) for a in everything] == [(paper, "to-cite")]
     assert everything[0]["title"].startswith("SGDR")

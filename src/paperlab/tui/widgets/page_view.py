@@ -9,13 +9,30 @@ from rich.style import Style
 from textual.widgets import TextArea
 from textual.widgets.text_area import Document, Selection
 
+# Background of a highlight by its kind (plain highlights keep the old yellow-brown).
+KIND_COLORS: dict[str, str] = {
+    "highlight": "#6b5d00",
+    "question": "#5f3f8f",
+    "key-claim": "#00605a",
+    "to-cite": "#8f2f4f",
+}
 MARK_STYLES = {
-    "paperlab.annotation": Style(bgcolor="#6b5d00", color="#ffffff"),
+    "paperlab.annotation": Style(bgcolor=KIND_COLORS["highlight"], color="#ffffff"),
+    **{
+        f"paperlab.annotation-{kind}": Style(bgcolor=color, color="#ffffff")
+        for kind, color in KIND_COLORS.items()
+    },
     "paperlab.search": Style(bgcolor="#005f87", color="#ffffff", bold=True),
     "paperlab.find": Style(bgcolor="#875f00", color="#ffffff", underline=True),
 }
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
+# A paragraph ends at a line break. Extraction writes one layout block per line
+# (PyMuPDF's blocks, their rows joined; a block that continues a sentence is
+# joined to the one before), and MuPDF already starts a new block at an
+# indented first row or a wider gap: on the shared arXiv PDFs no block holds
+# an indented paragraph start. The page text itself has no blank lines.
+_LINE_BREAK = re.compile(r"\n")
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,13 @@ class Mark:
     start: int
     end: int
     kind: str = "annotation"  # annotation | search | find
+    tone: str = ""  # an annotation's highlight kind (question, key-claim, to-cite)
+
+    @property
+    def style(self) -> str:
+        if self.kind == "annotation" and self.tone and self.tone != "highlight":
+            return f"paperlab.annotation-{self.tone}"
+        return f"paperlab.{self.kind}"
 
 
 class PageView(TextArea):
@@ -78,7 +102,7 @@ class PageView(TextArea):
                 b_from = len(line[:col_from].encode("utf-8"))
                 b_to = len(line[:col_to].encode("utf-8"))
                 if b_to > b_from:
-                    highlights[row].append((b_from, b_to, f"paperlab.{mark.kind}"))
+                    highlights[row].append((b_from, b_to, mark.style))
 
     def location_of(self, index: int) -> tuple[int, int]:
         index = max(0, min(index, len(self.text)))
@@ -104,15 +128,23 @@ class PageView(TextArea):
         self.selection = Selection(self.location_of(start), self.location_of(end))
         self.scroll_cursor_visible(center=True)
 
-    def select_paragraph(self) -> None:
-        """Select the paragraph (text between blank lines) around the cursor."""
+    def paragraph_at(self, at: int) -> tuple[int, int]:
+        """The layout block around offset ``at``: from the line break before it
+        to the next one, without surrounding spaces."""
         text = self.text
-        at = self.index_of(self.cursor_location)
-        start = text.rfind("\n\n", 0, at)
-        start = 0 if start < 0 else start + 2
-        end = text.find("\n\n", at)
-        end = len(text) if end < 0 else end
-        self.select_span(start, end)
+        bounds = {0, len(text)}
+        bounds.update(m.end() for m in _LINE_BREAK.finditer(text))
+        start = max((b for b in bounds if b <= at), default=0)
+        end = min((b for b in bounds if b > at), default=len(text))
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return start, end
+
+    def select_paragraph(self) -> None:
+        """Select the paragraph around the cursor (see ``paragraph_at``)."""
+        self.select_span(*self.paragraph_at(self.index_of(self.cursor_location)))
 
     def select_sentence(self) -> None:
         """Select the sentence around the cursor (ends at . ! or ? before a space)."""
@@ -128,4 +160,4 @@ class PageView(TextArea):
         self.select_span(start, end)
 
 
-__all__ = ["MARK_STYLES", "Mark", "PageView"]
+__all__ = ["KIND_COLORS", "MARK_STYLES", "Mark", "PageView"]
