@@ -185,3 +185,13 @@ def test_more_sections_plug_in_and_show_only_when_they_have_something(
     assert front_page(lab_store, ATTENTION).sections == (citations_section,)  # on two lists
     assert front_page(lab_store, "1312.5602").sections == ()
     assert front_page(lab_store, "key0").id == ATTENTION
+
+
+async def test_front_page_from_the_command_palette(make_app: Callable[..., Any]) -> None:
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: pilot.app.screen.loaded, what="library")
+        await pilot.press("ctrl+p", *"about paper atari")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        text = await wait_front_page(pilot, "1312.5602")
+        assert "Playing Atari with Deep Reinforcement Learning" in text
