@@ -18,6 +18,7 @@ from paperlab.errors import PaperlabError
 from paperlab.settings import Settings, load_settings
 from paperlab.store import Store, open_store
 from paperlab.tui.commands import PaperlabCommands
+from paperlab.tui.screens.annotations_browser import AnnotationsScreen
 from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.log import LogScreen
 from paperlab.tui.screens.modals import HelpScreen, TagPickerModal
@@ -44,6 +45,7 @@ class PaperlabApp(App[None]):
         "log": LogScreen,
         "topics": TopicsScreen,
         "progress": ProgressScreen,
+        "annotations": AnnotationsScreen,
     }
     DEFAULT_MODE = "library"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -89,6 +91,14 @@ class PaperlabApp(App[None]):
             "Progress",
             id="app.progress",
             tooltip="Hours per week against the 8 h plan, papers read per list.",
+        ),
+        Binding(
+            "6",
+            "switch_mode('annotations')",
+            "Annotations",
+            id="app.annotations",
+            show=False,
+            tooltip="Every paper's highlights, by kind and tag.",
         ),
         Binding(
             "ctrl+r",

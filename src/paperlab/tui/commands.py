@@ -36,6 +36,11 @@ class PaperlabCommands(Provider):
             ),
             ("Topics", "Roadmap weeks 1-18 as tags", partial(app.switch_mode, "topics")),
             (
+                "Annotations",
+                "Every paper's highlights, filtered by kind and tag",
+                partial(app.switch_mode, "annotations"),
+            ),
+            (
                 "Progress",
                 "This week's papers and the next to read, time per week, papers read per list",
                 partial(app.switch_mode, "progress"),
