@@ -108,7 +108,7 @@ async def test_this_week_at_a_glance(make_app: Callable[..., Any], lab_store: St
     set_optional(lab_store, "1512.03385", 20)
     async with make_app().run_test(size=(160, 45)) as pilot:  # today is in week 20
         screen = await open_progress(pilot)
-        week = str(screen.query_one("#this-week").render())
+        week = screen.week_text()
         assert "This week: week 20 (Mar 10 – Mar 16)" in week
         assert "Next: Attention Is All You Need" in week
         core, optional = week.split("Optional", 1)
@@ -125,6 +125,17 @@ async def test_this_week_at_a_glance(make_app: Callable[..., Any], lab_store: St
         await pilot.press("i")
         await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "FrontPageScreen")
         assert pilot.app.screen.paper_id == "1706.03762"
+        # Any paper of the week: down skips the "Optional" heading to the next paper.
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen, what="back again")
+        await pilot.press("down", "i")
+        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "FrontPageScreen")
+        assert pilot.app.screen.paper_id == "1512.03385"
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen, what="back once more")
+        await pilot.press("enter")
+        await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "ReaderScreen")
+        assert pilot.app.screen.paper_id == "1512.03385"
 
 
 async def test_this_week_skips_a_failed_paper_and_says_what_is_missing(
@@ -135,7 +146,7 @@ async def test_this_week_skips_a_failed_paper_and_says_what_is_missing(
     fail(lab_store, FAILED, "not-found: arXiv has no such paper")
     async with make_app(today=lambda: date(2025, 3, 4)).run_test(size=(160, 45)) as pilot:
         screen = await open_progress(pilot)
-        week = str(screen.query_one("#this-week").render())
+        week = screen.week_text()
         assert "This week: week 19" in week
         # The failed paper comes first in the list, but is not the next to read.
         assert "Next: Neural Machine Translation" in week
@@ -152,6 +163,6 @@ async def test_after_the_plan_this_week_says_the_plan_has_ended(
 
     async with make_app(today=lambda: date(2026, 11, 30)).run_test(size=(100, 30)) as pilot:
         screen = await open_progress(pilot)
-        week = str(screen.query_one("#this-week").render())
+        week = screen.week_text()
         assert "The plan ended on Apr 13; its last week: week 24" in week
         assert "This week" not in week

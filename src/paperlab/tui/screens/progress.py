@@ -6,11 +6,12 @@ from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.bars import Bar
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from paperlab.planning import PlanPaper, WeekPlan
     from paperlab.progress import PlanProgress
 
+NBSP = "\u00a0"
 STATE_STYLE = {
     "unread": "dim",
     "skimming": "yellow",
@@ -42,9 +44,8 @@ def _how_to_get(paper: PlanPaper) -> str | None:
     return "not in the library yet: paperlab fetch"
 
 
-def render_week(plan: WeekPlan, today: date) -> Text:
-    """This week at a glance: time against the budget, the next paper, then the
-    core and optional papers in list order with their state."""
+def render_week_head(plan: WeekPlan, today: date) -> Text:
+    """The week's dates, time read against its budget, and the next paper to read."""
     from paperlab.progress import HOURS_PER_WEEK, duration
 
     text = Text()
@@ -67,42 +68,77 @@ def render_week(plan: WeekPlan, today: date) -> Text:
         text.append("Next: ", style="bold")
         text.append(nxt.title, style="bold cyan")
         text.append(f"  {nxt.key} · {nxt.state}", style="dim")
-        text.append("\n")
         if nxt.why:
-            text.append(f"      {nxt.why}\n", style="italic")
+            text.append(f"\n      {nxt.why}", style="italic")
     elif plan.core or plan.optional:
-        text.append("Every paper of the week is read.\n", style="green")
+        text.append("Every paper of the week is read.", style="green")
     else:
-        text.append("No reading list covers this week.\n", style="dim")
-    for title, papers in (("Core", plan.core), ("Optional", plan.optional)):
-        if not papers:
+        text.append("No reading list covers this week.", style="dim")
+    return text
+
+
+def paper_prompt(paper: PlanPaper, number: int, is_next: bool) -> Text:
+    """One paper of the week: its place, state, title, pages and time read, and
+    how to get it when it is not in the library."""
+    from paperlab.progress import duration
+
+    # OptionList drops a line's leading spaces: indent with no-break spaces.
+    text = Text(f"{'▸' if is_next else NBSP}{number:>2}. ".replace(" ", NBSP))
+    if paper.state == "failed":
+        text.append("✗ failed ", style=STATE_STYLE["failed"])
+    else:
+        text.append(f"{paper.state:<9}", style=STATE_STYLE.get(paper.state, ""))
+    text.append(" " + paper.title, style="bold" if is_next else "")
+    details = [f"{paper.pages} p" if paper.pages else ""]
+    details.append(f"{duration(paper.minutes)} read" if paper.minutes else "")
+    extra = " · ".join(d for d in details if d)
+    if extra:
+        text.append(f"  {extra}", style="dim")
+    how = _how_to_get(paper)
+    if paper.state == "failed":
+        how = "not counted; see Failed papers below"
+    if how:
+        text.append(f"\n{NBSP * 10}{how}", style="dim")
+    return text
+
+
+def week_options(plan: WeekPlan) -> tuple[list[Option], dict[str, PlanPaper]]:
+    """The week's core and optional papers in list order, under their headings,
+    and each option's paper by option id."""
+    options: list[Option] = []
+    papers: dict[str, PlanPaper] = {}
+    for title, group in (("Core", plan.core), ("Optional", plan.optional)):
+        if not group:
             continue
-        text.append(f"{title}\n", style="bold magenta")
-        for number, paper in enumerate(papers, start=1):
-            marker = "▸" if paper is nxt else " "
-            text.append(f" {marker}{number:>2}. ")
-            if paper.state == "failed":
-                text.append("✗ failed ", style=STATE_STYLE["failed"])
-            else:
-                text.append(f"{paper.state:<9}", style=STATE_STYLE.get(paper.state, ""))
-            text.append(" " + paper.title, style="bold" if paper is nxt else "")
-            details = [f"{paper.pages} p" if paper.pages else ""]
-            details.append(f"{duration(paper.minutes)} read" if paper.minutes else "")
-            extra = " · ".join(d for d in details if d)
-            if extra:
-                text.append(f"  {extra}", style="dim")
-            how = _how_to_get(paper)
-            if paper.state == "failed":
-                how = "not counted; see Failed papers below"
-            text.append("\n")
-            if how:
-                text.append(f"          {how}\n", style="dim")
+        options.append(Option(Text(title, style="bold magenta"), id=title, disabled=True))
+        for number, paper in enumerate(group, start=1):
+            key = f"{title}-{number}"
+            papers[key] = paper
+            prompt = paper_prompt(paper, number, paper is plan.next_paper)
+            options.append(Option(prompt, id=key))
+    return options, papers
+
+
+def render_milestones(plan: WeekPlan) -> Text:
+    text = Text()
     if plan.milestones:
         text.append("Milestones\n", style="bold magenta")
-        for task in plan.milestones:
-            text.append(f"  • {task}\n")
-    text.rstrip()
+        text.append("\n".join(f"  • {task}" for task in plan.milestones))
     return text
+
+
+class WeekPapers(OptionList):
+    """This week's papers: enter reads the highlighted one (named so in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select",
+            "Read",
+            id="progress.read",
+            tooltip="Open the highlighted paper of the week in the reader.",
+        ),
+    ]
 
 
 def hours(value: float) -> str:
@@ -115,23 +151,16 @@ def hours(value: float) -> str:
 class ProgressScreen(PaperlabScreen):
     """Bars for hours per plan week and for papers read per reading list."""
 
-    AUTO_FOCUS = "#progress"
+    AUTO_FOCUS = "#week-papers"
     SUB_TITLE = "Progress"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "enter",
-            "read_next",
-            "Read next",
-            id="progress.read-next",
-            tooltip="Open this week's next paper in the reader.",
-        ),
-        Binding(
             "i",
-            "about_next",
+            "about",
             "About",
             id="progress.about",
-            tooltip="The front page of this week's next paper: why read it, what it builds on.",
+            tooltip="The front page of the highlighted paper (else the next one to read).",
         ),
         Binding(
             "r",
@@ -145,7 +174,9 @@ class ProgressScreen(PaperlabScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="progress"):
-            yield Static("", id="this-week")
+            yield Static("Counting…", id="this-week")
+            yield WeekPapers(id="week-papers")
+            yield Static("", id="milestones")
             yield Static("", id="plan-summary")
             yield Label("Reading time per week (target 8 h)", classes="side-title")
             yield Vertical(id="week-bars", classes="bars")
@@ -163,6 +194,7 @@ class ProgressScreen(PaperlabScreen):
         super().__init__()
         self.plan: PlanProgress | None = None
         self.week: WeekPlan | None = None
+        self.week_papers: dict[str, PlanPaper] = {}
 
     def on_mount(self) -> None:
         # The first resume follows mount, so loading here too would draw twice.
@@ -192,8 +224,7 @@ class ProgressScreen(PaperlabScreen):
         self.app.call_from_thread(self.show_plan, plan, week)  # type: ignore[arg-type]
 
     async def show_plan(self, plan: PlanProgress, week: WeekPlan) -> None:
-        self.week = week
-        self.query_one("#this-week", Static).update(render_week(week, self.lab.today()))
+        self.show_week(week)
         summary = Text()
         summary.append("Weeks 19-24", style="bold")
         summary.append(
@@ -250,8 +281,40 @@ class ProgressScreen(PaperlabScreen):
         self.query_one("#failed-papers").display = bool(plan.failed)
         self.plan = plan
 
-    def _next_paper(self) -> str | None:
-        paper = self.week.next_paper if self.week is not None else None
+    def show_week(self, week: WeekPlan) -> None:
+        self.week = week
+        self.query_one("#this-week", Static).update(render_week_head(week, self.lab.today()))
+        listing = self.query_one("#week-papers", WeekPapers)
+        keep = listing.highlighted_option.id if listing.highlighted_option else None
+        options, self.week_papers = week_options(week)
+        listing.set_options(options)
+        listing.display = bool(options)
+        ids = [option.id for option in options]
+        nxt = next((k for k, p in self.week_papers.items() if p is week.next_paper), None)
+        target = keep if keep in self.week_papers else nxt
+        if target is not None:
+            listing.highlighted = ids.index(target)
+        milestones = self.query_one("#milestones", Static)
+        milestones.update(render_milestones(week))
+        milestones.display = bool(week.milestones)
+
+    def week_text(self) -> str:
+        """The week panel as plain text (head, papers, milestones), as shown."""
+        listing = self.query_one("#week-papers", WeekPapers)
+        lines = [str(self.query_one("#this-week", Static).render())]
+        for index in range(listing.option_count):
+            prompt = listing.get_option_at_index(index).prompt
+            lines.append(prompt.plain if isinstance(prompt, Text) else str(prompt))
+        lines.append(str(self.query_one("#milestones", Static).render()))
+        return "\n".join(lines)
+
+    def _chosen_paper(self) -> str | None:
+        """The highlighted paper of the week, else the next one to read."""
+        listing = self.query_one("#week-papers", WeekPapers)
+        option = listing.highlighted_option if listing.has_focus else None
+        paper = self.week_papers.get(option.id or "") if option is not None else None
+        if paper is None and self.week is not None:
+            paper = self.week.next_paper
         if paper is None:
             self.notify("Nothing left to read this week.", timeout=3)
             return None
@@ -260,15 +323,16 @@ class ProgressScreen(PaperlabScreen):
             return None
         return paper.paper_id
 
-    def action_read_next(self) -> None:
-        paper = self._next_paper()
+    @on(OptionList.OptionSelected, "#week-papers")
+    def _read(self) -> None:
+        paper = self._chosen_paper()
         if paper is not None:
             self.lab.open_reader(paper)
 
-    def action_about_next(self) -> None:
-        paper = self._next_paper()
+    def action_about(self) -> None:
+        paper = self._chosen_paper()
         if paper is not None:
             self.lab.open_front_page(paper)
 
 
-__all__ = ["ProgressScreen", "render_week"]
+__all__ = ["ProgressScreen", "render_week_head", "week_options"]
