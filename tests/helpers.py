@@ -76,3 +76,25 @@ def write_list(path: Path, name: str, entries: list[tuple[str, str]], topic: str
         ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+# Reading lists the tests own: a small roadmap, a weeks 19-20 list and two tracks.
+FIXTURE_LISTS = Path(__file__).resolve().parent / "data" / "lists"
+
+
+def use_fixture_lists(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make the fixture lists stand in for the bundled ones (bare fetch, track, plan)."""
+    from paperlab.readinglists import LISTS_DIR_ENV
+
+    monkeypatch.setenv(LISTS_DIR_ENV, str(FIXTURE_LISTS))
+    return FIXTURE_LISTS
+
+
+def bundled_arxiv_ids() -> list[str]:
+    """The arXiv ids of the lists a bare fetch reads (every track: none chosen), in order."""
+    from paperlab.readinglists import load_bundled_lists
+
+    ids: list[str] = []
+    for spec in load_bundled_lists():
+        ids += [e.ref for e in spec.arxiv_entries if e.ref not in ids]
+    return ids

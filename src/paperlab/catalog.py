@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from paperlab.errors import NotFoundError, UsageError, clip, shown
 from paperlab.ids import ID_HINT, try_parse_arxiv_id
-from paperlab.store.values import PipelineState, ReadingState, loads_list, parse_datetime
+from paperlab.store.values import (
+    LIST_MEMBERS,
+    PipelineState,
+    ReadingState,
+    loads_list,
+    parse_datetime,
+)
 
 if TYPE_CHECKING:
     from paperlab.readinglists import Roadmap
@@ -192,7 +198,7 @@ def list_papers(
     with store.connect() as conn:
         if list_name is not None:
             params["list"] = require_list(conn, list_name)
-            joins.append("JOIN reading_list_entry e ON e.paper_id = p.id")
+            joins.append(f"JOIN {LIST_MEMBERS} e ON e.paper_id = p.id")
             where.append("e.list_id = :list")
             order = "e.week, e.position"
         if topic is not None:
@@ -230,7 +236,7 @@ def list_papers(
         )
         lists = _grouped(
             conn.execute(
-                "SELECT e.paper_id, l.name FROM reading_list_entry e "
+                f"SELECT e.paper_id, l.name FROM {LIST_MEMBERS} e "
                 "JOIN reading_list l ON l.id = e.list_id ORDER BY l.name"
             )
         )
@@ -312,7 +318,7 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
             )
         ]
         entries = conn.execute(
-            "SELECT l.name, e.week, e.position, e.why FROM reading_list_entry e "
+            f"SELECT l.name, e.week, e.position, e.why FROM {LIST_MEMBERS} e "
             "JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p",
             {"p": paper_id},
         ).all()
@@ -473,7 +479,7 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                 paper_ids = [
                     r[0]
                     for r in conn.execute(
-                        "SELECT paper_id FROM reading_list_entry WHERE list_id = :l",
+                        f"SELECT paper_id FROM {LIST_MEMBERS} e WHERE list_id = :l",
                         {"l": stored[0]},
                     )
                 ]

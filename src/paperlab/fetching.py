@@ -40,11 +40,13 @@ from paperlab.provenance import (
 from paperlab.readinglists import (
     ReadingListSpec,
     Roadmap,
+    bare_fetch_lists,
     find_list,
     is_file,
     load_bundled_lists,
     load_reading_lists,
     load_roadmap,
+    tracks_of,
 )
 from paperlab.settings import Settings
 from paperlab.store import Store
@@ -62,6 +64,10 @@ class Targets:
     ids: list[ArxivId] = field(default_factory=list)
     include_incomplete: bool = False  # also complete metadata of papers added offline
     retry_failed: bool = False  # a bare fetch tries failed papers again only when asked
+    # A bare fetch: the chosen track (None: none chosen, so every track is fetched)
+    # and the tracks the bundled lists offer.
+    track: str | None = None
+    tracks_offered: list[str] = field(default_factory=list)
 
     @property
     def bare(self) -> bool:
@@ -69,15 +75,24 @@ class Targets:
         return self.include_incomplete
 
 
-def resolve_targets(args: Sequence[str]) -> Targets:
+def resolve_targets(args: Sequence[str], chosen_track: str | None = None) -> Targets:
     """Parse the command line: list files or names, ids and URLs. Writes nothing.
 
-    No arguments means every bundled list. Every list is validated before
+    No arguments means the bundled lists of weeks 19-20 and ``chosen_track``
+    (every track while none is chosen). Every list is validated before
     anything is stored, so a broken file leaves the library as it was.
     """
     roadmap = load_roadmap()
     if not args:
-        return Targets(roadmap, lists=load_bundled_lists(roadmap), include_incomplete=True)
+        specs = load_bundled_lists(roadmap)
+        offered = list(tracks_of(specs))
+        return Targets(
+            roadmap,
+            lists=bare_fetch_lists(specs, chosen_track),
+            include_incomplete=True,
+            track=chosen_track if chosen_track in offered else None,
+            tracks_offered=offered,
+        )
     targets = Targets(roadmap)
     paths: list[Path] = []
     for arg in args:
@@ -126,6 +141,7 @@ def fetch(
     for paper_id in ids:
         report.outcomes[paper_id] = PaperOutcome(paper_id)
     if not ids:
+        _fetch_external(store, settings, report, show, targets, index=index)
         return report
 
     arxiv_ids = [parse_arxiv_id(i) for i in ids]
@@ -183,7 +199,29 @@ def fetch(
     finally:
         if processor is not None:
             processor.finish()
+    _fetch_external(store, settings, report, show, targets, index=index)
     return report
+
+
+def _fetch_external(
+    store: Store,
+    settings: Settings,
+    report: FetchReport,
+    show: FetchProgress,
+    targets: Targets,
+    *,
+    index: bool,
+) -> None:
+    from paperlab.externalfetch import fetch_external
+
+    fetch_external(
+        store,
+        settings,
+        report,
+        show,
+        [spec.name for spec in targets.lists],
+        processor=(lambda: _Processor(store, settings, report, show)) if index else None,
+    )
 
 
 def _load_targets(store: Store, targets: Targets) -> list[str]:

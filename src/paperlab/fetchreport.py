@@ -30,6 +30,21 @@ class PaperOutcome:
 
 
 @dataclass
+class ExternalOutcome:
+    """A list entry not on arXiv: downloaded from an allowed host, or to get by hand."""
+
+    key: str
+    title: str
+    link: str | None
+    lists: tuple[str, ...]
+    # get-yourself (its url is not on a host paperlab may contact, or it has only a DOI),
+    # downloaded (imported and linked), failed (an allowed host that did not serve a PDF)
+    status: str = "get-yourself"
+    paper_id: str | None = None
+    message: str | None = None
+
+
+@dataclass
 class FetchReport:
     outcomes: dict[str, PaperOutcome] = field(default_factory=dict)
     api_requests: int = 0
@@ -38,6 +53,8 @@ class FetchReport:
     skipped_failed: list[str] = field(default_factory=list)
     # Set when arXiv could not be reached at all: one cause for every failure.
     unreachable: str | None = None
+    # Entries not on arXiv of the lists fetched that have no PDF in the library yet.
+    external: list[ExternalOutcome] = field(default_factory=list)
 
     @property
     def failures(self) -> list[PaperOutcome]:

@@ -47,6 +47,8 @@ class AddOutcome:
     status: str = "failed"
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # keys of the reading-list entries not on arXiv this PDF was linked to
+    linked: list[str] = field(default_factory=list)
 
 
 def _kind(mode: int) -> str:
@@ -207,6 +209,10 @@ def add_pdf(store: Store, settings: Settings, path: Path) -> AddOutcome:
         _add_copy(store, settings, copy, outcome)
     finally:
         copy.tmp.unlink(missing_ok=True)
+    if outcome.paper_id and outcome.status in ("added", "new-version", "already-present"):
+        from paperlab.externals import link_imported
+
+        outcome.linked = link_imported(store, settings, outcome.paper_id)
     return outcome
 
 

@@ -155,7 +155,30 @@ def load_lists_into(store: Store, roadmap: Roadmap, specs: Sequence[ReadingListS
     return ids
 
 
+def ensure_plan_lists(store: Store) -> list[str]:
+    """Record the lists a bare fetch would (weeks 19-20 and the chosen track) when missing.
+
+    So the plan can be shown before the first fetch: papers not fetched yet
+    show as missing. Nothing is downloaded; a read-only library is left as it
+    is. Returns the names of the lists recorded.
+    """
+    from paperlab.planning import chosen_track
+    from paperlab.readinglists import bare_fetch_lists, bundled_roadmap_and_lists
+    from paperlab.removing import removed_ids, without_removed
+
+    roadmap, specs = bundled_roadmap_and_lists()
+    wanted = bare_fetch_lists(specs, chosen_track(store))
+    with store.connect() as conn:
+        stored = {str(r[0]) for r in conn.execute("SELECT name FROM reading_list")}
+    missing = [spec for spec in wanted if spec.name not in stored]
+    if not missing or store.readonly:
+        return []
+    load_lists_into(store, roadmap, without_removed(missing, removed_ids(store)))
+    return [spec.name for spec in missing]
+
+
 __all__ = [
+    "ensure_plan_lists",
     "ensure_roadmap",
     "lists_overview",
     "load_lists_into",

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from paperlab.errors import ReadingListError, UsageError
+from paperlab.errors import PaperlabError, ReadingListError, UsageError
 from paperlab.listentries import prerequisite_ref
 from paperlab.progress import PLAN_WEEKS, plan_start
 from paperlab.roadmapfile import Roadmap
@@ -39,10 +40,11 @@ class PlanPaper:
     list_name: str
     week: int
     core: bool
-    pages: int | None  # the list's pages, else the fetched PDF's page count
+    pages: int | None  # the list's pages, else the fetched PDF's page count (None: unknown)
     focus: str | None
     why: str
-    state: str  # reading state (unread/skimming/reading/read), "missing" or "failed"
+    state: str  # "failed", else the reading state (skimming/reading/read) the learner set,
+    #   else "missing" (no PDF or text in the library yet) or "unread"
     minutes: float  # reading minutes recorded for it
     builds_on: tuple[str, ...]  # roadmap topic titles, project titles, earlier entries
     url: str | None  # link for entries to get by hand (doi or url)
@@ -122,7 +124,7 @@ def week_plan(store: Store, week: int | None = None, today: date | None = None) 
         track = _chosen_track(conn)
         lists = _lists_of_week(conn, week, track)
         ids = [row["id"] for row in lists]
-        papers = _papers(conn, week, lists, roadmap)
+        papers = _papers(conn, week, lists, roadmap, store.path.parent)
         milestones = tuple(
             str(task)
             for (task,) in conn.execute(
@@ -195,7 +197,11 @@ WHERE x.week = :w AND x.list_id IN :ids
 
 
 def _papers(
-    conn: ReadConnection, week: int, lists: list[dict[str, Any]], roadmap: Roadmap | None
+    conn: ReadConnection,
+    week: int,
+    lists: list[dict[str, Any]],
+    roadmap: Roadmap | None,
+    home: Path,
 ) -> list[PlanPaper]:
     order = {row["id"]: (i, row["name"]) for i, row in enumerate(lists)}
     params = {"w": week, "ids": list(order) or [-1]}
@@ -223,7 +229,7 @@ def _papers(
                 list_name=order[list_id][1],
                 week=week,
                 core=bool(core),
-                pages=pages if pages is not None else _page_count(conn, paper_id),
+                pages=pages if pages is not None else _page_count(conn, paper_id, pdf_path, home),
                 focus=focus,
                 why=str(why),
                 state=_state(paper_id, state, reading, pdf_path),
@@ -238,20 +244,42 @@ def _papers(
 
 
 def _state(paper_id: str | None, state: str | None, reading: str | None, pdf: str | None) -> str:
+    """Failed first (never counted as read), then what the learner said, then missing/unread.
+
+    A paper read elsewhere (on paper, online) counts as read with no PDF in the library.
+    """
     if paper_id is None:
         return MISSING
     if state == PipelineState.FAILED.value:
         return FAILED
-    if not pdf:
+    if reading and reading != ReadingState.UNREAD.value:
+        return str(reading)
+    if not pdf and state not in (PipelineState.EXTRACTED.value, PipelineState.INDEXED.value):
         return MISSING
-    return str(reading or ReadingState.UNREAD.value)
+    return ReadingState.UNREAD.value
 
 
-def _page_count(conn: ReadConnection, paper_id: str | None) -> int | None:
+def _page_count(
+    conn: ReadConnection, paper_id: str | None, pdf_path: str | None, home: Path
+) -> int | None:
+    """The extracted page count, else the stored PDF's (a fetch with --no-index)."""
     if paper_id is None:
         return None
     count = conn.execute("SELECT COUNT(*) FROM page WHERE paper_id = :p", {"p": paper_id}).scalar()
-    return int(count) if count else None
+    if count:
+        return int(count)
+    if not pdf_path:
+        return None
+    from paperlab.extract.pdf import open_document
+
+    try:
+        doc = open_document(home / pdf_path)
+    except (PaperlabError, OSError):
+        return None  # a missing or broken file: `paperlab fetch` repairs it
+    try:
+        return int(doc.page_count) or None
+    finally:
+        doc.close()
 
 
 def _entry_titles(conn: ReadConnection, list_ids: list[int]) -> dict[int, dict[str, str]]:

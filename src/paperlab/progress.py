@@ -170,6 +170,12 @@ def plan_progress(
             "SELECT e.list_id, p.id, p.title, p.reading_state, p.state, p.state_reason"
             " FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id"
         ).all()
+        # Entries not on arXiv count too: unread until their PDF is added and read.
+        entries += conn.execute(
+            "SELECT x.list_id, p.id, COALESCE(p.title, x.title),"
+            " COALESCE(p.reading_state, 'unread'), p.state, p.state_reason"
+            " FROM list_external_entry x LEFT JOIN paper p ON p.id = x.paper_id"
+        ).all()
     for row in sessions:
         day = _aware(row.started_at).astimezone().date()
         index = (day - start).days // 7
@@ -181,7 +187,7 @@ def plan_progress(
     names = {rl.id: rl.name for rl in lists}
     for list_id, paper_id, title, reading_state, state, reason in entries:
         per = counts.setdefault(list_id, {})
-        if state == PipelineState.FAILED.value:
+        if state == PipelineState.FAILED.value and paper_id is not None:
             key = FAILED_KEY
             known = failed.get(paper_id)
             failed[paper_id] = FailedPaper(

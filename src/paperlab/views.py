@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.catalog import PaperRow, list_papers, require_topic, resolve_paper_id
 from paperlab.errors import UsageError
-from paperlab.store.values import loads_list, parse_datetime
+from paperlab.store.values import LIST_MEMBERS, loads_list, parse_datetime
 
 if TYPE_CHECKING:
     from paperlab.store import Store
@@ -47,7 +47,7 @@ def library_items(store: Store) -> list[LibraryItem]:
     rows = {row.id: row for row in list_papers(store)}
     with store.connect() as conn:
         entries = conn.execute(
-            "SELECT e.paper_id, l.name, l.title, e.week, e.position FROM reading_list_entry e "
+            f"SELECT e.paper_id, l.name, l.title, e.week, e.position FROM {LIST_MEMBERS} e "
             "JOIN reading_list l ON l.id = e.list_id"
         ).all()
     placed: set[str] = set()

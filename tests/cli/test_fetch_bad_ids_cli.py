@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from paperlab.readinglists import load_bundled_lists
 from tests.fakearxiv import FakeArxiv, sample_paper
-from tests.helpers import run_cli, write_list
+from tests.helpers import bundled_arxiv_ids, run_cli, use_fixture_lists, write_list
 
 
 def db_rows(home: Path, sql: str) -> list[tuple[object, ...]]:
@@ -17,11 +16,10 @@ def db_rows(home: Path, sql: str) -> list[tuple[object, ...]]:
         return conn.execute(sql).fetchall()
 
 
-def bundled_ids() -> list[str]:
-    ids: list[str] = []
-    for spec in load_bundled_lists():
-        ids += [e.arxiv_id.base for e in spec.entries if e.arxiv_id.base not in ids]
-    return ids
+@pytest.fixture(autouse=True)
+def fixture_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bare fetches read the tests' own lists, not the shipped ones."""
+    use_fixture_lists(monkeypatch)
 
 
 def asked_ids(arxiv: FakeArxiv) -> set[str]:
@@ -56,7 +54,7 @@ def test_a_mistyped_id_is_confirmed_absent_with_one_requery(
 def test_bare_fetch_leaves_failed_papers_to_retry_failed(
     fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ids = bundled_ids()
+    ids = bundled_arxiv_ids()
     absent, flaky = ids[0], ids[1]
     fake_arxiv.add(*(sample_paper(i, title=f"Paper {i}") for i in ids if i != absent))
     fake_arxiv.inject("pdf", "html", count=1)  # the first download fails: not a PDF

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from paperlab.readinglists import load_bundled_lists
 from tests.fakearxiv import FakeArxiv, sample_paper
-from tests.helpers import paperlab_command, run_cli
+from tests.helpers import bundled_arxiv_ids, paperlab_command, run_cli, use_fixture_lists
 
 
 def db_rows(home: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -25,17 +24,16 @@ def count(home: Path, table: str, paper_id: str) -> int:
     return int(db_rows(home, f"SELECT COUNT(*) FROM {table} WHERE paper_id = ?", paper_id)[0][0])
 
 
-def bundled_ids() -> list[str]:
-    ids: list[str] = []
-    for spec in load_bundled_lists():
-        ids += [e.arxiv_id.base for e in spec.entries if e.arxiv_id.base not in ids]
-    return ids
+@pytest.fixture(autouse=True)
+def fixture_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bare fetches read the tests' own lists, not the shipped ones."""
+    use_fixture_lists(monkeypatch)
 
 
 def test_remove_takes_everything_and_a_bare_fetch_keeps_it_out(
     fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ids = bundled_ids()
+    ids = bundled_arxiv_ids()
     fake_arxiv.add(*(sample_paper(i, title=f"Paper {i}") for i in ids))
     assert run_cli(capsys, "fetch", "--no-index").code == 0
     victim, other = ids[0], ids[1]

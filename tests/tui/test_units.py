@@ -81,6 +81,24 @@ def test_plan_progress_counts_weeks_and_lists(lab_store: Store) -> None:
     assert by_name["weeks-19-20-reading-papers"].reading == 1
 
 
+def test_the_progress_screen_shows_this_weeks_plan(lab_store: Store) -> None:
+    from paperlab.planning import week_plan
+    from paperlab.tui.screens.progress import render_week_head, week_options
+
+    week = week_plan(lab_store, today=TODAY)
+    assert (week.week, week.is_current, week.start) == (20, True, date(2025, 3, 10))
+    assert [p.paper_id for p in week.core] == ["1706.03762", "1512.03385"]
+    assert week.spent_minutes == pytest.approx(240 + 200)
+    head = render_week_head(week, TODAY).plain
+    assert head.startswith("This week: week 20 (Mar 10 – Mar 16) · 7 h 20 min of 4 h read")
+    assert head.endswith("Next: Attention Is All You Need  key0 · reading")
+    options, papers = week_options(week)
+    shown = [str(option.prompt).replace("\u00a0", " ") for option in options]
+    assert shown[0] == "Core"
+    assert shown[1].startswith("▸ 1. reading   Attention Is All You Need")
+    assert papers["Core-1"].paper_id == "1706.03762"
+
+
 def test_record_reading_validates(lab_store: Store) -> None:
     with pytest.raises(UsageError):
         record_reading(lab_store, "1706.03762", 0)

@@ -23,7 +23,7 @@ from paperlab.settings import load_settings
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Paper
 from tests.fakearxiv import FakeArxiv
-from tests.helpers import CliResult, run_cli, write_list
+from tests.helpers import CliResult, run_cli, use_fixture_lists, write_list
 from tests.unit.test_fast_embedder import export_home, exported  # noqa: F401  (fixtures)
 from tests.unit.test_searching import (
     TRANSFORMER,
@@ -219,7 +219,9 @@ def test_user_list_cannot_take_a_bundled_lists_name(
     tmp_path: Path,
     paperlab_home: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    use_fixture_lists(monkeypatch)
     roadmap = load_roadmap()
     load_lists_into(store, roadmap, load_bundled_lists(roadmap))
     bundled = bundled_list_paths()[0].stem
@@ -239,9 +241,12 @@ def test_user_list_cannot_take_a_bundled_lists_name(
     assert rows(paperlab_home, "SELECT id FROM paper WHERE id = '2101.00001'") == []
 
 
-def test_bundled_list_by_its_own_path_is_still_accepted(tmp_path: Path) -> None:
+def test_bundled_list_by_its_own_path_is_still_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from paperlab.readinglists import load_reading_list
 
+    use_fixture_lists(monkeypatch)
     path = bundled_list_paths()[0]
     assert load_reading_list(path).name == path.stem
     # Another spelling of the same file (a symlink to it) is the bundled list itself.

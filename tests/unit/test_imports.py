@@ -63,6 +63,8 @@ def loaded_after(argv: list[str]) -> list[str]:
         ["log", "list"],
         ["fetch", "not-an-id"],
         ["index", "status"],
+        ["track"],
+        ["plan", "--json"],
     ],
 )
 def test_commands_that_do_not_embed_import_no_heavy_module(argv: list[str]) -> None:
@@ -72,7 +74,8 @@ def test_commands_that_do_not_embed_import_no_heavy_module(argv: list[str]) -> N
 def test_core_imports_load_no_front_end() -> None:
     code = (
         "import sys, paperlab.library, paperlab.store, paperlab.fetching, paperlab.searching,"
-        " paperlab.notes, paperlab.annotations, paperlab.researchlog, paperlab.indexing\n"
+        " paperlab.notes, paperlab.annotations, paperlab.researchlog, paperlab.indexing,"
+        " paperlab.planning, paperlab.tracks, paperlab.externals, paperlab.externalfetch\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
         " ('click', 'rich', 'textual', 'torch', 'sentence_transformers')))"
     )

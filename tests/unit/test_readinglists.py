@@ -439,3 +439,191 @@ def test_roadmap_hostile_topics(tmp_path: Path, edit: tuple[str, str], expect: s
         load_roadmap(path)
     assert expect in info.value.message
     assert info.value.message.startswith(f"{path}:")
+
+
+# ---------------------------------------------------------------- the grown format
+
+EXTERNAL = """
+[[paper]]
+key = "keshav-how-to-read"
+title = "How to Read a Paper"
+authors = ["S. Keshav"]
+year = 2007
+doi = "10.1145/1273445.1273458"
+week = 19
+why = "The three passes."
+"""
+
+
+def test_a_full_list_loads(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = (
+        HEAD
+        + 'hours_per_week = 2.5\ntrack = "gamma"\nbuilds_on = ["nb-text", "nlp"]\n'
+        + '\n[[milestone]]\nweek = 19\ntask = "Scope it."\n'
+        + EXTERNAL
+        + paper(extra='core = false\npages = 9\nfocus = "Section 3"\n'
+                'prerequisites = ["keshav-how-to-read", "nb-text", "calculus"]')
+        + paper("1512.03385v2", '"ResNet"', extra='prerequisites = ["1706.03762v5"]')
+    )  # fmt: skip
+    spec = load_reading_list(write(tmp_path, text), roadmap)
+    assert (spec.hours_per_week, spec.track, spec.builds_on) == (2.5, "gamma", ("nb-text", "nlp"))
+    assert [(m.week, m.task, m.line) for m in spec.milestones] == [
+        (19, "Scope it.", line_of(text, "[[milestone]]"))
+    ]
+    keshav, attention, resnet = spec.entries
+    assert keshav.key == "keshav-how-to-read" and keshav.doi == "10.1145/1273445.1273458"
+    assert keshav.core and keshav.pages is None and keshav.url is None
+    assert (attention.core, attention.pages, attention.focus) == (False, 9, "Section 3")
+    assert resnet.prerequisites == ("1706.03762v5",)  # an id with a version names the paper
+    assert [e.ref for e in spec.entries] == ["keshav-how-to-read", "1706.03762", "1512.03385"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "expect"),
+    [
+        (('key = "keshav-how-to-read"', 'id = "1706.03762"\nkey = "k"'), 'key = "k"',
+         "has both an 'id' and a 'key'"),
+        (('key = "keshav-how-to-read"\n', ""), "[[paper]]", "has neither an 'id' nor a 'key'"),
+        (('authors = ["S. Keshav"]\n', ""), "[[paper]]", "missing the required key 'authors'"),
+        (("year = 2007", "year = 20077"), "year = ", "integer from 1600 to 2100"),
+        (('doi = "10.1145/1273445.1273458"', ""), "[[paper]]", "neither a 'doi' nor a 'url'"),
+        (("doi = \"10.1145", "doi = \"https://doi.org/10.1145"), "doi = ", "is not a DOI"),
+        (('doi = "10.1145/1273445.1273458"', 'url = "ftp://x/y.pdf"'), "url = ",
+         "is not an http(s) URL"),
+        (('key = "keshav-how-to-read"', 'key = "Keshav How"'), "key = ", "is not a slug"),
+        (("week = 19", "week = 19\ncore = \"yes\""), "core = ", "must be true or false"),
+        (("week = 19", "week = 19\npages = 0"), "pages = ", "integer from 1 to 2000"),
+        (("week = 19", 'week = 19\nfocus = ""'), "focus = ", "non-empty string"),
+        (("week = 19", "week = 19\nprerequisits = []"), "prerequisits",
+         "unknown key 'prerequisits'"),
+    ],
+)  # fmt: skip
+def test_external_entry_problems_name_their_line(
+    tmp_path: Path, roadmap: Roadmap, edit: tuple[str, str], needle: str, expect: str
+) -> None:
+    text = HEAD + EXTERNAL.replace(*edit)
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, needle)}:"), err.message
+    assert expect in err.message and err.hint
+
+
+def test_an_arxiv_entry_takes_no_authors(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + paper(extra='authors = ["A. Vaswani"]')
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'authors = ')}:")
+    assert "only for papers not on arXiv" in err.message
+
+
+def test_duplicate_keys_name_both_lines(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + EXTERNAL + paper() + EXTERNAL
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    first, second = line_of(text, "[[paper]]", 0), line_of(text, "[[paper]]", 2)
+    assert err.message.startswith(f"{path}:{line_of(text, 'key = ', 1)}:")
+    assert f"lines {first} and {second}" in err.message
+
+
+@pytest.mark.parametrize(
+    ("prerequisites", "expect", "hint"),
+    [
+        ('["calculas"]', "unknown prerequisite 'calculas'", "Did you mean 'calculus'?"),
+        ('["1512.03385"]', "unknown prerequisite '1512.03385'", "earlier in this list"),
+        ('["1706.03762"]', "names itself as a prerequisite", "not on itself"),
+        ('["keras-cnn", 3]', "'prerequisites'", "prerequisites = ["),
+    ],
+)
+def test_prerequisites_resolve_to_topics_projects_or_earlier_entries(
+    tmp_path: Path, roadmap: Roadmap, prerequisites: str, expect: str, hint: str
+) -> None:
+    # 1512.03385 comes later in the list: a prerequisite must come before.
+    text = HEAD + paper(extra=f"prerequisites = {prerequisites}") + paper("1512.03385")
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, 'prerequisites = ')}:")
+    assert expect in err.message and hint in (err.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("head", "needle", "expect"),
+    [
+        ("hours_per_week = 0", "hours_per_week", "number above 0 and at most 80"),
+        ('hours_per_week = "4"', "hours_per_week", "not the string '4'"),
+        ('track = "gamma"', "track = ", "does not say what it builds on"),
+        ('track = "Gamma Ray"\nbuilds_on = ["nb-text"]', "track = ", "is not a slug"),
+        ('builds_on = ["nb-txt"]', "builds_on", "Did you mean"),
+    ],
+)
+def test_list_level_problems_name_their_line(
+    tmp_path: Path, roadmap: Roadmap, head: str, needle: str, expect: str
+) -> None:
+    text = HEAD + head + "\n" + paper()
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert err.message.startswith(f"{path}:{line_of(text, needle)}:"), err.message
+    assert expect in err.message + (err.hint or "")
+
+
+def test_milestone_problems_name_their_line(tmp_path: Path, roadmap: Roadmap) -> None:
+    text = HEAD + '\n[[milestone]]\nweek = 23\ntask = "Later."\n' + "\n[[milestone]]\nweek = 19\n"
+    text += paper()
+    path = write(tmp_path, text)
+    err = fail(path, roadmap)
+    assert [p.line for p in err.problems] == [
+        line_of(text, "week = 23"),
+        line_of(text, "[[milestone]]", 1),
+    ]
+    assert "outside this list's weeks" in err.problems[0].message
+    assert "missing the required key 'task'" in err.problems[1].message
+
+
+def test_a_track_slug_names_one_list(tmp_path: Path, roadmap: Roadmap) -> None:
+    track = 'track = "gamma"\nbuilds_on = ["nb-text"]\n'
+    first = write(tmp_path, HEAD + track + paper(), "first.toml")
+    text = HEAD.replace('"test-list"', '"other-list"') + track + paper()
+    second = write(tmp_path, text, "second.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_reading_lists([first, second], roadmap)
+    assert info.value.message.startswith(f"{second}:{line_of(text, 'track = ')}:")
+    assert "track 'gamma' is also the track of first.toml" in info.value.message
+
+
+ROADMAP_HEAD = TOPIC.format(slug="algebra") + 'project = "proj"\n'
+PROJECT = """
+[[project]]
+slug = "proj"
+title = "A project"
+weeks = [1, 2]
+topics = ["algebra"]
+description = "What was built."
+"""
+
+
+def test_roadmap_with_a_project_loads(tmp_path: Path) -> None:
+    roadmap = load_roadmap(write(tmp_path, ROADMAP_HEAD + PROJECT, "roadmap.toml"))
+    assert roadmap.by_slug["algebra"].project == "proj"
+    assert roadmap.projects_by_slug["proj"].topics == ("algebra",)
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "expect"),
+    [
+        (('project = "proj"', 'project = "prj"'), 'project = "prj"', "unknown project 'prj'"),
+        (('topics = ["algebra"]', 'topics = ["algebr"]'), "topics = ", "unknown topic 'algebr'"),
+        (('slug = "proj"', 'slug = "algebra"'), 'slug = "algebra"', "also a topic's slug"),
+        (("weeks = [1, 2]", "weeks = [1, 3]"), "[[topic]]", "leaves week 2 without a topic"),
+    ],
+)
+def test_roadmap_project_problems_name_their_line(
+    tmp_path: Path, edit: tuple[str, str], needle: str, expect: str
+) -> None:
+    text = (ROADMAP_HEAD + PROJECT).replace(*edit, 1)
+    if edit[1] == 'slug = "algebra"':  # the project's slug, not the topic's
+        text = ROADMAP_HEAD + PROJECT.replace(*edit)
+    path = write(tmp_path, text, "roadmap.toml")
+    with pytest.raises(ListValidationError) as info:
+        load_roadmap(path)
+    lines = [p.line for p in info.value.problems]
+    assert line_of(text, needle, -1 if "slug" in needle else 0) in lines, info.value.message
+    assert any(expect in p.message for p in info.value.problems)

@@ -27,6 +27,8 @@ import pytest
 
 from paperlab.ids import parse_arxiv_id
 from paperlab.readinglists import (
+    LISTS_DIR_ENV,
+    PAGES_PER_HOUR,
     ROADMAP_FILE,
     bundled_list_paths,
     bundled_lists_dir,
@@ -49,12 +51,18 @@ def read(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
+def shipped_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read the lists paperlab ships, whatever directory the environment points at."""
+    monkeypatch.delenv(LISTS_DIR_ENV, raising=False)
+
+
+@pytest.fixture
 def roadmap_data() -> dict[str, Any]:
     return read(bundled_lists_dir() / ROADMAP_FILE)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def lists() -> dict[str, dict[str, Any]]:
     """Every shipped list as written, by file name."""
     return {path.name: read(path) for path in bundled_list_paths()}
@@ -237,8 +245,6 @@ def test_tracks_leave_most_of_the_month_to_the_project(lists: dict[str, dict[str
 
 
 def test_core_pages_fit_each_weeks_budget(lists: dict[str, dict[str, Any]]) -> None:
-    from paperlab.readinglists import PAGES_PER_HOUR
-
     over = []
     for name, data in lists.items():
         budget = data.get("hours_per_week", DEFAULT_HOURS) * PAGES_PER_HOUR

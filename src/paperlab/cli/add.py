@@ -33,6 +33,8 @@ def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
             click.echo(_line(o), err=o.status in PROBLEMS)
             for warning in o.warnings:
                 click.echo(f"warning: {o.path}: {warning}", err=True)
+            for key in o.linked:
+                click.echo(f"{o.path}: linked to the reading-list entry {key!r}")
         if any(o.status == "refused" for o in outcomes):
             click.echo(
                 "Hint: a refused PDF is not stored; `paperlab fetch ID` downloads "

@@ -40,9 +40,15 @@ def fetch(
     from paperlab.settings import load_settings
 
     check_no_usage_errors(targets)
-    resolved = resolve_targets(targets)  # validates everything before any write
-    resolved.retry_failed = retry_failed
     settings = load_settings()
+    chosen = None
+    if not targets:  # a bare fetch follows the chosen track
+        from paperlab.planning import chosen_track
+
+        store = get_store(settings)
+        chosen = chosen_track(store)
+    resolved = resolve_targets(targets, chosen)  # validates everything before any write
+    resolved.retry_failed = retry_failed
     store = get_store(settings)
     with make_progress() as progress:
         report = run_fetch(store, settings, resolved, progress=progress, index=not no_index)
@@ -56,12 +62,64 @@ def fetch(
                 "unreachable": report.unreachable,
                 "skipped_failed": report.skipped_failed,
                 "papers": [o.__dict__ for o in report.outcomes.values()],
+                "not_on_arxiv": [o.__dict__ for o in report.external],
+                "track": resolved.track,
+                "lists": [spec.name for spec in resolved.lists],
             }
         )
     else:
         _print_report(report, verbose=verbose)
+        _print_external(report)
+        if not targets:
+            _print_track_note(chosen, resolved.track, resolved.tracks_offered)
     if not report.ok:
         raise SystemExit(1)
+
+
+def _print_track_note(chosen: str | None, track: str | None, offered: list[str]) -> None:
+    if track is None and offered:
+        from paperlab.cli.common import terminal_text
+
+        why = (
+            "No track chosen"
+            if chosen is None
+            else terminal_text(f"The chosen track {chosen!r} is no longer offered")
+        )
+        which = f"all {len(offered)} weeks 21-24 tracks" if len(offered) > 1 else "the track"
+        click.echo(
+            f"{why}: fetched {which} ({', '.join(offered)}). Choose one with "
+            "`paperlab track choose NAME` (`paperlab track` lists them); a bare fetch "
+            "then gets only it.",
+            err=True,
+        )
+    elif track is not None:
+        click.echo(f"Track: {track} (`paperlab track` to change it).", err=True)
+
+
+def _print_external(report: FetchReport) -> None:
+    """Entries not on arXiv: each said once, with its link and how to bring it in."""
+    from paperlab.cli.common import terminal_text
+
+    downloaded = [o for o in report.external if o.status == "downloaded"]
+    by_hand = [o for o in report.external if o.status != "downloaded"]
+    for outcome in downloaded:
+        click.echo(
+            terminal_text(f"downloaded {outcome.key} ({outcome.title}) as {outcome.paper_id}"),
+            err=True,
+        )
+    if not by_hand:
+        return
+    n = len(by_hand)
+    click.echo(
+        f"{n} paper{'s' if n != 1 else ''} not on arXiv to get yourself; "
+        "`paperlab add FILE.pdf` then links each to its list:",
+        err=True,
+    )
+    for outcome in by_hand:
+        failed = f" (download failed: {outcome.message})" if outcome.status == "failed" else ""
+        click.echo(terminal_text(f"  {outcome.key}: {outcome.title}{failed}"), err=True)
+        if outcome.link:
+            click.echo(terminal_text(f"    {outcome.link}"), err=True)
 
 
 def _print_report(report: FetchReport, *, verbose: bool) -> None:

@@ -73,3 +73,13 @@ __all__ = [
     "parse_datetime",
     "utcnow",
 ]
+
+
+# Every paper a reading list holds, arXiv entries and the entries not on arXiv
+# whose PDF is in the library alike, for reads with plain sqlite3: use it as a
+# table, ``FROM {LIST_MEMBERS} e``.
+LIST_MEMBERS = (
+    "(SELECT list_id, paper_id, week, position, why FROM reading_list_entry "
+    "UNION ALL SELECT list_id, paper_id, week, position, why FROM list_external_entry "
+    "WHERE paper_id IS NOT NULL)"
+)

@@ -1,4 +1,4 @@
-"""Progress: the weeks 19-24 plan at 8 hours a week, and papers read per list."""
+"""Progress: this week's plan, the weeks 19-24 hours at 8 a week, and papers read per list."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from paperlab.progress import PlanProgress
 
 NBSP = "\u00a0"
+TRACK_WEEKS = 21  # weeks 21-24 read the chosen track's lists
 STATE_STYLE = {
     "unread": "dim",
     "skimming": "yellow",
@@ -60,6 +61,8 @@ def render_week_head(plan: WeekPlan, today: date) -> Text:
     text.append(title, style="bold yellow")
     text.append(f" ({plan.start:%b %d} – {plan.end:%b %d})")
     text.append(f" · {duration(plan.spent_minutes)} of {budget:g} h read", style="bold")
+    if plan.core_pages:
+        text.append(f" · {plan.core_pages} core pages")
     if plan.track:
         text.append(f" · track {plan.track}", style="dim")
     text.append("\n")
@@ -72,6 +75,11 @@ def render_week_head(plan: WeekPlan, today: date) -> Text:
             text.append(f"\n      {nxt.why}", style="italic")
     elif plan.core or plan.optional:
         text.append("Every paper of the week is read.", style="green")
+    elif plan.week >= TRACK_WEEKS and plan.track is None:
+        text.append(
+            "Nothing to read this week: choose a track with paperlab track choose NAME.",
+            style="dim",
+        )
     else:
         text.append("No reading list covers this week.", style="dim")
     return text
