@@ -267,3 +267,35 @@ async def test_a_draft_restored_over_a_changed_note_saves_what_it_can_and_asks_t
         assert area(app.screen, "summary").text == "theirs"
     assert no_markers(lab_store)
     assert DraftStore(app.settings.cache_dir).read(ATTENTION) is None
+
+
+async def test_the_choice_waits_for_a_pause_in_typing(
+    make_app: Callable[..., Any], lab_store: Store, monkeypatch: Any
+) -> None:
+    """Its keys are single letters: opened mid-sentence, it would catch the user's m, t, b."""
+    import paperlab.tui.screens.notes as notes_screen
+
+    monkeypatch.setattr(notes_screen, "SAVE_DELAY", 600.0)
+    app = make_app(poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_notes(pilot)
+        await pilot.press(*"mine")
+        shell_note(ATTENTION, "summary=theirs")
+        # Keep typing past the next change checks: every letter lands in the note.
+        for _ in range(6):
+            await pilot.press(*" mtb")
+            await pilot.pause(0.2)
+            assert app.screen is screen
+        await until(pilot, lambda: screen.state.conflicts, what="conflict noticed")
+        assert area(screen, "summary").text == "mine" + " mtb" * 6
+        await conflict_shown(pilot)  # once typing pauses
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen is screen)
+        await until(
+            pilot,
+            lambda: (
+                (n := get_note(lab_store, ATTENTION)) is not None
+                and n.summary == "mine" + " mtb" * 6
+            ),
+            what="mine saved",
+        )

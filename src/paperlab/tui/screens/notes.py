@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -41,6 +42,9 @@ from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.modals import FOCUS_KEYS, NoteConflictModal
 
 SAVE_DELAY = 0.8
+# The side-by-side choice opens only after this long without typing: its
+# one-letter keys (m, t, b) must not catch letters meant for the note.
+ASK_AFTER_IDLE = 1.5
 
 
 class NotesScreen(PaperlabScreen):
@@ -90,6 +94,7 @@ class NotesScreen(PaperlabScreen):
         self._check_again = False
         self._inflight: dict[str, str] | None = None
         self._asking = False
+        self._last_typed = 0.0
         self._timer: Timer | None = None
         self._last_seen: dict[str, str] = {}
         self._drafts: DraftStore | None = None
@@ -252,13 +257,21 @@ class NotesScreen(PaperlabScreen):
                 "Changed here and elsewhere: ctrl+r to choose (your text is kept).", "bold yellow"
             )
             self.refresh_bindings()
-            self._ask()
+            self._ask_when_idle()
         elif merge.fields != theirs:
             self._status("Reloaded changes made elsewhere; saving yours…", "yellow")
             self.schedule_save()
         else:
             self.drafts.discard(self.paper_id)
             self._status("Reloaded: changed elsewhere" if reloaded else "Saved")
+
+    def _ask_when_idle(self) -> None:
+        """Open the choice once typing has paused (ctrl+r opens it at once)."""
+        waited = time.monotonic() - self._last_typed
+        if waited >= ASK_AFTER_IDLE:
+            self._ask()
+        else:
+            self.set_timer(ASK_AFTER_IDLE - waited, self._ask_when_idle)
 
     def _ask(self) -> None:
         """Show the side-by-side choice for the fields both sides changed."""
@@ -285,7 +298,7 @@ class NotesScreen(PaperlabScreen):
         self._fill(fields)
         self._write_draft(fields)
         self.refresh_bindings()
-        self.notify("Your choice is saved.", timeout=3)
+        self.notify("Saving your choice.", timeout=3)
         self._status("Unsaved changes…", "yellow")
         if self.state.conflicts:
             self._ask()
@@ -305,6 +318,7 @@ class NotesScreen(PaperlabScreen):
         if fields == self._last_seen:
             return
         self._last_seen = fields
+        self._last_typed = time.monotonic()
         # The draft is written before anything else can go wrong.
         self._write_draft(fields)
         if self.state.conflicts:
