@@ -138,6 +138,19 @@ async def test_focus_returns_to_the_table_after_a_dialog(make_app: Callable[...,
         await until(pilot, lambda: pilot.app.screen is screen, what="back")
         await pilot.pause()
         assert pilot.app.focused is table
+        # Screens opened from the table give it back too.
+        for key, name in (
+            ("n", "NotesScreen"),
+            ("enter", "ReaderScreen"),
+            ("i", "FrontPageScreen"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda n=name: pilot.app.screen.__class__.__name__ == n, what=name)
+            await pilot.pause(0.2)
+            await pilot.press("escape")
+            await until(pilot, lambda: pilot.app.screen is screen, what=f"back from {name}")
+            await pilot.pause()
+            assert pilot.app.focused is table, name
         # A command key now acts, instead of being typed into the filter.
         await pilot.press("s")
         assert screen.sort_mode == "title"
