@@ -23,14 +23,13 @@ from textual.widgets.option_list import Option
 from paperlab.errors import PaperlabError
 from paperlab.readingposition import ReadingPosition
 from paperlab.store.models import LogEntry, Paper
-from paperlab.tui.screens.modals import AnnotateModal, AnnotationInput, GotoPageModal
+from paperlab.tui.screens.modals import GotoPageModal
+from paperlab.tui.screens.reader_annotate import AnnotatingScreen
 from paperlab.tui.screens.reader_find import FindResults
 from paperlab.tui.screens.reader_keys import READER_BINDINGS
 from paperlab.tui.screens.reader_side import highlight_label, outline_label
-from paperlab.tui.screens.reader_time import ReadingTimeScreen
 from paperlab.tui.widgets.page_view import Mark, PageView
 from paperlab.views import (
-    HIGHLIGHT_KINDS,
     AnnotationView,
     OutlineEntry,
     load_outline,
@@ -55,20 +54,13 @@ class Loaded:
     position: ReadingPosition | None
 
 
-class ReaderScreen(ReadingTimeScreen):
+class ReaderScreen(AnnotatingScreen):
     """One paper, page by page. Select a passage and press a to annotate it."""
 
     AUTO_FOCUS = "#page"
     SUB_TITLE = "Reader"
 
     BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
-
-    @dataclass
-    class AnnotationAdded(Message):
-        """An annotation was saved for the paper being read."""
-
-        paper_id: str
-        annotation_id: int | None
 
     @dataclass
     class PageShown(Message):
@@ -392,113 +384,6 @@ class ReaderScreen(ReadingTimeScreen):
         if current is not None:
             page, start, end = current
             self.show_page(page, select=(start, end))
-
-    # ------------------------------------------------------------------ annotate
-
-    def action_select_paragraph(self) -> None:
-        self.query_one(PageView).select_paragraph()
-
-    def action_select_sentence(self) -> None:
-        self.query_one(PageView).select_sentence()
-
-    def action_annotate(self) -> None:
-        view = self.query_one(PageView)
-        span = view.selected_span() if self.pages else None
-        if span is None:
-            self.notify(
-                "Select a passage first: shift+arrows, a mouse drag, "
-                "p (paragraph) or s (sentence).",
-                severity="warning",
-                timeout=4,
-            )
-            return
-        quote = view.text[span[0] : span[1]]
-        page = self.page
-        start = span[0]
-
-        def save(result: AnnotationInput | None) -> None:
-            if result is not None:
-                self.save_annotation(quote, page, result, start)
-
-        self.app.push_screen(AnnotateModal(quote, page), save)
-
-    @work(
-        thread=True,
-        exclusive=False,
-        exit_on_error=False,
-        group="reader-write",
-        description="Saving the annotation",
-    )
-    def save_annotation(
-        self, quote: str, page: int, result: AnnotationInput, start: int | None = None
-    ) -> None:
-        from paperlab.annotations import add_annotation, list_annotations
-
-        store = self.lab.store
-        # A tag that names a kind (question, key-claim, to-cite) sets the kind instead.
-        kinds = [t.lower() for t in result.tags if t.lower() in HIGHLIGHT_KINDS]
-        tags = [t for t in result.tags if t.lower() not in HIGHLIGHT_KINDS]
-        # The selection's offset says which occurrence of a repeated passage it is.
-        added = add_annotation(
-            store,
-            self.paper_id,
-            quote,
-            page=page,
-            comment=result.comment,
-            tags=tags,
-            near=start,
-            kind=kinds[-1] if kinds else "highlight",
-        )
-        annotations = list_annotations(store, self.paper_id)
-        self.app.call_from_thread(self._annotations_changed, annotations, "annotation saved")
-        self.post_message(self.AnnotationAdded(self.paper_id, added.id))
-
-    def _annotations_changed(self, annotations: list[AnnotationView], note: str) -> None:
-        self._set_annotations(annotations)
-        self.query_one(PageView).set_marks(self._marks(self.page))
-        self._status(note)
-
-    def _target_annotation(self) -> AnnotationView | None:
-        """The highlight in the list when it has focus, else the one under the cursor."""
-        listing = self.query_one("#annotation-list", OptionList)
-        if listing.has_focus and listing.highlighted is not None and self.annotations:
-            return self.annotations[listing.highlighted]
-        view = self.query_one(PageView)
-        at = view.index_of(view.cursor_location)
-        for a in self.annotations:
-            start, end = a.char_start, a.char_end
-            if a.page == self.page and start is not None and end is not None and start <= at <= end:
-                return a
-        return None
-
-    def action_cycle_kind(self) -> None:
-        target = self._target_annotation()
-        if target is None:
-            self.notify(
-                "Put the cursor on a highlight, or pick one in the list (h), to change its kind.",
-                timeout=4,
-            )
-            return
-        kinds = list(HIGHLIGHT_KINDS)
-        kind = (
-            kinds[(kinds.index(target.kind) + 1) % len(kinds)] if target.kind in kinds else kinds[0]
-        )
-        self.set_kind(target.id, kind)
-
-    @work(
-        thread=True,
-        exclusive=False,
-        exit_on_error=False,
-        group="reader-write",
-        description="Changing the highlight's kind",
-    )
-    def set_kind(self, annotation_id: int, kind: str) -> None:
-        from paperlab.annotations import list_annotations, update_annotation
-
-        store = self.lab.store
-        update_annotation(store, annotation_id, kind=kind)
-        annotations = list_annotations(store, self.paper_id)
-        self.app.call_from_thread(self._annotations_changed, annotations, f"now a {kind}")
 
     # ------------------------------------------------------------------ other
 
