@@ -116,7 +116,7 @@ async def test_this_week_at_a_glance(make_app: Callable[..., Any], lab_store: St
         assert "Deep Residual Learning" in optional and "skimming" in optional
         assert "Deep Residual Learning" not in core
         # 7 h 20 min were read in week 20's dates, of the list's budget.
-        assert "7 h 20 min of 4 h" in week
+        assert "7 h 20 min read of 4 h planned" in week
         await pilot.press("enter")  # reads the next paper
         await until(pilot, lambda: pilot.app.screen.__class__.__name__ == "ReaderScreen")
         assert pilot.app.screen.paper_id == "1706.03762"

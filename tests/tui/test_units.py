@@ -90,7 +90,7 @@ def test_the_progress_screen_shows_this_weeks_plan(lab_store: Store) -> None:
     assert [p.paper_id for p in week.core] == ["1706.03762", "1512.03385"]
     assert week.spent_minutes == pytest.approx(240 + 200)
     head = render_week_head(week, TODAY).plain
-    assert head.startswith("This week: week 20 (Mar 10 – Mar 16) · 7 h 20 min of 4 h read")
+    assert head.startswith("This week: week 20 (Mar 10 – Mar 16) · 7 h 20 min read of 4 h planned")
     assert head.endswith("Next: Attention Is All You Need  key0 · reading")
     options, papers = week_options(week)
     shown = [str(option.prompt).replace("\u00a0", " ") for option in options]

@@ -60,7 +60,7 @@ def render_week_head(plan: WeekPlan, today: date) -> Text:
         title = f"This week: week {plan.week}"
     text.append(title, style="bold yellow")
     text.append(f" ({plan.start:%b %d} – {plan.end:%b %d})")
-    text.append(f" · {duration(plan.spent_minutes)} of {budget:g} h read", style="bold")
+    text.append(f" · {duration(plan.spent_minutes)} read of {budget:g} h planned", style="bold")
     if plan.core_pages:
         text.append(f" · {plan.core_pages} core pages")
     if plan.track:
