@@ -27,12 +27,26 @@ MARK_STYLES = {
 }
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
-# A paragraph ends at a line break. Extraction writes one layout block per line
-# (PyMuPDF's blocks, their rows joined; a block that continues a sentence is
-# joined to the one before), and MuPDF already starts a new block at an
-# indented first row or a wider gap: on the shared arXiv PDFs no block holds
-# an indented paragraph start. The page text itself has no blank lines.
-_LINE_BREAK = re.compile(r"\n")
+# A paragraph ends at a line break (``paragraph_span``). Extraction writes one
+# layout block per line (PyMuPDF's blocks, their rows joined; a block that
+# continues a sentence is joined to the one before), and MuPDF already starts a
+# new block at an indented first row or a wider gap: on the shared arXiv PDFs
+# no block holds an indented paragraph start. The page text has no blank lines.
+
+
+def paragraph_span(text: str, at: int) -> tuple[int, int]:
+    """The layout block around offset ``at``: from the line break before it to the
+    next one, without surrounding spaces (empty on a blank line)."""
+    start = text.rfind("\n", 0, at) + 1 if at > 0 else 0
+    if 0 <= at < len(text) and text[at] == "\n" and at > 0 and text[at - 1] == "\n":
+        return at, at  # a blank line
+    end = text.find("\n", at)
+    end = len(text) if end < 0 else end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -128,23 +142,9 @@ class PageView(TextArea):
         self.selection = Selection(self.location_of(start), self.location_of(end))
         self.scroll_cursor_visible(center=True)
 
-    def paragraph_at(self, at: int) -> tuple[int, int]:
-        """The layout block around offset ``at``: from the line break before it
-        to the next one, without surrounding spaces."""
-        text = self.text
-        bounds = {0, len(text)}
-        bounds.update(m.end() for m in _LINE_BREAK.finditer(text))
-        start = max((b for b in bounds if b <= at), default=0)
-        end = min((b for b in bounds if b > at), default=len(text))
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        return start, end
-
     def select_paragraph(self) -> None:
-        """Select the paragraph around the cursor (see ``paragraph_at``)."""
-        self.select_span(*self.paragraph_at(self.index_of(self.cursor_location)))
+        """Select the paragraph around the cursor (see ``paragraph_span``)."""
+        self.select_span(*paragraph_span(self.text, self.index_of(self.cursor_location)))
 
     def select_sentence(self) -> None:
         """Select the sentence around the cursor (ends at . ! or ? before a space)."""
@@ -160,4 +160,4 @@ class PageView(TextArea):
         self.select_span(start, end)
 
 
-__all__ = ["KIND_COLORS", "MARK_STYLES", "Mark", "PageView"]
+__all__ = ["KIND_COLORS", "MARK_STYLES", "Mark", "PageView", "paragraph_span"]
