@@ -299,3 +299,28 @@ async def test_the_choice_waits_for_a_pause_in_typing(
             ),
             what="mine saved",
         )
+
+
+async def test_a_conflict_found_while_reading_is_asked_back_on_the_note(
+    make_app: Callable[..., Any], lab_store: Store, monkeypatch: Any
+) -> None:
+    import paperlab.tui.screens.notes as notes_screen
+    from paperlab.tui.screens.reader import ReaderScreen
+
+    monkeypatch.setattr(notes_screen, "SAVE_DELAY", 600.0)
+    monkeypatch.setattr(notes_screen, "ASK_AFTER_IDLE", 0.0)
+    app = make_app(poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_notes(pilot)
+        await pilot.press(*"mine", "ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.loaded)
+        reader = app.screen
+        shell_note(ATTENTION, "summary=theirs")
+        await until(pilot, lambda: screen.state.conflicts, what="conflict noticed")
+        await pilot.pause(0.5)
+        assert app.screen is reader  # not put over the reader
+        await pilot.press("escape")
+        await conflict_shown(pilot)
+        await pilot.press("t")
+        await until(pilot, lambda: app.screen is screen)
+        assert area(screen, "summary").text == "theirs"

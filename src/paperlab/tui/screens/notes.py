@@ -94,6 +94,7 @@ class NotesScreen(PaperlabScreen):
         self._check_again = False
         self._inflight: dict[str, str] | None = None
         self._asking = False
+        self._ask_on_resume = False
         self._last_typed = 0.0
         self._timer: Timer | None = None
         self._last_seen: dict[str, str] = {}
@@ -130,6 +131,9 @@ class NotesScreen(PaperlabScreen):
 
     def on_screen_resume(self) -> None:
         self.lab.active_paper = self.paper_id
+        if self._ask_on_resume:
+            self._ask_on_resume = False
+            self._ask_when_idle()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resolve":
@@ -276,6 +280,9 @@ class NotesScreen(PaperlabScreen):
     def _ask(self) -> None:
         """Show the side-by-side choice for the fields both sides changed."""
         if self._asking or not self.state.conflicts:
+            return
+        if not self.is_active:
+            self._ask_on_resume = True  # not over the reader or another dialog
             return
         self._asking = True
         asked = dict(self.state.conflicts)
