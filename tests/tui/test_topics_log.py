@@ -94,6 +94,15 @@ async def test_failed_papers_are_marked_in_a_topic(
         assert not any("failed" in label for label in labels if "1706.03762" in label)
         row = screen.query_one("#topic-list", OptionList).get_option("deep-learning")
         assert "1 failed" in str(row.prompt)
+        # enter on it: no text to read, so its front page, which says what went wrong.
+        from paperlab.tui.screens.front_page import FrontPageScreen
+
+        papers.focus()
+        papers.highlighted = [
+            papers.get_option_at_index(i).id for i in range(papers.option_count)
+        ].index("1301.5088")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, FrontPageScreen), what="front page")
 
 
 async def log_screen(pilot: Any) -> LogScreen:

@@ -197,8 +197,12 @@ class TopicsScreen(PaperlabScreen):
 
     @on(OptionList.OptionSelected, "#topic-papers")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.lab.open_reader(event.option.id)
+        paper = event.option.id
+        if paper and self.states.get(paper) == "failed":
+            # No text to read: its front page says what went wrong and what to run.
+            self.lab.open_front_page(paper)
+        elif paper:
+            self.lab.open_reader(paper)
 
     def action_leave(self) -> None:
         self.app.switch_mode("library")
