@@ -53,6 +53,10 @@ class AnnotationsScreen(PaperlabScreen):
 
     SUB_TITLE = "Annotations"
     AUTO_FOCUS = "#annotations"
+    DEFAULT_CSS = """
+    AnnotationsScreen #annotations { height: 1fr; }
+    AnnotationsScreen #annotations-status { height: 1; padding: 0 1; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
