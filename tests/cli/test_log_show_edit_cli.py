@@ -49,3 +49,15 @@ def test_edit_links_topics_and_reports_json(
     assert (code, out) == (0, "Updated log entry 1.\n")
     code, out, _ = run(capsys, "log", "show", "1")
     assert "Warm restarts help a lot" in out and "topics: deep-learning, optimisation" in out
+
+
+def test_edit_can_unlink_every_topic_and_paper(
+    library: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "log", "add", "Restarts", "--paper", PAPER, "--topic", "optimisation")
+    code, out, err = run(capsys, "log", "edit", "1", "--no-topics", "--no-papers", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["topic_slugs"] == [] and data["paper_ids"] == []
+    code, out, err = run(capsys, "log", "edit", "1", "--no-topics", "--topic", "optimisation")
+    assert code == 2 and "not both" in err and out == ""

@@ -96,6 +96,8 @@ def list_(
 @click.option("--kind", help="Change the kind.")
 @click.option("--paper", "papers", multiple=True, metavar="ID", help="Replace the linked papers.")
 @click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Replace the topics.")
+@click.option("--no-papers", is_flag=True, help="Unlink every paper (ids in the text stay linked).")
+@click.option("--no-topics", is_flag=True, help="Unlink every topic.")
 @json_option
 def edit(
     entry_id: int,
@@ -103,10 +105,17 @@ def edit(
     kind: str | None,
     papers: tuple[str, ...],
     topics: tuple[str, ...],
+    no_papers: bool,
+    no_topics: bool,
     as_json: bool,
 ) -> None:
     """Replace entry N's text (and optionally its kind, papers or topics)."""
-    if not words and kind is None and not papers and not topics:
+    if (no_papers and papers) or (no_topics and topics):
+        raise UsageError(
+            "Give either --no-papers/--no-topics or new links, not both.",
+            hint=f"paperlab log edit {entry_id} --topic SLUG (replaces the topics)",
+        )
+    if not words and kind is None and not (papers or topics or no_papers or no_topics):
         raise UsageError(
             f"Nothing to change in log entry {entry_id}.",
             hint=f'paperlab log edit {entry_id} "new text" (or --kind, --paper, --topic)',
@@ -120,8 +129,8 @@ def edit(
             entry_id,
             text=" ".join(words) if words else None,
             kind=kind,
-            papers=papers or None,
-            topics=topics or None,
+            papers=() if no_papers else (papers or None),
+            topics=() if no_topics else (topics or None),
         )
         shown = get_entry(store, entry_id)
     finally:
