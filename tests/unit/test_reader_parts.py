@@ -112,3 +112,15 @@ def test_reading_position_round_trip_one_row_per_paper(two_papers: Store) -> Non
     with two_papers.connect() as conn:
         count = conn.execute("SELECT COUNT(*) FROM reading_position").first()
     assert count == (2,)
+
+
+def test_removing_a_paper_forgets_where_it_was_read(two_papers: Store) -> None:
+    from paperlab.removing import plan_removal, remove_papers
+    from paperlab.settings import load_settings
+
+    save_position(two_papers, ReadingPosition("2001.00002", page=2))
+    save_position(two_papers, ReadingPosition("2001.00001", page=5))
+    remove_papers(two_papers, load_settings(), plan_removal(two_papers, ["2001.00002"]))
+    assert load_position(two_papers, "2001.00002") is None
+    kept = load_position(two_papers, "2001.00001")
+    assert kept is not None and kept.page == 5
