@@ -22,7 +22,13 @@ READER_BINDINGS: list[BindingType] = [
     _key("right_square_bracket", "page(1)", "Next", "Go to the next page.", "]"),
     _key("left_square_bracket", "page(-1)", "Prev", "Go to the previous page.", "["),
     _key("f", "find", "Find", "Find text in the whole paper."),
-    _key("a", "annotate", "Annotate", "Annotate the selected passage with a comment and tags."),
+    _key(
+        "a",
+        "annotate",
+        "Annotate",
+        "Annotate the selected passage with a comment and tags "
+        "(a tag question, key-claim or to-cite sets its kind).",
+    ),
     _key("n", "find_step(1)", "Next match", "Go to the next match of the last find."),
     _key("N", "find_step(-1)", "Prev match", "Go to the previous match of the last find.", "N"),
     _key("p", "select_paragraph", "Paragraph", "Select the paragraph around the cursor."),
