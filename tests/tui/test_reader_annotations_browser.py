@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, OptionList
+from textual.widgets._footer import FooterKey
 
 from paperlab.annotations import add_annotation
 from paperlab.store import Store
@@ -64,6 +65,9 @@ async def test_every_paper_filtered_by_kind_and_tag(
         assert [pid for pid, _ in rows(screen)] == ["1706.03762"] * 3 + ["1312.5602"]
         headings = [p for p in screen.shown if p is None]
         assert len(headings) == 2
+        await pilot.pause()
+        footer = {k.description for k in screen.query(FooterKey) if k.display}
+        assert {"Read", "Kind", "Filter", "Library"} <= footer, footer
         await pilot.press("k", "k")  # all -> highlight -> question
         assert screen.kind == "question"
         assert rows(screen) == [("1312.5602", "Experience replay stores")]

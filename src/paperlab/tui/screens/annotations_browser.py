@@ -48,6 +48,14 @@ def matches(passage: AnnotatedPassage, kind: str | None, tags: list[str], words:
     return all(word in haystack for word in words)
 
 
+class PassageList(OptionList):
+    """The list names its enter key "Read" (OptionList's own binding is hidden)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Read", id="annotations.open", tooltip="Open the reader here."),
+    ]
+
+
 class AnnotationsScreen(PaperlabScreen):
     """Highlights across the library, grouped by paper."""
 
@@ -65,13 +73,6 @@ class AnnotationsScreen(PaperlabScreen):
             "Library",
             id="annotations.leave",
             tooltip="From the filter to the list; from the list back to the library.",
-        ),
-        Binding(
-            "enter",
-            "open",
-            "Read",
-            id="annotations.open",
-            tooltip="Open the reader on the highlighted passage.",
         ),
         Binding(
             "k",
@@ -109,7 +110,7 @@ class AnnotationsScreen(PaperlabScreen):
         yield Input(
             placeholder="Filter: #tag or words (enter); k changes the kind", id="annotations-filter"
         )
-        yield OptionList(id="annotations")
+        yield PassageList(id="annotations")
         yield Static("", id="annotations-status")
         yield Footer()
 
@@ -196,7 +197,7 @@ class AnnotationsScreen(PaperlabScreen):
         self.query_one("#annotations-filter", Input).focus()
 
     @on(OptionList.OptionSelected, "#annotations")
-    def action_open(self) -> None:
+    def _open(self) -> None:
         passage = self.selected()
         if passage is None:
             return
