@@ -467,9 +467,9 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
     rows = []
     with store.connect() as conn:
         loaded = {
-            name: (list_id, title, source, weeks)
-            for list_id, name, title, source, weeks in conn.execute(
-                "SELECT id, name, title, source_path, weeks FROM reading_list"
+            name: (list_id, title, source, weeks, track)
+            for list_id, name, title, source, weeks, track in conn.execute(
+                "SELECT id, name, title, source_path, weeks, track FROM reading_list"
             )
         }
         for name in sorted(set(bundled) | set(loaded)):
@@ -483,8 +483,17 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                         {"l": stored[0]},
                     )
                 ]
+                # entries not on arXiv whose PDF is not in the library yet
+                waiting = int(
+                    conn.execute(
+                        "SELECT COUNT(*) FROM list_external_entry "
+                        "WHERE list_id = :l AND paper_id IS NULL",
+                        {"l": stored[0]},
+                    ).scalar()
+                )
             else:
                 paper_ids = [e.ref for e in spec.arxiv_entries] if spec else []
+                waiting = len(spec.external_entries) if spec else 0
             papers = (
                 conn.execute(
                     "SELECT pdf_path, state FROM paper WHERE id IN :ids", {"ids": paper_ids}
@@ -500,11 +509,13 @@ def lists_overview(store: Store) -> list[dict[str, Any]]:
                     "weeks": list(spec.weeks)
                     if spec
                     else ([int(w) for w in loads_list(stored[3])] if stored else []),
-                    "papers": len(paper_ids),
+                    "papers": len(paper_ids) + waiting,
+                    "to_get_by_hand": waiting,
                     "in_library": sum(1 for path, _ in papers if path),
                     "indexed": sum(1 for _, state in papers if state == PipelineState.INDEXED),
                     "source": str(spec.path) if spec else (stored[2] if stored else ""),
                     "bundled": spec is not None,
+                    "track": spec.track if spec else (stored[4] if stored else None),
                 }
             )
     return rows

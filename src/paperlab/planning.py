@@ -65,7 +65,7 @@ class WeekPlan:
     week: int  # 19..24
     start: date
     end: date  # the week's last day (inclusive)
-    is_current: bool
+    is_current: bool  # today falls in this week
     track: str | None  # chosen track slug (weeks 21-24), None when none chosen
     budget_hours: float  # the week's reading budget (sum of its lists' hours_per_week)
     spent_minutes: float  # reading minutes recorded in that week's dates
@@ -140,7 +140,7 @@ def week_plan(store: Store, week: int | None = None, today: date | None = None) 
         week=week,
         start=first,
         end=last,
-        is_current=week == current,
+        is_current=first <= today <= last,  # not before the plan starts or after it ends
         track=track,
         budget_hours=sum(float(row["hours"]) for row in lists),
         spent_minutes=spent,

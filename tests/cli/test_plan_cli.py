@@ -63,6 +63,19 @@ def db_rows(home: Path, sql: str) -> list[tuple[object, ...]]:
 # ---------------------------------------------------------------- tracks
 
 
+def test_topics_show_course_provider_and_project(
+    lists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    topics = {t["slug"]: t for t in json.loads(run_cli(capsys, "topics", "--json").out)}
+    nlp = topics["nlp"]
+    assert (nlp["course"], nlp["project"]) == ("Applied Text Mining in Python", "nb-text")
+    assert nlp["outcomes"] == ["Train and evaluate a Naive Bayes text classifier"]
+    assert nlp["note"].startswith("The roadmap names another course")
+    text = run_cli(capsys, "topics").out
+    assert "course: Applied Text Mining in Python (University of Michigan (Coursera))" in text
+    assert "project: Naive Bayes text classifier" in text
+
+
 def test_track_lists_the_tracks_with_what_they_build_on(
     lists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -175,6 +188,10 @@ def test_entries_not_on_arxiv_are_reported_once_with_their_link(
     assert "paperlab add FILE.pdf" in result.err
     # nothing was asked of a host paperlab may not contact
     assert all(r.path.startswith(("/api", "/pdf")) for r in fake_arxiv.requests())
+    lists = {r["name"]: r for r in json.loads(run_cli(capsys, "lists", "--json").out)}
+    basics = lists["weeks-19-20-basics"]
+    assert (basics["papers"], basics["in_library"], basics["to_get_by_hand"]) == (5, 4, 1)
+    assert (basics["track"], lists["weeks-21-24-alpha"]["track"]) == (None, "alpha")
     report = json.loads(run_cli(capsys, "fetch", "--no-index", "--json").out)
     assert [(e["key"], e["status"]) for e in report["not_on_arxiv"]] == [
         ("keshav-how-to-read", "get-yourself"),

@@ -68,6 +68,8 @@ def test_current_week_counts_from_the_plan_start_and_is_clamped(
     assert current_week(planned, start + timedelta(days=7)) == 20
     assert current_week(planned, start + timedelta(days=7 * 3 + 2)) == 22
     assert current_week(planned, start + timedelta(days=400)) == 24  # after it
+    before = week_plan(planned, today=start - timedelta(days=3))
+    assert before.week == 19 and not before.is_current  # the plan has not started yet
     plan = week_plan(planned, 22, today=start + timedelta(days=7 * 3))
     assert plan.is_current and plan.start == start + timedelta(days=21)
     assert plan.end == plan.start + timedelta(days=6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from paperlab import catalog
@@ -14,6 +16,9 @@ from paperlab.catalog import (
     topics_overview,
 )
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+
+if TYPE_CHECKING:
+    from paperlab.readinglists import TopicSpec
 
 _STATE_CHOICES = PIPELINE_STATES + READING_STATES
 
@@ -135,20 +140,41 @@ def show(paper: str, as_json: bool) -> None:
 def topics(as_json: bool) -> None:
     """List roadmap topics with their weeks and linked papers."""
     store = get_store()
-    ensure_roadmap(store)
+    roadmap = ensure_roadmap(store)
     rows = topics_overview(store)
+    specs = roadmap.by_slug
+    projects = roadmap.projects_by_slug
     if as_json:
-        print_json([r.to_json() for r in rows])
+        print_json([_topic_json(r.to_json(), specs.get(r.slug)) for r in rows])
         return
     for r in rows:
         weeks = _weeks(r.weeks)
         click.echo(click.style(f"{r.slug}", bold=True) + terminal_text(f"  {r.title}  ({weeks})"))
+        spec = specs.get(r.slug)
+        if spec is not None and spec.course:
+            click.echo(terminal_text(f"    course: {spec.course} ({spec.provider})"))
+        if spec is not None and spec.project in projects:
+            click.echo(terminal_text(f"    project: {projects[spec.project].title}"))
+        if spec is not None and spec.note:
+            click.echo(terminal_text(f"    note: {spec.note}"))
         for resource in r.resources:
             click.echo(terminal_text(f"    resource: {resource}"))
         papers = ", ".join(r.papers) if r.papers else "-"
         click.echo(f"    papers ({len(r.papers)}): {papers}")
         if r.notes or r.log_entries:
             click.echo(f"    notes: {r.notes}  log entries: {r.log_entries}")
+
+
+def _topic_json(row: dict[str, Any], spec: TopicSpec | None) -> dict[str, Any]:
+    """A topic row with what the roadmap file says of its course, outcomes and project."""
+    row.update(
+        course=spec.course if spec else None,
+        provider=spec.provider if spec else None,
+        outcomes=list(spec.outcomes) if spec else [],
+        project=spec.project if spec else None,
+        note=spec.note if spec else None,
+    )
+    return row
 
 
 def _weeks(weeks: list[int]) -> str:
@@ -173,11 +199,13 @@ def lists(as_json: bool) -> None:
         print_json(rows)
         return
     for r in rows:
-        heading = terminal_text(f"  {r['title']}  ({_weeks(r['weeks'])})")
+        track = f", track {r['track']}" if r.get("track") else ""
+        heading = terminal_text(f"  {r['title']}  ({_weeks(r['weeks'])}{track})")
         click.echo(click.style(terminal_text(r["name"]), bold=True) + heading)
         click.echo(
             terminal_text(
-                f"    {r['papers']} papers, {r['in_library']} in the library, "
-                f"{r['indexed']} indexed   source: {r['source']}"
+                f"    {r['papers']} papers, {r['in_library']} in the library"
+                + (f" ({r['to_get_by_hand']} not on arXiv to add)" if r["to_get_by_hand"] else "")
+                + f", {r['indexed']} indexed   source: {r['source']}"
             )
         )

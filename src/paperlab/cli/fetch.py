@@ -41,15 +41,17 @@ def fetch(
 
     check_no_usage_errors(targets)
     settings = load_settings()
+    store = None
     chosen = None
     if not targets:  # a bare fetch follows the chosen track
         from paperlab.planning import chosen_track
 
         store = get_store(settings)
         chosen = chosen_track(store)
-    resolved = resolve_targets(targets, chosen)  # validates everything before any write
+    # Validates everything before any write (a library is not even created for a bad list).
+    resolved = resolve_targets(targets, chosen)
     resolved.retry_failed = retry_failed
-    store = get_store(settings)
+    store = store or get_store(settings)
     with make_progress() as progress:
         report = run_fetch(store, settings, resolved, progress=progress, index=not no_index)
 
