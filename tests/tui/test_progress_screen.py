@@ -166,3 +166,34 @@ async def test_after_the_plan_this_week_says_the_plan_has_ended(
         week = screen.week_text()
         assert "The plan ended on Apr 13; its last week: week 24" in week
         assert "This week" not in week
+
+
+async def test_the_reader_gives_a_failed_paper_the_true_advice(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    from paperlab.tui.screens.reader import ReaderScreen
+    from paperlab.tui.widgets.page_view import PageView
+
+    fail(lab_store, FAILED, "download: HTTP 503 from export.arxiv.org")
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: pilot.app.screen.loaded, what="library")
+        pilot.app.open_reader(FAILED)
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ReaderScreen) and pilot.app.screen.loaded,
+            what="reader",
+        )
+        text = pilot.app.screen.query_one(PageView).text
+        assert "could not be downloaded" in text and "paperlab fetch --retry-failed" in text
+        assert "paperlab index" not in text
+        # A paper that has its PDF but no text yet is told to extract it.
+        pilot.app.screen.dismiss()
+        await until(pilot, lambda: not isinstance(pilot.app.screen, ReaderScreen), what="back")
+        pilot.app.open_reader("1409.0473")  # fetched, no PDF path in the fixture, no pages
+        await until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ReaderScreen) and pilot.app.screen.loaded,
+            what="reader again",
+        )
+        text = pilot.app.screen.query_one(PageView).text
+        assert "paperlab fetch 1409.0473" in text

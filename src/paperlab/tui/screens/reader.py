@@ -225,12 +225,26 @@ class ReaderScreen(AnnotatingScreen):
     def page_count(self) -> int:
         return max(self.pages) if self.pages else 0
 
+    def _no_text_hint(self) -> str:
+        """Why the paper has no text, and what to run: true for failed and undownloaded
+        papers alike (running `paperlab index` helps neither)."""
+        from paperlab.paperpage import failure_advice
+
+        paper = self.paper
+        if paper is None:
+            return "No extracted text yet."
+        if paper.state == "failed":
+            return failure_advice(paper.id, paper.state_reason)
+        if not paper.pdf_path:
+            return f"No PDF yet: `paperlab fetch {paper.id}` downloads it."
+        return f"No extracted text yet: `paperlab index {paper.id}` extracts it."
+
     def show_page(self, number: int, select: tuple[int, int] | None = None) -> None:
         """Show page ``number`` with its highlights, optionally selecting a span."""
         view = self.query_one(PageView)
         if not self.pages:
             abstract = self.paper.abstract if self.paper else ""
-            view.show_page(f"{abstract}\n\n(No extracted text yet: run `paperlab index`.)", [])
+            view.show_page(f"{abstract}\n\n({self._no_text_hint()})", [])
             self.query_one("#reader-status", Static).update("No extracted text yet.")
             return
         number = max(1, min(self.page_count, number))
