@@ -32,10 +32,12 @@ from paperlab.library import resolve_paper
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Page, Paper, dumps, utcnow
 from paperlab.views import (
+    HIGHLIGHT_KINDS,
     annotation_order,
     annotation_tags,
     annotation_to_json,
     list_annotations,
+    validate_highlight_kind,
 )
 
 CONTEXT_CHARS = 32
@@ -119,6 +121,7 @@ def add_annotation(
     tags: Iterable[str] = (),
     occurrence: int | None = None,
     near: int | None = None,
+    kind: str = "highlight",
 ) -> Annotation:
     """Anchor ``quote`` in the paper's extracted text and store an annotation for it.
 
@@ -130,6 +133,7 @@ def add_annotation(
     if not quote.strip():
         raise UsageError("The quote to annotate is empty.", hint="Pass the text with --quote.")
     color = validate_color(color)
+    kind = validate_highlight_kind(kind)
     clean_tags = _clean_tags(tags)
     with store.write() as session:
         found = resolve_paper(session, paper)
@@ -165,6 +169,7 @@ def add_annotation(
             char_end=anchor.end,
             comment=comment,
             color=color,
+            kind=kind,
             tags=dumps(clean_tags),
             created_at=now,
             updated_at=now,
@@ -197,9 +202,11 @@ def update_annotation(
     comment: str | None = None,
     color: str | None = None,
     tags: Iterable[str] | None = None,
+    kind: str | None = None,
 ) -> Annotation:
-    """Change an annotation's comment, colour or tags (None leaves a value as it is)."""
+    """Change an annotation's comment, colour, tags or kind (None leaves a value as it is)."""
     new_color = validate_color(color) if color is not None else None
+    new_kind = validate_highlight_kind(kind) if kind is not None else None
     new_tags = _clean_tags(tags) if tags is not None else None
     with store.write() as session:
         annotation = _get(session, annotation_id)
@@ -209,6 +216,8 @@ def update_annotation(
             annotation.color = new_color
         if new_tags is not None:
             annotation.tags = dumps(new_tags)
+        if new_kind is not None:
+            annotation.kind = new_kind
         annotation.updated_at = utcnow()
         session.add(annotation)
         session.flush()
@@ -275,6 +284,7 @@ def reanchor_annotations(store: Store, paper_id: str) -> ReanchorReport:
 __all__ = [
     "COLORS",
     "CONTEXT_CHARS",
+    "HIGHLIGHT_KINDS",
     "Anchor",
     "ReanchorReport",
     "add_annotation",
@@ -287,4 +297,5 @@ __all__ = [
     "reanchor_annotations",
     "update_annotation",
     "validate_color",
+    "validate_highlight_kind",
 ]

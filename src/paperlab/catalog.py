@@ -9,6 +9,7 @@ a paper, topic or list is reported the same way on either path.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -372,11 +373,29 @@ class TopicRow:
     resources: list[str]
     description: str
     papers: list[str]
-    notes: int
+    notes: int  # notes linked to the topic itself (`paperlab note ID --topic SLUG`)
     log_entries: int
+    paper_notes: int = 0  # notes with some text on papers tagged with the topic
+    failed: list[str] = dataclasses.field(default_factory=list)  # its papers whose fetch failed
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+# A note counts once some field holds text (linking a topic creates an empty note).
+_NOTE_HAS_TEXT = " OR ".join(
+    f"trim(n.{name}) <> ''"
+    for name in (
+        "summary",
+        "contributions",
+        "method",
+        "results",
+        "limitations",
+        "questions",
+        "relevance",
+        "body",
+    )
+)
 
 
 def topics_overview(store: Store) -> list[TopicRow]:
@@ -393,6 +412,20 @@ def topics_overview(store: Store) -> list[TopicRow]:
         logs = dict(
             conn.execute("SELECT topic_slug, COUNT(*) FROM log_topic GROUP BY topic_slug").all()
         )
+        paper_notes = dict(
+            conn.execute(
+                "SELECT pt.topic_slug, COUNT(DISTINCT n.id) FROM paper_topic pt"
+                f" JOIN note n ON n.paper_id = pt.paper_id WHERE {_NOTE_HAS_TEXT}"
+                " GROUP BY pt.topic_slug"
+            ).all()
+        )
+        failed = _grouped(
+            (slug, paper_id)
+            for paper_id, slug in conn.execute(
+                "SELECT pt.paper_id, pt.topic_slug FROM paper_topic pt"
+                " JOIN paper p ON p.id = pt.paper_id WHERE p.state = 'failed'"
+            )
+        )
     rows = [
         TopicRow(
             slug=slug,
@@ -403,6 +436,8 @@ def topics_overview(store: Store) -> list[TopicRow]:
             papers=sorted(papers.get(slug, [])),
             notes=int(notes.get(slug, 0)),
             log_entries=int(logs.get(slug, 0)),
+            paper_notes=int(paper_notes.get(slug, 0)),
+            failed=sorted(failed.get(slug, [])),
         )
         for slug, title, weeks, resources, description in topics
     ]

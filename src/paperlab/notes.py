@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,6 +162,56 @@ def note_to_json(paper: Paper, note: Note | None, topics: Iterable[str] = ()) ->
     data["created_at"] = note.created_at.isoformat() if note is not None else None
     data["updated_at"] = note.updated_at.isoformat() if note is not None else None
     return data
+
+
+# --------------------------------------------------------------------------- merging
+
+
+@dataclass(frozen=True)
+class NoteMerge:
+    """Two edits of one note merged field by field.
+
+    ``fields`` holds every field: the changed side where only one side changed,
+    and *ours* where both changed differently. Those fields are listed in
+    ``conflicts`` as (ours, theirs) and are left for the user to decide: a
+    merge never writes both texts, or any marker, into a field by itself.
+    """
+
+    fields: dict[str, str]
+    conflicts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    theirs_changed: tuple[str, ...] = ()
+
+
+def merge_note_fields(
+    base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]
+) -> NoteMerge:
+    """Three-way merge of note fields: ``base`` is what both sides started from."""
+    merged: dict[str, str] = {}
+    conflicts: dict[str, tuple[str, str]] = {}
+    theirs_changed: list[str] = []
+    names = [n for n in ALL_FIELDS if n in {*base, *ours, *theirs}]
+    names += sorted({*base, *ours, *theirs} - set(ALL_FIELDS))
+    for name in names:
+        b, o, t = base.get(name, ""), ours.get(name, ""), theirs.get(name, "")
+        if t != b:
+            theirs_changed.append(name)
+        if o in (b, t):
+            merged[name] = t
+        elif t == b:
+            merged[name] = o
+        else:
+            merged[name] = o
+            conflicts[name] = (o, t)
+    return NoteMerge(merged, conflicts, tuple(theirs_changed))
+
+
+def keep_both(ours: str, theirs: str) -> str:
+    """The text of a field whose user chose to keep both versions: ours, then theirs."""
+    if not ours.strip():
+        return theirs
+    if not theirs.strip():
+        return ours
+    return f"{ours.rstrip()}\n\n{theirs.lstrip()}"
 
 
 # --------------------------------------------------------------------------- markdown
@@ -313,9 +364,12 @@ __all__ = [
     "FIELD_TITLES",
     "NOTE_FIELDS",
     "ConflictError",
+    "NoteMerge",
     "get_note",
     "is_empty",
+    "keep_both",
     "link_note_topics",
+    "merge_note_fields",
     "note_fields",
     "note_from_markdown",
     "note_text_for_index",

@@ -16,12 +16,11 @@ from sqlmodel import col, select
 
 from paperlab.errors import UsageError
 from paperlab.library import resolve_paper
+from paperlab.paperpage import failure_advice
 from paperlab.store import Store
 from paperlab.store.models import (
-    ListExternalEntry,
-    Paper,
+    PipelineState,
     ReadingList,
-    ReadingListEntry,
     ReadingSession,
     ReadingState,
     loads_list,
@@ -31,6 +30,7 @@ from paperlab.store.models import (
 PLAN_WEEKS: tuple[int, ...] = (19, 20, 21, 22, 23, 24)
 HOURS_PER_WEEK = 8.0
 PLAN_START_ENV = "PAPERLAB_PLAN_START"
+FAILED_KEY = "(failed)"  # counted apart from the reading states
 
 
 def _aware(value: datetime) -> datetime:
@@ -74,9 +74,31 @@ class WeekProgress:
         return min(1.0, self.hours / self.target) if self.target else 0.0
 
 
+def duration(minutes: float) -> str:
+    """Reading time in hours and minutes, to the minute: ``1 h 25 min``, ``1 min``, ``8 h``.
+
+    Hours with one decimal hid short sessions (1.4 minutes showed as ``0.0 h``).
+    """
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+@dataclass(frozen=True)
+class FailedPaper:
+    """A paper on a reading list whose fetch failed, and what to do about it."""
+
+    id: str
+    title: str
+    lists: list[str]
+    advice: str
+
+
 @dataclass(frozen=True)
 class ListProgress:
-    """How far one reading list has been read."""
+    """How far one reading list has been read. Papers whose fetch failed cannot be
+    read yet: they are counted apart (``failed``), not in ``total`` or any state."""
 
     name: str
     title: str
@@ -85,6 +107,7 @@ class ListProgress:
     read: int
     reading: int
     skimming: int
+    failed: int = 0
 
     @property
     def fraction(self) -> float:
@@ -102,6 +125,7 @@ class PlanProgress:
     target_hours: float
     current_week: int | None
     hours_by_paper: dict[str, float] = field(default_factory=dict)
+    failed: list[FailedPaper] = field(default_factory=list)
 
     @property
     def fraction(self) -> float:
@@ -141,18 +165,16 @@ def plan_progress(
     with store.read() as session:
         sessions = session.exec(select(ReadingSession)).all()
         lists = session.exec(select(ReadingList).order_by(col(ReadingList.name))).all()
-        entries = list(
-            session.exec(
-                select(ReadingListEntry.list_id, Paper.reading_state).join(
-                    Paper, col(Paper.id) == col(ReadingListEntry.paper_id)
-                )
-            ).all()
-        )
+    with store.connect() as conn:
+        entries = conn.execute(
+            "SELECT e.list_id, p.id, p.title, p.reading_state, p.state, p.state_reason"
+            " FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id"
+        ).all()
         # Entries not on arXiv count too: unread until their PDF is added and read.
-        entries += session.exec(
-            select(ListExternalEntry.list_id, Paper.reading_state).outerjoin(
-                Paper, col(Paper.id) == col(ListExternalEntry.paper_id)
-            )
+        entries += conn.execute(
+            "SELECT x.list_id, p.id, COALESCE(p.title, x.title),"
+            " COALESCE(p.reading_state, 'unread'), p.state, p.state_reason"
+            " FROM list_external_entry x LEFT JOIN paper p ON p.id = x.paper_id"
         ).all()
     for row in sessions:
         day = _aware(row.started_at).astimezone().date()
@@ -161,9 +183,22 @@ def plan_progress(
         if 0 <= index < len(PLAN_WEEKS):
             weeks_hours[PLAN_WEEKS[index]] += row.minutes / 60
     counts: dict[int, dict[str, int]] = {}
-    for list_id, state in entries:
+    failed: dict[str, FailedPaper] = {}
+    names = {rl.id: rl.name for rl in lists}
+    for list_id, paper_id, title, reading_state, state, reason in entries:
         per = counts.setdefault(list_id, {})
-        per[state] = per.get(state, 0) + 1
+        if state == PipelineState.FAILED.value and paper_id is not None:
+            key = FAILED_KEY
+            known = failed.get(paper_id)
+            failed[paper_id] = FailedPaper(
+                paper_id,
+                title or paper_id,
+                [*(known.lists if known else []), names.get(list_id, "")],
+                failure_advice(paper_id, reason),
+            )
+        else:
+            key = reading_state
+        per[key] = per.get(key, 0) + 1
     list_rows = []
     for rl in lists:
         per = counts.get(rl.id or -1, {})
@@ -172,10 +207,11 @@ def plan_progress(
                 name=rl.name,
                 title=rl.title,
                 weeks=[int(w) for w in loads_list(rl.weeks)],
-                total=sum(per.values()),
+                total=sum(n for k, n in per.items() if k != FAILED_KEY),
                 read=per.get(ReadingState.READ.value, 0),
                 reading=per.get(ReadingState.READING.value, 0),
                 skimming=per.get(ReadingState.SKIMMING.value, 0),
+                failed=per.get(FAILED_KEY, 0),
             )
         )
     list_rows.sort(key=lambda r: (min(r.weeks) if r.weeks else 99, r.name))
@@ -198,15 +234,18 @@ def plan_progress(
         target_hours=HOURS_PER_WEEK * len(PLAN_WEEKS),
         current_week=current,
         hours_by_paper=by_paper,
+        failed=sorted(failed.values(), key=lambda f: f.id),
     )
 
 
 __all__ = [
     "HOURS_PER_WEEK",
     "PLAN_WEEKS",
+    "FailedPaper",
     "ListProgress",
     "PlanProgress",
     "WeekProgress",
+    "duration",
     "plan_progress",
     "plan_start",
     "record_reading",

@@ -94,7 +94,14 @@ class OutlineEntry:
 
 
 def load_outline(store: Store, paper_id: str) -> list[OutlineEntry]:
-    """Section headings in reading order, each at its first chunk's page and offset."""
+    """Section headings in reading order, each at its first chunk's page and offset.
+
+    Papers extracted before figure labels were told apart from headings keep
+    such labels in their chunks; entries with no word a heading is made of
+    ("at at+1", "4 S 1 S 1") are left out here too.
+    """
+    from paperlab.extract.sections import plausible_heading
+
     with store.connect() as conn:
         rows = conn.execute(
             "SELECT section, page_start, char_start FROM chunk WHERE paper_id = :p "
@@ -104,7 +111,7 @@ def load_outline(store: Store, paper_id: str) -> list[OutlineEntry]:
     out: list[OutlineEntry] = []
     last: str | None = None
     for section, page, offset in rows:
-        if section and section != last:
+        if section and section != last and plausible_heading(section):
             out.append(OutlineEntry(section, int(page), int(offset)))
         last = section or last
     return out
@@ -162,6 +169,29 @@ class AnnotationLike(Protocol):
     @property
     def updated_at(self) -> datetime: ...
 
+    @property
+    def kind(self) -> str: ...
+
+
+# What a highlight is for; "highlight" is the plain kind every old annotation has.
+HIGHLIGHT_KINDS: tuple[str, ...] = ("highlight", "question", "key-claim", "to-cite")
+
+
+def validate_highlight_kind(kind: str) -> str:
+    """The canonical highlight kind for ``kind`` (a prefix will do), or a UsageError."""
+    value = kind.strip().lower().replace("_", "-").replace(" ", "-")
+    if value in HIGHLIGHT_KINDS:
+        return value
+    prefixed = [k for k in HIGHLIGHT_KINDS if value and k.startswith(value)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = prefixed[:1] or difflib.get_close_matches(value, HIGHLIGHT_KINDS, n=1)
+    guess = f"Did you mean {close[0]}? " if close else ""
+    raise UsageError(
+        f"Unknown highlight kind {kind!r}.",
+        hint=f"{guess}Kinds: {', '.join(HIGHLIGHT_KINDS)}.",
+    )
+
 
 @dataclass(frozen=True)
 class AnnotationView:
@@ -180,6 +210,7 @@ class AnnotationView:
     tags: str
     created_at: datetime
     updated_at: datetime
+    kind: str = "highlight"
 
 
 _ANNOTATION_COLUMNS = ", ".join(AnnotationView.__dataclass_fields__)
@@ -202,27 +233,65 @@ def list_annotations(store: Store, paper: str) -> list[AnnotationView]:
         rows = conn.execute(
             f"SELECT {_ANNOTATION_COLUMNS} FROM annotation WHERE paper_id = :p", {"p": paper_id}
         ).all()
+    return sorted((_annotation_view(row) for row in rows), key=annotation_order)
+
+
+def _annotation_view(row: Any) -> AnnotationView:
+    aid, pid, quote, prefix, suffix, page, start, end, comment, color, tags, made, changed, kind = (
+        row
+    )
+    return AnnotationView(
+        id=aid,
+        paper_id=pid,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        page=page,
+        char_start=start,
+        char_end=end,
+        comment=comment,
+        color=color,
+        tags=tags,
+        created_at=parse_datetime(made) or datetime.min,
+        updated_at=parse_datetime(changed) or datetime.min,
+        kind=kind or "highlight",
+    )
+
+
+@dataclass(frozen=True)
+class AnnotatedPassage:
+    """One annotation with the title of its paper (the annotations browser's row)."""
+
+    annotation: AnnotationView
+    title: str
+
+
+def browse_annotations(
+    store: Store, *, kind: str | None = None, tag: str | None = None
+) -> list[AnnotatedPassage]:
+    """Every paper's annotations, by paper title then page order,
+    keeping those of ``kind`` and carrying ``tag`` (exact, case-insensitive)."""
+    query = (
+        f"SELECT {', '.join('a.' + c for c in AnnotationView.__dataclass_fields__)}, "
+        "COALESCE(p.title, a.paper_id) FROM annotation a LEFT JOIN paper p ON p.id = a.paper_id"
+    )
+    params: dict[str, Any] = {}
+    if kind is not None:
+        query += " WHERE a.kind = :kind"
+        params["kind"] = validate_highlight_kind(kind)
+    with store.connect() as conn:
+        rows = conn.execute(query, params).all()
+    wanted = tag.strip().lower() if tag else None
     found = []
     for row in rows:
-        aid, pid, quote, prefix, suffix, page, start, end, comment, color, tags, made, changed = row
-        found.append(
-            AnnotationView(
-                id=aid,
-                paper_id=pid,
-                quote=quote,
-                prefix=prefix,
-                suffix=suffix,
-                page=page,
-                char_start=start,
-                char_end=end,
-                comment=comment,
-                color=color,
-                tags=tags,
-                created_at=parse_datetime(made) or datetime.min,
-                updated_at=parse_datetime(changed) or datetime.min,
-            )
-        )
-    return sorted(found, key=annotation_order)
+        view = _annotation_view(row[:-1])
+        if wanted and wanted not in {t.lower() for t in annotation_tags(view)}:
+            continue
+        found.append(AnnotatedPassage(view, str(row[-1])))
+    found.sort(
+        key=lambda p: (p.title.lower(), p.annotation.paper_id, annotation_order(p.annotation))
+    )
+    return found
 
 
 def annotation_tags(annotation: AnnotationLike) -> list[str]:
@@ -243,6 +312,7 @@ def annotation_to_json(annotation: AnnotationLike) -> dict[str, Any]:
         "suffix": annotation.suffix,
         "comment": annotation.comment,
         "color": annotation.color,
+        "kind": annotation.kind,
         "tags": annotation_tags(annotation),
         "anchored": annotation.page is not None,
         "created_at": annotation.created_at.isoformat(),
@@ -365,8 +435,10 @@ def _log_views(conn: Any, entries: list[tuple[Any, ...]]) -> list[LogEntryView]:
 
 
 __all__ = [
+    "HIGHLIGHT_KINDS",
     "LOG_KINDS",
     "NO_LIST",
+    "AnnotatedPassage",
     "AnnotationView",
     "LibraryItem",
     "LogEntryView",
@@ -375,6 +447,7 @@ __all__ = [
     "annotation_tags",
     "annotation_to_json",
     "as_utc",
+    "browse_annotations",
     "get_entry_view",
     "library_items",
     "library_signature",
@@ -383,5 +456,6 @@ __all__ = [
     "load_outline",
     "load_pages",
     "load_paper",
+    "validate_highlight_kind",
     "validate_kind",
 ]

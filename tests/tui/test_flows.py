@@ -236,6 +236,8 @@ async def test_unsaved_text_survives_a_crash(
 async def test_concurrent_edit_is_merged_not_lost(
     make_app: Callable[..., Any], lab_store: Store
 ) -> None:
+    from paperlab.tui.screens.modals import NoteConflictModal
+
     save_note(lab_store, ATTENTION, {"summary": "first"})
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -244,6 +246,10 @@ async def test_concurrent_edit_is_merged_not_lost(
         # Another process (a CLI `paperlab note`) changes the same note.
         save_note(lab_store, ATTENTION, {"results": "BLEU 28.4", "summary": "theirs"})
         await pilot.press(*"mine ")
+        # Both changed the summary: the user is asked, and keeps both.
+        await until(pilot, lambda: isinstance(app.screen, NoteConflictModal), what="choice")
+        await pilot.pause(0.1)
+        await pilot.press("b")
         await until(
             pilot,
             lambda: (n := get_note(lab_store, ATTENTION)) is not None and "mine" in n.summary,
@@ -253,7 +259,8 @@ async def test_concurrent_edit_is_merged_not_lost(
     note = get_note(lab_store, ATTENTION)
     assert note is not None
     assert note.results == "BLEU 28.4"
-    assert "mine" in note.summary and "theirs" in note.summary  # both kept
+    assert "mine" in note.summary and "theirs" in note.summary  # both kept, as chosen
+    assert "<<<<" not in note.summary
 
 
 async def test_log_entry_links_a_paper(make_app: Callable[..., Any], lab_store: Store) -> None:

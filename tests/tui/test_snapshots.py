@@ -1,10 +1,16 @@
-"""Snapshots of the main screens on the fixed library (fixed dates, UTC, fixed today)."""
+"""Snapshots of the main screens on the fixed library (fixed dates, UTC, fixed today).
+
+The library, reader and progress screens are taken at the three terminal sizes
+the lab bench is laid out for: 160x45, 100x30 and 80x24.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from paperlab.notes import save_note
@@ -12,6 +18,8 @@ from paperlab.store import Store
 from tests.tui.helpers import until
 
 SIZE = (120, 36)
+SIZES = [pytest.param((160, 45), id="160x45"), pytest.param((100, 30), id="100x30")]
+SIZES.append(pytest.param((80, 24), id="80x24"))
 
 
 async def _library(pilot: Pilot[Any]) -> None:
@@ -19,8 +27,17 @@ async def _library(pilot: Pilot[Any]) -> None:
     await pilot.press("down", "down", "down")
 
 
-def test_library(snap_compare: Any, make_app: Callable[..., Any]) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_library)
+@pytest.mark.parametrize("size", SIZES)
+def test_library(snap_compare: Any, make_app: Callable[..., Any], size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=_library)
+
+
+def test_library_folded(snap_compare: Any, make_app: Callable[..., Any]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: pilot.app.screen.loaded)
+        await pilot.press("down", "down", "space")  # fold week 20
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run)
 
 
 def test_library_filtered(snap_compare: Any, make_app: Callable[..., Any]) -> None:
@@ -31,7 +48,8 @@ def test_library_filtered(snap_compare: Any, make_app: Callable[..., Any]) -> No
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
 
 
-def test_reader(snap_compare: Any, make_app: Callable[..., Any]) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_reader(snap_compare: Any, make_app: Callable[..., Any], size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         pilot.app.open_reader("1706.03762")
         await until(
@@ -43,7 +61,7 @@ def test_reader(snap_compare: Any, make_app: Callable[..., Any]) -> None:
         )
         await pilot.press("f", *"self-attention", "enter")
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run)
 
 
 def test_notes(snap_compare: Any, make_app: Callable[..., Any], lab_store: Store) -> None:
@@ -102,12 +120,42 @@ def test_topics(snap_compare: Any, make_app: Callable[..., Any]) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
 
 
-def test_progress(snap_compare: Any, make_app: Callable[..., Any]) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_progress(
+    snap_compare: Any, make_app: Callable[..., Any], lab_store: Store, size: tuple[int, int]
+) -> None:
+    # The papers with text have their PDF, as after a fetch; the plan calls the others missing.
+    conn = sqlite3.connect(lab_store.path)
+    with conn:
+        conn.execute("UPDATE paper SET pdf_path = 'pdfs/' || id || '.pdf' WHERE state = 'indexed'")
+        conn.execute(
+            "UPDATE paper SET state_reason = 'download: HTTP 503 from export.arxiv.org'"
+            " WHERE state = 'failed'"
+        )
+        conn.execute("UPDATE reading_list_entry SET core = 0 WHERE paper_id = '1512.03385'")
+    conn.close()
+
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.press("5")
-        await until(pilot, lambda: len(pilot.app.screen.query("Bar")) == 9)
+        await until(pilot, lambda: getattr(pilot.app.screen, "plan", None) is not None)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
+    assert snap_compare(make_app(), terminal_size=size, run_before=run)
+
+
+def test_front_page(snap_compare: Any, make_app: Callable[..., Any], lab_store: Store) -> None:
+    conn = sqlite3.connect(lab_store.path)
+    with conn:
+        conn.execute(
+            "UPDATE reading_list_entry SET why = 'The Transformer: the plan builds on it.'"
+            " WHERE paper_id = '1706.03762'"
+        )
+    conn.close()
+
+    async def run(pilot: Pilot[Any]) -> None:
+        pilot.app.open_front_page("1706.03762")
+        await until(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run)
 
 
 def test_help(snap_compare: Any, make_app: Callable[..., Any]) -> None:

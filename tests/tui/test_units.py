@@ -10,22 +10,28 @@ from pathlib import Path
 import pytest
 
 from paperlab.errors import NotFoundError, UsageError
+from paperlab.notes import keep_both, merge_note_fields
 from paperlab.progress import plan_progress, plan_start, record_reading
 from paperlab.store import Store
 from paperlab.tui.clock import ActivityClock
-from paperlab.tui.drafts import CONFLICT_MARK, DraftStore, merge3
+from paperlab.tui.drafts import DraftStore
 from paperlab.tui.widgets.bars import bar_text
 from tests.tui.library_fixture import PLAN_START, TODAY
 
 
-def test_merge3_keeps_every_side() -> None:
+def test_merge_keeps_every_side_and_leaves_conflicts_to_the_user() -> None:
     base = {"summary": "a", "method": "m", "results": "r"}
     ours = {"summary": "a+", "method": "m", "results": "mine"}
     theirs = {"summary": "a", "method": "m2", "results": "theirs"}
-    merged = merge3(base, ours, theirs)
-    assert merged["summary"] == "a+"
-    assert merged["method"] == "m2"
-    assert merged["results"] == f"mine{CONFLICT_MARK}theirs"
+    merge = merge_note_fields(base, ours, theirs)
+    assert merge.fields["summary"] == "a+"
+    assert merge.fields["method"] == "m2"
+    # Both changed: the field keeps ours (no marker, no concatenation) and is asked about.
+    assert merge.fields["results"] == "mine"
+    assert merge.conflicts == {"results": ("mine", "theirs")}
+    assert merge.theirs_changed == ("method", "results")
+    assert keep_both("mine\n", "theirs") == "mine\n\ntheirs"
+    assert keep_both("", "theirs") == "theirs"
 
 
 def test_drafts_round_trip_and_damage(tmp_path: Path) -> None:
@@ -77,16 +83,20 @@ def test_plan_progress_counts_weeks_and_lists(lab_store: Store) -> None:
 
 def test_the_progress_screen_shows_this_weeks_plan(lab_store: Store) -> None:
     from paperlab.planning import week_plan
-    from paperlab.tui.screens.progress import week_text
+    from paperlab.tui.screens.progress import render_week_head, week_options
 
     week = week_plan(lab_store, today=TODAY)
     assert (week.week, week.is_current, week.start) == (20, True, date(2025, 3, 10))
     assert [p.paper_id for p in week.core] == ["1706.03762", "1512.03385"]
     assert week.spent_minutes == pytest.approx(240 + 200)
-    shown = week_text(week).plain
-    assert shown.startswith("Week 20 (Mar 10-Mar 16) · 7.3 h of 4 h")
-    assert "[reading ] Attention Is All You Need" in shown
-    assert shown.endswith("Next: Attention Is All You Need")
+    head = render_week_head(week, TODAY).plain
+    assert head.startswith("This week: week 20 (Mar 10 – Mar 16) · 7 h 20 min read of 4 h planned")
+    assert head.endswith("Next: Attention Is All You Need  key0 · reading")
+    options, papers = week_options(week)
+    shown = [str(option.prompt).replace("\u00a0", " ") for option in options]
+    assert shown[0] == "Core"
+    assert shown[1].startswith("▸ 1. reading   Attention Is All You Need")
+    assert papers["Core-1"].paper_id == "1706.03762"
 
 
 def test_record_reading_validates(lab_store: Store) -> None:

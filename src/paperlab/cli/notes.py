@@ -17,7 +17,15 @@ import click
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import PaperlabError, UsageError
 from paperlab.settings import load_settings
-from paperlab.views import AnnotationLike, annotation_tags, annotation_to_json, list_annotations
+from paperlab.views import (
+    HIGHLIGHT_KINDS,
+    AnnotationLike,
+    annotation_tags,
+    annotation_to_json,
+    browse_annotations,
+    list_annotations,
+    validate_highlight_kind,
+)
 
 if TYPE_CHECKING:
     from paperlab.store import Store
@@ -60,6 +68,7 @@ def _rescue(text: str, paper: Paper) -> Path | None:
 
 def _edit_note(store: Store, paper: Paper) -> None:
     from paperlab.notes import (
+        ConflictError,
         get_note,
         note_fields,
         note_from_markdown,
@@ -95,12 +104,16 @@ def _edit_note(store: Store, paper: Paper) -> None:
                 f"A note on {paper.id} was created elsewhere while you were editing.",
                 hint="Open the note again and merge your text into it.",
             )
-        save_note(
-            store,
-            paper.id,
-            fields,
-            expected_updated_at=before.updated_at if before is not None else None,
-        )
+        try:
+            save_note(
+                store,
+                paper.id,
+                fields,
+                expected_updated_at=before.updated_at if before is not None else None,
+            )
+        except ConflictError as conflict:
+            _merge_with_elsewhere(store, paper, note_fields(before), fields, conflict)
+            return
     except Exception as error:
         # Whatever stopped the save, the text the user just typed must survive it.
         path = _rescue(edited, paper)
@@ -113,6 +126,45 @@ def _edit_note(store: Store, paper: Paper) -> None:
         raise
     changed = [name for name in fields if fields[name] != note_fields(before)[name]]
     click.echo(f"Saved the note on {paper.id} ({', '.join(changed)}).")
+
+
+def _merge_with_elsewhere(
+    store: Store,
+    paper: Paper,
+    base: dict[str, str],
+    mine: dict[str, str],
+    conflict: PaperlabError,
+) -> None:
+    """The note changed while the editor was open (the TUI, another shell).
+
+    Fields only one side changed are merged and saved; when both changed the
+    same field nothing is saved and the ConflictError names the fields (the
+    caller keeps the edited text in a file). No field ever gets both texts.
+    """
+    from paperlab.notes import FIELD_TITLES, get_note, merge_note_fields, note_fields, save_note
+
+    theirs = get_note(store, paper.id)
+    merge = merge_note_fields(base, mine, note_fields(theirs))
+    if merge.conflicts:
+        names = ", ".join(FIELD_TITLES[n] for n in merge.conflicts)
+        conflict.message = (
+            f"The note on {paper.id} was changed elsewhere while you were editing "
+            f"(both changed: {names}); nothing was saved."
+        )
+        conflict.hint = "Open the note again and merge your text into it."
+        raise conflict
+    changed = {k: v for k, v in mine.items() if v != base.get(k, "")}
+    save_note(
+        store,
+        paper.id,
+        changed,
+        expected_updated_at=theirs.updated_at if theirs is not None else None,
+    )
+    theirs_only = ", ".join(n for n in merge.theirs_changed)
+    click.echo(
+        f"Saved the note on {paper.id} ({', '.join(changed)}), "
+        f"keeping what was changed elsewhere meanwhile ({theirs_only})."
+    )
 
 
 @click.command("note")
@@ -179,7 +231,8 @@ def _short(text: str, width: int = 100) -> str:
 
 def _describe(annotation: AnnotationLike) -> list[str]:
     where = f"p.{annotation.page}" if annotation.page is not None else "p.?"
-    lines = [f"#{annotation.id}  {where}  [{annotation.color}]  “{_short(annotation.quote)}”"]
+    kind = "" if annotation.kind == "highlight" else f"{annotation.kind}  "
+    lines = [f"#{annotation.id}  {where}  {kind}[{annotation.color}]  “{_short(annotation.quote)}”"]
     if annotation.page is None:
         lines.append("    (not found in the current text; kept with its quote)")
     if annotation.comment:
@@ -203,6 +256,12 @@ def _describe(annotation: AnnotationLike) -> list[str]:
 @click.option("--comment", default="", help="Your comment on the passage.")
 @click.option("--color", default="yellow", show_default=True, help="Colour name or #rrggbb.")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="A label (repeatable).")
+@click.option(
+    "--kind",
+    default="highlight",
+    show_default=True,
+    help=f"What the passage is for: {', '.join(HIGHLIGHT_KINDS)}.",
+)
 @json_option
 def annotate(
     paper_id: str,
@@ -212,6 +271,7 @@ def annotate(
     comment: str,
     color: str,
     tags: tuple[str, ...],
+    kind: str,
     as_json: bool,
 ) -> None:
     """Anchor an annotation to a quote in a paper's extracted text."""
@@ -222,6 +282,7 @@ def annotate(
         )
     from paperlab.annotations import add_annotation
 
+    kind = validate_highlight_kind(kind)  # before opening the library
     store = get_store()
     try:
         annotation = add_annotation(
@@ -233,6 +294,7 @@ def annotate(
             color=color,
             tags=tags,
             occurrence=occurrence,
+            kind=kind,
         )
     finally:
         store.close()
@@ -248,11 +310,28 @@ def annotate(
 # Named like the __future__ feature imported above: rebinding that module
 # attribute is harmless (the future import acts at compile time).
 @click.command("annotations")  # type: ignore[no-redef]
-@click.argument("paper_id", metavar="ID")
+@click.argument("paper_id", metavar="[ID]", required=False)
 @click.option("--delete", "delete_id", type=int, metavar="N", help="Delete annotation N.")
+@click.option("--kind", help=f"Only this kind: {', '.join(HIGHLIGHT_KINDS)}.")
+@click.option("--tag", help="Only annotations with this tag.")
 @json_option
-def annotations(paper_id: str, delete_id: int | None, as_json: bool) -> None:
-    """List a paper's annotations by page (or delete one)."""
+def annotations(
+    paper_id: str | None,
+    delete_id: int | None,
+    kind: str | None,
+    tag: str | None,
+    as_json: bool,
+) -> None:
+    """List a paper's annotations by page (or delete one); without ID, every paper's."""
+    if kind is not None:
+        kind = validate_highlight_kind(kind)
+    if paper_id is None:
+        if delete_id is not None:
+            raise UsageError(
+                "Say whose annotation to delete.", hint="paperlab annotations ID --delete N"
+            )
+        _all_annotations(kind, tag, as_json)
+        return
     store = get_store()
     try:
         found = list_annotations(store, paper_id)
@@ -269,11 +348,50 @@ def annotations(paper_id: str, delete_id: int | None, as_json: bool) -> None:
             return
     finally:
         store.close()
+    found = [a for a in found if _matches(a, kind, tag)]
     if as_json:
         print_json([annotation_to_json(a) for a in found])
         return
     if not found:
-        click.echo(f"No annotations on {paper_id} yet.")
+        which = _which(kind, tag)
+        click.echo(
+            f"No {which}annotations on {paper_id} yet."
+            if which
+            else f"No annotations on {paper_id} yet."
+        )
         return
     for annotation in found:
         click.echo(terminal_text("\n".join(_describe(annotation)), multiline=True))
+
+
+def _matches(annotation: AnnotationLike, kind: str | None, tag: str | None) -> bool:
+    if kind is not None and annotation.kind != kind:
+        return False
+    return tag is None or tag.strip().lower() in {t.lower() for t in annotation_tags(annotation)}
+
+
+def _which(kind: str | None, tag: str | None) -> str:
+    parts = ([kind] if kind else []) + ([f"tagged {tag}"] if tag else [])
+    return " ".join(parts) + " " if parts else ""
+
+
+def _all_annotations(kind: str | None, tag: str | None, as_json: bool) -> None:
+    """Every paper's annotations, grouped by paper (the browser's listing)."""
+    store = get_store()
+    try:
+        found = browse_annotations(store, kind=kind, tag=tag)
+    finally:
+        store.close()
+    if as_json:
+        print_json([{**annotation_to_json(p.annotation), "title": p.title} for p in found])
+        return
+    if not found:
+        click.echo(f"No {_which(kind, tag)}annotations in the library yet.")
+        return
+    current = None
+    for passage in found:
+        if passage.annotation.paper_id != current:
+            current = passage.annotation.paper_id
+            click.echo(terminal_text(f"{passage.title}  ({current})"))
+        lines = ["  " + line for line in _describe(passage.annotation)]
+        click.echo(terminal_text("\n".join(lines), multiline=True))

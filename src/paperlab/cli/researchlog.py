@@ -1,4 +1,4 @@
-"""``paperlab log``: add, list, edit and remove research-log entries.
+"""``paperlab log``: add, list, show, edit and remove research-log entries.
 
 Listing reads through ``views`` (plain sqlite3); the writing service
 (``researchlog``, SQLModel) is imported by the subcommands that write.
@@ -96,20 +96,31 @@ def list_(
 @click.option("--kind", help="Change the kind.")
 @click.option("--paper", "papers", multiple=True, metavar="ID", help="Replace the linked papers.")
 @click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Replace the topics.")
+@click.option("--no-papers", is_flag=True, help="Unlink every paper (ids in the text stay linked).")
+@click.option("--no-topics", is_flag=True, help="Unlink every topic.")
+@json_option
 def edit(
     entry_id: int,
     words: tuple[str, ...],
     kind: str | None,
     papers: tuple[str, ...],
     topics: tuple[str, ...],
+    no_papers: bool,
+    no_topics: bool,
+    as_json: bool,
 ) -> None:
-    """Replace entry N's text (and optionally its kind or links)."""
-    if not words and kind is None and not papers and not topics:
+    """Replace entry N's text (and optionally its kind, papers or topics)."""
+    if (no_papers and papers) or (no_topics and topics):
+        raise UsageError(
+            "Give either --no-papers/--no-topics or new links, not both.",
+            hint=f"paperlab log edit {entry_id} --topic SLUG (replaces the topics)",
+        )
+    if not words and kind is None and not (papers or topics or no_papers or no_topics):
         raise UsageError(
             f"Nothing to change in log entry {entry_id}.",
             hint=f'paperlab log edit {entry_id} "new text" (or --kind, --paper, --topic)',
         )
-    from paperlab.researchlog import update_entry
+    from paperlab.researchlog import get_entry, update_entry
 
     store = get_store()
     try:
@@ -118,12 +129,45 @@ def edit(
             entry_id,
             text=" ".join(words) if words else None,
             kind=kind,
-            papers=papers or None,
-            topics=topics or None,
+            papers=() if no_papers else (papers or None),
+            topics=() if no_topics else (topics or None),
         )
+        shown = get_entry(store, entry_id)
     finally:
         store.close()
-    click.echo(f"Updated log entry {entry_id}.")
+    if as_json:
+        print_json(shown.to_json())
+    else:
+        click.echo(f"Updated log entry {entry_id}.")
+
+
+@log.command("show")
+@click.argument("entry_id", type=int, metavar="N")
+@json_option
+def show(entry_id: int, as_json: bool) -> None:
+    """Show entry N whole: its text as written, its papers and topics."""
+    from paperlab.views import get_entry_view
+
+    store = get_store()
+    try:
+        entry = get_entry_view(store, entry_id)
+    finally:
+        store.close()
+    if entry is None:
+        raise UsageError(
+            f"There is no log entry {entry_id}.",
+            hint="See the entry numbers with: paperlab log list",
+        )
+    if as_json:
+        print_json(entry.to_json())
+        return
+    when = entry.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    lines = [f"#{entry.id}  {when}  [{entry.kind}]", "", entry.text, ""]
+    if entry.paper_ids:
+        lines.append("papers: " + ", ".join(entry.paper_ids))
+    if entry.topic_slugs:
+        lines.append("topics: " + ", ".join(entry.topic_slugs))
+    click.echo(terminal_text("\n".join(lines).rstrip("\n"), multiline=True))
 
 
 @log.command("rm")

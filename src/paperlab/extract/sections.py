@@ -68,6 +68,25 @@ class Outline:
     references_end: tuple[int, int] | None
 
 
+# A word a heading is made of: three letters or more, or an acronym ("RL", "AI").
+_HEADING_WORD = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{3,}|[A-Z]{2,})(?![^\W\d_])")
+# Lines set this much smaller than the body text are figure labels or footnotes.
+MIN_HEADING_SIZE = 0.85
+
+
+def plausible_heading(title: str) -> bool:
+    """Whether a heading's words can make a heading: figure labels and math set
+    large ("at at+1", "4 S 1 S 1", "φ(st)") have no word of three letters or an
+    acronym once any numbering is taken off."""
+    text = " ".join(title.split())
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        text = numbered["title"]
+    return any(
+        match.group().isupper() or len(match.group()) >= 3 for match in _HEADING_WORD.finditer(text)
+    )
+
+
 def is_references_title(title: str) -> bool:
     """True for "References", "7 REFERENCES", "Bibliography" and the like."""
     return bool(_REFERENCES.match(" ".join(title.split())))
@@ -233,6 +252,9 @@ def heading_of(text: str, row: Row, body: float) -> tuple[str, int] | None:
     if not 2 <= len(text) <= 150 or len(words) > 16 or text[-1] in ",;":
         return None
     if sum(map(str.isalpha, text)) < 2 or _CAPTION.match(text):
+        return None
+    # Headings are never set smaller than the body: such lines are labels in a figure.
+    if row.size < body * MIN_HEADING_SIZE or not plausible_heading(text):
         return None
     # All-caps lines alone in their block are headings in REVTeX and AMS styles.
     shouting = text.isupper() and row.block_rows <= 2

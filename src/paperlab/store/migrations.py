@@ -487,3 +487,27 @@ def m010_paper_reference(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m010_paper_reference)
+
+
+def m011_reader_memory(conn: Connection) -> None:
+    """Highlight kinds and where the reader left each paper.
+
+    ``annotation.kind`` says what a highlight is for (a plain highlight, a
+    question, a key claim, something to cite); existing ones are plain
+    highlights. ``reading_position`` keeps one row per paper with the page,
+    the first visible line and the cursor's offset on that page, so the
+    reader reopens where the learner stopped; it goes with its paper.
+    """
+    conn.exec_driver_sql(
+        "ALTER TABLE annotation ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'highlight'"
+    )
+    conn.exec_driver_sql("CREATE INDEX ix_annotation_kind ON annotation (kind)")
+    conn.exec_driver_sql(
+        "CREATE TABLE reading_position (paper_id VARCHAR NOT NULL PRIMARY KEY "
+        "REFERENCES paper(id) ON DELETE CASCADE, page INTEGER NOT NULL, "
+        "scroll_y INTEGER NOT NULL DEFAULT 0, cursor INTEGER NOT NULL DEFAULT 0, "
+        "updated_at DATETIME NOT NULL)"
+    )
+
+
+MIGRATIONS.append(m011_reader_memory)

@@ -264,6 +264,8 @@ class Annotation(SQLModel, table=True):
     tags: str = "[]"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # highlight | question | key-claim | to-cite (migration 11).
+    kind: str = Field(default="highlight", index=True)
 
 
 class LogEntry(SQLModel, table=True):
@@ -383,3 +385,15 @@ class PaperReference(SQLModel, table=True):
     online_arxiv_id: str | None = None  # confirmed by an arXiv look-up
     online_title: str | None = None
     online_checked_at: datetime | None = None
+
+
+class ReadingPosition(SQLModel, table=True):
+    """Where the reader left a paper: page, first visible line, cursor offset."""
+
+    __tablename__ = "reading_position"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    page: int
+    scroll_y: int = 0
+    cursor: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)

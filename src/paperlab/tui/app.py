@@ -18,6 +18,7 @@ from paperlab.errors import PaperlabError
 from paperlab.settings import Settings, load_settings
 from paperlab.store import Store, open_store
 from paperlab.tui.commands import PaperlabCommands
+from paperlab.tui.screens.annotations_browser import AnnotationsScreen
 from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.log import LogScreen
 from paperlab.tui.screens.modals import HelpScreen, TagPickerModal
@@ -28,6 +29,8 @@ from paperlab.tui.screens.topics import TopicsScreen
 
 class Flushable(Protocol):
     def flush_now(self) -> None: ...
+
+    async def settle(self) -> None: ...
 
 
 class PaperlabApp(App[None]):
@@ -42,6 +45,7 @@ class PaperlabApp(App[None]):
         "log": LogScreen,
         "topics": TopicsScreen,
         "progress": ProgressScreen,
+        "annotations": AnnotationsScreen,
     }
     DEFAULT_MODE = "library"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,6 +91,14 @@ class PaperlabApp(App[None]):
             "Progress",
             id="app.progress",
             tooltip="Hours per week against the 8 h plan, papers read per list.",
+        ),
+        Binding(
+            "6",
+            "switch_mode('annotations')",
+            "Annotations",
+            id="app.annotations",
+            show=False,
+            tooltip="Every paper's highlights, by kind and tag.",
         ),
         Binding(
             "ctrl+r",
@@ -250,6 +262,12 @@ class PaperlabApp(App[None]):
 
         self.push_screen(ReaderScreen(paper_id, page=page, highlight=highlight))
 
+    def open_front_page(self, paper_id: str) -> None:
+        """A paper's front page: abstract, why the lists say to read it, what it builds on."""
+        from paperlab.tui.screens.front_page import FrontPageScreen
+
+        self.push_screen(FrontPageScreen(paper_id))
+
     def open_notes(self, paper_id: str) -> None:
         from paperlab.tui.screens.notes import NotesScreen
 
@@ -261,6 +279,10 @@ class PaperlabApp(App[None]):
             editor.flush_now()
 
     async def action_quit(self) -> None:
+        # ctrl+q is read before keys typed just ahead of it reach the editor:
+        # let them land, so the flush saves every typed character.
+        for editor in list(self.editors):
+            await editor.settle()
         self.flush_editors()
         self.exit()
 

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 class PaperlabCommands(Provider):
-    """Screens, refresh and help; plus "Open paper: <title>" for every paper."""
+    """Screens, refresh and help; plus "Open paper: <title>" and "About paper: <title>"
+    (its front page) for every paper."""
 
     @property
     def lab(self) -> PaperlabApp:
@@ -35,8 +36,13 @@ class PaperlabCommands(Provider):
             ),
             ("Topics", "Roadmap weeks 1-18 as tags", partial(app.switch_mode, "topics")),
             (
+                "Annotations",
+                "Every paper's highlights, filtered by kind and tag",
+                partial(app.switch_mode, "annotations"),
+            ),
+            (
                 "Progress",
-                "Hours against the 8 h/week plan, papers read per list",
+                "This week's papers and the next to read, time per week, papers read per list",
                 partial(app.switch_mode, "progress"),
             ),
             (
@@ -49,6 +55,7 @@ class PaperlabCommands(Provider):
         if app.active_paper:
             paper = app.active_paper
             actions += [
+                ("About this paper", paper, partial(app.open_front_page, paper)),
                 ("Notes for this paper", paper, partial(app.open_notes, paper)),
                 ("Tag this paper", paper, partial(app.action_tag_paper, paper)),
             ]
@@ -73,6 +80,15 @@ class PaperlabCommands(Provider):
                     matcher.highlight(label),
                     partial(self.lab.open_reader, paper_id),
                     help=paper_id,
+                )
+            label = f"About paper: {title}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score * 0.85,
+                    matcher.highlight(label),
+                    partial(self.lab.open_front_page, paper_id),
+                    help=f"{paper_id}: abstract, why read it, what it builds on, your note",
                 )
 
 

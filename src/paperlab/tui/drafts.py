@@ -1,9 +1,13 @@
-"""Note drafts on disk, and the three-way merge that keeps every typed word.
+"""Note drafts on disk, so no typed word is lost.
 
 Every keystroke in the notes editor rewrites a small JSON draft in the cache
 directory; the draft disappears once the database holds the same text. If the
 app dies, or another process changed the note meanwhile, the draft is merged
-with what the database holds when the note is opened again.
+with what the database holds when the note is opened again
+(``notes.merge_note_fields``); a field both sides changed is put to the user.
+The draft's ``base`` is what the database held when the typing began, so a
+conflict that was not decided before quitting is offered again, not decided
+silently.
 """
 
 from __future__ import annotations
@@ -16,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-CONFLICT_MARK = "\n\n<<<<<<< saved elsewhere >>>>>>>\n"
-
 
 @dataclass(frozen=True)
 class Draft:
@@ -25,22 +27,6 @@ class Draft:
     fields: dict[str, str]
     base: dict[str, str]
     written_at: datetime
-
-
-def merge3(
-    base: Mapping[str, str], ours: Mapping[str, str], theirs: Mapping[str, str]
-) -> dict[str, str]:
-    """Merge per field: a side that did not change yields; both changed keeps both texts."""
-    merged: dict[str, str] = {}
-    for name in {*base, *ours, *theirs}:
-        b, o, t = base.get(name, ""), ours.get(name, ""), theirs.get(name, "")
-        if o in (b, t):
-            merged[name] = t
-        elif t == b:
-            merged[name] = o
-        else:
-            merged[name] = f"{o}{CONFLICT_MARK}{t}"
-    return merged
 
 
 class DraftStore:
@@ -87,4 +73,4 @@ class DraftStore:
         self.path(paper_id).unlink(missing_ok=True)
 
 
-__all__ = ["CONFLICT_MARK", "Draft", "DraftStore", "merge3"]
+__all__ = ["Draft", "DraftStore"]

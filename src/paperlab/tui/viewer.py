@@ -35,13 +35,25 @@ def viewer_command(path: Path, page: int) -> tuple[list[str], bool]:
     )
 
 
-def open_pdf(path: str | None, page: int) -> str:
+def pdf_file(path: str | None, data_dir: Path) -> Path | None:
+    """The stored PDF path as a file: stored paths are relative to the library's
+    data dir (so a library can move), never to where the app was started."""
+    if not path:
+        return None
+    file = Path(path)
+    return file if file.is_absolute() else data_dir / file
+
+
+def open_pdf(path: str | None, page: int, data_dir: Path) -> str:
     """Start the viewer detached; return a line saying what happened."""
-    if not path or not Path(path).is_file():
+    file = pdf_file(path, data_dir)
+    if file is None or not file.is_file():
+        where = f" (looked for {file})" if file is not None else ""
         raise NotFoundError(
-            "This paper has no PDF on disk.", hint="Fetch it first: paperlab fetch <id>"
+            f"This paper has no PDF on disk{where}.",
+            hint="Fetch it again: paperlab fetch <id> (or add the PDF: paperlab add FILE)",
         )
-    command, at_page = viewer_command(Path(path), page)
+    command, at_page = viewer_command(file, page)
     subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
@@ -57,4 +69,4 @@ def open_pdf(path: str | None, page: int) -> str:
     )
 
 
-__all__ = ["open_pdf", "viewer_command"]
+__all__ = ["open_pdf", "pdf_file", "viewer_command"]

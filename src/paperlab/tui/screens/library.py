@@ -21,19 +21,23 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
-from paperlab.catalog import READING_STATES
+from paperlab.catalog import PIPELINE_STATES, READING_STATES
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.virtual_table import Column, TableRow, VirtualTable
 from paperlab.views import LibraryItem, library_items
 
+# The title takes the width left over; on a narrow terminal the id goes first,
+# then the topics, then the pipeline state and the year (the reading state stays).
 COLUMNS = (
-    Column("Title", 50),
-    Column("Year", 4),
-    Column("Topics", 22),
+    Column("Title", 40, grow=True),
+    Column("Year", 4, keep=4),
+    Column("Topics", 16, keep=2),
     Column("Reading", 8),
-    Column("Pipeline", 9),
-    Column("Id", 12),
+    Column("Pipeline", 9, keep=3),
+    Column("Id", 12, keep=1),
 )
+STATE_PREFIX = "state:"
+ALL_STATES = tuple(dict.fromkeys(READING_STATES + PIPELINE_STATES))
 SORTS = ("list order", "title", "year", "reading state")
 READING_STYLE = {"unread": "dim", "skimming": "yellow", "reading": "cyan", "read": "green"}
 PIPELINE_STYLE = {"failed": "bold red", "indexed": "green", "queued": "dim"}
@@ -51,10 +55,56 @@ def _styled(value: str, styles: dict[str, str]) -> Text | str:
     return _STYLED.setdefault((value, style), Text(value, style=style))
 
 
-def matches(item: LibraryItem, terms: list[str]) -> bool:
-    """Every term appears in the paper's title, id, year, topics, tags, states, list or authors."""
-    text = haystack(item)
-    return all(term in text for term in terms)
+def split_terms(text: str) -> tuple[list[str], set[str]]:
+    """The filter's words, and the states asked for with ``state:NAME`` terms.
+
+    A state term names a reading or pipeline state, so ``state:reading`` finds
+    papers being read and not the list "Reading and understanding research
+    papers". A whole name matches only that state (``state:read`` is not
+    ``reading``); the start of one matches every state it starts, so the rows
+    follow as the name is typed (``state:fail``). A name no state has is kept
+    as it is: it matches no paper, and the status line lists the states.
+    Several state terms keep papers in any of them.
+    """
+    words: list[str] = []
+    states: set[str] = set()
+    for term in text.lower().split():
+        if not term.startswith(STATE_PREFIX):
+            words.append(term)
+            continue
+        value = term[len(STATE_PREFIX) :]
+        if not value:
+            continue  # "state:" alone: the name is still to come
+        if value in ALL_STATES:
+            states.add(value)
+        else:
+            states |= {s for s in ALL_STATES if s.startswith(value)} or {value}
+    return words, states
+
+
+class PaperTable(VirtualTable):
+    """The library's table: enter is "Read" in the footer and help. (The table's own
+    enter binding comes first in the chain, so one on the screen is never shown.)"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Read",
+            id="library.read",
+            tooltip="Open the selected paper in the reader; on a group heading, fold or unfold it.",
+        ),
+    ]
+
+
+def matches(item: LibraryItem, text: str) -> bool:
+    """Every word appears in the paper's title, id, year, topics, tags, states, list
+    or authors, and its reading or pipeline state is one of the ``state:`` terms."""
+    words, states = split_terms(text)
+    hay = haystack(item)
+    if states and not states & {item.paper.reading_state, item.paper.state}:
+        return False
+    return all(word in hay for word in words)
 
 
 def haystack(item: LibraryItem) -> str:
@@ -98,11 +148,11 @@ class LibraryScreen(PaperlabScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "enter",
-            "open_reader",
-            "Read",
-            id="library.read",
-            tooltip="Open the selected paper in the reader.",
+            "i",
+            "front_page",
+            "About",
+            id="library.about",
+            tooltip="The paper's front page: abstract, why read it, what it builds on, your note.",
         ),
         Binding(
             "n",
@@ -137,7 +187,8 @@ class LibraryScreen(PaperlabScreen):
             "focus_filter",
             "Filter",
             id="library.filter",
-            tooltip="Type to filter by title, id, topic, tag, state, list or author.",
+            tooltip="Type to filter by title, id, topic, tag, list or author;"
+            " state:reading (or any reading or pipeline state) keeps papers in that state.",
         ),
         Binding(
             "r",
@@ -145,6 +196,13 @@ class LibraryScreen(PaperlabScreen):
             "Refresh",
             id="library.refresh",
             tooltip="Reload papers (a fetch in another terminal shows up here).",
+        ),
+        Binding(
+            "space",
+            "toggle_group",
+            "Fold",
+            id="library.fold",
+            tooltip="Collapse or expand the group under the cursor (enter on a heading too).",
         ),
         Binding(
             "escape",
@@ -176,11 +234,17 @@ class LibraryScreen(PaperlabScreen):
         self._item_of_key: dict[str, int] = {}
         self._total = 0
         self._orders: dict[str, list[tuple[str, list[int]]]] = {}
+        self._states: list[tuple[str, str]] = []
+        # Groups folded by the user: kept across filtering, sorting and reloads.
+        self.collapsed: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Filter: title, id, topic, state, list, author…", id="filter")
-        yield VirtualTable(COLUMNS, id="papers")
+        yield Input(
+            placeholder="Filter: title, id, topic, list, author… · state:reading, state:failed…",
+            id="filter",
+        )
+        yield PaperTable(COLUMNS, id="papers")
         yield Static("", id="library-status")
         yield Footer()
 
@@ -228,6 +292,7 @@ class LibraryScreen(PaperlabScreen):
         self._haystacks = [haystack(item) for item in items]
         self._rows = [_paper_row(item) for item in items]
         self._ids = [item.paper.id for item in items]
+        self._states = [(item.paper.reading_state, item.paper.state) for item in items]
         self._item_of_key = {row.key: i for i, row in enumerate(self._rows)}
         self._total = len(set(self._ids))
         self._orders = {}
@@ -251,11 +316,14 @@ class LibraryScreen(PaperlabScreen):
         keep = self.selected_key()
         keep_item = self._item_of_key.get(keep) if keep is not None else None
         keep_row: int | None = None
-        terms = self.filter_text.lower().split()
+        terms, states = split_terms(self.filter_text)
         hay = self._haystacks
         rows: list[TableRow] = []
         papers: set[str] = set()
         for group, members in self._groups():
+            if states:
+                own = self._states
+                members = [i for i in members if states & set(own[i])]
             if not terms:
                 hits = members
             elif len(terms) == 1:
@@ -265,34 +333,27 @@ class LibraryScreen(PaperlabScreen):
                 hits = [i for i in members if all(t in hay[i] for t in terms)]
             if not hits:
                 continue
-            first = self.items[hits[0]]
-            week = f"week {first.week}" if first.week is not None else ""
-            count = f"{len(hits)} paper{'s' if len(hits) > 1 else ''}"
+            folded = group in self.collapsed
             heading = f"group{_SEP}{group}"
-            if keep == heading:
+            if keep == heading or (folded and keep_item is not None and keep_item in hits):
                 keep_row = len(rows)
-            rows.append(
-                TableRow(
-                    heading,
-                    (
-                        Text(f"▾ {first.list_title}", style="bold magenta"),
-                        "",
-                        Text(week, style="bold magenta"),
-                        "",
-                        "",
-                        Text(count, style="dim"),
-                    ),
-                )
-            )
+            rows.append(_heading_row(heading, self.items[hits[0]], len(hits), folded))
+            papers.update(map(self._ids.__getitem__, hits))
+            if folded:
+                continue
             if keep_item is not None and self.items[keep_item].group == group:
                 with contextlib.suppress(ValueError):  # filtered out
                     keep_row = len(rows) + hits.index(keep_item)
             rows.extend(map(self._rows.__getitem__, hits))
-            papers.update(map(self._ids.__getitem__, hits))
         table.replace_rows(rows)
         status = f"{len(papers)} of {self._total} papers · sorted by {self.sort_mode}"
         if self.filter_text:
             status += f" · filter “{self.filter_text}”"
+        unknown = sorted(states - set(ALL_STATES))
+        if unknown:
+            status += f" · no state {', '.join(unknown)}: use " + ", ".join(ALL_STATES)
+        if self.collapsed:
+            status += " · space or enter on a heading unfolds a group"
         # One line, always: no need to lay the screen out again for it. Posted
         # now (not when the widget next idles) so it changes with the rows.
         line = self.query_one("#library-status", Static)
@@ -301,7 +362,9 @@ class LibraryScreen(PaperlabScreen):
         if keep_row is not None:
             table.move_cursor(keep_row)
         elif papers:
-            table.move_cursor(1)
+            # The first paper, or the first heading when that group is folded.
+            first_is_paper = len(rows) > 1 and not rows[1].key.startswith(f"group{_SEP}")
+            table.move_cursor(1 if first_is_paper else 0)
 
     def selected_key(self) -> str | None:
         return self.query_one("#papers", VirtualTable).cursor_key()
@@ -343,13 +406,38 @@ class LibraryScreen(PaperlabScreen):
     # ------------------------------------------------------------------ actions
 
     @on(VirtualTable.RowSelected, "#papers")
-    def _row_selected(self) -> None:
-        self.action_open_reader()
+    def _row_selected(self, event: VirtualTable.RowSelected) -> None:
+        if event.row_key.startswith(f"group{_SEP}"):
+            self.action_toggle_group()
+        else:
+            self.action_open_reader()
+
+    def action_toggle_group(self) -> None:
+        """Fold or unfold the group under the cursor; the cursor rests on its heading."""
+        key = self.selected_key()
+        if key is None:
+            return
+        head, rest = key.split(_SEP, 1)
+        group = rest if head == "group" else head  # a heading's key, or a paper's
+        self.collapsed ^= {group}
+        table = self.query_one("#papers", VirtualTable)
+        heading = f"group{_SEP}{group}"
+        # Put the cursor on the heading first, so render_table keeps it there.
+        for index, row in enumerate(table.rows):
+            if row.key == heading:
+                table.move_cursor(index)
+                break
+        self.render_table()
 
     def action_open_reader(self) -> None:
         paper = self._need_paper()
         if paper:
             self.lab.open_reader(paper)
+
+    def action_front_page(self) -> None:
+        paper = self._need_paper()
+        if paper:
+            self.lab.open_front_page(paper)
 
     def action_notes(self) -> None:
         paper = self._need_paper()
@@ -393,6 +481,15 @@ class LibraryScreen(PaperlabScreen):
         self.post_message(self.ReadingStateChanged(paper, state))
 
 
+def _heading_row(key: str, first: LibraryItem, count: int, folded: bool) -> TableRow:
+    """A group's heading: one cell across the table, whichever columns are shown."""
+    text = Text(f"{'▸' if folded else '▾'} {first.list_title}", style="bold magenta")
+    if first.week is not None:
+        text.append(f" · week {first.week}", style="bold magenta")
+    text.append(f" · {count} paper{'s' if count > 1 else ''}", style="dim")
+    return TableRow(key, (text,))
+
+
 def _paper_row(item: LibraryItem) -> TableRow:
     row = item.paper
     return TableRow(
@@ -408,4 +505,4 @@ def _paper_row(item: LibraryItem) -> TableRow:
     )
 
 
-__all__ = ["LibraryScreen", "haystack", "matches", "sort_key"]
+__all__ = ["LibraryScreen", "haystack", "matches", "sort_key", "split_terms"]

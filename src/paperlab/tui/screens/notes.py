@@ -2,12 +2,24 @@
 
 Every change rewrites a draft file at once; the database save follows after a
 short pause, on leaving the screen and on quitting. Saves pass the note's
-``updated_at`` as seen here: when another process changed the note meanwhile,
-the two versions are merged field by field (see ``drafts.merge3``).
+``updated_at`` as seen here, and the screen re-reads the note whenever the
+app's change check sees the library move: a field changed only elsewhere is
+reloaded (with a notice), a field changed only here is kept, and a field
+changed on both sides is put to the user side by side (``NoteConflictModal``).
+Until the user decides, that field is neither saved nor merged: the draft
+keeps the text typed here, with the stored text it started from, so the same
+question comes back after a restart.
+
+Focus stays in the text boxes: the form itself cannot take focus, and tab
+moves between boxes the moment it is read, so no typed letter is ever taken
+for a command.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -24,10 +36,15 @@ from textual.widgets import Footer, Header, Label, Static, TextArea
 from paperlab.errors import PaperlabError
 from paperlab.notes import ALL_FIELDS, FIELD_TITLES, note_fields
 from paperlab.store.models import Note
-from paperlab.tui.drafts import DraftStore, merge3
+from paperlab.tui.drafts import DraftStore
+from paperlab.tui.notestate import NoteState
 from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.tui.screens.modals import FOCUS_KEYS, NoteConflictModal
 
 SAVE_DELAY = 0.8
+# The side-by-side choice opens only after this long without typing: its
+# one-letter keys (m, t, b) must not catch letters meant for the note.
+ASK_AFTER_IDLE = 1.5
 
 
 class NotesScreen(PaperlabScreen):
@@ -40,15 +57,23 @@ class NotesScreen(PaperlabScreen):
         Binding(
             "escape",
             "back",
-            "Back",
+            "Save & back",
             id="notes.back",
             tooltip="Save and go back to the previous screen.",
         ),
         Binding("ctrl+s", "save", "Save", id="notes.save", tooltip="Save the note now."),
+        Binding(
+            "ctrl+r",
+            "resolve",
+            "Resolve",
+            id="notes.resolve",
+            tooltip="Choose between your text and the text saved elsewhere.",
+        ),
         Binding("ctrl+t", "tags", "Tags", id="notes.tags", tooltip="Pick this paper's topics."),
         Binding(
             "ctrl+o", "reader", "Read", id="notes.reader", tooltip="Open the paper in the reader."
         ),
+        *FOCUS_KEYS,
     ]
 
     @dataclass
@@ -61,12 +86,16 @@ class NotesScreen(PaperlabScreen):
     def __init__(self, paper_id: str) -> None:
         super().__init__()
         self.paper_id = paper_id
-        self.base: dict[str, str] = note_fields(None)
-        self.expected: datetime | None = None
+        self.state = NoteState()
         self.loaded = False
         self._loading = False
         self._saving = False
         self._save_again = False
+        self._check_again = False
+        self._inflight: dict[str, str] | None = None
+        self._asking = False
+        self._ask_on_resume = False
+        self._last_typed = 0.0
         self._timer: Timer | None = None
         self._last_seen: dict[str, str] = {}
         self._drafts: DraftStore | None = None
@@ -80,7 +109,9 @@ class NotesScreen(PaperlabScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="notes-title")
-        with VerticalScroll(id="notes-form"):
+        # The form scrolls with the focused box; it must not take focus itself,
+        # or letters typed after a tab past the last box would become commands.
+        with VerticalScroll(id="notes-form", can_focus=False):
             for name in ALL_FIELDS:
                 yield Label(FIELD_TITLES.get(name, name.title()), classes="field-title")
                 yield TextArea(
@@ -94,11 +125,20 @@ class NotesScreen(PaperlabScreen):
 
     def on_mount(self) -> None:
         self.lab.editors.add(self)
+        self.lab.library_changed.subscribe(self, lambda _: self.check_note())
         self.query_one("#note-summary", TextArea).focus()
         self.load()
 
     def on_screen_resume(self) -> None:
         self.lab.active_paper = self.paper_id
+        if self._ask_on_resume:
+            self._ask_on_resume = False
+            self._ask_when_idle()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return bool(self.state.conflicts)
+        return True
 
     # ------------------------------------------------------------------ fields
 
@@ -119,6 +159,9 @@ class NotesScreen(PaperlabScreen):
 
     def _status(self, text: str, style: str = "dim") -> None:
         self.query_one("#notes-status", Static).update(Text(text, style=style))
+
+    def _write_draft(self, fields: dict[str, str]) -> None:
+        self.drafts.write(self.paper_id, fields, self.state.base)
 
     # ------------------------------------------------------------------ loading
 
@@ -144,23 +187,133 @@ class NotesScreen(PaperlabScreen):
             Text.assemble(("Notes: ", "dim"), (title, "bold"), ("  " + self.paper_id, "dim"))
         )
         theirs = note_fields(note)
-        self.base = theirs
-        self.expected = note.updated_at if note else None
         draft = self.drafts.read(self.paper_id)
-        shown = theirs
+        typed = self.current()  # keys that beat the load are kept, not overwritten
         if draft is not None:
-            shown = merge3(draft.base, draft.fields, theirs)
-        self._fill(shown)
+            ours, base = draft.fields, draft.base
+        elif any(typed.values()):
+            ours, base = typed, note_fields(None)
+        else:
+            ours, base = theirs, theirs
+        merge = self.state.take(ours, theirs, note.updated_at if note else None, base=base)
+        self._fill(merge.fields)
         self.loaded = True
-        if shown != theirs:
-            self.drafts.write(self.paper_id, shown, self.base)
+        if merge.fields != theirs:
+            self._write_draft(merge.fields)
             self.notify("Restored text that had not reached the library yet.", timeout=5)
             self._status("Restored unsaved text from a draft; saving…", "yellow")
-            self.schedule_save()
+            self.schedule_save()  # what does not wait for a choice
+            if self.state.conflicts:
+                self._ask()
         else:
             if draft is not None:
                 self.drafts.discard(self.paper_id)
             self._status("Saved" if note else "New note")
+
+    # ------------------------------------------------------------------ changes elsewhere
+
+    def check_note(self) -> None:
+        """The library changed: re-read this note (in a worker)."""
+        if self.loaded:
+            self._read_note()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="notes-check",
+        description="Checking the note",
+    )
+    def _read_note(self) -> None:
+        from paperlab.notes import get_note
+
+        note = get_note(self.lab.store, self.paper_id)
+        self.app.call_from_thread(self._seen, note)
+
+    def _seen(self, note: Note | None) -> None:
+        if self._saving:
+            # Our own save may be landing: look again once it has.
+            self._check_again = True
+            return
+        if note is None or not self.state.is_news(note.updated_at):
+            return  # unchanged, or a read older than our last save
+        self._take_theirs(note)
+
+    def _take_theirs(self, note: Note | None) -> None:
+        """Merge the stored note into the editor; put fields both sides changed to the user."""
+        theirs = note_fields(note)
+        if self._inflight is not None and theirs == self._inflight:
+            return  # what we are saving ourselves
+        merge = self.state.take(self.current(), theirs, note.updated_at if note else None)
+        self._fill(merge.fields)
+        reloaded = [n for n in merge.theirs_changed if n not in merge.conflicts]
+        if merge.fields != theirs:
+            self._write_draft(merge.fields)
+        if reloaded:
+            names = ", ".join(FIELD_TITLES[n] for n in reloaded)
+            self.notify(
+                f"The note was changed elsewhere; reloaded: {names}.",
+                title="Note reloaded",
+                timeout=6,
+            )
+        if self.state.conflicts:
+            self._status(
+                "Changed here and elsewhere: ctrl+r to choose (your text is kept).", "bold yellow"
+            )
+            self.refresh_bindings()
+            self._ask_when_idle()
+        elif merge.fields != theirs:
+            self._status("Reloaded changes made elsewhere; saving yours…", "yellow")
+            self.schedule_save()
+        else:
+            self.drafts.discard(self.paper_id)
+            self._status("Reloaded: changed elsewhere" if reloaded else "Saved")
+
+    def _ask_when_idle(self) -> None:
+        """Open the choice once typing has paused (ctrl+r opens it at once)."""
+        waited = time.monotonic() - self._last_typed
+        if waited >= ASK_AFTER_IDLE:
+            self._ask()
+        else:
+            self.set_timer(ASK_AFTER_IDLE - waited, self._ask_when_idle)
+
+    def _ask(self) -> None:
+        """Show the side-by-side choice for the fields both sides changed."""
+        if self._asking or not self.state.conflicts:
+            return
+        if not self.is_active:
+            self._ask_on_resume = True  # not over the reader or another dialog
+            return
+        self._asking = True
+        asked = dict(self.state.conflicts)
+
+        def decided(choices: dict[str, str] | None) -> None:
+            self._asking = False
+            if choices is None:
+                self._status(
+                    "Not decided: your text stays unsaved in a draft; ctrl+r to choose.",
+                    "bold yellow",
+                )
+                return
+            self.resolve(asked, choices)
+
+        self.app.push_screen(NoteConflictModal(asked, FIELD_TITLES), decided)
+
+    def resolve(self, asked: dict[str, tuple[str, str]], choices: dict[str, str]) -> None:
+        """Apply the user's choice per field and save."""
+        fields = self.state.resolve(self.current(), asked, choices)
+        self._fill(fields)
+        self._write_draft(fields)
+        self.refresh_bindings()
+        self.notify("Saving your choice.", timeout=3)
+        self._status("Unsaved changes…", "yellow")
+        if self.state.conflicts:
+            self._ask()
+        else:
+            self.action_save()  # a choice made is saved at once
+
+    def action_resolve(self) -> None:
+        self._ask()
 
     # ------------------------------------------------------------------ saving
 
@@ -172,9 +325,13 @@ class NotesScreen(PaperlabScreen):
         if fields == self._last_seen:
             return
         self._last_seen = fields
+        self._last_typed = time.monotonic()
         # The draft is written before anything else can go wrong.
-        self.drafts.write(self.paper_id, fields, self.base)
-        self._status("Unsaved changes…", "yellow")
+        self._write_draft(fields)
+        if self.state.conflicts:
+            self._status("Changed here and elsewhere: ctrl+r to choose.", "bold yellow")
+        else:
+            self._status("Unsaved changes…", "yellow")
         self.schedule_save()
 
     def schedule_save(self) -> None:
@@ -189,13 +346,15 @@ class NotesScreen(PaperlabScreen):
             self._save_again = True
             return
         fields = self.current()
-        changed = {k: v for k, v in fields.items() if v != self.base.get(k, "")}
+        changed = self.state.unsaved(fields)
         if not changed:
-            self.drafts.discard(self.paper_id)
-            self._status("Saved")
+            if not self.state.conflicts:
+                self.drafts.discard(self.paper_id)
+                self._status("Saved")
             return
         self._saving = True
-        self.save(fields, changed, self.expected)
+        self._inflight = {**self.state.base, **changed}
+        self.save(fields, changed, self.state.expected)
 
     @work(
         thread=True,
@@ -218,68 +377,91 @@ class NotesScreen(PaperlabScreen):
                 theirs = get_note(self.lab.store, self.paper_id)
                 self.app.call_from_thread(self._conflict, theirs)
                 return
-            self.app.call_from_thread(self._saved, note, fields)
+            self.app.call_from_thread(self._saved, note, changed)
         finally:
             self.app.call_from_thread(self._save_finished)
 
     def _save_finished(self) -> None:
         self._saving = False
+        self._inflight = None
+        if self._check_again:
+            self._check_again = False
+            self.check_note()
         if self._save_again:
             self._save_again = False
             self.action_save()
 
-    def _saved(self, note: Note, fields: dict[str, str]) -> None:
-        self.base = fields
-        self.expected = note.updated_at
-        if self.current() == fields:
+    def _saved(self, note: Note, changed: dict[str, str]) -> None:
+        self.state.saved(changed, note.updated_at)
+        if not self.state.unsaved(self.current()) and not self.state.conflicts:
             self.drafts.discard(self.paper_id)
             self._status("Saved")
         self.post_message(self.NoteSaved(self.paper_id, note.updated_at))
 
     def _conflict(self, theirs: Note | None) -> None:
-        """The note changed elsewhere: merge, keep both where both changed, save again."""
-        their_fields = note_fields(theirs)
-        merged = merge3(self.base, self.current(), their_fields)
-        self.base = their_fields
-        self.expected = theirs.updated_at if theirs else None
-        self._fill(merged)
-        self.drafts.write(self.paper_id, merged, self.base)
-        self.notify(
-            "The note was changed elsewhere; both versions were merged.",
-            severity="warning",
-            timeout=6,
-        )
-        self._save_again = True
+        """The note changed elsewhere between two checks: merge as a reload would."""
+        self._inflight = None
+        self._take_theirs(theirs)
+        if not self.state.conflicts:
+            self._save_again = True
+
+    async def settle(self) -> None:
+        """Let keys already typed reach the text boxes (before a quit reads them)."""
+        waits = []
+        for area in self.query(TextArea):
+            done = asyncio.Event()
+            if area.call_later(done.set):
+                waits.append(done.wait())
+        if waits:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*waits), timeout=1.0)
 
     def flush_now(self) -> None:
-        """Save synchronously (leaving the screen, quitting). The draft stays on failure."""
+        """Save synchronously (leaving the screen, quitting).
+
+        The draft is written first and stays whenever anything is left unsaved:
+        a failed save, or a field waiting for the user's choice.
+        """
         if not self.loaded:
             return
         from paperlab.notes import ConflictError, get_note, save_note
 
         fields = self.current()
+        if fields != self.state.base:
+            self._write_draft(fields)
         for _attempt in range(3):
-            changed = {k: v for k, v in fields.items() if v != self.base.get(k, "")}
+            changed = self.state.unsaved(fields)
             if not changed:
-                self.drafts.discard(self.paper_id)
-                return
+                break
             try:
                 note = save_note(
-                    self.lab.store, self.paper_id, changed, expected_updated_at=self.expected
+                    self.lab.store, self.paper_id, changed, expected_updated_at=self.state.expected
                 )
             except ConflictError:
                 theirs = get_note(self.lab.store, self.paper_id)
-                fields = merge3(self.base, fields, note_fields(theirs))
-                self.base = note_fields(theirs)
-                self.expected = theirs.updated_at if theirs else None
-                self.drafts.write(self.paper_id, fields, self.base)
+                if self._inflight is not None and note_fields(theirs) == self._inflight:
+                    # Our own autosave landed while we were quitting.
+                    self.state.saved(self._inflight, theirs.updated_at if theirs else None)
+                    self._inflight = None
+                    continue
+                self._take_theirs(theirs)
+                fields = self.current()
                 continue
-            except PaperlabError as error:
-                self.notify(f"{error.message} Your text is kept in a draft.", severity="error")
+            except Exception as error:  # whatever failed, the draft keeps the text
+                message = error.message if isinstance(error, PaperlabError) else str(error)
+                self.notify(f"{message} Your text is kept in a draft.", severity="error")
                 return
-            self.base, self.expected = fields, note.updated_at
+            self.state.saved(changed, note.updated_at)
+        if fields == self.state.base and not self.state.conflicts:
             self.drafts.discard(self.paper_id)
-            return
+        elif self.state.conflicts:
+            names = ", ".join(FIELD_TITLES[n] for n in self.state.conflicts)
+            self.notify(
+                f"Your text of {names} is kept in a draft; you will be asked again "
+                "when you open this note.",
+                severity="warning",
+                timeout=6,
+            )
 
     # ------------------------------------------------------------------ navigation
 

@@ -1,30 +1,47 @@
-"""The reader: a paper's extracted text page by page, outline, highlights, annotate."""
+"""The reader: a paper's extracted text page by page, outline, highlights, annotate.
+
+Find lives in ``reader_find``, the side pane's labels in ``reader_side``, reading
+time in ``reader_time``; where the learner stopped is kept by
+``paperlab.readingposition`` and restored when the paper is opened again.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.errors import PaperlabError
+from paperlab.readingposition import ReadingPosition
 from paperlab.store.models import LogEntry, Paper
-from paperlab.tui.clock import ActivityClock
-from paperlab.tui.screens.base import PaperlabScreen
-from paperlab.tui.screens.modals import AnnotateModal, AnnotationInput, GotoPageModal
+from paperlab.tui.screens.modals import GotoPageModal
+from paperlab.tui.screens.reader_annotate import AnnotatingScreen
+from paperlab.tui.screens.reader_find import FindResults
+from paperlab.tui.screens.reader_keys import READER_BINDINGS
+from paperlab.tui.screens.reader_side import highlight_label, outline_label
 from paperlab.tui.widgets.page_view import Mark, PageView
-from paperlab.views import AnnotationView, OutlineEntry, load_outline, load_pages, load_paper
+from paperlab.views import (
+    AnnotationView,
+    OutlineEntry,
+    load_outline,
+    load_pages,
+    load_paper,
+)
 
-CLOCK_TICK_SECONDS = 30.0
+# Below this width the side pane starts hidden (b shows it); below WIDE it is narrower.
+SIDE_HIDDEN_BELOW = 90
+SIDE_WIDE_FROM = 130
+SIDE_WIDTH = 36
+SIDE_NARROW_WIDTH = 28
 
 
 @dataclass(frozen=True)
@@ -34,93 +51,16 @@ class Loaded:
     outline: list[OutlineEntry]
     annotations: list[AnnotationView]
     log: list[LogEntry]
+    position: ReadingPosition | None
 
 
-class ReaderScreen(PaperlabScreen):
+class ReaderScreen(AnnotatingScreen):
     """One paper, page by page. Select a passage and press a to annotate it."""
 
     AUTO_FOCUS = "#page"
     SUB_TITLE = "Reader"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="reader.back", tooltip="Back to the previous screen."),
-        Binding(
-            "right_square_bracket",
-            "page(1)",
-            "Next page",
-            id="reader.next",
-            tooltip="Go to the next page.",
-            key_display="]",
-        ),
-        Binding(
-            "left_square_bracket",
-            "page(-1)",
-            "Prev page",
-            id="reader.prev",
-            tooltip="Go to the previous page.",
-            key_display="[",
-        ),
-        Binding("g", "goto", "Go to page", id="reader.goto", tooltip="Jump to a page number."),
-        Binding(
-            "o",
-            "outline",
-            "Outline",
-            id="reader.outline",
-            tooltip="Move to the section outline (enter jumps to the section).",
-        ),
-        Binding("f", "find", "Find", id="reader.find", tooltip="Find text in the whole paper."),
-        Binding(
-            "n",
-            "find_next",
-            "Next match",
-            id="reader.find_next",
-            tooltip="Go to the next match of the last find.",
-        ),
-        Binding(
-            "p",
-            "select_paragraph",
-            "Paragraph",
-            id="reader.paragraph",
-            tooltip="Select the paragraph around the cursor.",
-        ),
-        Binding(
-            "s",
-            "select_sentence",
-            "Sentence",
-            id="reader.sentence",
-            tooltip="Select the sentence around the cursor.",
-        ),
-        Binding(
-            "a",
-            "annotate",
-            "Annotate",
-            id="reader.annotate",
-            tooltip="Annotate the selected passage with a comment and tags.",
-        ),
-        Binding("e", "notes", "Notes", id="reader.notes", tooltip="Open this paper's note."),
-        Binding("t", "tags", "Tags", id="reader.tags", tooltip="Pick this paper's topics."),
-        Binding(
-            "m",
-            "mark",
-            "Mark",
-            id="reader.mark",
-            tooltip="Cycle the reading state: unread, skimming, reading, read.",
-        ),
-        Binding(
-            "x",
-            "open_pdf",
-            "PDF",
-            id="reader.pdf",
-            tooltip="Open the PDF in the system viewer at this page.",
-        ),
-    ]
-
-    @dataclass
-    class AnnotationAdded(Message):
-        """An annotation was saved for the paper being read."""
-
-        paper_id: str
-        annotation_id: int | None
+    BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
 
     @dataclass
     class PageShown(Message):
@@ -134,6 +74,8 @@ class ReaderScreen(PaperlabScreen):
     ) -> None:
         super().__init__()
         self.paper_id = paper_id
+        # A page or passage asked for (a search hit) wins over where the learner stopped.
+        self.asked_for_place = page is not None or highlight is not None
         self.page = page or 1
         self.highlight = highlight
         self.pages: dict[int, str] = {}
@@ -141,11 +83,11 @@ class ReaderScreen(PaperlabScreen):
         self.outline: list[OutlineEntry] = []
         self.annotations: list[AnnotationView] = []
         self.search_mark: tuple[int, int, int] | None = None
-        self.find_matches: list[tuple[int, int, int]] = []
-        self.find_index = -1
-        self.clock: ActivityClock | None = None
-        self.pending_minutes = 0.0
+        self.find = FindResults()
         self.loaded = False
+        self.side_chosen: bool | None = None  # the user's b, which wins over the width
+        self.position: ReadingPosition | None = None  # last place seen, saved on leaving
+        self.saved_position: ReadingPosition | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -153,7 +95,7 @@ class ReaderScreen(PaperlabScreen):
             with Vertical(id="reader-side"):
                 yield Label("Outline", classes="side-title")
                 yield OptionList(id="outline")
-                yield Label("Highlights", classes="side-title")
+                yield Label("Highlights (h)", classes="side-title")
                 yield OptionList(id="annotation-list")
                 yield Label("Log entries citing this paper", classes="side-title")
                 yield Static("", id="paper-log")
@@ -161,15 +103,17 @@ class ReaderScreen(PaperlabScreen):
                 yield Static("", id="reader-title")
                 yield PageView(id="page")
                 yield Input(
-                    placeholder="Find in paper (enter; n for next)", id="find", classes="hidden"
+                    placeholder="Find in paper (enter; n next, N previous, escape closes)",
+                    id="find",
+                    classes="hidden",
                 )
                 yield Static("", id="reader-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.clock = ActivityClock(self.lab.idle_minutes * 60)
-        self.set_interval(CLOCK_TICK_SECONDS, self._tick)
+        self.start_clock()
         self.query_one(PageView).focus()
+        self._fit_side(self.app.size.width)
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -187,6 +131,7 @@ class ReaderScreen(PaperlabScreen):
     def load(self) -> None:
         from paperlab.annotations import list_annotations
         from paperlab.library import log_entries_for_paper
+        from paperlab.readingposition import load_position
 
         store = self.lab.store
         paper = load_paper(store, self.paper_id)
@@ -198,6 +143,7 @@ class ReaderScreen(PaperlabScreen):
             outline=load_outline(store, self.paper_id),
             annotations=list_annotations(store, self.paper_id),
             log=log_entries_for_paper(store, self.paper_id),
+            position=None if self.asked_for_place else load_position(store, self.paper_id),
         )
         self.app.call_from_thread(self._loaded, loaded)
 
@@ -212,15 +158,30 @@ class ReaderScreen(PaperlabScreen):
         )
         outline = self.query_one("#outline", OptionList)
         outline.clear_options()
-        outline.add_options(
-            Option(f"p.{e.page:<3} {e.section}", id=str(i)) for i, e in enumerate(self.outline)
-        )
+        outline.add_options(Option(outline_label(e), id=str(i)) for i, e in enumerate(self.outline))
         self._show_log(loaded.log)
         self._set_annotations(loaded.annotations)
         if self.highlight and self.pages:
             self._anchor_highlight(self.highlight)
+        self.saved_position = loaded.position
+        where = loaded.position
+        if where is not None and self.pages:
+            self.page = where.page
         self.loaded = True
         self.show_page(self.page, select=self._mark_span(self.search_mark))
+        if where is not None and self.pages and where.page == self.page:
+            self._restore(where)
+
+    def _restore(self, where: ReadingPosition) -> None:
+        view = self.query_one(PageView)
+        view.move_cursor(view.location_of(where.cursor))
+
+        def scroll() -> None:
+            view.scroll_to(y=where.scroll_y, animate=False, immediate=True)
+            self._remember()
+
+        # After the new text is laid out, or the scroll is clamped to the old height.
+        self.call_after_refresh(scroll)
 
     def _anchor_highlight(self, passage: str) -> None:
         from paperlab.annotations import locate
@@ -250,14 +211,13 @@ class ReaderScreen(PaperlabScreen):
     def _set_annotations(self, annotations: list[AnnotationView]) -> None:
         self.annotations = annotations
         listing = self.query_one("#annotation-list", OptionList)
+        highlighted = listing.highlighted
         listing.clear_options()
-        for i, a in enumerate(annotations):
-            quote = " ".join(a.quote.split())
-            label = Text(f"p.{a.page if a.page is not None else '?':<3} ", style="dim")
-            label.append(f"“{quote[:48]}{'…' if len(quote) > 48 else ''}”")
-            if a.comment:
-                label.append(f" {a.comment}", style="italic")
-            listing.add_option(Option(label, id=str(i)))
+        listing.add_options(
+            Option(highlight_label(a), id=str(i)) for i, a in enumerate(annotations)
+        )
+        if highlighted is not None and annotations:
+            listing.highlighted = min(highlighted, len(annotations) - 1)
 
     # ------------------------------------------------------------------ pages
 
@@ -265,12 +225,26 @@ class ReaderScreen(PaperlabScreen):
     def page_count(self) -> int:
         return max(self.pages) if self.pages else 0
 
+    def _no_text_hint(self) -> str:
+        """Why the paper has no text, and what to run: true for failed and undownloaded
+        papers alike (running `paperlab index` helps neither)."""
+        from paperlab.paperpage import failure_advice
+
+        paper = self.paper
+        if paper is None:
+            return "No extracted text yet."
+        if paper.state == "failed":
+            return failure_advice(paper.id, paper.state_reason)
+        if not paper.pdf_path:
+            return f"No PDF yet: `paperlab fetch {paper.id}` downloads it."
+        return f"No extracted text yet: `paperlab index {paper.id}` extracts it."
+
     def show_page(self, number: int, select: tuple[int, int] | None = None) -> None:
         """Show page ``number`` with its highlights, optionally selecting a span."""
         view = self.query_one(PageView)
         if not self.pages:
             abstract = self.paper.abstract if self.paper else ""
-            view.show_page(f"{abstract}\n\n(No extracted text yet: run `paperlab index`.)", [])
+            view.show_page(f"{abstract}\n\n({self._no_text_hint()})", [])
             self.query_one("#reader-status", Static).update("No extracted text yet.")
             return
         number = max(1, min(self.page_count, number))
@@ -278,23 +252,22 @@ class ReaderScreen(PaperlabScreen):
         view.show_page(self.pages.get(number, ""), self._marks(number))
         if select:
             view.select_span(*select)
-        if self.clock:
-            self.clock.touch()
+        self.touch_clock()
+        self._remember()
         self.post_message(self.PageShown(self.paper_id, number))
         self._status()
 
     def _marks(self, number: int) -> list[Mark]:
         marks = [
-            Mark(a.char_start, a.char_end, "annotation")
+            Mark(a.char_start, a.char_end, "annotation", a.kind)
             for a in self.annotations
             if a.page == number and a.char_start is not None and a.char_end is not None
         ]
         if self.search_mark and self.search_mark[0] == number:
             marks.append(Mark(self.search_mark[1], self.search_mark[2], "search"))
-        if 0 <= self.find_index < len(self.find_matches):
-            page, start, end = self.find_matches[self.find_index]
-            if page == number:
-                marks.append(Mark(start, end, "find"))
+        current = self.find.current
+        if current is not None and current[0] == number:
+            marks.append(Mark(current[1], current[2], "find"))
         return marks
 
     def section_at(self, number: int, offset: int | None = None) -> str:
@@ -311,6 +284,7 @@ class ReaderScreen(PaperlabScreen):
     @on(PageView.SelectionChanged, "#page")
     def _cursor_moved(self) -> None:
         if self.loaded and self.pages:
+            self._remember()
             self._status()
 
     def _status(self, extra: str = "") -> None:
@@ -321,6 +295,8 @@ class ReaderScreen(PaperlabScreen):
         here = sum(1 for a in self.annotations if a.page == self.page)
         if here:
             parts.append(f"{here} highlight{'s' if here > 1 else ''} here")
+        if found := self.find.label():
+            parts.append(found)
         if extra:
             parts.append(extra)
         self.query_one("#reader-status", Static).update(" · ".join(parts))
@@ -338,8 +314,41 @@ class ReaderScreen(PaperlabScreen):
 
         self.app.push_screen(GotoPageModal(self.page_count), go)
 
+    # ------------------------------------------------------------------ side pane
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_side(event.size.width)
+
+    def _fit_side(self, width: int) -> None:
+        """The side pane narrows on smaller terminals and starts hidden on the
+        narrowest, unless the user chose with b."""
+        side = self.query_one("#reader-side")
+        side.styles.width = SIDE_WIDTH if width >= SIDE_WIDE_FROM else SIDE_NARROW_WIDTH
+        shown = self.side_chosen if self.side_chosen is not None else width >= SIDE_HIDDEN_BELOW
+        side.display = shown
+
+    def _show_side(self, shown: bool) -> None:
+        self.side_chosen = shown
+        self._fit_side(self.app.size.width)
+        if not shown and self.focused is not None and self.focused.id != "page":
+            self.query_one(PageView).focus()
+
+    def action_toggle_side(self) -> None:
+        self._show_side(not self.query_one("#reader-side").display)
+
     def action_outline(self) -> None:
+        self._show_side(True)
         self.query_one("#outline", OptionList).focus()
+
+    def action_highlights(self) -> None:
+        listing = self.query_one("#annotation-list", OptionList)
+        if not self.annotations:
+            self.notify("No highlights yet: select a passage and press a.", timeout=3)
+            return
+        self._show_side(True)
+        if listing.highlighted is None:
+            listing.highlighted = 0
+        listing.focus()
 
     @on(OptionList.OptionSelected, "#outline")
     def _section_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -368,91 +377,27 @@ class ReaderScreen(PaperlabScreen):
 
     @on(Input.Submitted, "#find")
     def _find(self, event: Input.Submitted) -> None:
-        words = event.value.split()
-        self.find_matches = []
-        self.find_index = -1
-        if not words:
-            return
-        pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
-        for number, text in sorted(self.pages.items()):
-            self.find_matches += [(number, m.start(), m.end()) for m in pattern.finditer(text)]
+        self.query_one("#find", Input).add_class("hidden")
         self.query_one(PageView).focus()
-        if not self.find_matches:
-            self.notify(f"“{event.value}” is not in this paper.", timeout=3)
+        if not self.find.search(self.pages, event.value, self.page):
+            if event.value.strip():
+                self.notify(f"“{event.value.strip()}” is not in this paper.", timeout=3)
+            self._status()
             return
-        later = [i for i, m in enumerate(self.find_matches) if m[0] >= self.page]
-        self.find_index = (later[0] if later else 0) - 1
-        self.action_find_next()
+        self._show_match()
 
-    def action_find_next(self) -> None:
-        if not self.find_matches:
+    def action_find_step(self, delta: int) -> None:
+        if not self.find.matches:
             self.action_find()
             return
-        self.find_index = (self.find_index + 1) % len(self.find_matches)
-        page, start, end = self.find_matches[self.find_index]
-        self.show_page(page, select=(start, end))
-        self._status(f"match {self.find_index + 1}/{len(self.find_matches)}")
+        self.find.step(delta)
+        self._show_match()
 
-    # ------------------------------------------------------------------ annotate
-
-    def action_select_paragraph(self) -> None:
-        self.query_one(PageView).select_paragraph()
-
-    def action_select_sentence(self) -> None:
-        self.query_one(PageView).select_sentence()
-
-    def action_annotate(self) -> None:
-        view = self.query_one(PageView)
-        span = view.selected_span() if self.pages else None
-        if span is None:
-            self.notify(
-                "Select a passage first: shift+arrows, a mouse drag, "
-                "p (paragraph) or s (sentence).",
-                severity="warning",
-                timeout=4,
-            )
-            return
-        quote = view.text[span[0] : span[1]]
-        page = self.page
-        start = span[0]
-
-        def save(result: AnnotationInput | None) -> None:
-            if result is not None:
-                self.save_annotation(quote, page, result, start)
-
-        self.app.push_screen(AnnotateModal(quote, page), save)
-
-    @work(
-        thread=True,
-        exclusive=False,
-        exit_on_error=False,
-        group="reader-write",
-        description="Saving the annotation",
-    )
-    def save_annotation(
-        self, quote: str, page: int, result: AnnotationInput, start: int | None = None
-    ) -> None:
-        from paperlab.annotations import add_annotation, list_annotations
-
-        store = self.lab.store
-        # The selection's offset says which occurrence of a repeated passage it is.
-        added = add_annotation(
-            store,
-            self.paper_id,
-            quote,
-            page=page,
-            comment=result.comment,
-            tags=result.tags,
-            near=start,
-        )
-        annotations = list_annotations(store, self.paper_id)
-        self.app.call_from_thread(self._annotation_saved, annotations)
-        self.post_message(self.AnnotationAdded(self.paper_id, added.id))
-
-    def _annotation_saved(self, annotations: list[AnnotationView]) -> None:
-        self._set_annotations(annotations)
-        self.query_one(PageView).set_marks(self._marks(self.page))
-        self._status("annotation saved")
+    def _show_match(self) -> None:
+        current = self.find.current
+        if current is not None:
+            page, start, end = current
+            self.show_page(page, select=(start, end))
 
     # ------------------------------------------------------------------ other
 
@@ -496,64 +441,66 @@ class ReaderScreen(PaperlabScreen):
     def open_pdf(self, path: str | None, page: int) -> None:
         from paperlab.tui.viewer import open_pdf
 
-        message = open_pdf(path, page)
+        # Stored paths are relative to the library's folder, wherever the app started.
+        message = open_pdf(path, page, self.lab.store.path.parent)
         self.app.call_from_thread(self.notify, message, timeout=4)
 
     def action_back(self) -> None:
+        """Escape leads out step by step: the find box, a side list, the find
+        marks, then the reader itself."""
         find = self.query_one("#find", Input)
-        if find.has_focus:
+        view = self.query_one(PageView)
+        if find.has_focus or not find.has_class("hidden"):
             find.add_class("hidden")
-            self.query_one(PageView).focus()
+            view.focus()
             return
+        if self.focused is not None and self.focused is not view:
+            view.focus()
+            return
+        if self.find.matches:
+            self.find.clear()
+            view.set_marks(self._marks(self.page))
+            self._status("find closed")
+            return
+        self._remember()
         self.dismiss()
 
-    # ------------------------------------------------------------------ reading time
+    # ------------------------------------------------------------------ where the learner is
 
-    def on_key(self, _event: events.Key) -> None:
-        if self.clock:
-            self.clock.touch()
+    def touch_clock(self) -> None:
+        super().touch_clock()
+        self._remember()
 
-    def on_mouse_scroll_down(self, _event: events.MouseScrollDown) -> None:
-        self.on_key(None)  # type: ignore[arg-type]
-
-    def on_mouse_scroll_up(self, _event: events.MouseScrollUp) -> None:
-        self.on_key(None)  # type: ignore[arg-type]
-
-    def on_click(self, _event: events.Click) -> None:
-        self.on_key(None)  # type: ignore[arg-type]
-
-    def _tick(self) -> None:
-        if self.clock is None:
+    def _remember(self) -> None:
+        """Note the page, first visible line and cursor (saved when the reader closes)."""
+        if not self.loaded or not self.pages:
             return
-        self.pending_minutes += self.clock.take_minutes()
-        if self.pending_minutes >= 1.0:
-            minutes, self.pending_minutes = self.pending_minutes, 0.0
-            self.record(minutes)
-
-    @work(
-        thread=True,
-        exclusive=False,
-        exit_on_error=False,
-        group="reading-time",
-        description="Recording reading time",
-    )
-    def record(self, minutes: float) -> None:
-        from paperlab.progress import record_reading
-
-        record_reading(self.lab.store, self.paper_id, minutes)
+        with contextlib.suppress(Exception):  # the view may be gone while the screen closes
+            view = self.query_one(PageView)
+            self.position = ReadingPosition(
+                self.paper_id,
+                self.page,
+                round(view.scroll_y),
+                view.index_of(view.cursor_location),
+            )
 
     def on_unmount(self) -> None:
         # Synchronous on purpose: a worker started now would be cancelled with the screen.
-        if self.clock is None:
+        store = self.lab.store
+        self.flush_reading_time(store)
+        self._remember()
+        where, before = self.position, self.saved_position
+        if where is None or (
+            before is not None
+            and (where.page, where.scroll_y, where.cursor)
+            == (before.page, before.scroll_y, before.cursor)
+        ):
             return
-        minutes = self.pending_minutes + self.clock.take_minutes()
-        self.pending_minutes = 0.0
-        if minutes >= 0.05:
-            from paperlab.progress import record_reading
+        from paperlab.readingposition import save_position
 
-            # Losing a few minutes of timing must never block leaving the reader.
-            with contextlib.suppress(PaperlabError):
-                record_reading(self.lab.store, self.paper_id, minutes)
+        # Losing the place must never block leaving the reader (a read-only library).
+        with contextlib.suppress(PaperlabError):
+            save_position(store, where)
 
 
 __all__ = ["ReaderScreen"]

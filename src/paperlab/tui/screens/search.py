@@ -27,9 +27,36 @@ class SearchScreen(PaperlabScreen):
     AUTO_FOCUS = "#query"
     SUB_TITLE = "Search"
 
+    # Escape is a way out one step at a time, and the footer says where it
+    # leads: from the query to the results, from the results out of search.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "escape", "focus_query", "Query", id="search.query", tooltip="Back to the query box."
+            "escape",
+            "leave_query",
+            "Results",
+            id="search.leave-query",
+            tooltip="Leave the query for the results (digits and letters are commands there).",
+        ),
+        Binding(
+            "escape",
+            "leave",
+            "Library",
+            id="search.leave",
+            tooltip="Leave search for the library.",
+        ),
+        Binding(
+            "i",
+            "front_page",
+            "About",
+            id="search.about",
+            tooltip="The front page of the result's paper: abstract, why read it, your note.",
+        ),
+        Binding(
+            "slash",
+            "focus_query",
+            "Query",
+            id="search.query",
+            tooltip="Back to the query box.",
         ),
         Binding(
             "down",
@@ -57,7 +84,12 @@ class SearchScreen(PaperlabScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Search papers, notes, annotations and the log…", id="query")
+        yield Input(
+            placeholder="Search papers, notes, annotations and the log…",
+            id="query",
+            # Coming back to the query must not make the next key replace it.
+            select_on_focus=False,
+        )
         yield OptionList(id="results")
         yield Static("Type to search.", id="search-status")
         yield Footer()
@@ -65,8 +97,25 @@ class SearchScreen(PaperlabScreen):
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        in_query = self.query_one("#query", Input).has_focus
+        if action == "leave_query":
+            return in_query
+        if action in ("leave", "focus_query", "front_page"):
+            return not in_query
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def action_leave_query(self) -> None:
+        self.action_focus_results()
+
+    def action_leave(self) -> None:
+        self.app.switch_mode("library")
 
     def action_focus_results(self) -> None:
         self.query_one("#results", OptionList).focus()
@@ -142,6 +191,14 @@ class SearchScreen(PaperlabScreen):
         elif paper_id:
             self.lab.open_reader(paper_id, page=page, highlight=getattr(hit, "text", None))
 
+    def action_front_page(self) -> None:
+        index = self.query_one("#results", OptionList).highlighted
+        paper_id = getattr(self.hits[index], "paper_id", None) if index is not None else None
+        if paper_id:
+            self.lab.open_front_page(paper_id)
+        else:
+            self.notify("Highlight a result from a paper first.", timeout=3)
+
 
 def render_hit(hit: Any) -> Text:
     """Two lines: kind, title, page and section; then the snippet."""
@@ -158,7 +215,7 @@ def render_hit(hit: Any) -> Text:
     snippet = " ".join((getattr(hit, "snippet", "") or getattr(hit, "text", "")).split())
     if len(snippet) > 160:
         snippet = snippet[:160] + "…"
-    text.append("\n           ")
+    text.append("\n")  # no indent: wrapped lines would carry it mid-line
     # The service marks query terms as «term».
     for i, part in enumerate(_MARKED.split(snippet)):
         text.append(part, style="bold reverse" if i % 2 else "")

@@ -22,6 +22,13 @@ def weeks_label(weeks: list[int]) -> str:
     return f"w{weeks[0]}" if len(weeks) == 1 else f"w{min(weeks)}-{max(weeks)}"
 
 
+def notes_label(topic: TopicRow) -> str:
+    """Notes on the topic's papers and notes linked to the topic, each said as such."""
+    on_papers = f"{topic.paper_notes} note{'s' if topic.paper_notes != 1 else ''} on its papers"
+    linked = f"{topic.notes} linked to the topic"
+    return f"{on_papers}, {linked}"
+
+
 class TopicsScreen(PaperlabScreen):
     """Pick a topic on the left; its papers (enter to read) and log entries on the right."""
 
@@ -30,13 +37,29 @@ class TopicsScreen(PaperlabScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
+            "escape",
+            "leave",
+            "Library",
+            id="topics.leave",
+            tooltip="Leave the topics for the library.",
+        ),
+        Binding(
             "t",
             "tags",
             "Tag paper",
             id="topics.tag",
             tooltip="Pick the topics of the highlighted paper.",
         ),
-        Binding("r", "refresh", "Refresh", id="topics.refresh", tooltip="Reload the topics."),
+        Binding(
+            "i",
+            "front_page",
+            "About",
+            id="topics.about",
+            tooltip="The highlighted paper's front page: abstract, why read it, your note.",
+        ),
+        Binding(
+            "r", "refresh", "Refresh", id="topics.refresh", show=False, tooltip="Reload the topics."
+        ),
         Binding(
             "tab",
             "app.focus_next",
@@ -51,13 +74,16 @@ class TopicsScreen(PaperlabScreen):
         super().__init__()
         self.topics: list[TopicRow] = []
         self.titles: dict[str, str] = {}
+        self.states: dict[str, str] = {}
         self.paper_ids: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="topics"):
             yield OptionList(id="topic-list")
-            with Vertical(id="topic-side"), VerticalScroll(id="topic-scroll"):
+            # The side pane scrolls with the focused paper list; it takes no focus
+            # itself, so tab goes from the topics straight to the papers.
+            with Vertical(id="topic-side"), VerticalScroll(id="topic-scroll", can_focus=False):
                 yield Static("", id="topic-detail")
                 yield Label("Papers", classes="side-title")
                 yield OptionList(id="topic-papers")
@@ -69,6 +95,11 @@ class TopicsScreen(PaperlabScreen):
         self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())
         self.query_one("#topic-list", OptionList).focus()
         self.action_refresh()
+
+    def on_resize(self) -> None:
+        # The topic list gives way on narrow terminals so the papers stay readable.
+        listing = self.query_one("#topic-list", OptionList)
+        listing.styles.width = max(26, min(44, self.size.width * 2 // 5))
 
     def action_refresh(self) -> None:
         self.load()
@@ -84,11 +115,15 @@ class TopicsScreen(PaperlabScreen):
         from paperlab.catalog import list_papers, topics_overview
 
         topics = topics_overview(self.lab.store)
-        titles = {row.id: row.title for row in list_papers(self.lab.store)}
-        self.app.call_from_thread(self._loaded, topics, titles)
+        rows = list_papers(self.lab.store)
+        titles = {row.id: row.title for row in rows}
+        states = {row.id: row.state for row in rows}
+        self.app.call_from_thread(self._loaded, topics, titles, states)
 
-    def _loaded(self, topics: list[TopicRow], titles: dict[str, str]) -> None:
-        self.topics, self.titles = topics, titles
+    def _loaded(
+        self, topics: list[TopicRow], titles: dict[str, str], states: dict[str, str]
+    ) -> None:
+        self.topics, self.titles, self.states = topics, titles, states
         listing = self.query_one("#topic-list", OptionList)
         keep = listing.highlighted or 0
         listing.clear_options()
@@ -97,6 +132,8 @@ class TopicsScreen(PaperlabScreen):
             label.append(topic.title)
             if topic.papers:
                 label.append(f" ({len(topic.papers)})", style="cyan")
+            if topic.failed:
+                label.append(f" {len(topic.failed)} failed", style="bold red")
             listing.add_option(Option(label, id=topic.slug))
         if topics:
             listing.highlighted = min(keep, len(topics) - 1)
@@ -111,7 +148,7 @@ class TopicsScreen(PaperlabScreen):
         detail = Text()
         detail.append(f"{topic.title}\n", style="bold")
         weeks = ", ".join(str(w) for w in topic.weeks)
-        detail.append(f"#{topic.slug} · weeks {weeks} · {topic.notes} notes\n", style="dim")
+        detail.append(f"#{topic.slug} · weeks {weeks} · {notes_label(topic)}\n", style="dim")
         if topic.description:
             detail.append(topic.description + "\n")
         for resource in topic.resources:
@@ -121,9 +158,12 @@ class TopicsScreen(PaperlabScreen):
         papers.clear_options()
         self.paper_ids = list(topic.papers)
         for pid in self.paper_ids:
-            papers.add_option(
-                Option(Text.assemble(self.titles.get(pid, pid), (f"  {pid}", "dim")), id=pid)
-            )
+            label = Text()
+            if self.states.get(pid) == "failed":
+                label.append("✗ failed  ", style="bold red")
+            label.append(self.titles.get(pid, pid))
+            label.append(f"  {pid}", style="dim")
+            papers.add_option(Option(label, id=pid))
         if not self.paper_ids:
             papers.add_option(
                 Option(
@@ -157,8 +197,15 @@ class TopicsScreen(PaperlabScreen):
 
     @on(OptionList.OptionSelected, "#topic-papers")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.lab.open_reader(event.option.id)
+        paper = event.option.id
+        if paper and self.states.get(paper) == "failed":
+            # No text to read: its front page says what went wrong and what to run.
+            self.lab.open_front_page(paper)
+        elif paper:
+            self.lab.open_reader(paper)
+
+    def action_leave(self) -> None:
+        self.app.switch_mode("library")
 
     def action_tags(self) -> None:
         papers = self.query_one("#topic-papers", OptionList)
@@ -168,5 +215,12 @@ class TopicsScreen(PaperlabScreen):
             return
         self.lab.action_tag_paper(self.paper_ids[index])
 
+    def action_front_page(self) -> None:
+        index = self.query_one("#topic-papers", OptionList).highlighted
+        if index is None or index >= len(self.paper_ids):
+            self.notify("Highlight a paper in the Papers list first.", timeout=3)
+            return
+        self.lab.open_front_page(self.paper_ids[index])
 
-__all__ = ["TopicsScreen", "weeks_label"]
+
+__all__ = ["TopicsScreen", "notes_label", "weeks_label"]

@@ -53,14 +53,18 @@ class Bar(Widget):
         return self.value / self.total if self.total else 0.0
 
     def render(self) -> Text:
-        suffix = f" {self.suffix}" if self.suffix else ""
-        label = self.label[: self.label_width].ljust(self.label_width)
-        width = max(4, self.size.width - self.label_width - len(suffix) - 2)
-        style = "bold $accent" if self.highlight else ""
-        text = Text(label + " ", style="bold" if self.highlight else "")
+        suffix = self.suffix  # spaces kept: padded suffixes line the bars up
+        # On a narrow terminal the label gives way first, then the bar (to 4 cells).
+        room = self.size.width - len(suffix) - 2
+        label_width = max(12, min(self.label_width, room - 10))
+        label = self.label
+        if len(label) > label_width:
+            label = label[: label_width - 1] + "…"
+        width = max(4, room - label_width)
+        text = Text(label.ljust(label_width) + " ", style="bold" if self.highlight else "")
         done = self.fraction >= 1.0
         text.append(bar_text(self.fraction, width), style="green" if done else "cyan")
-        text.append(" " + suffix.strip(), style=style.replace("$accent", "yellow"))
+        text.append(" " + suffix, style="bold yellow" if self.highlight else "")
         return text
 
 

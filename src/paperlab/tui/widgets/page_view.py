@@ -9,13 +9,44 @@ from rich.style import Style
 from textual.widgets import TextArea
 from textual.widgets.text_area import Document, Selection
 
+# Background of a highlight by its kind (plain highlights keep the old yellow-brown).
+KIND_COLORS: dict[str, str] = {
+    "highlight": "#6b5d00",
+    "question": "#5f3f8f",
+    "key-claim": "#00605a",
+    "to-cite": "#8f2f4f",
+}
 MARK_STYLES = {
-    "paperlab.annotation": Style(bgcolor="#6b5d00", color="#ffffff"),
+    "paperlab.annotation": Style(bgcolor=KIND_COLORS["highlight"], color="#ffffff"),
+    **{
+        f"paperlab.annotation-{kind}": Style(bgcolor=color, color="#ffffff")
+        for kind, color in KIND_COLORS.items()
+    },
     "paperlab.search": Style(bgcolor="#005f87", color="#ffffff", bold=True),
     "paperlab.find": Style(bgcolor="#875f00", color="#ffffff", underline=True),
 }
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
+# A paragraph ends at a line break (``paragraph_span``). Extraction writes one
+# layout block per line (PyMuPDF's blocks, their rows joined; a block that
+# continues a sentence is joined to the one before), and MuPDF already starts a
+# new block at an indented first row or a wider gap: on the shared arXiv PDFs
+# no block holds an indented paragraph start. The page text has no blank lines.
+
+
+def paragraph_span(text: str, at: int) -> tuple[int, int]:
+    """The layout block around offset ``at``: from the line break before it to the
+    next one, without surrounding spaces (empty on a blank line)."""
+    start = text.rfind("\n", 0, at) + 1 if at > 0 else 0
+    if 0 <= at < len(text) and text[at] == "\n" and at > 0 and text[at - 1] == "\n":
+        return at, at  # a blank line
+    end = text.find("\n", at)
+    end = len(text) if end < 0 else end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -25,6 +56,13 @@ class Mark:
     start: int
     end: int
     kind: str = "annotation"  # annotation | search | find
+    tone: str = ""  # an annotation's highlight kind (question, key-claim, to-cite)
+
+    @property
+    def style(self) -> str:
+        if self.kind == "annotation" and self.tone and self.tone != "highlight":
+            return f"paperlab.annotation-{self.tone}"
+        return f"paperlab.{self.kind}"
 
 
 class PageView(TextArea):
@@ -78,7 +116,7 @@ class PageView(TextArea):
                 b_from = len(line[:col_from].encode("utf-8"))
                 b_to = len(line[:col_to].encode("utf-8"))
                 if b_to > b_from:
-                    highlights[row].append((b_from, b_to, f"paperlab.{mark.kind}"))
+                    highlights[row].append((b_from, b_to, mark.style))
 
     def location_of(self, index: int) -> tuple[int, int]:
         index = max(0, min(index, len(self.text)))
@@ -105,14 +143,8 @@ class PageView(TextArea):
         self.scroll_cursor_visible(center=True)
 
     def select_paragraph(self) -> None:
-        """Select the paragraph (text between blank lines) around the cursor."""
-        text = self.text
-        at = self.index_of(self.cursor_location)
-        start = text.rfind("\n\n", 0, at)
-        start = 0 if start < 0 else start + 2
-        end = text.find("\n\n", at)
-        end = len(text) if end < 0 else end
-        self.select_span(start, end)
+        """Select the paragraph around the cursor (see ``paragraph_span``)."""
+        self.select_span(*paragraph_span(self.text, self.index_of(self.cursor_location)))
 
     def select_sentence(self) -> None:
         """Select the sentence around the cursor (ends at . ! or ? before a space)."""
@@ -128,4 +160,4 @@ class PageView(TextArea):
         self.select_span(start, end)
 
 
-__all__ = ["MARK_STYLES", "Mark", "PageView"]
+__all__ = ["KIND_COLORS", "MARK_STYLES", "Mark", "PageView", "paragraph_span"]

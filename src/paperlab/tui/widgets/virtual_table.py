@@ -36,8 +36,14 @@ PADDING = 1  # spaces either side of each cell, as DataTable's cell_padding
 
 @dataclass(frozen=True)
 class Column:
+    """A column ``width`` cells wide; a ``grow`` column also takes the width left
+    over, and when the table is too narrow the columns with the lowest
+    ``keep`` (above 0) are left out first, so the ones that matter stay whole."""
+
     label: str
     width: int
+    grow: bool = False
+    keep: int = 0  # 0: always shown; else shown while there is room, higher kept longer
 
 
 class _Styles(NamedTuple):
@@ -49,7 +55,8 @@ class _Styles(NamedTuple):
 
 
 class TableRow(NamedTuple):
-    """One row: a unique key and one cell (plain or styled text) per column."""
+    """One row: a unique key and one cell (plain or styled text) per column, or a
+    single cell that spans the table (a heading)."""
 
     key: str
     cells: tuple[str | Text, ...]
@@ -144,7 +151,50 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pieces: dict[tuple[int, int], tuple[Text, list[tuple[str, Style | None]]]] = {}
         self._header: Strip | None = None
         self._styles: _Styles | None = None
+        # (index into each row's cells, width) of the columns shown at this width.
+        self._layout: tuple[tuple[int, int], ...] = tuple(
+            (i, c.width) for i, c in enumerate(self.columns)
+        )
         self._table_width = sum(c.width + 2 * PADDING for c in self.columns)
+
+    def fit_columns(self, width: int) -> None:
+        """Choose the columns and their widths for ``width`` cells (see ``Column``)."""
+        shown = list(range(len(self.columns)))
+
+        def needed() -> int:
+            return sum(self.columns[i].width + 2 * PADDING for i in shown)
+
+        droppable = sorted(
+            (i for i, c in enumerate(self.columns) if c.keep), key=lambda i: self.columns[i].keep
+        )
+        while needed() > width and droppable:
+            shown.remove(droppable.pop(0))
+        spare = max(0, width - needed())
+        growing = [i for i in shown if self.columns[i].grow]
+        layout = []
+        for i in shown:
+            extra = spare // len(growing) if i in growing else 0
+            layout.append((i, self.columns[i].width + extra))
+        new = tuple(layout)
+        if new != self._layout:
+            self._layout = new
+            self._table_width = sum(w + 2 * PADDING for _, w in new)
+            self._forget_drawing()
+            self._pieces.clear()
+            self.virtual_size = Size(self._table_width, len(self._rows) + 1)
+            self.refresh()
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The labels of the columns shown at the current width."""
+        return [self.columns[i].label for i, _ in self._layout]
+
+    def column_width(self, label: str) -> int | None:
+        """How wide the column ``label`` is drawn now (None when left out)."""
+        for i, width in self._layout:
+            if self.columns[i].label == label:
+                return width
+        return None
 
     # ------------------------------------------------------------------ data
 
@@ -258,6 +308,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _on_resize(self, event: events.Resize) -> None:
         self._forget_drawing()  # lines are filled out to the width
+        # Leave room for the vertical scroll bar whether or not it shows now,
+        # so a longer list never brings a horizontal one with it.
+        self.fit_columns(self.size.width - self.styles.scrollbar_size_vertical)
 
     def _forget_drawing(self) -> None:
         self._lines.clear()
@@ -311,11 +364,18 @@ class VirtualTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         pad = " " * PADDING
         plain = style + post if post else style
-        for column, cell in zip(self.columns, cells, strict=False):
+        layout = self._layout
+        if len(cells) == 1 and len(self.columns) > 1:
+            # A one-cell row (a group heading) spans the whole table.
+            layout = ((0, self._table_width - 2 * PADDING),)
+        for index, width in layout:
+            if index >= len(cells):
+                break
+            cell = cells[index]
             if isinstance(cell, str):
-                segments.append(Segment(pad + set_cell_size(cell, column.width) + pad, plain))
+                segments.append(Segment(pad + set_cell_size(cell, width) + pad, plain))
                 continue
-            for text, cell_style in self._styled_pieces(cell, column.width):
+            for text, cell_style in self._styled_pieces(cell, width):
                 if cell_style is None:
                     segments.append(Segment(text, plain))
                 else:

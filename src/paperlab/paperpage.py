@@ -1,0 +1,257 @@
+"""A paper's front page: why it matters and where it sits, read in one transaction.
+
+Title, authors, year and abstract; the reading lists it is on with their
+"why read this"; the roadmap topics (weeks 1-18) it builds on; its note's
+summary; its citation key; and, for a paper whose fetch failed, what to run
+about it. Plain sqlite3 reads (``Store.connect()``), plain values out.
+
+More sections (what a paper cites and what cites it, once the library records
+citations) plug in through ``register_section``: a section source returns
+``None`` when it has nothing to say, so a front page never shows an empty
+heading or a placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from paperlab.catalog import resolve_paper_id
+from paperlab.store.values import loads_list, parse_datetime
+
+if TYPE_CHECKING:
+    from paperlab.store import Store
+    from paperlab.store.reader import ReadConnection
+
+ROADMAP_LAST_WEEK = 18  # weeks 1-18 are the roadmap's foundations; 19-24 the plan
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One reading list the paper is on, why the list says to read it, and what
+    the entry says it builds on (roadmap topics and projects, earlier entries)."""
+
+    list_name: str
+    list_title: str
+    week: int | None
+    why: str
+    core: bool = True
+    focus: str | None = None
+    pages: int | None = None
+    builds_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A roadmap topic of weeks 1-18 the paper builds on (it is tagged with it)."""
+
+    slug: str
+    title: str
+    weeks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A further titled block of lines (see ``register_section``)."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FrontPage:
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    abstract: str
+    citation_key: str | None
+    reading_state: str
+    state: str  # pipeline state
+    trouble: str | None  # for a failed paper: what went wrong and what to run
+    placements: tuple[Placement, ...]
+    prerequisites: tuple[Prerequisite, ...]
+    note_summary: str
+    note_fields: int  # how many fields of its note hold text
+    annotations: int
+    sections: tuple[Section, ...] = ()
+
+
+SectionSource = Callable[["ReadConnection", str], Section | None]
+_SECTION_SOURCES: list[SectionSource] = []
+
+
+def register_section(source: SectionSource) -> SectionSource:
+    """Add a section to every front page (usable as a decorator). ``source`` reads
+    with the page's connection and returns ``None`` to add nothing for a paper."""
+    if source not in _SECTION_SOURCES:
+        _SECTION_SOURCES.append(source)
+    return source
+
+
+def failure_advice(paper_id: str, reason: str | None) -> str:
+    """What is true about a failed paper and the command that deals with it.
+
+    ``reason`` is the stored ``state_reason``, ``"<stage>: <message>"``.
+    """
+    stage, _, message = (reason or "").partition(": ")
+    detail = f" ({message.rstrip('.')})" if message else ""
+    if stage == "not-found":
+        return (
+            f"arXiv does not list {paper_id}{detail}. If you have its PDF,"
+            " import it with `paperlab add FILE.pdf`."
+        )
+    if stage == "download":
+        return (
+            f"Its PDF could not be downloaded{detail}. `paperlab fetch --retry-failed` tries again."
+        )
+    if stage == "extract" or (reason or "").startswith("No text to index"):
+        return (
+            "Its PDF has no text that could be extracted (a scan?). Import a copy with a"
+            " text layer with `paperlab add FILE.pdf`."
+        )
+    if stage == "index":
+        return (
+            f"Its text is stored but was not indexed{detail}."
+            f" `paperlab index {paper_id}` tries again."
+        )
+    return f"Its fetch failed{detail}. `paperlab fetch --retry-failed` tries again."
+
+
+def _prerequisite_namer(conn: ReadConnection, list_ids: list[int]) -> Callable[[int, str], str]:
+    """Name an entry's prerequisite readably: a roadmap topic or project with its
+    weeks, else a topic's title, else the title of an entry of the same list."""
+    from paperlab.errors import ReadingListError
+    from paperlab.listentries import prerequisite_ref
+    from paperlab.readinglists import load_roadmap
+
+    try:
+        roadmap = load_roadmap() if list_ids else None
+    except ReadingListError:
+        roadmap = None  # titles from the library below
+    topics = dict(conn.execute("SELECT slug, title FROM topic").all())
+    titles: dict[tuple[int, str], str] = {}
+    if list_ids:
+        for list_id, ref, title in conn.execute(
+            "SELECT e.list_id, e.paper_id, COALESCE(NULLIF(p.title, ''), e.expected_title)"
+            " FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id"
+            " WHERE e.list_id IN :ids"
+            " UNION ALL SELECT list_id, key, title FROM list_external_entry"
+            " WHERE list_id IN :ids",
+            {"ids": list_ids},
+        ):
+            titles[(list_id, str(ref))] = str(title)
+
+    def describe(list_id: int, name: str) -> str:
+        ref = prerequisite_ref(name)
+        text = roadmap.describe(ref) if roadmap is not None else None
+        if text is None and ref in topics:
+            text = str(topics[ref])
+        if text is None and (list_id, ref) in titles:
+            text = f"{titles[(list_id, ref)]} (earlier in the list)"
+        return text or name
+
+    return describe
+
+
+_NOTE_FIELDS = (
+    "summary",
+    "contributions",
+    "method",
+    "results",
+    "limitations",
+    "questions",
+    "relevance",
+    "body",
+)
+
+
+def front_page(store: Store, paper: str) -> FrontPage:
+    """The front page of ``paper`` (any id spelling or citation key)."""
+    with store.connect() as conn:
+        paper_id = resolve_paper_id(conn, paper)
+        row = conn.execute(
+            "SELECT title, authors, published, abstract, citation_key, reading_state, state,"
+            " state_reason FROM paper WHERE id = :p",
+            {"p": paper_id},
+        ).first()
+        assert row is not None  # resolve_paper_id found it in this transaction
+        title, authors, published, abstract, key, reading, state, reason = row
+        entries = conn.execute(
+            "SELECT l.id, l.name, l.title, e.week, e.why, e.core, e.focus, e.pages,"
+            " e.prerequisites FROM reading_list_entry e"
+            " JOIN reading_list l ON l.id = e.list_id WHERE e.paper_id = :p"
+            " ORDER BY e.week IS NULL, e.week, l.name",
+            {"p": paper_id},
+        ).all()
+        describe = _prerequisite_namer(conn, [row[0] for row in entries])
+        placements = tuple(
+            Placement(
+                name,
+                list_title,
+                week,
+                why or "",
+                core=bool(core),
+                focus=focus or None,
+                pages=pages,
+                builds_on=tuple(describe(list_id, str(n)) for n in loads_list(prerequisites)),
+            )
+            for list_id, name, list_title, week, why, core, focus, pages, prerequisites in entries
+        )
+        topics = conn.execute(
+            "SELECT t.slug, t.title, t.weeks FROM paper_topic pt"
+            " JOIN topic t ON t.slug = pt.topic_slug WHERE pt.paper_id = :p",
+            {"p": paper_id},
+        ).all()
+        note = conn.execute(
+            f"SELECT {', '.join(_NOTE_FIELDS)} FROM note WHERE paper_id = :p", {"p": paper_id}
+        ).first()
+        annotations = int(
+            conn.execute(
+                "SELECT COUNT(*) FROM annotation WHERE paper_id = :p", {"p": paper_id}
+            ).scalar()
+        )
+        sections = tuple(
+            section
+            for source in _SECTION_SOURCES
+            if (section := source(conn, paper_id)) is not None
+        )
+    prerequisites = []
+    for slug, topic_title, weeks in topics:
+        numbers = tuple(int(w) for w in loads_list(weeks))
+        # Topics of the plan weeks themselves are not prerequisites.
+        if numbers and min(numbers) <= ROADMAP_LAST_WEEK:
+            prerequisites.append(Prerequisite(slug, topic_title, numbers))
+    prerequisites.sort(key=lambda p: (p.weeks, p.slug))
+    published_at = parse_datetime(published)
+    fields = [str(value or "").strip() for value in (note or ())]
+    return FrontPage(
+        id=paper_id,
+        title=title or paper_id,
+        authors=tuple(str(a) for a in loads_list(authors)),
+        year=published_at.year if published_at else None,
+        abstract=(abstract or "").strip(),
+        citation_key=key,
+        reading_state=reading,
+        state=state,
+        trouble=failure_advice(paper_id, reason) if state == "failed" else None,
+        placements=placements,
+        prerequisites=tuple(prerequisites),
+        note_summary=fields[0] if fields else "",
+        note_fields=sum(1 for f in fields if f),
+        annotations=annotations,
+        sections=sections,
+    )
+
+
+__all__ = [
+    "FrontPage",
+    "Placement",
+    "Prerequisite",
+    "Section",
+    "SectionSource",
+    "failure_advice",
+    "front_page",
+    "register_section",
+]
