@@ -199,7 +199,7 @@ def _kind_sql(
     weights = ", ".join(f"{w:g}" for w in table.weights)
     where = [f"{table.fts} MATCH :q"]
     if table.kind == "passage" and not include_references:
-        where.append("c.is_reference = 0")
+        where.append("NOT c.is_reference")
     if topic:
         where.append(table.topic_clause)
     if by_rowid:
