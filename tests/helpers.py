@@ -76,3 +76,19 @@ def write_list(path: Path, name: str, entries: list[tuple[str, str]], topic: str
         ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def library_rows(sql: str, params: dict[str, object] | None = None) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` (``:name`` parameters) read from the library the environment names.
+
+    SQLite in PAPERLAB_HOME, or the lab database of PAPERLAB_DATABASE_URL: the
+    CLI tests that run on both stores check what was stored through this.
+    """
+    from paperlab.store import open_store
+
+    store = open_store()
+    try:
+        with store.connect() as conn:
+            return [tuple(row) for row in conn.execute(sql, params or {}).all()]
+    finally:
+        store.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pty
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -13,16 +12,20 @@ import pytest
 
 from paperlab.readinglists import load_bundled_lists
 from tests.fakearxiv import FakeArxiv, sample_paper
-from tests.helpers import paperlab_command, run_cli
+from tests.helpers import library_rows, paperlab_command, run_cli
+
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def db_rows(home: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(home / "paperlab.db") as conn:
-        return conn.execute(sql, args).fetchall()
+    """Rows of ``sql`` (at most one ``?``) from the library under test, SQLite or PostgreSQL."""
+    return library_rows(sql.replace("?", ":a"), {"a": args[0]} if args else None)
 
 
 def count(home: Path, table: str, paper_id: str) -> int:
-    return int(db_rows(home, f"SELECT COUNT(*) FROM {table} WHERE paper_id = ?", paper_id)[0][0])
+    found = library_rows(f"SELECT COUNT(*) FROM {table} WHERE paper_id = :p", {"p": paper_id})
+    return int(str(found[0][0]))
 
 
 def bundled_ids() -> list[str]:

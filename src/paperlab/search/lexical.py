@@ -187,6 +187,84 @@ def fts_query(query: str) -> str | None:
     return " OR ".join(pieces[:MAX_TERMS])
 
 
+def pg_tsquery(query: str) -> str | None:
+    """The PostgreSQL ``to_tsquery`` text for what :func:`fts_query` builds for FTS5.
+
+    The same pieces (phrases and words, stopwords dropped), as ``<->``
+    phrases OR-ed with ``|``. Pieces are plain alphanumeric tokens, so nothing
+    the user typed is tsquery syntax.
+    """
+    match = fts_query(query)
+    if match is None:
+        return None
+    pieces = [piece.strip('"').split() for piece in match.split(" OR ")]
+    return " | ".join(" <-> ".join(tokens) for tokens in pieces if tokens)
+
+
+# ts_rank_cd's weights for labels D, C, B, A (see migrations_pg: A = 1.0, B = 0.5),
+# as FTS5's bm25 column weights; normalisation 1 divides by 1 + log(length), as bm25
+# damps long documents.
+_PG_RANK = "ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', f.document, tsq, 1)"
+_PG_HEADLINE_OPTIONS = (
+    f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={SNIPPET_TOKENS}, MinWords=8, "
+    f'MaxFragments=1, FragmentDelimiter="{ELLIPSIS}"'
+)
+
+
+def _pg_kind_sql(
+    table: KindTable,
+    *,
+    topic: bool,
+    include_references: bool,
+    by_rowid: bool,
+    rowids: bool = False,
+    snippets: bool = True,
+) -> str:
+    """:func:`_kind_sql` for the tsvector side tables of a lab library on PostgreSQL.
+
+    The score is the negated rank, so that, as with bm25, lower is better.
+    """
+    from paperlab.store.migrations import _FTS_TABLES
+
+    columns = next(cols for fts, _, cols in _FTS_TABLES if fts == table.fts)
+    where = ["f.document @@ tsq"]
+    if table.kind == "passage" and not include_references:
+        where.append("NOT c.is_reference")
+    if topic:
+        where.append(table.topic_clause)
+    if by_rowid:
+        where.append(f"{table.alias}.id = :rowid")
+    if rowids:
+        where.append(f"{table.alias}.id IN :rowids")
+    shown = (
+        f"{table.alias}.{columns[table.snippet_column]}"
+        if table.snippet_column >= 0
+        else "concat_ws(' ', " + ", ".join(f"{table.alias}.{c}" for c in columns) + ")"
+    )
+    snippet = (
+        f"ts_headline('english', {shown}, tsq, '{_PG_HEADLINE_OPTIONS}')" if snippets else "NULL"
+    )
+    return (
+        f"SELECT {table.alias}.id, -{_PG_RANK} AS score, {snippet} "
+        f"FROM {table.fts} f JOIN {table.table} {table.alias} ON {table.alias}.id = f.id "
+        "CROSS JOIN to_tsquery('english', :q) tsq "
+        f"WHERE {' AND '.join(where)} ORDER BY score LIMIT :n"
+    )
+
+
+def _dialect(conn: Any) -> str:
+    return str(getattr(conn, "dialect", "sqlite"))
+
+
+def _match(conn: Any, query: str) -> str | None:
+    """The query in the store's full-text syntax (FTS5 MATCH or tsquery)."""
+    return pg_tsquery(query) if _dialect(conn) == "postgresql" else fts_query(query)
+
+
+def _sql_for(conn: Any) -> Any:
+    return _pg_kind_sql if _dialect(conn) == "postgresql" else _kind_sql
+
+
 def _kind_sql(
     table: KindTable,
     *,
@@ -238,13 +316,14 @@ def search_lexical(
     own document statistics), but they are on the same scale, which is good
     enough to interleave a handful of notes with thousands of passages.
     """
-    match = fts_query(query)
+    match = _match(conn, query)
     if match is None or limit <= 0:
         return []
     ranked: list[tuple[str, int, float]] = []
+    kind_sql = _sql_for(conn)
     for kind in kinds:
         table = KINDS[kind]
-        statement = _kind_sql(
+        statement = kind_sql(
             table,
             topic=topic is not None,
             include_references=include_references,
@@ -269,7 +348,7 @@ def snippets_for(
     conn: ReadConnection, query: str, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], str]:
     """Highlighted snippets of the rows ``keys`` (kind, id) that match ``query`` at all."""
-    match = fts_query(query)
+    match = _match(conn, query)
     return _snippets(conn, match, keys) if match and keys else {}
 
 
@@ -282,7 +361,7 @@ def _snippets(
         by_kind.setdefault(kind, []).append(row_id)
     out: dict[tuple[str, int], str] = {}
     for kind, ids in by_kind.items():
-        statement = _kind_sql(
+        statement = _sql_for(conn)(
             KINDS[kind], topic=False, include_references=True, by_rowid=False, rowids=True
         )
         for row_id, _, snippet in conn.execute(
@@ -294,11 +373,11 @@ def _snippets(
 
 def snippet_for(conn: ReadConnection, kind: str, row_id: int, query: str) -> str | None:
     """FTS5's highlighted snippet of one row for ``query``, or None if no term matches."""
-    match = fts_query(query)
+    match = _match(conn, query)
     if match is None:
         return None
     table = KINDS[kind]
-    statement = _kind_sql(table, topic=False, include_references=True, by_rowid=True)
+    statement = _sql_for(conn)(table, topic=False, include_references=True, by_rowid=True)
     row = conn.execute(statement, {"q": match, "n": 1, "rowid": row_id}).first()
     return str(row[2]) if row and row[2] else None
 
