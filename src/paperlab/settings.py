@@ -129,11 +129,18 @@ _PG_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
 def _database_url_env() -> str | None:
     """PAPERLAB_DATABASE_URL as a SQLAlchemy psycopg URL, or None for the SQLite default."""
     raw = os.environ.get("PAPERLAB_DATABASE_URL", "").strip()
-    if not raw:
-        return None
-    hint = (
-        f"Set PAPERLAB_DATABASE_URL to a URL such as {DATABASE_URL_EXAMPLE}, "
-        "or unset it to use the SQLite library in PAPERLAB_HOME."
+    return parse_database_url(raw, "PAPERLAB_DATABASE_URL") if raw else None
+
+
+def is_database_url(raw: str) -> bool:
+    """Does ``raw`` look meant as a PostgreSQL URL (rather than a file path)?"""
+    return raw.split("://", 1)[0] in _PG_SCHEMES
+
+
+def parse_database_url(raw: str, name: str) -> str:
+    """``raw`` as a ``postgresql+psycopg://`` URL, or a UsageError naming ``name``."""
+    hint = f"Set {name} to a URL such as {DATABASE_URL_EXAMPLE}" + (
+        ", or unset it to use the SQLite library in PAPERLAB_HOME." if "_" in name else "."
     )
     try:
         parts = urlsplit(raw)
@@ -143,14 +150,10 @@ def _database_url_env() -> str | None:
         parts = urlsplit("")
     if parts.scheme not in _PG_SCHEMES or not port_ok:
         raise UsageError(
-            f"PAPERLAB_DATABASE_URL={_shown(_without_password(raw))} is not a PostgreSQL URL.",
-            hint=hint,
+            f"{name}={_shown(_without_password(raw))} is not a PostgreSQL URL.", hint=hint
         )
     if not parts.path.strip("/") or "/" in parts.path.strip("/"):
-        raise UsageError(
-            f"PAPERLAB_DATABASE_URL={_shown(_without_password(raw))} names no database.",
-            hint=hint,
-        )
+        raise UsageError(f"{name}={_shown(_without_password(raw))} names no database.", hint=hint)
     # psycopg 3 is the one driver paperlab uses, whatever the URL's scheme said.
     return "postgresql+psycopg" + raw[len(parts.scheme) :]
 
