@@ -54,3 +54,12 @@ def test_list_show_and_tags_on_both_stores(
     assert shown["title"] == "SGDR: Warm Restarts"
     missing = run_cli(capsys, "show", "9999.99999")
     assert missing.code != 0 and "Traceback" not in missing.err
+
+
+@pytest.mark.parametrize("argv", [["doctor"], ["backup"]])
+def test_sqlite_file_commands_say_so_on_a_lab_library(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", "postgresql+psycopg://alice@lab/papers")
+    result = run_cli(capsys, *argv)
+    assert result.code == 2 and "works on a SQLite library" in result.err
