@@ -11,12 +11,12 @@ from sqlalchemy import text as sql
 
 from paperlab.search.lexical import (
     fts_query,
-    pg_tsquery,
     query_terms,
     search_lexical,
     snippet_for,
     split_marked,
 )
+from paperlab.search.lexical_pg import pg_tsquery
 from paperlab.store import open_store
 from paperlab.store.migrations import m002_fulltext
 from paperlab.store.models import Annotation, LogEntry, Note
@@ -154,3 +154,13 @@ def test_any_text_is_a_safe_query_on_postgresql(lab_server: Any, text: str) -> N
         add_paper(s, "p1", "T", [TRANSFORMER, PHOTOSYNTHESIS])
         _PG_STORE.append(s)
     assert isinstance(_search(_PG_STORE[0], text), list)
+
+
+@both_stores
+def test_a_rare_word_outranks_a_common_one(store: Any) -> None:
+    """Ranking weighs how rare a word is (bm25's IDF; on PostgreSQL, added to ts_rank)."""
+    add_paper(store, "common", "T", ["network network network training"])
+    add_paper(store, "others", "T", [f"a network model number {i}" for i in range(8)])
+    [rare] = add_paper(store, "rare", "T", ["the zebra crossing"])
+    hits = _search(store, "network zebra", ("passage",))
+    assert hits[0].row_id == rare

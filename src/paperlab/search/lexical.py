@@ -187,82 +187,25 @@ def fts_query(query: str) -> str | None:
     return " OR ".join(pieces[:MAX_TERMS])
 
 
-def pg_tsquery(query: str) -> str | None:
-    """The PostgreSQL ``to_tsquery`` text for what :func:`fts_query` builds for FTS5.
-
-    The same pieces (phrases and words, stopwords dropped), as ``<->``
-    phrases OR-ed with ``|``. Pieces are plain alphanumeric tokens, so nothing
-    the user typed is tsquery syntax.
-    """
-    match = fts_query(query)
-    if match is None:
-        return None
-    pieces = [piece.strip('"').split() for piece in match.split(" OR ")]
-    return " | ".join(" <-> ".join(tokens) for tokens in pieces if tokens)
-
-
-# ts_rank_cd's weights for labels D, C, B, A (see migrations_pg: A = 1.0, B = 0.5),
-# as FTS5's bm25 column weights; normalisation 1 divides by 1 + log(length), as bm25
-# damps long documents.
-_PG_RANK = "ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', f.document, tsq, 1)"
-_PG_HEADLINE_OPTIONS = (
-    f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={SNIPPET_TOKENS}, MinWords=8, "
-    f'MaxFragments=1, FragmentDelimiter="{ELLIPSIS}"'
-)
-
-
-def _pg_kind_sql(
-    table: KindTable,
-    *,
-    topic: bool,
-    include_references: bool,
-    by_rowid: bool,
-    rowids: bool = False,
-    snippets: bool = True,
-) -> str:
-    """:func:`_kind_sql` for the tsvector side tables of a lab library on PostgreSQL.
-
-    The score is the negated rank, so that, as with bm25, lower is better.
-    """
-    from paperlab.store.migrations import _FTS_TABLES
-
-    columns = next(cols for fts, _, cols in _FTS_TABLES if fts == table.fts)
-    where = ["f.document @@ tsq"]
-    if table.kind == "passage" and not include_references:
-        where.append("NOT c.is_reference")
-    if topic:
-        where.append(table.topic_clause)
-    if by_rowid:
-        where.append(f"{table.alias}.id = :rowid")
-    if rowids:
-        where.append(f"{table.alias}.id IN :rowids")
-    shown = (
-        f"{table.alias}.{columns[table.snippet_column]}"
-        if table.snippet_column >= 0
-        else "concat_ws(' ', " + ", ".join(f"{table.alias}.{c}" for c in columns) + ")"
-    )
-    snippet = (
-        f"ts_headline('english', {shown}, tsq, '{_PG_HEADLINE_OPTIONS}')" if snippets else "NULL"
-    )
-    return (
-        f"SELECT {table.alias}.id, -{_PG_RANK} AS score, {snippet} "
-        f"FROM {table.fts} f JOIN {table.table} {table.alias} ON {table.alias}.id = f.id "
-        "CROSS JOIN to_tsquery('english', :q) tsq "
-        f"WHERE {' AND '.join(where)} ORDER BY score LIMIT :n"
-    )
-
-
 def _dialect(conn: Any) -> str:
     return str(getattr(conn, "dialect", "sqlite"))
 
 
 def _match(conn: Any, query: str) -> str | None:
     """The query in the store's full-text syntax (FTS5 MATCH or tsquery)."""
-    return pg_tsquery(query) if _dialect(conn) == "postgresql" else fts_query(query)
+    if _dialect(conn) == "postgresql":
+        from paperlab.search.lexical_pg import pg_tsquery
+
+        return pg_tsquery(query)
+    return fts_query(query)
 
 
 def _sql_for(conn: Any) -> Any:
-    return _pg_kind_sql if _dialect(conn) == "postgresql" else _kind_sql
+    if _dialect(conn) == "postgresql":
+        from paperlab.search.lexical_pg import pg_kind_sql
+
+        return pg_kind_sql
+    return _kind_sql
 
 
 def _kind_sql(
@@ -333,6 +276,10 @@ def search_lexical(
         params: dict[str, Any] = {"q": match, "n": limit}
         if topic is not None:
             params["topic"] = topic
+        if _dialect(conn) == "postgresql":
+            from paperlab.search.lexical_pg import idf_ranked
+
+            statement, params = idf_ranked(conn, table, statement, params)
         for row_id, score, _ in conn.execute(statement, params):
             ranked.append((kind, int(row_id), -float(score)))
     ranked.sort(key=lambda h: h[2], reverse=True)
