@@ -360,8 +360,17 @@ def split_marked(snippet: str) -> tuple[str, list[tuple[int, int]]]:
 def rebuild_fts(conn: Any) -> None:
     """Re-derive every FTS5 table from its content table (repairs any drift).
 
-    ``conn`` is a SQLAlchemy connection inside a write transaction.
+    ``conn`` is a SQLAlchemy connection inside a write transaction. On
+    PostgreSQL the tsvector side tables are emptied and refilled by touching
+    every row, which fires the sync trigger of migration 2.
     """
+    if conn.dialect.name == "postgresql":
+        from paperlab.store.migrations import _FTS_TABLES
+
+        for fts, table_name, columns in _FTS_TABLES:
+            conn.exec_driver_sql(f"DELETE FROM {fts}")
+            conn.exec_driver_sql(f"UPDATE {table_name} SET {columns[0]} = {columns[0]}")
+        return
     for table in KINDS.values():
         conn.exec_driver_sql(f"INSERT INTO {table.fts}({table.fts}) VALUES ('rebuild')")
 
