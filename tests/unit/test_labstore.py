@@ -9,6 +9,7 @@ import multiprocessing
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -190,3 +191,34 @@ def test_clients_opening_a_new_lab_database_at_once_migrate_it_once(
     with open_store().connect() as conn:
         assert conn.execute("SELECT COUNT(*) FROM paper").scalar() == 40
         assert conn.execute("SELECT COUNT(*) FROM schema_migration").scalar() == len(MIGRATIONS)
+
+
+def test_a_server_lost_mid_write_is_one_sentence_and_stores_nothing(
+    lab_server: object, paperlab_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from paperlab.store.pgreader import libpq_url
+
+    url = new_lab_database(lab_server)
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", url)
+    store = open_store()
+    name = urlsplit(url).path.strip("/")
+    with pytest.raises(StoreError) as info, store.write() as session:
+        session.add(Paper(id="1706.03762", title="Attention"))
+        session.flush()
+        # The server drops this client's connection before the command commits.
+        with psycopg.connect(libpq_url(url), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+    assert "lab library" in info.value.message and info.value.hint
+    assert "\n" not in info.value.message
+    with store.connect() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM paper").scalar() == 0
+    with store.write() as session:  # the next command reconnects
+        session.add(Paper(id="1706.03762", title="Attention"))
+    with store.connect() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM paper").scalar() == 1
