@@ -6,7 +6,10 @@ queried with ``paperlab.searching.search`` in lexical, dense and hybrid mode.
 Prints one line per method: ``<method> nDCG@10=0.xxxx recall@100=0.xxxx``.
 The embedding backend is ``PAPERLAB_EMBED_BACKEND`` (auto: the fast paths;
 torch: plain sentence-transformers), so the two are compared on the same split
-by running this twice, with separate ``--cache`` dirs:
+by running this twice, with separate ``--cache`` dirs. ``--lexical-only``
+skips embedding and prints the full-text line alone: with
+``PAPERLAB_DATABASE_URL`` set it measures PostgreSQL's full-text search
+against FTS5 on the same split:
 
     PAPERLAB_EMBED_BACKEND=torch python bench/retrieval.py --corpus ... --qrels ...
     python bench/retrieval.py --corpus ... --qrels ...
@@ -101,7 +104,7 @@ def load_corpus(store: Any, corpus: list[dict[str, Any]]) -> int:
                 sql(
                     "INSERT INTO chunk (paper_id, ordinal, page_start, page_end, char_start, "
                     "char_end, section, is_reference, text, content_hash) "
-                    "VALUES (:p, 0, 1, 1, 0, :e, :s, 0, :x, :h)"
+                    "VALUES (:p, 0, 1, 1, 0, :e, :s, FALSE, :x, :h)"
                 ),
                 chunks,
             )
@@ -122,6 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit-queries", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=None, help="PAPERLAB_HOME kept for reruns")
     parser.add_argument("--tune", action="store_true", help="grid-search RRF k and weights")
+    parser.add_argument(
+        "--lexical-only", action="store_true", help="no embedding: the bm25 line only"
+    )
     args = parser.parse_args(argv)
 
     home = args.cache or Path(tempfile.mkdtemp(prefix="paperlab-bench-"))
@@ -140,6 +146,19 @@ def main(argv: list[str] | None = None) -> None:
     qrels = read_qrels(args.qrels)
     qids = [q for q in qrels if q in queries][: args.limit_queries]
     added = load_corpus(store, corpus)
+    if args.lexical_only:
+        # The full-text path alone (FTS5, or PostgreSQL's with PAPERLAB_DATABASE_URL set).
+        lexical = {
+            q: [
+                str(h.paper_id)[len(PREFIX) :]
+                for h in search(store, settings, queries[q], k=100, scope="papers", mode="lexical")
+            ]
+            for q in qids
+        }
+        ndcg, recall = evaluate(lexical, qrels)
+        print(f"bm25 nDCG@10={ndcg:.4f} recall@100={recall:.4f}  ({store.dialect})")
+        store.close()
+        return
     embedder = load_embedder(settings)
     started = time.perf_counter()
 

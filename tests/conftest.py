@@ -29,6 +29,7 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.delenv("PAPERLAB_EMBED_MODEL", raising=False)
+    monkeypatch.delenv("PAPERLAB_DATABASE_URL", raising=False)  # SQLite unless a test says
     return home
 
 
@@ -49,6 +50,52 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def store(paperlab_home: Path) -> Iterator[object]:
+    from paperlab.store import open_store
+
+    s = open_store()
+    yield s
+    s.close()
+
+
+# --------------------------------------------------------------------------- both stores
+
+
+@pytest.fixture(scope="session")
+def lab_server() -> Iterator[object]:
+    """One real PostgreSQL server for the session (tests/pgserver.py), or a skip saying why."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed")
+    from tests.pgserver import running_server
+
+    with running_server() as lab:
+        yield lab
+
+
+_LAB_DATABASES = iter(range(1_000_000))
+
+
+def new_lab_database(lab: object) -> str:
+    """The URL of a new, empty database on ``lab`` (one per test: tests never share data)."""
+    name = f"paperlab_{os.getpid()}_{next(_LAB_DATABASES)}"
+    return lab.database_url(name)  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on each store: SQLite in PAPERLAB_HOME, then a lab database on PostgreSQL.
+
+    The PostgreSQL half skips, with the reason, only when no server can be started.
+    """
+    if request.param == "postgresql":
+        lab = request.getfixturevalue("lab_server")
+        monkeypatch.setenv("PAPERLAB_DATABASE_URL", new_lab_database(lab))
+    else:
+        monkeypatch.delenv("PAPERLAB_DATABASE_URL", raising=False)
+    return str(request.param)
+
+
+@pytest.fixture
+def any_store(backend: str, paperlab_home: Path) -> Iterator[object]:
+    """An opened store of each kind (see ``backend``)."""
     from paperlab.store import open_store
 
     s = open_store()

@@ -98,3 +98,19 @@ def bundled_arxiv_ids() -> list[str]:
     for spec in load_bundled_lists():
         ids += [e.ref for e in spec.arxiv_entries if e.ref not in ids]
     return ids
+
+
+def library_rows(sql: str, params: dict[str, object] | None = None) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` (``:name`` parameters) read from the library the environment names.
+
+    SQLite in PAPERLAB_HOME, or the lab database of PAPERLAB_DATABASE_URL: the
+    CLI tests that run on both stores check what was stored through this.
+    """
+    from paperlab.store import open_store
+
+    store = open_store()
+    try:
+        with store.connect() as conn:
+            return [tuple(row) for row in conn.execute(sql, params or {}).all()]
+    finally:
+        store.close()

@@ -138,7 +138,7 @@ def _batches(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 _EMBEDDED_CHUNKS = (
     "FROM chunk c JOIN embedding e ON e.content_hash = c.content_hash AND e.model = :m "
-    "WHERE c.is_reference = 0"
+    "WHERE NOT c.is_reference"
 )
 
 
@@ -153,7 +153,7 @@ def missing_chunk_texts(
     rows = conn.execute(
         "SELECT c.content_hash, MIN(c.text) FROM chunk c LEFT JOIN embedding e "
         "ON e.content_hash = c.content_hash AND e.model = :m "
-        f"WHERE c.is_reference = 0 AND e.content_hash IS NULL {only_paper}"
+        f"WHERE NOT c.is_reference AND e.content_hash IS NULL {only_paper}"
         "GROUP BY c.content_hash",
         {"m": model, "p": paper_id},
     )
@@ -169,10 +169,16 @@ def store_vectors(store: Store, model: str, hashes: Sequence[str], vectors: np.n
         {"h": h, "m": model, "d": int(vectors.shape[1]), "v": vectors[i].tobytes()}
         for i, h in enumerate(hashes)
     ]
+    from sqlalchemy import text as sql
+
+    # ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): when two clients
+    # embed the same text, the first vector stored stays and the other is dropped.
     with store.write() as session:
-        session.connection().exec_driver_sql(
-            "INSERT OR IGNORE INTO embedding (content_hash, model, dim, vector) "
-            "VALUES (:h, :m, :d, :v)",
+        session.connection().execute(
+            sql(
+                "INSERT INTO embedding (content_hash, model, dim, vector) "
+                "VALUES (:h, :m, :d, :v) ON CONFLICT DO NOTHING"
+            ),
             rows,
         )
 
@@ -389,7 +395,7 @@ def _mark_papers_indexed(store: Store, model: str) -> list[str]:
     pending_clause = (
         "NOT EXISTS (SELECT 1 FROM chunk c LEFT JOIN embedding e "
         "ON e.content_hash = c.content_hash AND e.model = :m "
-        "WHERE c.paper_id = paper.id AND c.is_reference = 0 AND e.content_hash IS NULL)"
+        "WHERE c.paper_id = paper.id AND NOT c.is_reference AND e.content_hash IS NULL)"
     )
     from sqlalchemy import bindparam
     from sqlalchemy import text as sql
@@ -519,8 +525,8 @@ def index_status(store: Store, settings: Settings) -> dict[str, Any]:
     """Counts of searchable rows and of those with a vector, the model, the faiss state."""
     model = settings.embed_model
     with store.connect() as conn:
-        passages = conn.execute("SELECT COUNT(*) FROM chunk WHERE is_reference = 0").scalar()
-        references = conn.execute("SELECT COUNT(*) FROM chunk WHERE is_reference = 1").scalar()
+        passages = conn.execute("SELECT COUNT(*) FROM chunk WHERE NOT is_reference").scalar()
+        references = conn.execute("SELECT COUNT(*) FROM chunk WHERE is_reference").scalar()
         embedded_passages = _chunk_aggregate(conn, model)[0]
         items = small_items(conn)
         have = existing_hashes(conn, model, [i.hash for i in items])

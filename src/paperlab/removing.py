@@ -17,7 +17,6 @@ the mark.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,16 +168,20 @@ def _drop_unused_vectors(session: Session, hashes: Iterable[str]) -> int:
     candidates = set(hashes)
     if not candidates:
         return 0
-    raw = session.connection().connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
+    from sqlalchemy import bindparam
+    from sqlalchemy import text as sql
+
+    conn = session.connection()
     ordered = sorted(candidates)
     still: set[str] = set()
+    query = sql("SELECT DISTINCT content_hash FROM chunk WHERE content_hash IN :hs").bindparams(
+        bindparam("hs", expanding=True)
+    )
     for start in range(0, len(ordered), 500):
         part = ordered[start : start + 500]
-        marks = ",".join("?" * len(part))
-        query = f"SELECT DISTINCT content_hash FROM chunk WHERE content_hash IN ({marks})"
-        still.update(str(h) for (h,) in raw.execute(query, part))
-    still.update(item.hash for item in small_items(raw))
+        still.update(str(h) for (h,) in conn.execute(query, {"hs": part}))
+    # sqlite3's and psycopg's connections both run a parameterless statement.
+    still.update(item.hash for item in small_items(conn.connection.driver_connection))
     gone = sorted(candidates - still)
     dropped = 0
     for start in range(0, len(gone), 500):

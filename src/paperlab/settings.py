@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +45,8 @@ class Settings:
     http_deadline: float = DEFAULT_HTTP_TIMEOUT * DEADLINE_PER_TIMEOUT
     max_pdf_bytes: int = int(DEFAULT_MAX_PDF_MB * MB)
     max_api_bytes: int = int(DEFAULT_MAX_API_MB * MB)
+    # A lab library on PostgreSQL (``postgresql+psycopg://...``); None: SQLite in home.
+    database_url: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -119,6 +122,47 @@ def _api_url_env() -> str:
     return raw
 
 
+DATABASE_URL_EXAMPLE = "postgresql+psycopg://alice@labserver/paperlab"
+_PG_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
+
+
+def _database_url_env() -> str | None:
+    """PAPERLAB_DATABASE_URL as a SQLAlchemy psycopg URL, or None for the SQLite default."""
+    raw = os.environ.get("PAPERLAB_DATABASE_URL", "").strip()
+    return parse_database_url(raw, "PAPERLAB_DATABASE_URL") if raw else None
+
+
+def is_database_url(raw: str) -> bool:
+    """Does ``raw`` look meant as a PostgreSQL URL (rather than a file path)?"""
+    return raw.split("://", 1)[0] in _PG_SCHEMES
+
+
+def parse_database_url(raw: str, name: str) -> str:
+    """``raw`` as a ``postgresql+psycopg://`` URL, or a UsageError naming ``name``."""
+    hint = f"Set {name} to a URL such as {DATABASE_URL_EXAMPLE}" + (
+        ", or unset it to use the SQLite library in PAPERLAB_HOME." if "_" in name else "."
+    )
+    try:
+        parts = urlsplit(raw)
+        port_ok = parts.port != 0
+    except ValueError:  # a bad port or IPv6 literal
+        port_ok = False
+        parts = urlsplit("")
+    if parts.scheme not in _PG_SCHEMES or not port_ok:
+        raise UsageError(
+            f"{name}={_shown(_without_password(raw))} is not a PostgreSQL URL.", hint=hint
+        )
+    if not parts.path.strip("/") or "/" in parts.path.strip("/"):
+        raise UsageError(f"{name}={_shown(_without_password(raw))} names no database.", hint=hint)
+    # psycopg 3 is the one driver paperlab uses, whatever the URL's scheme said.
+    return "postgresql+psycopg" + raw[len(parts.scheme) :]
+
+
+def _without_password(url: str) -> str:
+    """``url`` safe to print: a password in it is replaced by ***."""
+    return re.sub(r"(//[^/:@]*):[^/@]*@", r"\1:***@", url)
+
+
 def default_home() -> Path:
     from platformdirs import user_data_dir
 
@@ -172,6 +216,7 @@ def load_settings() -> Settings:
         home=home,
         arxiv_api_url=_api_url_env(),
         arxiv_delay=_number_env("PAPERLAB_ARXIV_DELAY", DEFAULT_ARXIV_DELAY, 0, 3600),
+        database_url=_database_url_env(),
         embed_model=os.environ.get("PAPERLAB_EMBED_MODEL") or DEFAULT_EMBED_MODEL,
         http_timeout=timeout,
         http_retries=_int_env("PAPERLAB_HTTP_RETRIES", 3, 0, 10),

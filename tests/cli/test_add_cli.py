@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 
 import pymupdf
 import pytest
 
 from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
-from tests.helpers import run_cli, run_process
+from tests.helpers import library_rows, run_cli, run_process
 
 BODY = [
     "1 Introduction\nWe restart the learning rate schedule periodically. " * 20,
     "2 Method\nCosine annealing with warm restarts improves anytime performance. " * 20,
 ]
+
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -55,8 +57,7 @@ def test_add_reads_the_stamp_and_fetch_completes_metadata_without_redownloading(
 
     again = json.loads(run_cli(capsys, "add", "--no-index", "--json", str(pdf)).out)
     assert again[0]["status"] == "already-present"
-    with sqlite3.connect(paperlab_home / "paperlab.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM paper").fetchone() == (2,)
+    assert library_rows("SELECT COUNT(*) FROM paper") == [(2,)]
 
 
 def test_bad_files_fail_one_by_one_with_reasons(

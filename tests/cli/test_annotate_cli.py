@@ -23,6 +23,9 @@ PAGES = [
 ]
 REPEATED = "the learning rate is reset"
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
 def paper(tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]) -> str:

@@ -18,6 +18,9 @@ TITLE = "End-to-End Training of Deep Visuomotor Policies"
 BODY = ["1 Introduction\nPolicy search learns visuomotor control from raw images. " * 20]
 MINE = "My text: compare with guided policy search.\n"
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def _pandoc(draft: Path, bibliography: Path) -> str:
     """``draft`` rendered with citeproc; fails on any unresolved citation."""

@@ -13,6 +13,9 @@ from paperlab.cli import cli, main
 from paperlab.store.models import Paper
 from tests.unit.test_export_helpers import PAGE_TEXT, build_library, make_pdf
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
 def library(store):

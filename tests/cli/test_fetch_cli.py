@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
-from tests.helpers import run_cli, write_list
+from tests.helpers import library_rows, run_cli, write_list
 
 PAPERS = [
     ("1608.03983", "SGDR: Stochastic Gradient Descent with Warm Restarts"),
     ("1502.03167", "Batch Normalization: Accelerating Deep Network Training"),
     ("hep-th/9901001", "An Old-Style Paper on Strings"),
 ]
+
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
@@ -26,8 +29,8 @@ def arxiv(fake_arxiv: FakeArxiv) -> FakeArxiv:
 
 
 def db_rows(home: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(home / "paperlab.db") as conn:
-        return conn.execute(sql).fetchall()
+    """Rows from the library under test, SQLite in ``home`` or the lab database."""
+    return library_rows(sql)
 
 
 def test_fetch_list_downloads_every_paper_then_is_incremental(
@@ -63,13 +66,10 @@ def test_new_arxiv_version_is_fetched_and_notes_stay(
     arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_cli(capsys, "fetch", "--no-index", "1608.03983").code == 0
-    with sqlite3.connect(paperlab_home / "paperlab.db") as conn:
-        conn.execute(
-            "INSERT INTO note (paper_id, summary, contributions, method, results, limitations,"
-            " questions, relevance, body, created_at, updated_at) VALUES"
-            " ('1608.03983', 'warm restarts help', '', '', '', '', '', '', '', '2026-01-01',"
-            " '2026-01-01')"
-        )
+    from paperlab.notes import save_note
+    from paperlab.store import open_store
+
+    save_note(open_store(), "1608.03983", {"summary": "warm restarts help"})
     key_before = db_rows(paperlab_home, "SELECT citation_key FROM paper")[0][0]
     arxiv.bump_version("1608.03983", make_pdf("SGDR v3", ["A new version of the text."]))
 
@@ -110,7 +110,7 @@ def test_broken_list_names_file_and_line_and_writes_nothing(
     assert f"{bad}:" in result.err and "no-such-topic" in result.err
     assert "Traceback" not in result.err
     assert arxiv.requests() == []
-    if (paperlab_home / "paperlab.db").exists():
+    if (paperlab_home / "paperlab.db").exists() or os.environ.get("PAPERLAB_DATABASE_URL"):
         assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(0,)]
 
 

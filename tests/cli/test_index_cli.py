@@ -13,6 +13,9 @@ from tests.helpers import run_cli
 
 BODY = ["1 Introduction\nSnapshot ensembles reuse one training run. " * 30]
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 @pytest.mark.slow
 def test_index_extracts_embeds_reports_failures_and_rebuilds(

@@ -14,6 +14,9 @@ from tests.helpers import run_cli
 
 PAPER = "1608.03983"
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """Run ``paperlab argv`` in-process; return (exit code, stdout, stderr)."""

@@ -17,6 +17,9 @@ PAPER = "1608.03983"
 PAGE1 = "Restart techniques are common in gradient-free optimization to deal with\nmultimodal."
 PAGE2 = "We propose a simple warm restart technique for stochastic gradient descent to im-\nprove."
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """Run ``paperlab argv`` in-process; return (exit code, stdout, stderr)."""
@@ -195,8 +198,13 @@ def test_a_concurrent_change_is_not_overwritten_and_the_edit_is_kept(
     editor(
         tmp_path,
         monkeypatch,
-        "import sqlite3\n"
-        f"db = sqlite3.connect({str(paperlab_home / 'paperlab.db')!r})\n"
+        "import os, sqlite3\n"
+        "url = os.environ.get('PAPERLAB_DATABASE_URL')\n"
+        "if url:\n"
+        "    import psycopg\n"
+        "    db = psycopg.connect(url.replace('postgresql+psycopg', 'postgresql'))\n"
+        "else:\n"
+        f"    db = sqlite3.connect({str(paperlab_home / 'paperlab.db')!r})\n"
         "db.execute(\"UPDATE note SET summary='from elsewhere', "
         "updated_at='2001-01-01 00:00:00.000000'\")\n"
         "db.commit()\n"

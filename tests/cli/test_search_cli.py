@@ -26,6 +26,9 @@ from tests.unit.test_searching import (
     real_embedder,  # noqa: F401
 )
 
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 @pytest.fixture
 def library(store: Any, counting: Any, exported: Any) -> Any:  # noqa: F811

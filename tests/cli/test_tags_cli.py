@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from paperlab.store import Store
 from paperlab.store.models import Paper
-from tests.helpers import run_cli
+from tests.helpers import library_rows, run_cli
 
 SGDR = "1608.03983"
 ADAM = "1412.6980"
+
+# Each test runs on SQLite and on a lab database on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
@@ -25,8 +27,7 @@ def library(store: Store) -> Store:
 
 
 def rows(store: Store, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(store.path) as conn:
-        return conn.execute(sql).fetchall()
+    return library_rows(sql)
 
 
 def test_a_free_tag_is_kept_beside_topics(

@@ -25,7 +25,7 @@ from paperlab.tui.widgets.page_view import PageView
 from paperlab.tui.widgets.virtual_table import VirtualTable
 from tests.tui.helpers import notifications, until
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("backend")]
 
 ATTENTION = "1706.03762"
 SIZE = (120, 36)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from paperlab.cli.common import json_option, print_json
+from paperlab.cli.common import json_option, print_json, refuse_lab_library
 from paperlab.errors import NotFoundError, StoreError, UsageError
 
 
@@ -26,6 +26,12 @@ def backup(path: Path | None, as_json: bool) -> None:
     from paperlab.store.backup import backup_database, backup_dir, stamped_path
 
     settings = load_settings()
+    refuse_lab_library(
+        settings,
+        "backup",
+        "Back the lab database up with pg_dump (see the README), "
+        "or unset PAPERLAB_DATABASE_URL to back up your own library.",
+    )
     db = settings.db_path
     if not db.is_file():
         raise NotFoundError(

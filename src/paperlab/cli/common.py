@@ -17,6 +17,18 @@ def get_store(settings: Settings | None = None) -> Store:
     return open_store(settings or load_settings())
 
 
+def refuse_lab_library(settings: Settings, command: str, instead: str) -> None:
+    """Stop ``command``, which works on a SQLite file, when the library is on PostgreSQL."""
+    from paperlab.errors import UsageError
+
+    if settings.database_url:
+        raise UsageError(
+            f"paperlab {command} works on a SQLite library, and PAPERLAB_DATABASE_URL "
+            "puts this one on PostgreSQL.",
+            hint=instead,
+        )
+
+
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.cli.common import json_option, print_json
+from paperlab.cli.common import json_option, print_json, refuse_lab_library
 from paperlab.errors import UsageError
 
 if TYPE_CHECKING:
@@ -43,6 +43,11 @@ def doctor(repair: bool, salvage: bool, quick: bool, as_json: bool) -> None:
             "--salvage only goes with --repair.", hint="paperlab doctor --repair --salvage"
         )
     settings = load_settings()
+    refuse_lab_library(
+        settings,
+        "doctor",
+        "PostgreSQL checks its own data; unset PAPERLAB_DATABASE_URL to check your own library.",
+    )
     if repair:
         _repair(settings, salvage, as_json)
         return

@@ -187,6 +187,27 @@ def fts_query(query: str) -> str | None:
     return " OR ".join(pieces[:MAX_TERMS])
 
 
+def _dialect(conn: Any) -> str:
+    return str(getattr(conn, "dialect", "sqlite"))
+
+
+def _match(conn: Any, query: str) -> str | None:
+    """The query in the store's full-text syntax (FTS5 MATCH or tsquery)."""
+    if _dialect(conn) == "postgresql":
+        from paperlab.search.lexical_pg import pg_tsquery
+
+        return pg_tsquery(query)
+    return fts_query(query)
+
+
+def _sql_for(conn: Any) -> Any:
+    if _dialect(conn) == "postgresql":
+        from paperlab.search.lexical_pg import pg_kind_sql
+
+        return pg_kind_sql
+    return _kind_sql
+
+
 def _kind_sql(
     table: KindTable,
     *,
@@ -199,7 +220,7 @@ def _kind_sql(
     weights = ", ".join(f"{w:g}" for w in table.weights)
     where = [f"{table.fts} MATCH :q"]
     if table.kind == "passage" and not include_references:
-        where.append("c.is_reference = 0")
+        where.append("NOT c.is_reference")
     if topic:
         where.append(table.topic_clause)
     if by_rowid:
@@ -238,13 +259,14 @@ def search_lexical(
     own document statistics), but they are on the same scale, which is good
     enough to interleave a handful of notes with thousands of passages.
     """
-    match = fts_query(query)
+    match = _match(conn, query)
     if match is None or limit <= 0:
         return []
     ranked: list[tuple[str, int, float]] = []
+    kind_sql = _sql_for(conn)
     for kind in kinds:
         table = KINDS[kind]
-        statement = _kind_sql(
+        statement = kind_sql(
             table,
             topic=topic is not None,
             include_references=include_references,
@@ -254,6 +276,10 @@ def search_lexical(
         params: dict[str, Any] = {"q": match, "n": limit}
         if topic is not None:
             params["topic"] = topic
+        if _dialect(conn) == "postgresql":
+            from paperlab.search.lexical_pg import idf_ranked
+
+            statement, params = idf_ranked(conn, table, statement, params)
         for row_id, score, _ in conn.execute(statement, params):
             ranked.append((kind, int(row_id), -float(score)))
     ranked.sort(key=lambda h: h[2], reverse=True)
@@ -269,7 +295,7 @@ def snippets_for(
     conn: ReadConnection, query: str, keys: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], str]:
     """Highlighted snippets of the rows ``keys`` (kind, id) that match ``query`` at all."""
-    match = fts_query(query)
+    match = _match(conn, query)
     return _snippets(conn, match, keys) if match and keys else {}
 
 
@@ -282,7 +308,7 @@ def _snippets(
         by_kind.setdefault(kind, []).append(row_id)
     out: dict[tuple[str, int], str] = {}
     for kind, ids in by_kind.items():
-        statement = _kind_sql(
+        statement = _sql_for(conn)(
             KINDS[kind], topic=False, include_references=True, by_rowid=False, rowids=True
         )
         for row_id, _, snippet in conn.execute(
@@ -294,11 +320,11 @@ def _snippets(
 
 def snippet_for(conn: ReadConnection, kind: str, row_id: int, query: str) -> str | None:
     """FTS5's highlighted snippet of one row for ``query``, or None if no term matches."""
-    match = fts_query(query)
+    match = _match(conn, query)
     if match is None:
         return None
     table = KINDS[kind]
-    statement = _kind_sql(table, topic=False, include_references=True, by_rowid=True)
+    statement = _sql_for(conn)(table, topic=False, include_references=True, by_rowid=True)
     row = conn.execute(statement, {"q": match, "n": 1, "rowid": row_id}).first()
     return str(row[2]) if row and row[2] else None
 
@@ -334,8 +360,17 @@ def split_marked(snippet: str) -> tuple[str, list[tuple[int, int]]]:
 def rebuild_fts(conn: Any) -> None:
     """Re-derive every FTS5 table from its content table (repairs any drift).
 
-    ``conn`` is a SQLAlchemy connection inside a write transaction.
+    ``conn`` is a SQLAlchemy connection inside a write transaction. On
+    PostgreSQL the tsvector side tables are emptied and refilled by touching
+    every row, which fires the sync trigger of migration 2.
     """
+    if conn.dialect.name == "postgresql":
+        from paperlab.store.migrations import _FTS_TABLES
+
+        for fts, table_name, columns in _FTS_TABLES:
+            conn.exec_driver_sql(f"DELETE FROM {fts}")
+            conn.exec_driver_sql(f"UPDATE {table_name} SET {columns[0]} = {columns[0]}")
+        return
     for table in KINDS.values():
         conn.exec_driver_sql(f"INSERT INTO {table.fts}({table.fts}) VALUES ('rebuild')")
 

@@ -1,4 +1,4 @@
-"""Storage: SQLModel tables on SQLite, the engine and numbered migrations."""
+"""Storage: SQLModel tables on SQLite (or a lab PostgreSQL), the engine and migrations."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from paperlab.store.engine import Store
 def open_store(settings: Settings | None = None) -> Store:
     """Open (creating and migrating when needed) the library of ``settings``."""
     settings = settings or load_settings()
+    if settings.database_url:
+        from paperlab.store.pgengine import PgStore  # psycopg loads only for a lab library
+
+        store = PgStore(settings.database_url)
+        ensure_home(settings)  # the PDF and index caches stay local; made once the server answered
+        return store
     if settings.db_path.exists() and not is_writable(settings.db_path):
         return Store(settings.db_path, readonly=True)  # nothing to create in a snapshot
     ensure_home(settings)

@@ -98,8 +98,12 @@ class Store:
 
     Reads (``connect``) use the stdlib sqlite3 module; the SQLAlchemy engine
     behind sessions and writes is built on first use, so a command that only
-    reads an up-to-date library never imports SQLAlchemy.
+    reads an up-to-date library never imports SQLAlchemy. A lab library on
+    PostgreSQL is the subclass ``PgStore`` (``pgengine.py``); code that must
+    speak a dialect of its own asks ``store.dialect``.
     """
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path, *, readonly: bool | None = None) -> None:
         self.path = path

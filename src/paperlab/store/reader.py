@@ -54,6 +54,8 @@ class Rows:
 class ReadConnection:
     """One connection inside one deferred (snapshot) transaction; it cannot write."""
 
+    dialect = "sqlite"  # PgReadConnection says "postgresql"
+
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
 
