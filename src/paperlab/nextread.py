@@ -179,7 +179,7 @@ def _similarity(store: Store, settings: Settings, ids: list[str]) -> dict[str, t
         rows = conn.execute(
             "SELECT c.paper_id, e.vector FROM chunk c JOIN embedding e ON "
             "e.content_hash = c.content_hash AND e.model = :m "
-            "WHERE c.is_reference = 0 AND c.paper_id IN :ids",
+            "WHERE NOT c.is_reference AND c.paper_id IN :ids",
             {"m": model, "ids": ids},
         ).all()
     by_paper: dict[str, list[Any]] = defaultdict(list)

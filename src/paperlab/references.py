@@ -106,31 +106,46 @@ def replace_references(
     What an online look-up confirmed for an entry is kept when the same entry
     (same text) is parsed again.
     """
+    from sqlalchemy import text  # the write path has SQLAlchemy loaded already
+
+    # Named parameters: the same statements run on SQLite and PostgreSQL.
+    key = {"paper_id": paper_id, "version": version}
     kept = {
         str(raw): (online_id, online_title, checked)
-        for raw, online_id, online_title, checked in conn.exec_driver_sql(
-            "SELECT raw, online_arxiv_id, online_title, online_checked_at FROM paper_reference "
-            "WHERE paper_id = ? AND version = ? AND online_checked_at IS NOT NULL",
-            (paper_id, version),
+        for raw, online_id, online_title, checked in conn.execute(
+            text(
+                "SELECT raw, online_arxiv_id, online_title, online_checked_at "
+                "FROM paper_reference WHERE paper_id = :paper_id AND version = :version "
+                "AND online_checked_at IS NOT NULL"
+            ),
+            key,
         )
     }
-    conn.exec_driver_sql(
-        "DELETE FROM paper_reference WHERE paper_id = ? AND version = ?", (paper_id, version)
+    conn.execute(
+        text("DELETE FROM paper_reference WHERE paper_id = :paper_id AND version = :version"),
+        key,
     )
     rows = []
     for ordinal, ref in enumerate(parsed, start=1):
-        online = kept.get(ref.raw, (None, None, None))
+        online_id, online_title, checked = kept.get(ref.raw, (None, None, None))
         rows.append(
-            (
-                paper_id, version, ordinal, ref.raw, ref.label, json.dumps(ref.authors),
-                ref.title, ref.year, ref.venue, ref.arxiv_id, ref.doi, ref.url, *online,
-            )
+            {
+                **key, "ordinal": ordinal, "raw": ref.raw, "label": ref.label,
+                "authors": json.dumps(ref.authors), "title": ref.title, "year": ref.year,
+                "venue": ref.venue, "arxiv_id": ref.arxiv_id, "doi": ref.doi, "url": ref.url,
+                "online_arxiv_id": online_id, "online_title": online_title,
+                "online_checked_at": checked,
+            }
         )  # fmt: skip
     if rows:
-        conn.exec_driver_sql(
-            "INSERT INTO paper_reference (paper_id, version, ordinal, raw, label, authors, "
-            "title, year, venue, arxiv_id, doi, url, online_arxiv_id, online_title, "
-            "online_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        conn.execute(
+            text(
+                "INSERT INTO paper_reference (paper_id, version, ordinal, raw, label, authors, "
+                "title, year, venue, arxiv_id, doi, url, online_arxiv_id, online_title, "
+                "online_checked_at) VALUES (:paper_id, :version, :ordinal, :raw, :label, "
+                ":authors, :title, :year, :venue, :arxiv_id, :doi, :url, :online_arxiv_id, "
+                ":online_title, :online_checked_at)"
+            ),
             rows,
         )
     return len(rows)

@@ -164,11 +164,20 @@ def _save(store: Store, results: dict[tuple[str, int, int], tuple[str | None, st
     from paperlab.store.models import utcnow
 
     now = utcnow()
+    from sqlalchemy import text
+
+    rows = [
+        {"aid": aid, "title": title, "now": now, "pid": pid, "version": version, "ordinal": ordinal}
+        for (pid, version, ordinal), (aid, title) in results.items()
+    ]
     with store.write() as session:
-        session.connection().exec_driver_sql(
-            "UPDATE paper_reference SET online_arxiv_id = ?, online_title = ?, "
-            "online_checked_at = ? WHERE paper_id = ? AND version = ? AND ordinal = ?",
-            [(aid, title, now, *key) for key, (aid, title) in results.items()],
+        session.connection().execute(
+            text(
+                "UPDATE paper_reference SET online_arxiv_id = :aid, online_title = :title, "
+                "online_checked_at = :now WHERE paper_id = :pid AND version = :version "
+                "AND ordinal = :ordinal"
+            ),
+            rows,
         )
 
 
