@@ -22,17 +22,24 @@ from textual.widgets import Button, DataTable, Input, Label, Markdown, Selection
 ResultType = TypeVar("ResultType")
 
 SCREENS_HELP = """\
-**Screens** (switch with 1-5, or ctrl+p for the command palette)
+**Screens** (switch with 1-6, or ctrl+p for the command palette)
 
-1. **Library**: papers grouped by reading list and week; type to filter.
+1. **Library**: papers grouped by reading list and week; type to filter
+   (`state:reading` keeps the papers in that state); enter on a heading or
+   space folds a group.
 2. **Search**: hybrid search over passages, notes, annotations and the log.
 3. **Log**: the research log: ideas, questions, experiments, results, decisions, todos.
 4. **Topics**: the roadmap's weeks 1-18 as tags, with linked papers and log entries.
-5. **Progress**: hours per plan week (19-24) against 8 h, papers read per list.
+5. **Progress**: this week's core and optional papers and the next one to read
+   (enter reads it), what to read next and why, time per plan week (19-24),
+   papers read per list, failed papers apart.
+6. **Annotations**: every paper's highlights, by kind and tag.
 
 From a paper: **Reader** (enter) shows its text page by page with the outline,
 highlights and the log entries that cite it; **Notes** (n / e) holds the
-structured note, saved as you type.
+structured note, saved as you type; **About** (i, in the library, search,
+topics and progress) is its front page: abstract, why each list says to read
+it, what it builds on, your note's summary, what it cites and what cites it.
 """
 
 _CLOSE: list[BindingType] = [
