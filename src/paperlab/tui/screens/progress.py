@@ -261,7 +261,7 @@ class ProgressScreen(PaperlabScreen):
         from paperlab.nextread import rank_next
 
         try:
-            ranked = rank_next(self.lab.store, READ_NEXT, self.lab.settings)
+            ranked = rank_next(self.lab.store, READ_NEXT, self.lab.settings, today=self.lab.today())
         except Exception as error:
             message = " ".join(str(error).split()) or type(error).__name__
             self.app.call_from_thread(self.show_read_next_failure, message)
