@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from paperlab.references import citation_edges
@@ -112,11 +113,11 @@ class _PlanHit:
     url: str | None
 
 
-def _plan_signal(store: Store) -> dict[str, _PlanHit]:
+def _plan_signal(store: Store, today: date | None = None) -> dict[str, _PlanHit]:
     """Paper id (or entry key, for papers not in the library) -> this week's plan place."""
     from paperlab.planning import week_plan
 
-    plan = week_plan(store)
+    plan = week_plan(store, today=today)
     where = f"week {plan.week}" + (f", track {plan.track}" if plan.track else "")
     found: dict[str, _PlanHit] = {}
     for weight, kind, papers in (
@@ -228,8 +229,13 @@ def _describe(kind: str, text: str) -> str:
     return f"{name.get(kind, kind)} “{short}”"
 
 
-def rank_next(store: Store, k: int = 10, settings: Settings | None = None) -> list[NextPaper]:
-    """The ``k`` papers most worth reading next, best first, each with its reasons."""
+def rank_next(
+    store: Store, k: int = 10, settings: Settings | None = None, today: date | None = None
+) -> list[NextPaper]:
+    """The ``k`` papers most worth reading next, best first, each with its reasons.
+
+    ``today`` picks the plan week (default: the real date); the TUI passes its own
+    clock so the ranking agrees with the week it shows."""
     settings = settings or load_settings()
     index, edges, outside = citation_edges(store)
     with store.connect() as conn:
@@ -252,7 +258,7 @@ def rank_next(store: Store, k: int = 10, settings: Settings | None = None) -> li
             arxiv_id, title, False, next_step=f"paperlab fetch {arxiv_id}"
         )
 
-    for pid, hit in _plan_signal(store).items():
+    for pid, hit in _plan_signal(store, today).items():
         item = suggestions.get(pid)
         if item is None:  # in the plan, not in the library: an entry to get by hand
             item = suggestions[pid] = NextPaper(

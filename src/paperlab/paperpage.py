@@ -2,11 +2,11 @@
 
 Title, authors, year and abstract; the reading lists it is on with their
 "why read this"; the roadmap topics (weeks 1-18) it builds on; its note's
-summary; its citation key; and, for a paper whose fetch failed, what to run
-about it. Plain sqlite3 reads (``Store.connect()``), plain values out.
+summary; its citation key; what it cites and what cites it in the library
+(through ``paperlab.references``); and, for a paper whose fetch failed, what
+to run about it. Plain sqlite3 reads (``Store.connect()``), plain values out.
 
-More sections (what a paper cites and what cites it, once the library records
-citations) plug in through ``register_section``: a section source returns
+More sections plug in through ``register_section``: a section source returns
 ``None`` when it has nothing to say, so a front page never shows an empty
 heading or a placeholder.
 """
@@ -52,6 +52,28 @@ class Prerequisite:
 
 
 @dataclass(frozen=True)
+class LinkedPaper:
+    """A library paper this one cites or that cites it."""
+
+    paper_id: str
+    title: str
+    citation_key: str | None
+    reading_state: str
+
+
+@dataclass(frozen=True)
+class Citations:
+    """What a paper's reference list says: library papers it cites, how many
+    entries match nothing, arXiv papers outside the library (``paperlab fetch
+    ID`` gets them), and the library papers that cite it."""
+
+    cites: tuple[LinkedPaper, ...] = ()
+    unresolved: int = 0
+    candidates: tuple[str, ...] = ()
+    cited_by: tuple[LinkedPaper, ...] = ()
+
+
+@dataclass(frozen=True)
 class Section:
     """A further titled block of lines (see ``register_section``)."""
 
@@ -76,6 +98,7 @@ class FrontPage:
     note_fields: int  # how many fields of its note hold text
     annotations: int
     sections: tuple[Section, ...] = ()
+    citations: Citations = Citations()
 
 
 SectionSource = Callable[["ReadConnection", str], Section | None]
@@ -167,6 +190,39 @@ _NOTE_FIELDS = (
 )
 
 
+def citations(store: Store, paper_id: str) -> Citations:
+    """What ``paper_id`` cites and what cites it, each library paper once, in
+    reference-list order."""
+    from paperlab.references import cited_by, references
+
+    refs = references(store, paper_id)
+    with store.connect() as conn:
+        states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
+    cites: dict[str, LinkedPaper] = {}
+    candidates: dict[str, None] = {}
+    unresolved = 0
+    for ref in refs:
+        if ref.paper_id is not None:
+            if ref.paper_id != paper_id and ref.paper_id not in cites:
+                cites[ref.paper_id] = LinkedPaper(
+                    ref.paper_id,
+                    ref.paper_title or ref.title or ref.paper_id,
+                    ref.citation_key,
+                    str(states.get(ref.paper_id, "unread")),
+                )
+        elif ref.candidate_id is not None:
+            candidates[ref.candidate_id] = None
+        else:
+            unresolved += 1
+    citing: dict[str, LinkedPaper] = {}
+    for source in cited_by(store, paper_id):
+        if source.paper_id != paper_id and source.paper_id not in citing:
+            citing[source.paper_id] = LinkedPaper(
+                source.paper_id, source.title, source.citation_key, source.reading_state
+            )
+    return Citations(tuple(cites.values()), unresolved, tuple(candidates), tuple(citing.values()))
+
+
 def front_page(store: Store, paper: str) -> FrontPage:
     """The front page of ``paper`` (any id spelling or citation key)."""
     with store.connect() as conn:
@@ -242,15 +298,19 @@ def front_page(store: Store, paper: str) -> FrontPage:
         note_fields=sum(1 for f in fields if f),
         annotations=annotations,
         sections=sections,
+        citations=citations(store, paper_id),
     )
 
 
 __all__ = [
+    "Citations",
     "FrontPage",
+    "LinkedPaper",
     "Placement",
     "Prerequisite",
     "Section",
     "SectionSource",
+    "citations",
     "failure_advice",
     "front_page",
     "register_section",

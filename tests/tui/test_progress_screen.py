@@ -197,3 +197,21 @@ async def test_the_reader_gives_a_failed_paper_the_true_advice(
         )
         text = pilot.app.screen.query_one(PageView).text
         assert "paperlab fetch 1409.0473" in text
+
+
+async def test_read_next_failure_is_one_line_and_the_rest_of_the_screen_stays(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    # A library whose reference table is gone: ranking fails, progress does not.
+    conn = sqlite3.connect(lab_store.path)
+    with conn:
+        conn.execute("DROP TABLE paper_reference")
+    conn.close()
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        screen = await open_progress(pilot)
+        await until(pilot, lambda: screen.read_next is not None, what="read next")
+        text = str(screen.query_one("#read-next").render())
+        assert text.startswith("Could not rank what to read next: ")
+        assert "paper_reference" in text
+        assert "\n" not in text and "Traceback" not in text
+        assert bar_line(screen, "Week 20").strip()

@@ -138,6 +138,7 @@ def test_progress(
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.press("5")
         await until(pilot, lambda: getattr(pilot.app.screen, "plan", None) is not None)
+        await until(pilot, lambda: getattr(pilot.app.screen, "read_next", None) is not None)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run)
 

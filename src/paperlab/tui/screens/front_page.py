@@ -1,20 +1,22 @@
-"""A paper's front page: what it is, why the lists say to read it, what it builds on."""
+"""A paper's front page: what it is, why the lists say to read it, what it builds on,
+what it cites and what cites it (enter on one of those opens its front page)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
 
 if TYPE_CHECKING:
-    from paperlab.paperpage import FrontPage
+    from paperlab.paperpage import Citations, FrontPage, LinkedPaper
 
 READING_STYLE = {"unread": "dim", "skimming": "yellow", "reading": "cyan", "read": "green"}
 
@@ -81,6 +83,68 @@ def render_front_page(page: FrontPage) -> Text:
     return text
 
 
+NBSP = "\u00a0"  # OptionList drops a line's leading spaces
+
+
+def _linked_prompt(paper: LinkedPaper) -> Text:
+    text = Text(NBSP * 2)
+    text.append(f"{paper.citation_key or paper.paper_id:<14}", style="bold")
+    text.append(f" {paper.title}")
+    text.append(f"  {paper.reading_state}", style=READING_STYLE.get(paper.reading_state, "dim"))
+    return text
+
+
+def citation_options(citations: Citations) -> list[Option]:
+    """The Cites and Cited by sections: each library paper an option named by its
+    id (enter opens it), headings and counts as disabled lines."""
+    options: list[Option] = []
+
+    def note(line: str, key: str) -> None:
+        options.append(Option(Text(NBSP * 2 + line, style="dim"), id=key, disabled=True))
+
+    if citations.cites or citations.unresolved or citations.candidates:
+        options.append(Option(Text("Cites", style="bold magenta"), id="h-cites", disabled=True))
+        options.extend(Option(_linked_prompt(p), id=f"cites:{p.paper_id}") for p in citations.cites)
+        if not citations.cites:
+            note("no paper of your library", "cites-none")
+        if citations.unresolved:
+            entries = "entry" if citations.unresolved == 1 else "entries"
+            note(f"{citations.unresolved} reference {entries} not matched to a paper", "unresolved")
+        if citations.candidates:
+            count = len(citations.candidates)
+            papers = "paper" if count == 1 else "papers"
+            first = citations.candidates[0]
+            note(f"{count} arXiv {papers} outside your library: paperlab fetch {first}", "cand")
+            for number, other in enumerate(citations.candidates[1:], start=1):
+                note(f"{NBSP * 2}paperlab fetch {other}", f"cand-{number}")
+    if citations.cited_by:
+        options.append(
+            Option(Text("Cited by", style="bold magenta"), id="h-cited-by", disabled=True)
+        )
+        options.extend(
+            Option(_linked_prompt(p), id=f"cited-by:{p.paper_id}") for p in citations.cited_by
+        )
+    return options
+
+
+class CitationLinks(OptionList):
+    """Cites and Cited by: enter opens the highlighted paper's front page."""
+
+    DEFAULT_CSS = """
+    CitationLinks { height: auto; max-height: 100%; border: none; padding: 0; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select",
+            "Open",
+            id="front.open-link",
+            tooltip="Open the front page of the highlighted paper.",
+        ),
+    ]
+
+
 class FrontPageScreen(PaperlabScreen):
     """One paper's front page; r or enter reads it, n opens its note."""
 
@@ -128,6 +192,9 @@ class FrontPageScreen(PaperlabScreen):
         yield Header()
         with VerticalScroll(id="front-page"):
             yield Static("Loading…", id="front-page-text")
+            links = CitationLinks(id="front-links")
+            links.display = False  # until the paper cites or is cited by something
+            yield links
         yield Footer()
 
     def on_mount(self) -> None:
@@ -157,6 +224,20 @@ class FrontPageScreen(PaperlabScreen):
         self.page = page
         self.sub_title = f"Paper · {page.citation_key or page.id}"
         self.query_one("#front-page-text", Static).update(render_front_page(page))
+        links = self.query_one("#front-links", CitationLinks)
+        keep = links.highlighted_option.id if links.highlighted_option else None
+        options = citation_options(page.citations)
+        links.set_options(options)
+        links.display = bool(options)
+        ids = [o.id for o in options]
+        if keep in ids:
+            links.highlighted = ids.index(keep)
+
+    @on(OptionList.OptionSelected, "#front-links")
+    def _open_link(self, event: OptionList.OptionSelected) -> None:
+        _, _, paper = (event.option.id or "").partition(":")
+        if paper:
+            self.lab.open_front_page(paper)
 
     def action_back(self) -> None:
         self.dismiss()
@@ -171,4 +252,4 @@ class FrontPageScreen(PaperlabScreen):
         self.lab.action_tag_paper(self.paper_id)
 
 
-__all__ = ["FrontPageScreen", "render_front_page"]
+__all__ = ["CitationLinks", "FrontPageScreen", "citation_options", "render_front_page"]

@@ -1,4 +1,5 @@
-"""Progress: this week's plan, the weeks 19-24 hours at 8 a week, and papers read per list."""
+"""Progress: this week's plan, what to read next and why, the weeks 19-24 hours at
+8 a week, and papers read per list."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from paperlab.tui.widgets.bars import Bar
 if TYPE_CHECKING:
     # The services load the ORM: imported when the screen first loads its data,
     # so they do not delay the app's start.
+    from paperlab.nextread import NextPaper
     from paperlab.planning import PlanPaper, WeekPlan
     from paperlab.progress import PlanProgress
 
@@ -127,6 +129,34 @@ def week_options(plan: WeekPlan) -> tuple[list[Option], dict[str, PlanPaper]]:
     return options, papers
 
 
+READ_NEXT = 5  # papers in the Read next section
+READ_NEXT_REASONS = 2  # reasons shown per paper, most important first
+
+
+def render_read_next(ranked: list[NextPaper]) -> Text:
+    """The ranked papers to read next: title, key and state, the first reasons in
+    words and, for a paper outside the library, the command that gets it."""
+    text = Text()
+    if not ranked:
+        text.append("Nothing to suggest: every paper is read.", style="dim")
+        return text
+    for number, paper in enumerate(ranked, start=1):
+        if number > 1:
+            text.append("\n")
+        text.append(f"{number:>2}. ", style="bold")
+        text.append(paper.title or paper.paper_id, style="bold cyan" if number == 1 else "bold")
+        label = paper.citation_key or paper.paper_id
+        state = paper.reading_state if paper.in_library else "not in your library"
+        text.append(f"  {label} · {state}", style="dim")
+        # The last reason repeats the read state shown above.
+        reasons = paper.reasons[:-1] if len(paper.reasons) > 1 else paper.reasons
+        for reason in reasons[:READ_NEXT_REASONS]:
+            text.append(f"\n    {reason}", style="italic")
+        if paper.next_step:
+            text.append(f"\n    next: {paper.next_step}", style="yellow")
+    return text
+
+
 def render_milestones(plan: WeekPlan) -> Text:
     text = Text()
     if plan.milestones:
@@ -185,6 +215,8 @@ class ProgressScreen(PaperlabScreen):
             yield Static("Counting…", id="this-week")
             yield WeekPapers(id="week-papers")
             yield Static("", id="milestones")
+            yield Label("Read next", classes="side-title")
+            yield Static(Text("working…", style="dim"), id="read-next")
             yield Static("", id="plan-summary")
             yield Label("Reading time per week (target 8 h)", classes="side-title")
             yield Vertical(id="week-bars", classes="bars")
@@ -203,6 +235,7 @@ class ProgressScreen(PaperlabScreen):
         self.plan: PlanProgress | None = None
         self.week: WeekPlan | None = None
         self.week_papers: dict[str, PlanPaper] = {}
+        self.read_next: list[NextPaper] | None = None
 
     def on_mount(self) -> None:
         # The first resume follows mount, so loading here too would draw twice.
@@ -214,6 +247,35 @@ class ProgressScreen(PaperlabScreen):
 
     def action_refresh(self) -> None:
         self.load()
+        # Ranking may load the embedding model: after the first paint, apart.
+        self.call_after_refresh(self.load_read_next)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="read-next",
+        description="Ranking what to read next",
+    )
+    def load_read_next(self) -> None:
+        from paperlab.nextread import rank_next
+
+        try:
+            ranked = rank_next(self.lab.store, READ_NEXT, self.lab.settings, today=self.lab.today())
+        except Exception as error:
+            message = " ".join(str(error).split()) or type(error).__name__
+            self.app.call_from_thread(self.show_read_next_failure, message)
+            return
+        self.app.call_from_thread(self.show_read_next, ranked)
+
+    def show_read_next(self, ranked: list[NextPaper]) -> None:
+        self.read_next = ranked
+        self.query_one("#read-next", Static).update(render_read_next(ranked))
+
+    def show_read_next_failure(self, message: str) -> None:
+        self.read_next = []
+        line = Text(f"Could not rank what to read next: {message[:200]}", style="red")
+        self.query_one("#read-next", Static).update(line)
 
     @work(
         thread=True,
@@ -343,4 +405,4 @@ class ProgressScreen(PaperlabScreen):
             self.lab.open_front_page(paper)
 
 
-__all__ = ["ProgressScreen", "render_week_head", "week_options"]
+__all__ = ["ProgressScreen", "render_read_next", "render_week_head", "week_options"]
