@@ -215,3 +215,37 @@ async def test_read_next_failure_is_one_line_and_the_rest_of_the_screen_stays(
         assert "paper_reference" in text
         assert "\n" not in text and "Traceback" not in text
         assert bar_line(screen, "Week 20").strip()
+
+
+async def test_a_library_whose_lists_were_never_recorded_still_shows_the_week(
+    paperlab_home: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before any fetch the plan's lists are recorded (nothing downloaded), as `plan` does."""
+    from pathlib import Path
+
+    from paperlab.readinglists import LISTS_DIR_ENV
+    from paperlab.settings import load_settings
+    from paperlab.store import open_store
+    from paperlab.tui.app import PaperlabApp
+
+    monkeypatch.setenv(LISTS_DIR_ENV, str(Path(__file__).parents[1] / "data" / "lists"))
+    store = open_store()  # a new library: no list recorded
+    app = PaperlabApp(store=store, settings=load_settings(), load_model=False,
+                      poll_interval=None, today=lambda: TODAY)  # fmt: skip
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: pilot.app.screen.loaded, what="library")
+            await pilot.press("5")
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(pilot.app.screen, ProgressScreen)
+                    and pilot.app.screen.plan is not None
+                ),
+                what="progress",
+            )
+            week = pilot.app.screen.week_text()
+            assert "No reading list covers this week" not in week
+            assert "weeks-19-20-basics" in week or "Next:" in week, week
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
@@ -14,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from paperlab.errors import PaperlabError
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.bars import Bar
 
@@ -285,13 +287,25 @@ class ProgressScreen(PaperlabScreen):
         description="Counting progress",
     )
     def load(self) -> None:
+        from paperlab.loading import ensure_plan_lists
         from paperlab.planning import week_plan
         from paperlab.progress import plan_progress
 
+        # A library that never recorded a list (nothing fetched yet) still has a
+        # plan: record the bundled lists, as `paperlab plan` does (nothing is
+        # downloaded). A library with lists of its own is left as it is, and
+        # unreadable bundled lists leave the plan to what the library holds.
+        if not self._has_lists():
+            with contextlib.suppress(PaperlabError):
+                ensure_plan_lists(self.lab.store)
         today = self.lab.today()
         week = week_plan(self.lab.store, today=today)
         plan = plan_progress(self.lab.store, today=today)
         self.app.call_from_thread(self.show_plan, plan, week)  # type: ignore[arg-type]
+
+    def _has_lists(self) -> bool:
+        with self.lab.store.connect() as conn:
+            return conn.execute("SELECT 1 FROM reading_list LIMIT 1").first() is not None
 
     async def show_plan(self, plan: PlanProgress, week: WeekPlan) -> None:
         self.show_week(week)
