@@ -129,7 +129,7 @@ def week_plan(store: Store, week: int | None = None, today: date | None = None) 
             str(task)
             for (task,) in conn.execute(
                 "SELECT m.task FROM list_milestone m JOIN reading_list l ON l.id = m.list_id "
-                "WHERE m.week = :w AND m.list_id IN :ids ORDER BY l.name, m.position",
+                "WHERE m.week = :w AND m.list_id IN :ids ORDER BY l.plan_order, l.name, m.position",
                 {"w": week, "ids": ids or [-1]},
             )
         )

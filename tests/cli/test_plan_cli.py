@@ -413,6 +413,7 @@ def test_lists_sharing_a_week_come_by_their_order_then_name(
     (mine / "weeks-19-20-zz-first.toml").write_text(
         'name = "weeks-19-20-zz-first"\ntitle = "First"\ndescription = "Read me first."\n'
         "weeks = [19, 20]\norder = 5\n\n"
+        '[[milestone]]\nweek = 19\ntask = "Primer first."\n\n'
         '[[paper]]\nkey = "primer"\ntitle = "A Primer"\nauthors = ["A. Author"]\n'
         'year = 2020\ndoi = "10.1000/primer"\nweek = 19\npages = 3\nwhy = "Start here."\n',
         encoding="utf-8",
@@ -422,3 +423,4 @@ def test_lists_sharing_a_week_come_by_their_order_then_name(
     plan = json.loads(run_cli(capsys, "plan", "--json").out)
     assert plan["lists"][:2] == ["weeks-19-20-zz-first", "weeks-19-20-basics"]
     assert plan["core"][0]["key"] == "primer" and plan["next_paper"]["key"] == "primer"
+    assert plan["milestones"] == ["Primer first.", "Write the five Cs of the first paper."]
