@@ -19,6 +19,7 @@ from paperlab.errors import NotFoundError, UsageError, clip, shown
 from paperlab.ids import ID_HINT, try_parse_arxiv_id
 from paperlab.store.values import (
     LIST_MEMBERS,
+    NOTE_TEXT_COLUMNS,
     PipelineState,
     ReadingState,
     loads_list,
@@ -383,19 +384,7 @@ class TopicRow:
 
 
 # A note counts once some field holds text (linking a topic creates an empty note).
-_NOTE_HAS_TEXT = " OR ".join(
-    f"trim(n.{name}) <> ''"
-    for name in (
-        "summary",
-        "contributions",
-        "method",
-        "results",
-        "limitations",
-        "questions",
-        "relevance",
-        "body",
-    )
-)
+_NOTE_HAS_TEXT = " OR ".join(f"trim(n.{name}) <> ''" for name in NOTE_TEXT_COLUMNS)
 
 
 def topics_overview(store: Store) -> list[TopicRow]:

@@ -40,6 +40,7 @@ from paperlab.search.vectors import (
 )
 from paperlab.settings import Settings, ensure_home
 from paperlab.store import Store
+from paperlab.store.values import NOTE_TEXT_COLUMNS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,16 +49,7 @@ EMBED_BATCH = 256  # texts per model call + commit: progress survives an interru
 _FETCH_BATCH = 500
 _SYNC_LOCK = threading.Lock()
 
-NOTE_FIELDS = (
-    "summary",
-    "contributions",
-    "method",
-    "results",
-    "limitations",
-    "questions",
-    "relevance",
-    "body",
-)
+NOTE_FIELDS = NOTE_TEXT_COLUMNS
 
 
 @dataclass(frozen=True)

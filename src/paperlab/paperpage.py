@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paperlab.catalog import resolve_paper_id
-from paperlab.store.values import loads_list, parse_datetime
+from paperlab.store.values import NOTE_TEXT_COLUMNS, loads_list, parse_datetime
 
 if TYPE_CHECKING:
     from paperlab.store import Store
@@ -178,16 +178,7 @@ def _prerequisite_namer(conn: ReadConnection, list_ids: list[int]) -> Callable[[
     return describe
 
 
-_NOTE_FIELDS = (
-    "summary",
-    "contributions",
-    "method",
-    "results",
-    "limitations",
-    "questions",
-    "relevance",
-    "body",
-)
+_NOTE_FIELDS = NOTE_TEXT_COLUMNS
 
 
 def citations(store: Store, paper_id: str) -> Citations:

@@ -22,6 +22,7 @@ from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
+from paperlab.store.values import NOTE_TEXT_COLUMNS
 
 Scope = Literal["all", "papers", "notes", "log"]
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -189,16 +190,7 @@ def _hydrate(
     return out
 
 
-NOTE_COLUMNS = (
-    "summary",
-    "contributions",
-    "method",
-    "results",
-    "limitations",
-    "questions",
-    "relevance",
-    "body",
-)
+NOTE_COLUMNS = NOTE_TEXT_COLUMNS
 
 
 def search(

@@ -45,22 +45,14 @@ from paperlab.store.models import (
     PaperTopic,
     Topic,
 )
+from paperlab.store.values import NOTE_TEXT_COLUMNS
 
 if TYPE_CHECKING:
     import numpy as np
 
     from paperlab.search.embedder import Embedder
 
-NOTE_TEXT_FIELDS = (
-    "summary",
-    "contributions",
-    "method",
-    "results",
-    "limitations",
-    "questions",
-    "relevance",
-    "body",
-)
+NOTE_TEXT_FIELDS = NOTE_TEXT_COLUMNS
 GROUPINGS = ("content", "tag")
 
 

@@ -75,6 +75,20 @@ __all__ = [
 ]
 
 
+# A note's text columns, in the order its Markdown shows them: the structured
+# fields, then the free text. Reads, search, exports and screens take them from here.
+NOTE_TEXT_COLUMNS: tuple[str, ...] = (
+    "summary",
+    "contributions",
+    "method",
+    "results",
+    "limitations",
+    "questions",
+    "relevance",
+    "body",
+)
+
+
 # Every paper a reading list holds, arXiv entries and the entries not on arXiv
 # whose PDF is in the library alike, for reads with plain sqlite3: use it as a
 # table, ``FROM {LIST_MEMBERS} e``.
