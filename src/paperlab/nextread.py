@@ -115,10 +115,12 @@ class _PlanHit:
 
 def _plan_signal(store: Store, today: date | None = None) -> dict[str, _PlanHit]:
     """Paper id (or entry key, for papers not in the library) -> this week's plan place."""
-    from paperlab.planning import week_plan
+    from paperlab.planning import FIRST_TRACK_WEEK, week_plan
 
     plan = week_plan(store, today=today)
-    where = f"week {plan.week}" + (f", track {plan.track}" if plan.track else "")
+    # The track names weeks 21-24 only; weeks 19-20 lists belong to every track.
+    in_track = plan.track is not None and plan.week >= FIRST_TRACK_WEEK
+    where = f"week {plan.week}" + (f", track {plan.track}" if in_track else "")
     found: dict[str, _PlanHit] = {}
     for weight, kind, papers in (
         (W_CORE, "core", plan.core),

@@ -25,6 +25,9 @@ from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
 from paperlab.store.values import PipelineState, ReadingState, loads_list, parse_datetime
 
+# The weeks 21-24 are the specialisation tracks' (weeks 19-20 lists belong to every track).
+FIRST_TRACK_WEEK = 21
+
 TRACK_SETTING = "track"
 MISSING = "missing"  # not in the library yet: to fetch, or to get by hand and `paperlab add`
 FAILED = "failed"

@@ -424,3 +424,21 @@ def test_lists_sharing_a_week_come_by_their_order_then_name(
     assert plan["lists"][:2] == ["weeks-19-20-zz-first", "weeks-19-20-basics"]
     assert plan["core"][0]["key"] == "primer" and plan["next_paper"]["key"] == "primer"
     assert plan["milestones"] == ["Primer first.", "Write the five Cs of the first paper."]
+
+
+def test_next_names_the_track_only_in_the_track_weeks(
+    lists_dir: Path, monkeypatch: pytest.MonkeyPatch, week19_now: date,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    assert run_cli(capsys, "track", "choose", "alpha").code == 0
+    assert run_cli(capsys, "plan").code == 0  # records the lists, downloads nothing
+
+    def first_reason() -> str:
+        ranked = json.loads(run_cli(capsys, "next", "--json").out)
+        return str(ranked[0]["reasons"][0])
+
+    week19 = first_reason()
+    assert "week 19" in week19 and "track" not in week19
+    monkeypatch.setenv("PAPERLAB_PLAN_START", str(week19_now - timedelta(days=14)))
+    week21 = first_reason()
+    assert "week 21, track alpha" in week21
