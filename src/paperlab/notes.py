@@ -25,6 +25,7 @@ from paperlab.errors import PaperlabError, UsageError
 from paperlab.library import get_topic, resolve_paper
 from paperlab.store import Store
 from paperlab.store.models import Note, NoteTopic, Paper, utcnow
+from paperlab.store.values import NOTE_FIELD_TITLES
 
 NOTE_FIELDS: tuple[str, ...] = (
     "summary",
@@ -38,16 +39,7 @@ NOTE_FIELDS: tuple[str, ...] = (
 # Every editable column of a note, in the order the Markdown shows them.
 ALL_FIELDS: tuple[str, ...] = (*NOTE_FIELDS, "body")
 
-FIELD_TITLES: dict[str, str] = {
-    "summary": "Summary",
-    "contributions": "Key contributions",
-    "method": "Method",
-    "results": "Results",
-    "limitations": "Limitations",
-    "questions": "Open questions",
-    "relevance": "Relevance to my project",
-    "body": "Notes",
-}
+FIELD_TITLES: dict[str, str] = NOTE_FIELD_TITLES
 
 # Headings a user might plausibly type instead of the canonical titles.
 _HEADING_ALIASES: dict[str, str] = {

@@ -25,18 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paperlab.errors import clip
+from paperlab.store.values import NOTE_FIELD_TITLES
 
 # The note's fields in the order the file shows them, with their headings.
-FIELD_TITLES: dict[str, str] = {
-    "summary": "Summary",
-    "contributions": "Key contributions",
-    "method": "Method",
-    "results": "Results",
-    "limitations": "Limitations",
-    "questions": "Open questions",
-    "relevance": "Relevance to my project",
-    "body": "Notes",
-}
+FIELD_TITLES: dict[str, str] = NOTE_FIELD_TITLES
 NOTE_KEYS: tuple[str, ...] = tuple(FIELD_TITLES)
 # Values compared as one text each; tags merge as a set (see merge_fields).
 SCALAR_KEYS: tuple[str, ...] = (*NOTE_KEYS, "state")

@@ -87,6 +87,17 @@ NOTE_TEXT_COLUMNS: tuple[str, ...] = (
     "relevance",
     "body",
 )
+# Their headings in a note's Markdown (the editor, the vault, the review).
+NOTE_FIELD_TITLES: dict[str, str] = {
+    "summary": "Summary",
+    "contributions": "Key contributions",
+    "method": "Method",
+    "results": "Results",
+    "limitations": "Limitations",
+    "questions": "Open questions",
+    "relevance": "Relevance to my project",
+    "body": "Notes",
+}
 
 
 # Every paper a reading list holds, arXiv entries and the entries not on arXiv
