@@ -176,6 +176,14 @@ class AnnotationLike(Protocol):
 # What a highlight is for; "highlight" is the plain kind every old annotation has.
 HIGHLIGHT_KINDS: tuple[str, ...] = ("highlight", "question", "key-claim", "to-cite")
 
+# How exports name a kind where a reader sees it (a vault page line, a PDF pop-up).
+HIGHLIGHT_KIND_LABELS: dict[str, str] = {
+    "highlight": "Highlight",
+    "question": "Question",
+    "key-claim": "Key claim",
+    "to-cite": "To cite",
+}
+
 
 def validate_highlight_kind(kind: str) -> str:
     """The canonical highlight kind for ``kind`` (a prefix will do), or a UsageError."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from paperlab.errors import NotFoundError
 from paperlab.export import select_papers
@@ -177,3 +178,30 @@ def test_vault_leaves_unchanged_notes_alone_and_follows_a_rekey(store, tmp_path)
     assert journal == "See [[transformer2017|the paper]] and [[other]].\n"
     assert "journal.md" in third.updated and "topics/nlp.md" in third.updated
     assert "[[transformer2017|" in (vault / "topics" / "nlp.md").read_text(encoding="utf-8")
+
+
+def test_highlight_kinds_show_in_the_vault_and_the_annotated_pdf(store, tmp_path):
+    import pymupdf
+
+    from paperlab.store.models import Annotation
+
+    _paper_with_pdf(store, tmp_path)
+    with store.write() as s:
+        for ann in s.exec(select(Annotation)).all():
+            if ann.quote == "based solely on attention mechanisms":
+                ann.kind = "key-claim"
+            elif ann.quote == "complex recurrent networks":
+                ann.kind = "question"
+            s.add(ann)
+    vault = tmp_path / "vault"
+    export_vault(store, select_papers(store), vault)
+    text = (vault / "vaswani2017attention.md").read_text(encoding="utf-8")
+    assert "> based solely on attention mechanisms\n> — p. 2 · Key claim" in text
+    assert "> complex recurrent networks\n> — p. 1 · Question" in text
+    assert "> text that is nowhere in the PDF\n> — p. 1\n" in text  # a plain highlight: as before
+
+    out = tmp_path / "out" / "annotated.pdf"
+    annotate_pdf(store, load_settings(), "vaswani2017attention", out)
+    with pymupdf.open(out) as doc:
+        popups = sorted(a.info["content"] for page in doc for a in page.annots())
+    assert popups == ["Key claim: The core claim & 100%", "Question: complex recurrent networks"]

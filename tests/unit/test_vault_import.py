@@ -390,3 +390,27 @@ def test_annotation_comments_round_trip(store, tmp_path):
     assert text.count("The core claim; compare section 3.2.") == 1
     assert "nowhere to be found" in text and "gone from the PDF" not in text  # vault's kept
     assert import_vault(store, vault).changes == []
+
+
+def test_a_kind_on_the_page_line_still_round_trips(store, tmp_path):
+    from paperlab.annotations import update_annotation
+    from paperlab.store.models import Annotation
+
+    build_library(store)
+    with store.read() as s:
+        ids = {a.quote: a.id for a in s.exec(select(Annotation))}
+    update_annotation(store, ids["complex recurrent networks"], kind="question")
+    vault = tmp_path / "vault"
+    export_vault(store, select_papers(store), vault)
+    path = vault / "vaswani2017attention.md"
+    text = path.read_text(encoding="utf-8")
+    page_line = "> complex recurrent networks\n> — p. 1 · Question\n"
+    assert page_line in text
+    path.write_text(text.replace(page_line, page_line + "\nWhy not recurrence?\n"), "utf-8")
+
+    report = import_vault(store, vault)
+    assert [(c.field, c.vault) for c in report.changes] == [("comment:1", "Why not recurrence?")]
+    with store.read() as s:
+        stored = s.get(Annotation, ids["complex recurrent networks"])
+    assert (stored.comment, stored.kind) == ("Why not recurrence?", "question")
+    assert import_vault(store, vault).changes == []

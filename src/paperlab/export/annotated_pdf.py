@@ -21,8 +21,17 @@ from paperlab.export import atomic_write_bytes
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Paper
+from paperlab.views import HIGHLIGHT_KIND_LABELS
 
 _EDGE_WORDS = 5
+
+
+def _popup_text(ann: Annotation) -> str:
+    """The pop-up a viewer shows: the comment (else the quote), led by the kind unless plain."""
+    text = ann.comment or ann.quote
+    if ann.kind == "highlight":
+        return text
+    return f"{HIGHLIGHT_KIND_LABELS.get(ann.kind, ann.kind)}: {text}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +151,7 @@ def annotate_pdf(
                     highlight = page.add_highlight_annot(found)
                 highlight.set_colors(stroke=color_rgb(ann.color))
                 highlight.set_info(
-                    content=ann.comment or ann.quote, title="paperlab", subject=ann.quote[:200]
+                    content=_popup_text(ann), title="paperlab", subject=ann.quote[:200]
                 )
                 highlight.update()
                 result.placed += 1

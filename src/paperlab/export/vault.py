@@ -39,6 +39,7 @@ from paperlab.store.models import (
     VaultNote,
     utcnow,
 )
+from paperlab.views import HIGHLIGHT_KIND_LABELS
 
 MARKER = "<!-- paperlab: your notes below this line are kept -->"
 # The marker as it appears when a note, annotation or title quotes it: the
@@ -133,6 +134,8 @@ def paper_markdown(
         lines += ["## Annotations", ""]
         for i, ann in enumerate(annotations):
             where = f"p. {ann.page}" if ann.page else "page unknown"
+            if ann.kind != "highlight":  # plain highlights stay as every earlier export wrote them
+                where += f" · {HIGHLIGHT_KIND_LABELS.get(ann.kind, ann.kind)}"
             lines.append(f"> {' '.join(ann.quote.split())}")
             lines.append(f"> — {where}")
             comment = kept.get(f"comment:{i}", ann.comment)
