@@ -138,6 +138,33 @@ async def test_the_reader_reopens_where_the_learner_stopped(
         assert reader.page == 1
 
 
+async def test_the_place_is_saved_while_reading_not_only_on_leaving(
+    make_app: Callable[..., Any], lab_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperlab.readingposition import load_position
+
+    # The timer the reader saves by, shortened; nothing closes the reader below,
+    # as when the terminal is closed or the process killed.
+    monkeypatch.setattr(ReaderScreen, "POSITION_SAVE_SECONDS", 0.2)
+    app = make_app()
+    async with app.run_test(size=(100, 16)) as pilot:
+        reader = await open_reader(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        for _ in range(5):
+            await pilot.press("down")
+        await pilot.pause()
+        view = reader.query_one(PageView)
+        cursor = view.index_of(view.cursor_location)
+        assert cursor > 0
+
+        def saved() -> tuple[int, int] | None:
+            where = load_position(lab_store, ATTENTION)
+            return None if where is None else (where.page, where.cursor)
+
+        await until(pilot, lambda: saved() == (3, cursor), timeout=10, what="the place saved")
+        assert app.screen is reader  # still reading: nothing closed it
+
+
 # --------------------------------------------------------------------------- paragraphs
 
 PARAGRAPHS = [

@@ -61,6 +61,7 @@ class ReaderScreen(AnnotatingScreen):
     SUB_TITLE = "Reader"
 
     BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
+    POSITION_SAVE_SECONDS: ClassVar[float] = 30.0
 
     @dataclass
     class PageShown(Message):
@@ -86,7 +87,7 @@ class ReaderScreen(AnnotatingScreen):
         self.find = FindResults()
         self.loaded = False
         self.side_chosen: bool | None = None  # the user's b, which wins over the width
-        self.position: ReadingPosition | None = None  # last place seen, saved on leaving
+        self.position: ReadingPosition | None = None  # last place seen, saved while reading
         self.saved_position: ReadingPosition | None = None
 
     def compose(self) -> ComposeResult:
@@ -112,6 +113,7 @@ class ReaderScreen(AnnotatingScreen):
 
     def on_mount(self) -> None:
         self.start_clock()
+        self.set_interval(self.POSITION_SAVE_SECONDS, self._save_position_while_reading)
         self.query_one(PageView).focus()
         self._fit_side(self.app.size.width)
         self.load()
@@ -484,10 +486,8 @@ class ReaderScreen(AnnotatingScreen):
                 view.index_of(view.cursor_location),
             )
 
-    def on_unmount(self) -> None:
-        # Synchronous on purpose: a worker started now would be cancelled with the screen.
-        store = self.lab.store
-        self.flush_reading_time(store)
+    def _unsaved_position(self) -> ReadingPosition | None:
+        """The place seen last, when it differs from the one stored."""
         self._remember()
         where, before = self.position, self.saved_position
         if where is None or (
@@ -495,12 +495,34 @@ class ReaderScreen(AnnotatingScreen):
             and (where.page, where.scroll_y, where.cursor)
             == (before.page, before.scroll_y, before.cursor)
         ):
-            return
+            return None
+        return where
+
+    def _save_position(self, where: ReadingPosition) -> None:
         from paperlab.readingposition import save_position
 
-        # Losing the place must never block leaving the reader (a read-only library).
+        # Losing the place must never block reading or leaving (a read-only library).
         with contextlib.suppress(PaperlabError):
-            save_position(store, where)
+            save_position(self.lab.store, where)
+            self.saved_position = where
+
+    def _save_position_while_reading(self) -> None:
+        # Saved every POSITION_SAVE_SECONDS too, not only on leaving, so a
+        # terminal closed or a process killed loses at most that much.
+        where = self._unsaved_position()
+        if where is not None:
+            self._write_position(where)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reader-position")
+    def _write_position(self, where: ReadingPosition) -> None:
+        self._save_position(where)
+
+    def on_unmount(self) -> None:
+        # Synchronous on purpose: a worker started now would be cancelled with the screen.
+        self.flush_reading_time(self.lab.store)
+        where = self._unsaved_position()
+        if where is not None:
+            self._save_position(where)
 
 
 __all__ = ["ReaderScreen"]
