@@ -108,6 +108,13 @@ def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, st
     assert meta["int8"] == "model-int8.onnx" and meta["int8_min_cosine"] >= 0.99
     assert meta["fused"] is True  # ONNX Runtime's BERT fusions applied
     assert meta["int8_weights"] == int8_weight_type(cpu_class())
+    # Every weight MatMul is 8-bit: the six FFN down-projections with per-token
+    # block scales (MatMulNBits), the rest with per-batch scales.
+    import onnx
+
+    ops = [node.op_type for node in onnx.load(str(path / "model-int8.onnx")).graph.node]
+    assert ops.count("MatMulNBits") == 6 and ops.count("QAttention") == 6
+    assert "MatMul" not in ops
     # The weights file is as readable as the graph (onnx would make it private).
     graph_mode = (path / "model.onnx").stat().st_mode & 0o777
     assert (path / "model.onnx.data").stat().st_mode & 0o777 == graph_mode
@@ -199,6 +206,21 @@ def test_onnx_int8_agrees_on_an_avx2_cpu_without_vnni(
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert float(proc.stdout.split()[-1]) >= 0.99
+
+
+def test_blockwise_weights_round_trip() -> None:
+    from paperlab.search.onnx_blockquant import blockwise_weights
+
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((300, 7)).astype(np.float32)  # K not a multiple of the block
+    weight[5, 2] = 40.0  # an outlier costs precision only in its own block
+    packed, scales = blockwise_weights(weight, block=128)
+    assert packed.shape == (7, 3, 128) and packed.dtype == np.uint8 and scales.shape == (21,)
+    restored = (packed.astype(np.float32) - 128) * scales.reshape(7, 3)[..., None]
+    restored = restored.reshape(7, 384)[:, :300].T
+    error = np.abs(restored - weight)
+    assert error[128:, 2].max() <= scales.reshape(7, 3)[2, 1:].max() / 2 + 1e-6
+    assert error.max() <= scales.max() / 2 + 1e-6 and error[128:, 2].max() < 0.02
 
 
 def test_int8_weights_only_where_the_cpu_adds_them_exactly() -> None:
