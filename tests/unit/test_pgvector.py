@@ -7,6 +7,7 @@ PostgreSQL does not. Real model, real faiss.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -258,6 +259,23 @@ def test_vectors_stored_before_pgvector_are_backfilled(
     store.close()
 
 
+def lab_member(url: str, role: str) -> str:
+    """A login role with the grants README gives a lab member; its URL."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
+        c.execute(f"DROP OWNED BY {role}" if _role_exists(c, role) else "SELECT 1")
+        c.execute(f"DROP ROLE IF EXISTS {role}")
+        c.execute(f"CREATE ROLE {role} LOGIN")
+        c.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        c.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    return url.replace("postgres@", f"{role}@")
+
+
+def _role_exists(conn: Any, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+
+
 def test_a_user_who_may_not_create_the_extension_gets_the_faiss_cache(
     vector_lab: Any,
     counting: CountingEmbedder,  # noqa: F811
@@ -265,32 +283,50 @@ def test_a_user_who_may_not_create_the_extension_gets_the_faiss_cache(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import psycopg
-
     url = new_lab_database(vector_lab)
     monkeypatch.setenv("PAPERLAB_DATABASE_URL", url)
     monkeypatch.setenv("PAPERLAB_DENSE", "faiss")
     owner = open_store()
     build_library(owner, counting)
     owner.close()
-    database = url.split("/")[-1].split("?")[0]
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
-        c.execute("DROP ROLE IF EXISTS paperlab_reader_x")
-        c.execute("CREATE ROLE paperlab_reader_x LOGIN")
-        c.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO paperlab_reader_x")
-        c.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO paperlab_reader_x")
-    monkeypatch.setenv("PAPERLAB_DATABASE_URL", url.replace("postgres@", "paperlab_reader_x@"))
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", lab_member(url, "paperlab_member_a"))
     monkeypatch.delenv("PAPERLAB_DENSE")
     result = run_cli(capsys, "search", "-v", "--json", "sugar from sunlight")
     assert result.code == 0, result.err
     assert "dense search: faiss (the vector extension is not available" in result.err
+    assert json.loads(result.out)[0]["paper_id"] == "2401.00002"
     assert faiss_files(paperlab_home) != []
     monkeypatch.setenv("PAPERLAB_DENSE", "pgvector")
     forget_state()
     result = run_cli(capsys, "search", "sugar from sunlight")
     assert result.code == 2 and "PAPERLAB_DENSE=pgvector, but" in result.err
     assert "CREATE EXTENSION vector" in result.err and "Traceback" not in result.err
-    assert database
+
+
+def test_a_lab_member_uses_pgvector_once_the_owner_has_set_it_up(
+    vector_lab: Any,
+    counting: CountingEmbedder,  # noqa: F811
+    paperlab_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = new_lab_database(vector_lab)
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", url)
+    owner = open_store()
+    member_url = lab_member(url, "paperlab_member_b")  # granted before the side table exists
+    build_library(owner, counting)  # the owner's index sets pgvector up
+    owner.close()
+    forget_state()
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", member_url)
+    member = open_store()
+    with member.write() as session:
+        session.add(Note(paper_id="2401.00003", summary="Inflation erodes what savings buy."))
+    # The member's search embeds the note: the trigger stores it in the side
+    # table, which the member was never granted (it runs as its owner).
+    hits, path = dense_run(member, "prices rising over time", counting, scope="notes")
+    assert path == "pgvector"
+    assert hits and "Inflation" in hits[0].text
+    assert faiss_files(paperlab_home) == []
+    member.close()
 
 
 def test_a_server_without_pgvector_searches_through_the_faiss_cache(

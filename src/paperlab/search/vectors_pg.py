@@ -103,9 +103,12 @@ CREATE TABLE IF NOT EXISTS {SIDE_TABLE} (
         ON DELETE CASCADE
 )
 """
+# SECURITY DEFINER: a lab member who may write ``embedding`` but was never
+# granted the side table (made later, by whoever set pgvector up) still stores
+# vectors; the fixed search_path is the one such a function must have.
 SYNC_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION paperlab_embedding_vector_sync() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE v vector;
 BEGIN
   v := paperlab_vector_or_null(NEW.vector, NEW.dim);
@@ -122,6 +125,19 @@ END $$
 SYNC_TRIGGER = f"""
 CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OF vector, dim ON embedding
 FOR EACH ROW EXECUTE FUNCTION paperlab_embedding_vector_sync()
+"""
+# Whoever may read the vectors in ``embedding`` may read them in the side table.
+GRANT_READERS = f"""
+DO $$
+DECLARE who text;
+BEGIN
+  FOR who IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+             WHERE table_name = 'embedding' AND privilege_type = 'SELECT'
+               AND grantee <> current_user LOOP
+    EXECUTE 'GRANT SELECT ON {SIDE_TABLE} TO '
+      || CASE WHEN who = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(who) END;
+  END LOOP;
+END $$
 """
 BACKFILL = f"""
 INSERT INTO {SIDE_TABLE} (content_hash, model, dim, vec)
@@ -196,7 +212,13 @@ def enable_pgvector(store: Store) -> str | None:
     with _LOCK:
         if url in _STATE:
             return _STATE[url]
-        reason = None if _installed(store) else _install(url)
+        found = _installed(store)
+        if found == "ready":
+            reason = None
+        elif found == "unreadable":
+            reason = f"this user may not read {SIDE_TABLE} (ask the owner for SELECT on it)"
+        else:
+            reason = _install(url)
         _STATE[url] = reason
         return reason
 
@@ -210,7 +232,7 @@ def pgvector_in_use(store: Store) -> bool:
     with _LOCK:
         if url in _STATE:
             return _STATE[url] is None
-    return _installed(store)
+    return _installed(store) == "ready"
 
 
 def forget_state() -> None:
@@ -220,7 +242,8 @@ def forget_state() -> None:
         _INDEXES.clear()
 
 
-def _installed(store: Store) -> bool:
+def _installed(store: Store) -> str:
+    """ "ready", "unreadable" (set up, but this user may not read it) or "absent"."""
     with store.connect() as conn:
         row = conn.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector'), "
@@ -229,7 +252,10 @@ def _installed(store: Store) -> bool:
             "AND tgrelid = 'embedding'::regclass)",
             {"t": TRIGGER},
         ).first()
-    return bool(row and all(row))
+        if not (row and all(row)):
+            return "absent"
+        readable = conn.execute(f"SELECT has_table_privilege('{SIDE_TABLE}', 'SELECT')").scalar()
+    return "ready" if readable else "unreadable"
 
 
 def _install(url: str) -> str | None:
@@ -250,6 +276,7 @@ def _install(url: str) -> str | None:
                 raw.execute(statement.encode())
             raw.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON embedding".encode())
             raw.execute(SYNC_TRIGGER.encode())
+            raw.execute(GRANT_READERS.encode())
             raw.execute(BACKFILL.encode())
             # Statistics now, so the planner's first queries see the real size.
             raw.execute(f"ANALYZE {SIDE_TABLE}".encode())
