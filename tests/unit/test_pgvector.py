@@ -366,3 +366,30 @@ def test_forcing_pgvector_on_sqlite_is_a_usage_error(
     monkeypatch.setenv("PAPERLAB_DENSE", "pgvector")
     result = run_cli(capsys, "search", "attention")
     assert result.code == 2 and "needs a lab library on PostgreSQL" in result.err
+
+
+def test_vectors_no_chunk_holds_do_not_crowd_out_passages(
+    vector_lab: Any,
+    counting: CountingEmbedder,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", new_lab_database(vector_lab))
+    store = open_store()
+    build_library(store, counting)
+    query = QUERIES[0]
+    # Texts nearer the query than any passage, held by no chunk (as after a
+    # re-extraction): the first rows the index gives are all theirs.
+    stale = [query, f"{query}?", f"{query} quickly", f"{query} in leaves", "sugar from light"]
+    model = load_settings().embed_model
+    store_vectors(
+        store, model, [hashlib.sha256(t.encode()).hexdigest() for t in stale], counting.embed(stale)
+    )
+    from paperlab.search.vectors_pg import nearest_passages
+
+    vector = counting.embed_query(query)
+    with store.connect() as conn:
+        served = nearest_passages(conn, model, 384, vector, 3)
+    monkeypatch.setenv("PAPERLAB_DENSE", "faiss")
+    cached, _ = dense_run(store, query, counting, mode="dense", scope="papers")
+    assert [row for row, _ in served] == [h.row_id for h in cached[:3]]
+    store.close()

@@ -56,6 +56,8 @@ _SETUP_LOCK = 0x70677665  # "pgve"
 # random vectors (real embeddings cluster and do better). pgvector's maximum is 1000.
 EF_SEARCH_MIN = 100
 EF_SEARCH_MAX = 1000
+# Rows one search may ask the index for while skipping vectors no chunk holds.
+MAX_NEAREST = 20_000
 
 # float32 little-endian BYTEA -> vector, in SQL: each word's sign, exponent and
 # mantissa rebuilt in float8 (exact for every float32), then cast to real.
@@ -360,9 +362,11 @@ def nearest_passages(
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine) of the ``limit`` non-reference chunks nearest ``vector``.
 
-    Without ``allowed`` it walks the HNSW index, with an iterative scan
-    (``strict_order``) so vectors that no chunk holds any more, and those of
-    notes, are skipped rather than eating into the ``limit``. With
+    Without ``allowed`` it walks the HNSW index alone (a join in the same
+    query lets the planner drive it from ``chunk`` instead: an exact scan of
+    every vector, 11 ms instead of 0.8 at 5,000), then maps the hashes to
+    chunks, asking for more rows while vectors no chunk holds (notes, text
+    since re-extracted) leave fewer than ``limit``. With
     ``allowed`` (chunk ids: a topic) it is an exact scan of those chunks,
     as faiss filters, so a narrow topic still gets its best: the distance is
     then computed on the untyped column, an expression no index serves.
@@ -388,27 +392,39 @@ def nearest_passages(
         ).format(**names)
         rows = raw.execute(exact, {"q": q, "ids": list(allowed), "limit": int(limit)})
         return [(int(row_id), float(score)) for row_id, score in rows.fetchall()]
-    raw.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(ef_search_for(limit)))
     raw.execute("SET LOCAL hnsw.iterative_scan = strict_order")
     nearest = sql.SQL(
         "SELECT v.content_hash, (v.vec::vector({dim})) <#> %(q)s::vector({dim}) AS d"
         " FROM {table} v WHERE v.model = {model} AND v.dim = {dim}"
-        " AND EXISTS (SELECT 1 FROM chunk c"
-        "  WHERE c.content_hash = v.content_hash AND NOT c.is_reference)"
-        " ORDER BY d LIMIT %(limit)s"
+        " ORDER BY d LIMIT %(n)s"
     ).format(**names)
-    near = {str(h): -float(d) for h, d in raw.execute(nearest, {"q": q, "limit": int(limit)})}
+    rows = limit
+    while True:
+        raw.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(ef_search_for(rows)))
+        near = {str(h): -float(d) for h, d in raw.execute(nearest, {"q": q, "n": rows})}
+        hits = _chunks_holding(raw, near)
+        # Vectors of notes, and of text no chunk holds any more, are in the
+        # index too: ask for more until ``limit`` chunks, or the index is spent.
+        if len(hits) >= limit or len(near) < rows or rows >= MAX_NEAREST:
+            return hits[:limit]
+        rows = min(MAX_NEAREST, rows * 4)
+
+
+def _chunks_holding(raw: Any, near: dict[str, float]) -> list[tuple[int, float]]:
+    """(chunk id, score) of the non-reference chunks holding the ``near`` hashes, best first.
+
+    A text shared by several chunks (the same paragraph in two papers) is one
+    vector and several hits, as in the faiss index.
+    """
     if not near:
         return []
-    # A text shared by several chunks (the same paragraph in two papers) is one
-    # vector and several hits, as in the faiss index.
     rows = raw.execute(
         "SELECT id, content_hash FROM chunk WHERE content_hash = ANY(%(hs)s) AND NOT is_reference",
         {"hs": list(near)},
     )
     hits = [(int(row_id), near[str(h)]) for row_id, h in rows.fetchall()]
     hits.sort(key=lambda hit: (-hit[1], hit[0]))
-    return hits[:limit]
+    return hits
 
 
 def scores_for_hashes(
