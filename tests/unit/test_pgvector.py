@@ -393,3 +393,29 @@ def test_vectors_no_chunk_holds_do_not_crowd_out_passages(
     cached, _ = dense_run(store, query, counting, mode="dense", scope="papers")
     assert [row for row, _ in served] == [h.row_id for h in cached[:3]]
     store.close()
+
+
+def test_clients_setting_pgvector_up_at_once_do_it_once(
+    vector_lab: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from paperlab.search.vectors_pg import _install
+
+    url = new_lab_database(vector_lab)
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", url)
+    store = open_store()
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((40, 384)).astype(np.float32)
+    store_vectors(store, "m", [f"h{i}" for i in range(40)], vectors)
+    # Each call on its own connection, racing on the server (the advisory lock).
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: _install(url), range(4)))
+    assert outcomes == [None] * 4
+    with store.connect() as conn:
+        triggers = conn.execute(
+            "SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'embedding'::regclass "
+            "AND tgname = 'embedding_vector_sync'"
+        ).scalar()
+    assert triggers == 1 and side_rows(store) == 40
+    store.close()

@@ -277,7 +277,9 @@ def _install(url: str) -> str | None:
                 with raw.transaction():  # a savepoint: a refusal leaves the rest usable
                     raw.execute("CREATE EXTENSION IF NOT EXISTS vector")
             except psycopg.Error as exc:
-                return f"the vector extension is not available to this user ({_first_line(exc)})"
+                return f"the vector extension is not available ({_first_line(exc)})"
+            if _set_up_by_another(raw):
+                return None  # a client that held the lock first did it all
             for statement in (DECODE_FUNCTION, SAFE_DECODE_FUNCTION, SIDE_TABLE_DDL, SYNC_FUNCTION):
                 raw.execute(statement.encode())
             raw.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON embedding".encode())
@@ -291,6 +293,15 @@ def _install(url: str) -> str | None:
     finally:
         raw.close()
     return None
+
+
+def _set_up_by_another(raw: Any) -> bool:
+    row = raw.execute(
+        f"SELECT to_regclass('{SIDE_TABLE}') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_trigger "
+        "WHERE tgname = %s AND tgrelid = 'embedding'::regclass)",
+        (TRIGGER,),
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _first_line(exc: BaseException) -> str:
