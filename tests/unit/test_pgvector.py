@@ -419,3 +419,34 @@ def test_clients_setting_pgvector_up_at_once_do_it_once(
         ).scalar()
     assert triggers == 1 and side_rows(store) == 40
     store.close()
+
+
+def test_the_table_owner_sets_pgvector_up_once_a_superuser_created_the_extension(
+    vector_lab: Any,
+    counting: CountingEmbedder,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import psycopg
+
+    url = new_lab_database(vector_lab)
+    admin = url.replace("postgresql+psycopg", "postgresql")
+    role = "paperlab_owner_c"
+    with psycopg.connect(admin, autocommit=True) as c:
+        if _role_exists(c, role):
+            c.execute(f"DROP OWNED BY {role}")
+        c.execute(f"DROP ROLE IF EXISTS {role}")
+        c.execute(f"CREATE ROLE {role} LOGIN")
+        c.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", url.replace("postgres@", f"{role}@"))
+    store = open_store()  # this user migrates: it owns the tables
+    build_library(store, counting)
+    _, path = dense_run(store, QUERIES[0], counting, mode="dense")
+    assert path == "faiss"  # not a superuser: may not create the extension
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute("CREATE EXTENSION vector")
+    forget_state()
+    hits, path = dense_run(store, QUERIES[0], counting, mode="dense")
+    assert path == "pgvector" and hits[0].paper_id == "2401.00002"
+    with store.connect() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM embedding").scalar() == side_rows(store)
+    store.close()
