@@ -38,7 +38,12 @@ from paperlab.search.vectors import (
     read_meta,
     short_hash,
 )
-from paperlab.search.vectors_pg import choose_dense_path, ensure_hnsw, pgvector_in_use
+from paperlab.search.vectors_pg import (
+    choose_dense_path,
+    ensure_hnsw,
+    pgvector_in_use,
+    rebuild_server_vectors,
+)
 from paperlab.settings import Settings, ensure_home
 from paperlab.store import Store
 from paperlab.store.values import NOTE_TEXT_COLUMNS
@@ -481,7 +486,8 @@ def rebuild_index(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Re-derive the FTS5 tables and the faiss file; embed anything still missing.
+    """Re-derive the FTS5 tables and the faiss file (on a pgvector server: the
+    side table's vectors and the HNSW index); embed anything still missing.
 
     Stored vectors are reused: rebuilding never re-embeds unchanged text.
     """
@@ -489,6 +495,8 @@ def rebuild_index(
         rebuild_fts(session.connection())
     VectorPaths.for_model(settings.index_dir, settings.embed_model).remove()
     forget_cache()
+    if choose_dense_path(store).name == "pgvector":
+        rebuild_server_vectors(store, settings.embed_model)
     report = index_pending(store, settings, embedder=embedder, progress=progress)
     report.rebuilt = True
     return report

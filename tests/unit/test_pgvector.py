@@ -450,3 +450,36 @@ def test_the_table_owner_sets_pgvector_up_once_a_superuser_created_the_extension
     with store.connect() as conn:
         assert conn.execute("SELECT COUNT(*) FROM embedding").scalar() == side_rows(store)
     store.close()
+
+
+def test_index_rebuild_re_derives_the_server_vectors_and_index(
+    vector_lab: Any,
+    counting: CountingEmbedder,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import psycopg
+
+    from paperlab.indexing import rebuild_index
+
+    url = new_lab_database(vector_lab)
+    monkeypatch.setenv("PAPERLAB_DATABASE_URL", url)
+    store = open_store()
+    build_library(store, counting)
+    name = hnsw_index_name(load_settings().embed_model, 384)
+    differing = (
+        f"SELECT COUNT(*) FROM {SIDE_TABLE} v JOIN embedding e USING (content_hash, model) "
+        "WHERE v.vec <> paperlab_f32_vector(e.vector)"
+    )
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
+        c.execute(
+            f"UPDATE {SIDE_TABLE} SET vec = vec + vec WHERE ctid IN "  # damaged in place
+            f"(SELECT ctid FROM {SIDE_TABLE} LIMIT 3)"
+        )
+        assert c.execute(differing).fetchone() == (3,)
+    rebuild_index(store, load_settings(), embedder=counting)
+    with store.connect() as conn:
+        assert conn.execute(differing).scalar() == 0
+        assert conn.execute("SELECT to_regclass(:n) IS NOT NULL", {"n": name}).scalar()
+    hits, path = dense_run(store, QUERIES[0], counting, mode="dense")
+    assert path == "pgvector" and hits[0].paper_id == "2401.00002"
+    store.close()

@@ -145,14 +145,16 @@ BEGIN
   END LOOP;
 END $$
 """
-BACKFILL = f"""
+_BACKFILL = f"""
 INSERT INTO {SIDE_TABLE} (content_hash, model, dim, vec)
 SELECT content_hash, model, dim, v
 FROM (SELECT content_hash, model, dim, paperlab_vector_or_null(vector, dim) AS v
-      FROM embedding) AS decoded
+      FROM embedding {{where}}) AS decoded
 WHERE v IS NOT NULL
 ON CONFLICT DO NOTHING
 """
+BACKFILL = _BACKFILL.format(where="")
+BACKFILL_MODEL = _BACKFILL.format(where="WHERE model = %s")
 
 _LOCK = threading.Lock()
 # Per database URL: None once pgvector is set up there, else why it is not.
@@ -355,6 +357,33 @@ def ensure_hnsw(store: Store, model: str, dim: int) -> str:
     return name
 
 
+def rebuild_server_vectors(store: Store, model: str) -> None:
+    """Re-derive ``model``'s rows of the side table from ``embedding`` and drop its
+    HNSW indexes (the next search or index builds them anew): ``index rebuild``."""
+    from psycopg import sql
+
+    from paperlab.store.pgreader import connect_raw
+
+    url = str(getattr(store, "url", ""))
+    raw = connect_raw(url)
+    try:
+        with raw.transaction():
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (_SETUP_LOCK,))
+            dims = raw.execute(
+                "SELECT DISTINCT dim FROM embedding WHERE model = %s", (model,)
+            ).fetchall()
+            for (dim,) in dims:
+                name = sql.Identifier(hnsw_index_name(model, int(dim)))
+                raw.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(name))
+            raw.execute(f"DELETE FROM {SIDE_TABLE} WHERE model = %s".encode(), (model,))
+            raw.execute(BACKFILL_MODEL.encode(), (model,))
+    finally:
+        raw.close()
+    with _LOCK:
+        stale = {key for key in _INDEXES if key[0] == url and key[1] == model}
+        _INDEXES.difference_update(stale)
+
+
 def vector_literal(vector: np.ndarray) -> str:
     """pgvector's text form of a float32 vector; every value round-trips exactly."""
     import numpy as np
@@ -472,6 +501,7 @@ __all__ = [
     "hnsw_index_name",
     "nearest_passages",
     "pgvector_in_use",
+    "rebuild_server_vectors",
     "scores_for_hashes",
     "vector_literal",
 ]
