@@ -38,6 +38,12 @@ from paperlab.search.vectors import (
     read_meta,
     short_hash,
 )
+from paperlab.search.vectors_pg import (
+    choose_dense_path,
+    ensure_hnsw,
+    pgvector_in_use,
+    rebuild_server_vectors,
+)
 from paperlab.settings import Settings, ensure_home
 from paperlab.store import Store
 from paperlab.store.values import NOTE_TEXT_COLUMNS
@@ -73,6 +79,9 @@ class IndexReport:
     vectors_removed: int = 0
     rebuilt: bool = False
     faiss_state: str = FileState.MISSING.value  # state found before this run
+    # "pgvector": the lab server's HNSW index serves dense search, and no faiss
+    # cache is built (vectors_added then counts the vectors stored on the server).
+    dense_path: str = "faiss"
 
     @property
     def total_embedded(self) -> int:
@@ -216,7 +225,7 @@ def embed_pending_small(store: Store, embedder: Embedder) -> dict[str, int]:
     return counts
 
 
-def _model_dim(conn: Any, model: str) -> int | None:
+def model_dim(conn: Any, model: str) -> int | None:
     row = conn.execute("SELECT dim FROM embedding WHERE model = :m LIMIT 1", {"m": model}).first()
     return int(row[0]) if row else None
 
@@ -322,7 +331,7 @@ def sync_vectors(store: Store, settings: Settings, *, force_rebuild: bool = Fals
     model = settings.embed_model
     paths = VectorPaths.for_model(settings.index_dir, model)
     with _SYNC_LOCK, store.connect() as conn:
-        dim = _model_dim(conn, model)
+        dim = model_dim(conn, model)
         if force_rebuild:
             paths.remove()
             forget_cache()
@@ -455,6 +464,15 @@ def index_pending(
         for item in pending_small.values():
             report.embedded[item.kind] = report.embedded.get(item.kind, 0) + 1
     report.papers_indexed = _mark_papers_indexed(store, model)
+    if choose_dense_path(store).name == "pgvector":
+        # The trigger has put every stored vector into the server's side table.
+        with store.connect() as conn:
+            dim = model_dim(conn, model)
+        if dim is not None:
+            ensure_hnsw(store, model, dim)
+        report.dense_path = "pgvector"
+        report.vectors_added = report.total_embedded
+        return report
     result = sync_vectors(store, settings)
     report.faiss_state = result.state_before.value
     report.vectors_added, report.vectors_removed = result.added, result.removed
@@ -468,7 +486,8 @@ def rebuild_index(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Re-derive the FTS5 tables and the faiss file; embed anything still missing.
+    """Re-derive the FTS5 tables and the faiss file (on a pgvector server: the
+    side table's vectors and the HNSW index); embed anything still missing.
 
     Stored vectors are reused: rebuilding never re-embeds unchanged text.
     """
@@ -476,6 +495,8 @@ def rebuild_index(
         rebuild_fts(session.connection())
     VectorPaths.for_model(settings.index_dir, settings.embed_model).remove()
     forget_cache()
+    if choose_dense_path(store).name == "pgvector":
+        rebuild_server_vectors(store, settings.embed_model)
     report = index_pending(store, settings, embedder=embedder, progress=progress)
     report.rebuilt = True
     return report
@@ -492,7 +513,7 @@ def faiss_state(store: Store, settings: Settings) -> FileState:
     model = settings.embed_model
     paths = VectorPaths.for_model(settings.index_dir, model)
     with store.connect() as conn:
-        dim = _model_dim(conn, model)
+        dim = model_dim(conn, model)
         state, meta = read_meta(paths, model, dim)
         if state is not FileState.FRESH:
             return state
@@ -543,6 +564,7 @@ def index_status(store: Store, settings: Settings) -> dict[str, Any]:
         "log_entries": counts["log"],
         "log_entries_embedded": embedded["log"],
         "papers_by_state": {str(k): int(v) for k, v in papers.items()},
+        "dense_path": "pgvector" if pgvector_in_use(store) else "faiss",
         "faiss_file": str(paths.index),
         "faiss_state": faiss_state(store, settings).value,
     }

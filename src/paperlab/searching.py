@@ -14,11 +14,25 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from paperlab.errors import NotFoundError, UsageError
-from paperlab.indexing import annotation_text, embed_pending_small, note_text, sync_vectors
+from paperlab.indexing import (
+    annotation_text,
+    embed_pending_small,
+    model_dim,
+    note_text,
+    small_items,
+    sync_vectors,
+)
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
 from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
-from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id
+from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id, split_id
+from paperlab.search.vectors_pg import (
+    DensePath,
+    choose_dense_path,
+    ensure_hnsw,
+    nearest_passages,
+    scores_for_hashes,
+)
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
@@ -131,12 +145,16 @@ def _dense(
     topic: str | None,
     limit: int,
     embedder: Embedder | None,
+    path: DensePath,
 ) -> list[tuple[str, int, float]]:
+    """Top ``limit`` (kind, row id, cosine), from the faiss cache or the lab server."""
     with store.connect() as conn:
         if not _has_vectors_or_items(conn, settings.embed_model):
             return []
     embedder = embedder or load_embedder(settings)
     embed_pending_small(store, embedder)
+    if path.name == "pgvector":
+        return _dense_pgvector(store, settings, embedder.embed_query(query), kinds, topic, limit)
     index = sync_vectors(store, settings).index
     if index is None or index.ntotal == 0:
         return []
@@ -146,6 +164,47 @@ def _dense(
             allowed = _topic_ids(conn, kinds, topic)
     vector = embedder.embed_query(query)
     return index.search(vector, limit, allowed=allowed, id_range=_kind_range(kinds))
+
+
+def _dense_pgvector(
+    store: Store,
+    settings: Settings,
+    vector: Any,
+    kinds: Sequence[str],
+    topic: str | None,
+    limit: int,
+) -> list[tuple[str, int, float]]:
+    """The faiss path's hits, asked of the server: the same kinds, topic and limit.
+
+    Passages through the HNSW index (an exact scan within a topic, as faiss
+    filters); notes, annotations and log entries exactly, by their content
+    hashes (they are few and have no hash column to join on).
+    """
+    model = settings.embed_model
+    with store.connect() as conn:
+        dim = model_dim(conn, model)
+    if dim is None:
+        return []
+    ensure_hnsw(store, model, dim)
+    hits: list[tuple[str, int, float]] = []
+    with store.connect() as conn:
+        allowed = set(_topic_ids(conn, kinds, topic)) if topic is not None else None
+        if "passage" in kinds:
+            chunk_ids = None
+            if allowed is not None:
+                chunk_ids = [row for kind, row in map(split_id, allowed) if kind == "passage"]
+            found = nearest_passages(conn, model, dim, vector, limit, chunk_ids)
+            hits.extend(("passage", row, score) for row, score in found)
+        items = [
+            item
+            for item in small_items(conn)
+            if item.kind in kinds
+            and (allowed is None or faiss_id(item.kind, item.row_id) in allowed)
+        ]
+        scores = scores_for_hashes(conn, model, dim, vector, [item.hash for item in items])
+    hits.extend((i.kind, i.row_id, scores[i.hash]) for i in items if i.hash in scores)
+    hits.sort(key=lambda hit: -hit[2])
+    return hits[:limit]
 
 
 def _hydrate(
@@ -163,8 +222,10 @@ def _hydrate(
         + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids",
         "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.quote, a.comment "
         "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids",
+        # CAST: PostgreSQL has no substr of a timestamp; SQLite stores it as text.
         "log": "SELECT l.id, lp.paper_id, "
-        "'Log ' || l.kind || ' ' || substr(l.created_at, 1, 10), NULL, l.kind, l.text "
+        "'Log ' || l.kind || ' ' || substr(CAST(l.created_at AS TEXT), 1, 10), "
+        "NULL, l.kind, l.text "
         "FROM log_entry l LEFT JOIN (SELECT log_id, MIN(paper_id) AS paper_id FROM log_paper "
         "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids",
     }
@@ -207,6 +268,7 @@ def search(
     mode: str = "hybrid",
     fusion: FusionParams | None = None,
     candidates: int | None = None,
+    info: dict[str, Any] | None = None,
 ) -> list[SearchHit]:
     """Hybrid search. Returns at most ``k`` hits (``by_paper``: ``k`` papers,
     each with its best few hits, consecutive), best first.
@@ -215,7 +277,8 @@ def search(
     ``topic`` keeps papers tagged with it, their notes and annotations, and log
     entries linked to the topic or to those papers. Reference-section chunks
     are left out unless ``include_references``. ``mode`` lexical/dense runs a
-    single retriever (benchmarks).
+    single retriever (benchmarks). ``info``, when given, is filled with which
+    dense path ran (``dense``: pgvector | faiss | None) and why (``dense_reason``).
     """
     _validate(store, query, k, scope, topic)
     if mode not in ("hybrid", "lexical", "dense"):
@@ -236,8 +299,13 @@ def search(
                 snippets=False,  # made below for the hits that are kept
             )
     dense = []
+    if info is not None:
+        info.update(dense=None, dense_reason=f"{mode} search")
     if mode != "lexical":
-        dense = _dense(store, settings, query, kinds, topic, limit, embedder)
+        path = choose_dense_path(store)
+        if info is not None:
+            info.update(dense=path.name, dense_reason=path.reason)
+        dense = _dense(store, settings, query, kinds, topic, limit, embedder, path)
     lex_keys = [(h.kind, h.row_id) for h in lexical]
     dense_keys = [(kind, row) for kind, row, _ in dense]
     fused = fuse_hybrid(lex_keys, dense_keys, fusion)

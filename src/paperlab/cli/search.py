@@ -92,6 +92,12 @@ def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
 @click.option("--topic", metavar="SLUG", help="Only papers, notes and log entries of a topic.")
 @click.option("--by-paper", is_flag=True, help="Group results: the best passages per paper.")
 @click.option("--references", is_flag=True, help="Also search reference-list chunks.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say on stderr which dense search ran (pgvector on the lab server, or the faiss cache).",
+)
 @json_option
 def search(
     query: tuple[str, ...],
@@ -100,6 +106,7 @@ def search(
     topic: str | None,
     by_paper: bool,
     references: bool,
+    verbose: bool,
     as_json: bool,
 ) -> None:
     """Search papers, notes, annotations and the log by words and by meaning."""
@@ -117,6 +124,7 @@ def search(
                 print_json([])
             _nothing_to_search(store)
             return
+        info: dict[str, object] = {}
         hits = run_search(
             store,
             settings,
@@ -126,7 +134,10 @@ def search(
             topic=topic,
             by_paper=by_paper,
             include_references=references,
+            info=info,
         )
+        if verbose:
+            click.echo(f"dense search: {info['dense']} ({info['dense_reason']})", err=True)
         if as_json and by_paper:
             from paperlab.searching import papers_of
 
