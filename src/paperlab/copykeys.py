@@ -11,9 +11,9 @@ Every other table is keyed by what it holds (a paper's arXiv id, a topic's
 slug, a vector's content hash and model): its primary key is its identity.
 
 A row whose identity the target already has is the same row when the
-columns that say what it holds are equal; the columns in ``BOOKKEEPING``
+columns that say what it holds are equal; the columns in ``NOT_COMPARED``
 say only when or where a library did something (when it added a paper, the
-install path a list was loaded from) and are not compared.
+install path a list was loaded from), or are a vector, and are not compared.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ SURROGATE_IDENTITY: dict[str, tuple[str, ...]] = {
     "reading_session": ("paper_id", "started_at"),
 }
 
-# Columns not compared: when or where the library holding the row did something.
-BOOKKEEPING: dict[str, tuple[str, ...]] = {
+# Columns not compared: when or where the library holding the row did something,
+# and a vector, which two machines compute for the same text and model up to
+# float rounding (the target keeps the first, as concurrent clients do).
+NOT_COMPARED: dict[str, tuple[str, ...]] = {
     "paper": ("added_at", "updated_at", "pdf_path"),  # pdf_path: under each client's home
     "citation_alias": ("created_at",),
     "paper_version": ("fetched_at",),
@@ -55,6 +57,8 @@ BOOKKEEPING: dict[str, tuple[str, ...]] = {
     "paper_tag": ("created_at",),
     "vault_note": ("exported_at",),
     "reading_position": ("updated_at",),
+    "paper_reference": ("online_checked_at",),
+    "embedding": ("vector",),
 }
 
 
@@ -88,7 +92,7 @@ def copy_plans(tables: list[Table]) -> list[TablePlan]:
 def _plan(table: Table, surrogates: set[str]) -> TablePlan:
     columns = [c.name for c in table.columns]
     surrogate = table.name in surrogates
-    ignored = set(BOOKKEEPING.get(table.name, ()))
+    ignored = set(NOT_COMPARED.get(table.name, ()))
     if surrogate:
         ignored.add("id")
     if not surrogate:
@@ -115,4 +119,4 @@ def _plan(table: Table, surrogates: set[str]) -> TablePlan:
     )
 
 
-__all__ = ["BOOKKEEPING", "OWNER", "SURROGATE_IDENTITY", "TablePlan", "copy_plans", "is_surrogate"]
+__all__ = ["NOT_COMPARED", "OWNER", "SURROGATE_IDENTITY", "TablePlan", "copy_plans", "is_surrogate"]

@@ -119,6 +119,8 @@ def _library_b(home: Path, monkeypatch: pytest.MonkeyPatch, attention_note: str 
         _log(session, 5, "Read the GNN survey", [], [])
         session.add(PaperTag(paper_id=ATTENTION, tag="transformers"))
         session.add(Embedding(content_hash="h-b", model="m", dim=2, vector=b"\2" * 8))
+        # The same text embedded on another machine: equal but for float rounding.
+        session.add(Embedding(content_hash="h-a", model="m", dim=2, vector=b"\3" * 8))
     store.close()
 
 
@@ -183,6 +185,7 @@ def test_two_libraries_merge_into_one_lab_and_back(
     }  # fmt: skip
     assert tables["reading_list"]["present"] == 1 and tables["reading_list"]["copied"] == 1
     assert tables["note"]["copied"] == 1 and tables["log_entry"]["copied"] == 2
+    assert tables["embedding"]["present"] == 1 and tables["embedding"]["copied"] == 1
 
     _use(monkeypatch, lab)
     content = _content()
