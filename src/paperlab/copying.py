@@ -145,9 +145,10 @@ def _copy_batch(
         if plan.name == "paper":
             _free_citation_keys(conn, list(fresh.values()), count)
         new_ids = _insert(conn, plan, list(fresh.values()))
-        index.update(zip(fresh, new_ids, strict=True))
+        if plan.surrogate:
+            index.update(zip(fresh, new_ids, strict=True))
         count.copied += len(fresh)
-    if own is not None:
+    if own is not None:  # a parent: its children follow these ids
         for source_id, key in source_ids:
             if key in index:
                 own.target[source_id] = index[key]
@@ -209,7 +210,7 @@ def _insert(conn: Connection, plan: TablePlan, rows: list[Row]) -> list[int]:
     table = plan.table
     if not plan.surrogate:
         conn.execute(table.insert(), rows)
-        return [0] * len(rows)
+        return []
     statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     without_id = [{k: v for k, v in row.items() if k != "id"} for row in rows]
     return [int(r[0]) for r in conn.execute(statement, without_id)]
