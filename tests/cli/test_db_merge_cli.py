@@ -232,6 +232,14 @@ def test_two_libraries_merge_into_one_lab_and_back(
     assert _content() == content
     assert run_cli(capsys, "log", "add", "A new idea after the merge").code == 0
 
+    # And into the first library's own file: it gains the second's work, nothing twice.
+    _use(monkeypatch, lab)
+    into_a = _copy(capsys, tmp_path / "a")
+    assert into_a["conflicts"] == 0
+    assert into_a["tables"]["note"]["copied"] == 1  # type: ignore[index]
+    _use(monkeypatch, tmp_path / "a")
+    assert _content() == content
+
 
 def test_a_note_that_differs_is_a_conflict_reported_by_its_paper(
     lab_server: object,
