@@ -114,3 +114,20 @@ def library_rows(sql: str, params: dict[str, object] | None = None) -> list[tupl
             return [tuple(row) for row in conn.execute(sql, params or {}).all()]
     finally:
         store.close()
+
+
+def library_execute(sql: str, params: dict[str, object] | None = None) -> None:
+    """Run one write statement (``:name`` parameters) in the library the environment names.
+
+    For a test that sets up a state no command leaves (a failed fetch), on either store.
+    """
+    from sqlalchemy import text
+
+    from paperlab.store import open_store
+
+    store = open_store()
+    try:
+        with store.write() as session:
+            session.connection().execute(text(sql), params or {})
+    finally:
+        store.close()

@@ -127,7 +127,7 @@ def week_plan(store: Store, week: int | None = None, today: date | None = None) 
         track = _chosen_track(conn)
         lists = _lists_of_week(conn, week, track)
         ids = [row["id"] for row in lists]
-        papers = _papers(conn, week, lists, roadmap, store.path.parent)
+        papers = _papers(conn, week, lists, roadmap, store.home)
         milestones = tuple(
             str(task)
             for (task,) in conn.execute(

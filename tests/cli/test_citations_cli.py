@@ -18,6 +18,9 @@ from tests.fakearxiv import FakeArxiv, sample_paper
 from tests.helpers import run_cli
 from tests.refpdfs import paper_with_references
 
+# Run on SQLite and on a lab database (PostgreSQL): see tests/conftest.py.
+both_stores = pytest.mark.usefixtures("backend")
+
 A = ("2001.00001", "Gradient Noise in Deep Networks")
 B = ("2002.00002", "Warm Restarts Revisited")
 C = ("2003.00003", "Curvature of Loss Landscapes")
@@ -57,6 +60,7 @@ def library(fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFi
     return paperlab_home
 
 
+@both_stores
 def test_refs_cited_by_and_next_say_who_cites_whom(
     library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,6 +114,7 @@ def test_refs_cited_by_and_next_say_who_cites_whom(
     assert f"next: paperlab fetch {ADAM}" in words.out
 
 
+@both_stores
 def test_graph_is_written_as_graphml_and_json(
     library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -155,6 +160,7 @@ def test_unknown_paper_is_one_sentence(library: Path, capsys: pytest.CaptureFixt
     assert bad_k.code == 2 and "Hint:" in bad_k.err
 
 
+@both_stores
 def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
     fake_arxiv: FakeArxiv,
     paperlab_home: Path,
@@ -227,6 +233,7 @@ def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
     assert A[0] not in [i["paper_id"] for i in after]
 
 
+@both_stores
 def test_resolve_online_asks_arxiv_in_batches_and_remembers(
     library: Path, fake_arxiv: FakeArxiv, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -44,7 +44,9 @@ def test_copy_to_a_lab_database_and_back(
     assert first.code == 0, first.err
     report = json.loads(first.out)
     tables = report["tables"]
-    assert tables["paper"] == {"source": 2, "copied": 2, "present": 0, "conflicts": 0}
+    assert tables["paper"] == {
+        "source": 2, "copied": 2, "present": 0, "conflicts": 0, "conflict_keys": []
+    }  # fmt: skip
     for name in ("chunk", "note", "annotation", "log_entry", "log_paper", "paper_tag", "embedding"):
         assert tables[name]["copied"] == tables[name]["source"] > 0, name
 

@@ -16,7 +16,10 @@ import pytest
 
 from paperlab.readinglists import LISTS_DIR_ENV, load_bundled_lists
 from tests.fakearxiv import FakeArxiv, FakePaper, make_pdf, sample_paper
-from tests.helpers import run_cli
+from tests.helpers import library_execute, run_cli
+
+# Run on SQLite and on a lab database (PostgreSQL): see tests/conftest.py.
+both_stores = pytest.mark.usefixtures("backend")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "lists"
 BASICS_IDS = ["1206.5533", "math/9404236", "1502.03167", "1803.09820"]
@@ -95,6 +98,7 @@ def test_track_lists_the_tracks_with_what_they_build_on(
     assert "builds on: Naive Bayes text classifier (project, weeks 7-8)" in text.out
 
 
+@both_stores
 def test_choose_and_clear_a_track(lists_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     chosen = run_cli(capsys, "track", "choose", "beta")
     assert chosen.code == 0, chosen.err
@@ -175,6 +179,7 @@ def test_bare_fetch_with_a_chosen_track_fetches_weeks_19_20_and_that_track(
     )
 
 
+@both_stores
 def test_entries_not_on_arxiv_are_reported_once_with_their_link(
     lists_dir: Path, fake_arxiv: FakeArxiv, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -199,6 +204,7 @@ def test_entries_not_on_arxiv_are_reported_once_with_their_link(
     ]
 
 
+@both_stores
 def test_add_links_a_matching_pdf_to_its_entry(
     lists_dir: Path,
     fake_arxiv: FakeArxiv,
@@ -270,6 +276,7 @@ def test_an_entry_on_an_allowed_host_is_downloaded_and_linked(
 # ---------------------------------------------------------------- plan
 
 
+@both_stores
 def test_plan_week_19_in_order_with_state_pages_and_hours(
     lists_dir: Path,
     fake_arxiv: FakeArxiv,
@@ -287,8 +294,8 @@ def test_plan_week_19_in_order_with_state_pages_and_hours(
     record_reading(store, "1206.5533", 50)
     record_reading(store, "math/9404236", 25)
     store.close()
-    with sqlite3.connect(paperlab_home / "paperlab.db") as conn:  # as a failed fetch leaves it
-        conn.execute("UPDATE paper SET state = 'failed' WHERE id = '1502.03167'")
+    # as a failed fetch leaves it
+    library_execute("UPDATE paper SET state = 'failed' WHERE id = '1502.03167'")
 
     plan = json.loads(run_cli(capsys, "plan", "--json").out)
     assert (plan["week"], plan["is_current"], plan["start"]) == (19, True, str(week19_now))
@@ -320,6 +327,7 @@ def test_plan_week_19_in_order_with_state_pages_and_hours(
     assert optional["core"] is False and optional["pages"] == 2
 
 
+@both_stores
 def test_plan_weeks_21_and_24_follow_the_chosen_track(
     lists_dir: Path, week19_now: date, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -426,6 +434,7 @@ def test_lists_sharing_a_week_come_by_their_order_then_name(
     assert plan["milestones"] == ["Primer first.", "Write the five Cs of the first paper."]
 
 
+@both_stores
 def test_next_names_the_track_only_in_the_track_weeks(
     lists_dir: Path, monkeypatch: pytest.MonkeyPatch, week19_now: date,
     capsys: pytest.CaptureFixture[str],

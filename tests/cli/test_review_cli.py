@@ -16,8 +16,9 @@ from tests.unit.test_export_review_library import reading_home, reading_library 
 
 
 @pytest.fixture
-def library(store):
-    """The small fixture library, every paper complete (as after a fetch)."""
+def library(any_store):
+    """The small fixture library, every paper complete (as after a fetch), on each store."""
+    store = any_store
     build_library(store)
     with store.write() as s:
         for paper in s.exec(select(Paper)):

@@ -17,17 +17,26 @@ from tests.tui.helpers import until
 from tests.tui.library_fixture import TODAY
 
 pytestmark = pytest.mark.anyio
+# The plan's progress on SQLite and on a lab database (tests/conftest.py).
+both_stores = pytest.mark.usefixtures("backend")
 
 FAILED = "1301.5088"
 
 
+def execute(store: Store, sql: str, params: dict[str, object]) -> None:
+    """One write (``:name`` parameters) on either store, as a command would leave it."""
+    from sqlalchemy import text
+
+    with store.write() as session:
+        session.connection().execute(text(sql), params)
+
+
 def fail(store: Store, paper: str, reason: str) -> None:
-    conn = sqlite3.connect(store.path)
-    with conn:
-        conn.execute(
-            "UPDATE paper SET state = 'failed', state_reason = ? WHERE id = ?", (reason, paper)
-        )
-    conn.close()
+    execute(
+        store,
+        "UPDATE paper SET state = 'failed', state_reason = :r WHERE id = :p",
+        {"r": reason, "p": paper},
+    )
 
 
 async def open_progress(pilot: Any) -> ProgressScreen:
@@ -55,6 +64,7 @@ def test_duration_shows_minutes_as_well_as_hours() -> None:
     assert duration(48 * 60) == "48 h"
 
 
+@both_stores
 async def test_a_short_session_shows_in_minutes(
     make_app: Callable[..., Any], lab_store: Store
 ) -> None:
@@ -68,6 +78,7 @@ async def test_a_short_session_shows_in_minutes(
         assert "11 h 51 min of 48 h" in summary  # 270 + 440 + 1.4 minutes
 
 
+@both_stores
 async def test_failed_papers_are_apart_not_counted_and_advised_truly(
     make_app: Callable[..., Any], lab_store: Store
 ) -> None:
@@ -87,22 +98,23 @@ async def test_failed_papers_are_apart_not_counted_and_advised_truly(
 
 def on_disk(store: Store, *papers: str) -> None:
     """Give papers a stored PDF path, as a fetch does (the plan calls others missing)."""
-    conn = sqlite3.connect(store.path)
-    with conn:
-        for paper in papers:
-            conn.execute("UPDATE paper SET pdf_path = ? WHERE id = ?", (f"pdfs/{paper}.pdf", paper))
-    conn.close()
+    for paper in papers:
+        execute(
+            store,
+            "UPDATE paper SET pdf_path = :f WHERE id = :p",
+            {"f": f"pdfs/{paper}.pdf", "p": paper},
+        )
 
 
 def set_optional(store: Store, paper: str, week: int) -> None:
-    conn = sqlite3.connect(store.path)
-    with conn:
-        conn.execute(
-            "UPDATE reading_list_entry SET core = 0 WHERE paper_id = ? AND week = ?", (paper, week)
-        )
-    conn.close()
+    execute(
+        store,
+        "UPDATE reading_list_entry SET core = FALSE WHERE paper_id = :p AND week = :w",
+        {"p": paper, "w": week},
+    )
 
 
+@both_stores
 async def test_this_week_at_a_glance(make_app: Callable[..., Any], lab_store: Store) -> None:
     on_disk(lab_store, "1706.03762", "1512.03385")
     set_optional(lab_store, "1512.03385", 20)

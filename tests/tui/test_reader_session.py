@@ -24,6 +24,8 @@ from paperlab.tui.widgets.page_view import PageView
 from tests.tui.helpers import notifications, until
 
 pytestmark = pytest.mark.anyio
+# The reader's file paths and memory on SQLite and on a lab database (tests/conftest.py).
+both_stores = pytest.mark.usefixtures("backend")
 
 ATTENTION = "1706.03762"
 EMPTY = "1409.0473"  # on the fixture's lists, no text yet
@@ -48,6 +50,7 @@ def status(reader: ReaderScreen) -> str:
 # --------------------------------------------------------------------------- x opens the PDF
 
 
+@both_stores
 async def test_the_pdf_opens_whatever_folder_the_app_started_in(
     make_app: Callable[..., Any],
     lab_store: Store,
@@ -83,6 +86,7 @@ async def test_the_pdf_opens_whatever_folder_the_app_started_in(
     assert asked.read_text().split() == ["--page=2", str(pdfs / "1706.03762v5.pdf")]
 
 
+@both_stores
 async def test_a_missing_pdf_says_where_it_looked(
     make_app: Callable[..., Any], lab_store: Store, paperlab_home: Path
 ) -> None:
@@ -101,6 +105,7 @@ async def test_a_missing_pdf_says_where_it_looked(
 # --------------------------------------------------------------------------- where it stopped
 
 
+@both_stores
 async def test_the_reader_reopens_where_the_learner_stopped(
     make_app: Callable[..., Any], lab_store: Store
 ) -> None:

@@ -104,7 +104,8 @@ def test_theme_file_round_trip_and_errors(tmp_path):
         read_theme_file(path)
 
 
-def test_reading_themes_leave_out_papers_never_read_or_noted(store):
+def test_reading_themes_leave_out_papers_never_read_or_noted(any_store):
+    store = any_store  # on SQLite and on a lab database
     build_library(store)
     themes = reading_themes(store, allow_embed=False)
     placed = sorted(pid for t in themes for pid in t.paper_ids)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from paperlab.notes import save_note
 from paperlab.store.models import Note, Paper, PaperTag
 from paperlab.tagging import tag_paper
 from paperlab.vaultimport import import_vault
-from tests.helpers import run_cli
+from tests.helpers import library_execute, run_cli
 from tests.unit.test_export_helpers import build_library
 
 OBSIDIAN_FRONT = """---
@@ -41,9 +40,15 @@ related:
 """
 
 
+def _rows(store, sql: str) -> list[tuple]:
+    """Rows of ``sql`` read from ``store`` (SQLite or a lab database)."""
+    with store.connect() as conn:
+        return conn.execute(sql).all()
+
+
 def _library_rows(store) -> list[tuple]:
     """Everything an import may touch, to prove a dry run wrote nothing."""
-    with sqlite3.connect(store.path) as conn:
+    with store.connect() as conn:
         return [
             *conn.execute("SELECT * FROM note ORDER BY id"),
             *conn.execute("SELECT * FROM paper_tag ORDER BY paper_id, tag"),
@@ -92,7 +97,8 @@ def _edit_as_obsidian_user(vault: Path) -> None:
     )
 
 
-def test_round_trip_every_edit_once_on_both_sides(store, tmp_path):
+def test_round_trip_every_edit_once_on_both_sides(any_store, tmp_path):
+    store = any_store  # on SQLite and on a lab database
     build_library(store)
     vault = tmp_path / "vault"
     export_vault(store, select_papers(store), vault)
@@ -136,10 +142,7 @@ def test_round_trip_every_edit_once_on_both_sides(store, tmp_path):
     assert "Vault-only thoughts" not in note.body
     assert paper.reading_state == "reading"
     assert "transformers" in tags
-    with sqlite3.connect(store.path) as conn:
-        (limitations,) = conn.execute(
-            "SELECT limitations FROM note WHERE paper_id = '1609.02907'"
-        ).fetchone()
+    ((limitations,),) = _rows(store, "SELECT limitations FROM note WHERE paper_id = '1609.02907'")
     assert limitations == "Needs the whole graph in memory."  # a conflict is not overwritten
 
     again = export_vault(store, select_papers(store), vault)
@@ -252,7 +255,8 @@ def test_bad_vaults_are_usage_errors(store, tmp_path):
     assert info.value.hint and "paperlab export notes" in info.value.hint
 
 
-def test_import_notes_command(store, tmp_path, capsys):
+def test_import_notes_command(any_store, tmp_path, capsys):
+    store = any_store  # on SQLite and on a lab database
     build_library(store)
     vault = tmp_path / "vault"
     export_vault(store, select_papers(store), vault)
@@ -295,7 +299,8 @@ def test_export_notes_command_names_kept_edits(store, tmp_path, capsys):
     assert "Linear cost" in path.read_text(encoding="utf-8")
 
 
-def test_tags_and_state_edits_are_checked(store, tmp_path):
+def test_tags_and_state_edits_are_checked(any_store, tmp_path):
+    store = any_store  # on SQLite and on a lab database
     build_library(store)
     vault = tmp_path / "vault"
     export_vault(store, select_papers(store), vault)
@@ -314,20 +319,18 @@ def test_tags_and_state_edits_are_checked(store, tmp_path):
         paper = s.get(Paper, "1706.03762")
         assert paper.reading_state == "read"
         assert list(s.exec(select(PaperTag.tag).where(PaperTag.paper_id == paper.id))) == ["gans"]
-    with sqlite3.connect(store.path) as conn:  # the topic link went with the tag
-        assert (
-            conn.execute("SELECT * FROM paper_topic WHERE paper_id = '1706.03762'").fetchall() == []
-        )
+    # the topic link went with the tag
+    assert _rows(store, "SELECT * FROM paper_topic WHERE paper_id = '1706.03762'") == []
     again = import_vault(store, vault)  # the refused values are reported again, not forgotten
     assert again.changes == [] and len(again.notes) == 2
 
 
-def test_a_vault_without_export_records(store, tmp_path):
+def test_a_vault_without_export_records(any_store, tmp_path):
+    store = any_store  # on SQLite and on a lab database
     build_library(store)
     vault = tmp_path / "vault"
     export_vault(store, select_papers(store), vault)
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("DELETE FROM vault_note")
+    library_execute("DELETE FROM vault_note")
     path = vault / "vaswani2017attention.md"
     text = path.read_text(encoding="utf-8").replace(
         "## Annotations", "## Relevance to my project\n\nBaseline encoder.\n\n## Annotations"
@@ -337,14 +340,13 @@ def test_a_vault_without_export_records(store, tmp_path):
     # An empty library field takes the vault's text; any other difference is a conflict.
     assert [(c.field, c.vault) for c in report.changes] == [("relevance", "Baseline encoder.")]
     assert [c.field for c in report.conflicts] == ["limitations"]
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT relevance, limitations FROM note WHERE id = 1").fetchone() == (
-            "Baseline encoder.",
-            "Quadratic cost in sequence length.",
-        )
+    assert _rows(store, "SELECT relevance, limitations FROM note WHERE id = 1") == [
+        ("Baseline encoder.", "Quadratic cost in sequence length.")
+    ]
 
 
-def test_annotation_comments_round_trip(store, tmp_path):
+def test_annotation_comments_round_trip(any_store, tmp_path):
+    store = any_store  # on SQLite and on a lab database
     from paperlab.annotations import update_annotation
     from paperlab.store.models import Annotation
 

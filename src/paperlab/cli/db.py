@@ -28,8 +28,11 @@ def copy(to: str, as_json: bool) -> None:
     """Copy this library (PAPERLAB_DATABASE_URL, else PAPERLAB_HOME's SQLite) into another.
 
     Everything is copied: papers, versions, text, vectors, notes, annotations,
-    the log, tags, topics, lists and reading states. Running it again copies
-    only what is new; rows the target already holds are never overwritten.
+    the log, tags, topics, lists and reading states. Rows are matched by what
+    they are (a paper by its id, a note by its paper, a log entry by its time
+    and text), so two libraries copied into one merge. Running it again copies
+    only what is new; rows the target holds differently are never overwritten
+    and are listed as conflicts.
     """
     from paperlab.copying import TableCount, copy_library
     from paperlab.settings import is_database_url, load_settings, parse_database_url
@@ -75,16 +78,36 @@ def copy(to: str, as_json: bool) -> None:
     finally:
         source.close()
         target_store.close()
-    copied = sum(c["copied"] for c in counts.values())
-    conflicts = sum(c["conflicts"] for c in counts.values())
+    copied = sum(c.copied for c in counts.values())
+    conflicts = sum(c.conflicts for c in counts.values())
     if as_json:
         print_json(
-            {"target": target_name, "copied": copied, "conflicts": conflicts, "tables": counts}
+            {
+                "target": target_name,
+                "copied": copied,
+                "conflicts": conflicts,
+                "tables": {name: count.to_json() for name, count in counts.items()},
+            }
         )
         return
     click.echo(f"Copied {copied} rows into {target_name}.")
+    for old, new in counts["paper"].renamed.items() if "paper" in counts else ():
+        click.echo(f"The citation key {old} is another paper's there: the copied one is {new}.")
     if conflicts:
         click.echo(
             f"{conflicts} rows already there under the same key differ; "
-            "they were left as they were."
+            "they were left as they were:"
         )
+        for name, count in counts.items():
+            for key in count.conflict_keys:
+                click.echo(f"  {name} {_shown_key(key)}")
+            if count.conflicts > len(count.conflict_keys):
+                click.echo(f"  {name}: {count.conflicts - len(count.conflict_keys)} more")
+
+
+def _shown_key(key: dict[str, object]) -> str:
+    """``paper_id=1706.03762``; a parent shown by its own key: ``note(paper_id=...)``."""
+    return " ".join(
+        f"{name}({_shown_key(value)})" if isinstance(value, dict) else f"{name}={value}"
+        for name, value in key.items()
+    )

@@ -13,7 +13,7 @@ def open_store(settings: Settings | None = None) -> Store:
     if settings.database_url:
         from paperlab.store.pgengine import PgStore  # psycopg loads only for a lab library
 
-        store = PgStore(settings.database_url)
+        store = PgStore(settings.database_url, home=settings.home)
         ensure_home(settings)  # the PDF and index caches stay local; made once the server answered
         return store
     if settings.db_path.exists() and not is_writable(settings.db_path):

@@ -115,6 +115,11 @@ class Store:
         elif not path.exists() or file_schema_version(path) < latest_version():
             self._migrate()
 
+    @property
+    def home(self) -> Path:
+        """The folder stored PDF paths are relative to: the library file's."""
+        return self.path.parent
+
     @cached_property
     def engine(self) -> Engine:
         return _make_engine(self.path, readonly=self.readonly)

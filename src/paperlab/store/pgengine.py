@@ -39,14 +39,25 @@ class PgStore(Store):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, home: Path | None = None) -> None:
         self.url = url
         self.path = Path(shown_url(url))  # for messages only: there is no file
+        # Each client keeps its PDFs under its own PAPERLAB_HOME.
+        self._home = home
         self.applied_migrations: list[int] = []
         self.backup_path: Path | None = None
         self.readonly = False
         if pg_schema_version(url) < latest_version():
             self._migrate()
+
+    @property
+    def home(self) -> Path:
+        """This client's PAPERLAB_HOME: stored PDF paths are relative to it."""
+        if self._home is None:
+            from paperlab.settings import load_settings
+
+            self._home = load_settings().home
+        return self._home
 
     @cached_property
     def engine(self) -> Engine:

@@ -444,7 +444,7 @@ class ReaderScreen(AnnotatingScreen):
         from paperlab.tui.viewer import open_pdf
 
         # Stored paths are relative to the library's folder, wherever the app started.
-        message = open_pdf(path, page, self.lab.store.path.parent)
+        message = open_pdf(path, page, self.lab.store.home)
         self.app.call_from_thread(self.notify, message, timeout=4)
 
     def action_back(self) -> None:
