@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from paperlab.store import Store
 
 BATCH = 1000
-# The schema's own bookkeeping: each store records its own migrations.
-_NOT_COPIED = {"schema_migration"}
+# The schema's own bookkeeping: each store records its own migrations. PDFs
+# kept in the database go one at a time, with a SQLite library's files (_copy_pdfs).
+_NOT_COPIED = {"schema_migration", "pdf_blob"}
 
 
 @dataclass
@@ -54,9 +55,23 @@ def copy_library(
         counts[table.name] = asdict(count)
         if progress is not None:
             progress(table.name, count)
+    counts["pdf_blob"] = _copy_pdfs(source, target, progress)
     if target.dialect == "postgresql":
         _advance_identities(target)
     return counts
+
+
+def _copy_pdfs(
+    source: Store, target: Store, progress: Callable[[str, TableCount], None] | None
+) -> dict[str, int]:
+    """PDFs (``pdfcache.copy_pdf_blobs``): never a batch of them in memory at once."""
+    from paperlab.pdfcache import copy_pdf_blobs
+
+    seen, copied, present = copy_pdf_blobs(source, target)
+    count = TableCount(source=seen, copied=copied, present=present)
+    if progress is not None:
+        progress("pdf_blob", count)
+    return asdict(count)
 
 
 def _copy_table(source: Store, target: Store, table: Table) -> TableCount:
