@@ -378,6 +378,8 @@ def _fetch_one(
         warning = _title_warning(expected, meta.title)
         if warning:
             outcome.warnings.append(warning)
+        if have_path is not None and not have_path.is_file() and have_version == meta.version:
+            _from_the_lab(store, settings, paper_id)
         check = check_stored_pdf(
             have_path,
             recorded,
@@ -415,6 +417,21 @@ def _fetch_one(
     else:
         outcome.status = "downloaded"
     return outcome.status
+
+
+def _from_the_lab(store: Store, settings: Settings, paper_id: str) -> None:
+    """On a lab library, a current PDF that is not on this machine yet is not damage.
+
+    Another machine stored it and the record is shared: the cache puts that
+    very file here (from the database, or arXiv's recorded version, verified
+    by sha256), so the paper is up to date instead of "repaired" with a file
+    that could differ from the one the lab recorded. A failure leaves the
+    file missing, and the check that follows repairs it from arXiv as ever.
+    """
+    from paperlab.pdfcache import database_keeps_pdfs, ensure_pdf
+
+    if database_keeps_pdfs(store):
+        ensure_pdf(store, settings, paper_id, lock_held=True)
 
 
 def _expected_title(session: object, paper_id: str) -> str:

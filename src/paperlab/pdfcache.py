@@ -124,8 +124,14 @@ def _is_arxiv(paper_id: str) -> bool:
 # --------------------------------------------------------------------------- the cache
 
 
-def ensure_pdf(store: Store, settings: Settings, paper_id: str) -> PdfOutcome:
-    """Make the paper's recorded PDF present on this machine; failures are reported."""
+def ensure_pdf(
+    store: Store, settings: Settings, paper_id: str, *, lock_held: bool = False
+) -> PdfOutcome:
+    """Make the paper's recorded PDF present on this machine; failures are reported.
+
+    ``lock_held``: the caller holds the paper's lock (``provenance.paper_lock``),
+    as fetch does; a second flock on it from this process would wait forever.
+    """
     outcome = PdfOutcome(paper_id)
     rec = _recorded(store, paper_id)
     if rec is None or not rec.pdf_path:
@@ -138,7 +144,7 @@ def ensure_pdf(store: Store, settings: Settings, paper_id: str) -> PdfOutcome:
         outcome.status = PRESENT
         return outcome
     try:
-        with paper_lock(settings, paper_id):
+        with contextlib.nullcontext() if lock_held else paper_lock(settings, paper_id):
             if _holds(path, rec.sha256):  # another process put it in place meanwhile
                 outcome.status = PRESENT
             else:

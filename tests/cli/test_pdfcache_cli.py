@@ -253,3 +253,33 @@ def test_upload_on_a_sqlite_library_is_a_usage_error(
     assert result.code == 2
     assert "A SQLite library's PDFs are its files under pdfs/" in result.err
     assert "Traceback" not in result.err
+
+
+def test_fetch_on_machine_b_puts_the_labs_own_file_in_place_instead_of_repairing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lab_url: str,
+    fake_arxiv: FakeArxiv,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    home_a = _machine(monkeypatch, tmp_path / "machine-a")
+    # Imported with `add`: arXiv's title and stamp, but not arXiv's bytes.
+    scan = tmp_path / "sgdr.pdf"
+    scan.write_bytes(
+        make_pdf("SGDR: Warm Restarts", BODY, stamp=f"arXiv:{ARXIV}v2 [cs.LG] 3 May 2017")
+    )
+    assert run_cli(capsys, "add", "--no-index", str(scan)).code == 0
+    fake_arxiv.add(sample_paper(ARXIV, version=2, title="SGDR: Warm Restarts"))
+    assert run_cli(capsys, "fetch", "--no-index", ARXIV).code == 0
+    path, sha = _recorded(ARXIV)
+    assert _sha(home_a / path) == sha == _sha(scan)
+
+    home_b = _machine(monkeypatch, tmp_path / "machine-b")
+    fake_arxiv.clear_log()
+    result = run_cli(capsys, "fetch", "--no-index", "--json", ARXIV)
+    assert result.code == 0, result.err
+    (outcome,) = json.loads(result.out)["papers"]
+    assert outcome["status"] == "up-to-date" and outcome["warnings"] == []
+    assert fake_arxiv.requests("pdf") == []  # the lab database had it
+    assert _recorded(ARXIV) == (path, sha)  # the shared record is untouched
+    assert _sha(home_b / path) == sha
