@@ -350,6 +350,21 @@ def keep_in_database(session: Session, path: Path, sha: str) -> bool:
     return True
 
 
+def drop_unused_blob(session: Session, sha: str | None) -> None:
+    """Delete the stored PDF ``sha`` once no paper or version records it (a removed paper's)."""
+    from sqlalchemy import text
+
+    if sha:
+        session.connection().execute(
+            text(
+                "DELETE FROM pdf_blob WHERE sha256 = :s"
+                " AND NOT EXISTS (SELECT 1 FROM paper WHERE pdf_sha256 = :s)"
+                " AND NOT EXISTS (SELECT 1 FROM paper_version WHERE pdf_sha256 = :s)"
+            ),
+            {"s": sha},
+        )
+
+
 def upload_pdfs(
     store: Store,
     settings: Settings,
@@ -498,6 +513,7 @@ __all__ = [
     "SyncReport",
     "copy_pdf_blobs",
     "database_keeps_pdfs",
+    "drop_unused_blob",
     "ensure_pdf",
     "keep_in_database",
     "local_papers",

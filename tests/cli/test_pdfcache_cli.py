@@ -283,3 +283,17 @@ def test_fetch_on_machine_b_puts_the_labs_own_file_in_place_instead_of_repairing
     assert fake_arxiv.requests("pdf") == []  # the lab database had it
     assert _recorded(ARXIV) == (path, sha)  # the shared record is untouched
     assert _sha(home_b / path) == sha
+
+
+def test_removing_a_local_paper_drops_its_pdf_from_the_lab_database(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lab_url: str,
+    fake_arxiv: FakeArxiv,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    local_id = _machine_a_fetches_and_adds(tmp_path, monkeypatch, fake_arxiv, capsys)
+    assert library_rows("SELECT COUNT(*) FROM pdf_blob") == [(1,)]
+    removed = run_cli(capsys, "remove", local_id)
+    assert removed.code == 0, removed.err
+    assert library_rows("SELECT COUNT(*) FROM pdf_blob") == [(0,)]
