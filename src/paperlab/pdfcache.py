@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab.errors import DownloadError, NotFoundError, PaperlabError, StoreError, UsageError
+from paperlab.errors import (
+    DownloadError,
+    NotFoundError,
+    PaperlabError,
+    StoreError,
+    UsageError,
+    shown,
+)
 from paperlab.ids import ArxivId, try_parse_arxiv_id
 from paperlab.provenance import file_sha256, paper_lock
 from paperlab.settings import MB, Settings
@@ -117,6 +124,13 @@ def _holds(path: Path, sha: str | None) -> bool:
         return False
 
 
+def _in_pdf_dir(path: Path, settings: Settings) -> bool:
+    try:
+        return path.parent.resolve() == settings.pdf_dir.resolve() and path.name not in ("", "..")
+    except OSError:
+        return False
+
+
 def _is_arxiv(paper_id: str) -> bool:
     return not paper_id.startswith("local:") and try_parse_arxiv_id(paper_id) is not None
 
@@ -142,6 +156,15 @@ def ensure_pdf(
     outcome.path = str(path)
     if _holds(path, rec.sha256):
         outcome.status = PRESENT
+        return outcome
+    if not _in_pdf_dir(path, settings):
+        # A lab's rows come from other machines: a stored path is data, never a
+        # licence to write anywhere on this one.
+        outcome.message = (
+            f"The recorded path of {paper_id}'s PDF, {shown(rec.pdf_path)}, is outside this"
+            " machine's pdfs/ folder; nothing was written."
+        )
+        outcome.hint = f"paperlab fetch {paper_id} stores arXiv's PDF under pdfs/."
         return outcome
     try:
         with contextlib.nullcontext() if lock_held else paper_lock(settings, paper_id):
@@ -195,12 +218,15 @@ def _restore(store: Store, settings: Settings, rec: _Recorded, path: Path) -> st
 
 
 def _no_copy(store: Store, paper_id: str, path: Path) -> str:
+    if path.exists():
+        here = f"The file at {path} is not the PDF the library recorded for {paper_id}"
+    elif database_keeps_pdfs(store):
+        here = f"The PDF of {paper_id} is not on this machine (looked for {path})"
+    else:
+        here = f"The PDF of {paper_id} is missing (looked for {path})"
     if database_keeps_pdfs(store):
-        return (
-            f"The PDF of {paper_id} is not on this machine (looked for {path}), and the lab"
-            " database has no copy of it."
-        )
-    return f"The PDF of {paper_id} is missing (looked for {path}), and only this library had it."
+        return f"{here}, and the lab database has no copy of it."
+    return f"{here}, and only this library had it."
 
 
 def _no_copy_hint(store: Store, paper_id: str) -> str:

@@ -297,3 +297,29 @@ def test_removing_a_local_paper_drops_its_pdf_from_the_lab_database(
     removed = run_cli(capsys, "remove", local_id)
     assert removed.code == 0, removed.err
     assert library_rows("SELECT COUNT(*) FROM pdf_blob") == [(0,)]
+
+
+def test_a_recorded_path_outside_pdfs_is_never_written(
+    tmp_path: Path,
+    paperlab_home: Path,
+    fake_arxiv: FakeArxiv,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from paperlab.store import open_store
+    from paperlab.store.models import Paper
+
+    fake_arxiv.add(sample_paper(ARXIV, version=2, title="SGDR: Warm Restarts"))
+    assert run_cli(capsys, "fetch", "--no-index", ARXIV).code == 0
+    store = open_store()
+    with store.write() as session:
+        paper = session.get(Paper, ARXIV)
+        assert paper is not None
+        paper.pdf_path = "../outside.pdf"  # what a bad row from elsewhere could say
+        session.add(paper)
+    store.close()
+    fake_arxiv.clear_log()
+    result = run_cli(capsys, "sync", ARXIV)
+    assert result.code == 1
+    assert "is outside this machine's pdfs/ folder; nothing was written" in result.err
+    assert not (tmp_path / "outside.pdf").exists()
+    assert fake_arxiv.requests() == []
