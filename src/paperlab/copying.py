@@ -64,8 +64,8 @@ def copy_library(
 def _copy_pdfs(
     source: Store, target: Store, progress: Callable[[str, TableCount], None] | None
 ) -> dict[str, int]:
-    """PDFs (``pdfcache.copy_pdf_blobs``): never a batch of them in memory at once."""
-    from paperlab.pdfcache import copy_pdf_blobs
+    """PDFs (``pdfblobs.copy_pdf_blobs``): never a batch of them in memory at once."""
+    from paperlab.pdfblobs import copy_pdf_blobs
 
     seen, copied, present = copy_pdf_blobs(source, target)
     count = TableCount(source=seen, copied=copied, present=present)

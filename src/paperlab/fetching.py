@@ -428,7 +428,8 @@ def _from_the_lab(store: Store, settings: Settings, paper_id: str) -> None:
     that could differ from the one the lab recorded. A failure leaves the
     file missing, and the check that follows repairs it from arXiv as ever.
     """
-    from paperlab.pdfcache import database_keeps_pdfs, ensure_pdf
+    from paperlab.pdfblobs import database_keeps_pdfs
+    from paperlab.pdfcache import ensure_pdf
 
     if database_keeps_pdfs(store):
         ensure_pdf(store, settings, paper_id, lock_held=True)

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from paperlab.errors import ExtractionError, PaperlabError, UsageError
 from paperlab.ids import ArxivId
 from paperlab.library import ensure_citation_key
-from paperlab.pdfcache import database_keeps_pdfs, keep_in_database, too_large
+from paperlab.pdfblobs import database_keeps_pdfs, keep_in_database, too_large
 from paperlab.provenance import file_sha256, paper_lock, shown_title, title_matches
 from paperlab.settings import Settings
 from paperlab.store import Store

@@ -30,7 +30,6 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from paperlab.errors import (
     DownloadError,
@@ -41,12 +40,16 @@ from paperlab.errors import (
     shown,
 )
 from paperlab.ids import ArxivId, try_parse_arxiv_id
-from paperlab.provenance import file_sha256, paper_lock
-from paperlab.settings import MB, Settings
+from paperlab.pdfblobs import (
+    database_keeps_pdfs,
+    holds_recorded,
+    keep_in_database,
+    read_blob,
+    too_large,
+)
+from paperlab.provenance import paper_lock
+from paperlab.settings import Settings
 from paperlab.store import Store
-
-if TYPE_CHECKING:
-    from sqlmodel import Session
 
 PRESENT = "present"  # the recorded file is here
 FETCHED = "fetched"  # downloaded from arXiv and verified
@@ -93,15 +96,6 @@ class _Recorded:
     version: int | None
 
 
-def database_keeps_pdfs(store: Store) -> bool:
-    """Whether PDFs go into ``pdf_blob``: a policy, not a SQL difference.
-
-    A lab database is what colleagues share, so a PDF only one machine holds
-    must be in it; a SQLite library's PDFs already sit beside it in ``pdfs/``.
-    """
-    return store.dialect == "postgresql"
-
-
 def _local_path(settings: Settings, pdf_path: str) -> Path:
     path = Path(pdf_path)
     return path if path.is_absolute() else settings.home / path
@@ -114,14 +108,6 @@ def _recorded(store: Store, paper_id: str) -> _Recorded | None:
             {"p": paper_id},
         ).first()
     return _Recorded(*row) if row else None
-
-
-def _holds(path: Path, sha: str | None) -> bool:
-    """Whether ``path`` is the recorded file (any file, when nothing was recorded)."""
-    try:
-        return path.is_file() and (sha is None or file_sha256(path) == sha)
-    except OSError:
-        return False
 
 
 def _in_pdf_dir(path: Path, settings: Settings) -> bool:
@@ -154,7 +140,7 @@ def ensure_pdf(
         return outcome
     path = _local_path(settings, rec.pdf_path)
     outcome.path = str(path)
-    if _holds(path, rec.sha256):
+    if holds_recorded(path, rec.sha256):
         outcome.status = PRESENT
         return outcome
     if not _in_pdf_dir(path, settings):
@@ -168,7 +154,7 @@ def ensure_pdf(
         return outcome
     try:
         with contextlib.nullcontext() if lock_held else paper_lock(settings, paper_id):
-            if _holds(path, rec.sha256):  # another process put it in place meanwhile
+            if holds_recorded(path, rec.sha256):  # another process put it in place meanwhile
                 outcome.status = PRESENT
             else:
                 outcome.status = _restore(store, settings, rec, path)
@@ -199,7 +185,7 @@ def _restore(store: Store, settings: Settings, rec: _Recorded, path: Path) -> st
             if _is_arxiv(rec.paper_id)
             else "Import the file again: paperlab add FILE.pdf",
         )
-    data = _blob(store, settings, rec.sha256)
+    data = read_blob(store, settings, rec.sha256)
     if data is not None:
         if hashlib.sha256(data).hexdigest() != rec.sha256:
             raise StoreError(
@@ -236,23 +222,6 @@ def _no_copy_hint(store: Store, paper_id: str) -> str:
             " in the lab database."
         )
     return "Import the file again: paperlab add FILE.pdf"
-
-
-def _blob(store: Store, settings: Settings, sha: str) -> bytes | None:
-    with store.connect() as conn:
-        size = conn.execute("SELECT size FROM pdf_blob WHERE sha256 = :s", {"s": sha}).scalar()
-        if size is None:
-            return None
-        if size > settings.max_pdf_bytes:
-            raise PaperlabError(
-                f"The library database's copy of this PDF is larger than the"
-                f" {settings.max_pdf_bytes / MB:g} MB limit (PAPERLAB_MAX_PDF_MB).",
-                hint="Raise PAPERLAB_MAX_PDF_MB if this PDF really is that large.",
-            )
-        content = conn.execute(
-            "SELECT content FROM pdf_blob WHERE sha256 = :s", {"s": sha}
-        ).scalar()
-    return bytes(content) if content is not None else None
 
 
 def _staging(path: Path) -> Path:
@@ -336,61 +305,6 @@ def papers_with_pdfs(store: Store) -> list[str]:
     return [row[0] for row in rows]
 
 
-# --------------------------------------------------------------------------- the blobs
-
-
-def too_large(settings: Settings, size: int) -> str | None:
-    """Why a PDF of ``size`` bytes cannot go into the database (the download cap), or None."""
-    if size <= settings.max_pdf_bytes:
-        return None
-    return (
-        f"It is larger than the {settings.max_pdf_bytes / MB:g} MB limit for PDFs"
-        " (PAPERLAB_MAX_PDF_MB)."
-    )
-
-
-def keep_in_database(session: Session, path: Path, sha: str) -> bool:
-    """Store the file at ``path`` (whose sha256 is ``sha``) as a blob; False when already there.
-
-    Content-addressed, so two clients storing the same PDF at once agree:
-    the second insert does nothing.
-    """
-    from sqlalchemy import text
-
-    from paperlab.store.models import utcnow
-
-    conn = session.connection()
-    there = conn.execute(text("SELECT 1 FROM pdf_blob WHERE sha256 = :s"), {"s": sha}).first()
-    if there is not None:
-        return False
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != sha:
-        raise StoreError(f"{path.name} changed while it was being stored; nothing was stored.")
-    conn.execute(
-        text(
-            "INSERT INTO pdf_blob (sha256, size, content, added_at) VALUES (:s, :n, :c, :t)"
-            " ON CONFLICT DO NOTHING"
-        ),
-        {"s": sha, "n": len(data), "c": data, "t": utcnow()},
-    )
-    return True
-
-
-def drop_unused_blob(session: Session, sha: str | None) -> None:
-    """Delete the stored PDF ``sha`` once no paper or version records it (a removed paper's)."""
-    from sqlalchemy import text
-
-    if sha:
-        session.connection().execute(
-            text(
-                "DELETE FROM pdf_blob WHERE sha256 = :s"
-                " AND NOT EXISTS (SELECT 1 FROM paper WHERE pdf_sha256 = :s)"
-                " AND NOT EXISTS (SELECT 1 FROM paper_version WHERE pdf_sha256 = :s)"
-            ),
-            {"s": sha},
-        )
-
-
 def upload_pdfs(
     store: Store,
     settings: Settings,
@@ -437,7 +351,7 @@ def _upload_one(store: Store, settings: Settings, paper_id: str) -> PdfOutcome:
         return outcome
     path = _local_path(settings, rec.pdf_path)
     outcome.path = str(path)
-    if not _holds(path, rec.sha256):
+    if not holds_recorded(path, rec.sha256):
         outcome.message = f"This machine does not have the recorded PDF of {paper_id}."
         outcome.hint = "Run it on the machine that imported the PDF."
         return outcome
@@ -455,77 +369,6 @@ def _upload_one(store: Store, settings: Settings, paper_id: str) -> PdfOutcome:
     return outcome
 
 
-def copy_pdf_blobs(source: Store, target: Store) -> tuple[int, int, int]:
-    """Carry PDFs from ``source`` into ``target``'s blobs: (seen, copied, already there).
-
-    One PDF per transaction (a PDF may be 200 MB; a batch of them is not held
-    in memory). Blob rows are copied as they are. From a SQLite source the
-    local papers' files are read too, since a SQLite library keeps its PDFs as
-    files: a lab database must hold them for colleagues to have them.
-    """
-    seen = copied = present = 0
-    with source.connect() as conn:
-        shas = [row[0] for row in conn.execute("SELECT sha256 FROM pdf_blob ORDER BY sha256")]
-    for sha in shas:
-        seen += 1
-        with target.connect() as conn:
-            if conn.execute("SELECT 1 FROM pdf_blob WHERE sha256 = :s", {"s": sha}).first():
-                present += 1
-                continue
-        with source.connect() as conn:
-            size, content, added = conn.execute(
-                "SELECT size, content, added_at FROM pdf_blob WHERE sha256 = :s", {"s": sha}
-            ).first() or (0, None, None)
-        if content is None:
-            continue
-        _insert_blob(target, sha, size, bytes(content), added)
-        copied += 1
-    if source.dialect == "sqlite" and database_keeps_pdfs(target):
-        s, c, p = _copy_local_files(source, target)
-        seen, copied, present = seen + s, copied + c, present + p
-    return seen, copied, present
-
-
-def _insert_blob(target: Store, sha: str, size: int, content: bytes, added: object) -> None:
-    from sqlalchemy import text
-
-    from paperlab.store.models import utcnow
-
-    with target.write() as session:
-        session.connection().execute(
-            text(
-                "INSERT INTO pdf_blob (sha256, size, content, added_at) VALUES (:s, :n, :c, :t)"
-                " ON CONFLICT DO NOTHING"
-            ),
-            {"s": sha, "n": size, "c": content, "t": added or utcnow()},
-        )
-
-
-def _copy_local_files(source: Store, target: Store) -> tuple[int, int, int]:
-    """The local papers' files of a SQLite library, verified against their records."""
-    from paperlab.settings import load_settings
-
-    home = source.path.parent  # a SQLite library's folder is its PAPERLAB_HOME
-    limit = load_settings().max_pdf_bytes
-    with source.connect() as conn:
-        rows = conn.execute(
-            "SELECT pdf_path, pdf_sha256 FROM paper WHERE pdf_path IS NOT NULL"
-            " AND pdf_sha256 IS NOT NULL AND id LIKE 'local:%' ORDER BY id"
-        ).all()
-    seen = copied = present = 0
-    for pdf_path, sha in rows:
-        path = Path(pdf_path) if Path(pdf_path).is_absolute() else home / pdf_path
-        if not _holds(path, sha) or path.stat().st_size > limit:
-            continue  # not the recorded file, or too large: `paperlab doctor` names it
-        seen += 1
-        with target.write() as session:
-            if keep_in_database(session, path, sha):
-                copied += 1
-            else:
-                present += 1
-    return seen, copied, present
-
-
 __all__ = [
     "ALREADY_THERE",
     "FAILED",
@@ -537,15 +380,10 @@ __all__ = [
     "UPLOAD_STATUSES",
     "PdfOutcome",
     "SyncReport",
-    "copy_pdf_blobs",
-    "database_keeps_pdfs",
-    "drop_unused_blob",
     "ensure_pdf",
-    "keep_in_database",
     "local_papers",
     "local_pdf",
     "papers_with_pdfs",
     "sync_pdfs",
-    "too_large",
     "upload_pdfs",
 ]

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from paperlab.ids import try_parse_arxiv_id
 from paperlab.library import resolve_paper
-from paperlab.pdfcache import drop_unused_blob
+from paperlab.pdfblobs import drop_unused_blob
 from paperlab.readinglists import ReadingListSpec
 from paperlab.settings import Settings
 from paperlab.store import Store

@@ -323,3 +323,34 @@ def test_a_recorded_path_outside_pdfs_is_never_written(
     assert "is outside this machine's pdfs/ folder; nothing was written" in result.err
     assert not (tmp_path / "outside.pdf").exists()
     assert fake_arxiv.requests() == []
+
+
+def test_a_lab_copied_into_a_file_brings_its_pdfs_along(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lab_url: str,
+    fake_arxiv: FakeArxiv,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    local_id = _machine_a_fetches_and_adds(tmp_path, monkeypatch, fake_arxiv, capsys)
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    copied = run_cli(capsys, "db", "copy", "--to", str(laptop / "paperlab.db"), "--json")
+    assert copied.code == 0, copied.err
+    assert json.loads(copied.out)["tables"]["pdf_blob"]["copied"] == 1
+
+    monkeypatch.delenv("PAPERLAB_DATABASE_URL")
+    _machine(monkeypatch, laptop)
+    got = run_cli(capsys, "sync", "--json", local_id)
+    assert got.code == 0, got.err
+    assert json.loads(got.out)["counts"]["from-database"] == 1
+    path, sha = _recorded(local_id)
+    assert _sha(laptop / path) == sha
+    from paperlab.store import open_store
+    from paperlab.store.models import PdfBlob
+
+    store = open_store()
+    with store.read() as session:  # the row reads back through the models in the file too
+        blob = session.get(PdfBlob, sha)
+        assert blob is not None and blob.size == len(blob.content) and blob.added_at.year > 2000
+    store.close()
