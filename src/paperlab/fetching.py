@@ -378,7 +378,7 @@ def _fetch_one(
         warning = _title_warning(expected, meta.title)
         if warning:
             outcome.warnings.append(warning)
-        if have_path is not None and not have_path.is_file() and have_version == meta.version:
+        if have_path is not None and have_version == meta.version:
             _from_the_lab(store, settings, paper_id)
         check = check_stored_pdf(
             have_path,
@@ -420,13 +420,15 @@ def _fetch_one(
 
 
 def _from_the_lab(store: Store, settings: Settings, paper_id: str) -> None:
-    """On a lab library, a current PDF that is not on this machine yet is not damage.
+    """On a lab library, a current PDF missing or different on this machine is not damage.
 
-    Another machine stored it and the record is shared: the cache puts that
-    very file here (from the database, or arXiv's recorded version, verified
-    by sha256), so the paper is up to date instead of "repaired" with a file
-    that could differ from the one the lab recorded. A failure leaves the
-    file missing, and the check that follows repairs it from arXiv as ever.
+    The record is shared and this machine's file only a cache of it: the
+    cache puts the recorded file here (from the database, or arXiv's recorded
+    version, verified by sha256), so the paper is up to date instead of
+    "repaired" with a file that could differ from the one the lab recorded.
+    A failure leaves things as they were, and the check that follows repairs
+    from arXiv as ever. (On SQLite the file is the library's own copy: a
+    missing or changed one stays a repair.)
     """
     from paperlab.pdfblobs import database_keeps_pdfs
     from paperlab.pdfcache import ensure_pdf

@@ -284,6 +284,13 @@ def test_fetch_on_machine_b_puts_the_labs_own_file_in_place_instead_of_repairing
     assert _recorded(ARXIV) == (path, sha)  # the shared record is untouched
     assert _sha(home_b / path) == sha
 
+    # A damaged cached copy is the cache's business too: the lab's file comes back.
+    (home_b / path).write_bytes(b"%PDF-1.4 damaged")
+    again = json.loads(run_cli(capsys, "fetch", "--no-index", "--json", ARXIV).out)
+    assert again["papers"][0]["status"] == "up-to-date"
+    assert _recorded(ARXIV) == (path, sha) and _sha(home_b / path) == sha
+    assert fake_arxiv.requests("pdf") == []
+
 
 def test_removing_a_local_paper_drops_its_pdf_from_the_lab_database(
     tmp_path: Path,
