@@ -361,3 +361,24 @@ def test_a_lab_copied_into_a_file_brings_its_pdfs_along(
         blob = session.get(PdfBlob, sha)
         assert blob is not None and blob.size == len(blob.content) and blob.added_at.year > 2000
     store.close()
+
+
+@pytest.mark.slow
+def test_index_on_machine_b_extracts_from_the_verified_cache(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lab_url: str,
+    fake_arxiv: FakeArxiv,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    local_id = _machine_a_fetches_and_adds(tmp_path, monkeypatch, fake_arxiv, capsys)
+    fake_arxiv.papers[ARXIV].pdf_bytes = make_pdf("SGDR: Warm Restarts", ["Something else."])
+    home_b = _machine(monkeypatch, tmp_path / "machine-b")
+    result = run_cli(capsys, "index", "--json", local_id, ARXIV)
+    assert result.code == 1  # arXiv's bytes are not the recorded file
+    papers = {p["paper_id"]: p for p in json.loads(result.out)["papers"]}
+    assert papers[local_id]["ok"] is True and papers[local_id]["chunks"] > 0
+    assert papers[ARXIV]["ok"] is False and "it was not kept" in papers[ARXIV]["reason"]
+    local_path, sha = _recorded(local_id)
+    assert _sha(home_b / local_path) == sha
+    assert not (home_b / _recorded(ARXIV)[0]).exists()
