@@ -225,7 +225,7 @@ def _no_copy_hint(store: Store, paper_id: str) -> str:
 
 
 def _staging(path: Path) -> Path:
-    return path.parent / f"{_STAGING}{path.stem}-{os.getpid()}-{secrets.token_hex(4)}"
+    return path.parent / f"{_STAGING}{path.stem}-{os.getpid()}-{secrets.token_hex(4)}.pdf"
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -229,8 +229,12 @@ def test_a_lost_pdf_of_a_sqlite_library_is_fetched_again(
     local_path, _ = _recorded(local_id)
     (paperlab_home / arxiv_path).unlink()
     (paperlab_home / local_path).unlink()
+    # What a sync killed mid-write leaves (its pid is beyond any pid_max): cleared.
+    stale = paperlab_home / "pdfs" / f".partial-cache-{ARXIV}v2-4194305-0000abcd.pdf"
+    stale.write_bytes(b"%PDF-1.4 half")
 
     result = run_cli(capsys, "sync", "--json")
+    assert not stale.exists()
     assert result.code == 1  # the local PDF cannot come back from anywhere
     out = json.loads(result.out)
     assert out["counts"] == {"present": 0, "fetched": 1, "from-database": 0, "failed": 1}
