@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 BATCH = 1000
 CONFLICT_KEYS_SHOWN = 20  # per table, in the report; the count has them all
-# The schema's own bookkeeping: each store records its own migrations.
-_NOT_COPIED = {"schema_migration"}
+# The schema's own bookkeeping: each store records its own migrations. PDFs
+# kept in the database go one at a time, with a SQLite library's files (_copy_pdfs).
+_NOT_COPIED = {"schema_migration", "pdf_blob"}
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
@@ -96,7 +97,21 @@ def copy_library(
         counts[plan.name] = _copy_table(source, target, plan, ids)
         if progress is not None:
             progress(plan.name, counts[plan.name])
+    counts["pdf_blob"] = _copy_pdfs(source, target, progress)
     return counts
+
+
+def _copy_pdfs(
+    source: Store, target: Store, progress: Callable[[str, TableCount], None] | None
+) -> TableCount:
+    """PDFs (``pdfblobs.copy_pdf_blobs``): never a batch of them in memory at once."""
+    from paperlab.pdfblobs import copy_pdf_blobs
+
+    seen, copied, present = copy_pdf_blobs(source, target)
+    count = TableCount(source=seen, copied=copied, present=present)
+    if progress is not None:
+        progress("pdf_blob", count)
+    return count
 
 
 def _copy_table(source: Store, target: Store, plan: TablePlan, ids: dict[str, _Ids]) -> TableCount:

@@ -378,6 +378,8 @@ def _fetch_one(
         warning = _title_warning(expected, meta.title)
         if warning:
             outcome.warnings.append(warning)
+        if have_path is not None and have_version == meta.version:
+            _from_the_lab(store, settings, paper_id)
         check = check_stored_pdf(
             have_path,
             recorded,
@@ -415,6 +417,24 @@ def _fetch_one(
     else:
         outcome.status = "downloaded"
     return outcome.status
+
+
+def _from_the_lab(store: Store, settings: Settings, paper_id: str) -> None:
+    """On a lab library, a current PDF missing or different on this machine is not damage.
+
+    The record is shared and this machine's file only a cache of it: the
+    cache puts the recorded file here (from the database, or arXiv's recorded
+    version, verified by sha256), so the paper is up to date instead of
+    "repaired" with a file that could differ from the one the lab recorded.
+    A failure leaves things as they were, and the check that follows repairs
+    from arXiv as ever. (On SQLite the file is the library's own copy: a
+    missing or changed one stays a repair.)
+    """
+    from paperlab.pdfblobs import database_keeps_pdfs
+    from paperlab.pdfcache import ensure_pdf
+
+    if database_keeps_pdfs(store):
+        ensure_pdf(store, settings, paper_id, lock_held=True)
 
 
 def _expected_title(session: object, paper_id: str) -> str:

@@ -27,6 +27,7 @@ from typing import BinaryIO
 from paperlab.errors import ExtractionError, PaperlabError, UsageError
 from paperlab.ids import ArxivId
 from paperlab.library import ensure_citation_key
+from paperlab.pdfblobs import database_keeps_pdfs, keep_in_database, too_large
 from paperlab.provenance import file_sha256, paper_lock, shown_title, title_matches
 from paperlab.settings import Settings
 from paperlab.store import Store
@@ -223,6 +224,12 @@ def _add_copy(store: Store, settings: Settings, copy: _Copy, outcome: AddOutcome
         if handle.read(5) != b"%PDF-":
             outcome.message = "Not a PDF file (it does not start with %PDF-)."
             return
+    if database_keeps_pdfs(store):
+        # Colleagues get this PDF from the lab database, which takes what a download would.
+        too_big = too_large(settings, copy.tmp.stat().st_size)
+        if too_big:
+            outcome.message = too_big
+            return
     try:
         identity = identify_pdf(copy.tmp)
     except ExtractionError as exc:
@@ -319,6 +326,9 @@ def _record(
             paper.metadata_complete = True
             ensure_citation_key(session, paper)
         session.add(paper)
+        if database_keeps_pdfs(store):
+            # An imported file is not known to be arXiv's byte for byte: the lab keeps it.
+            keep_in_database(session, dest, sha)
         if version:
             row = session.get(PaperVersion, (paper_id, version))
             if row is None:

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from paperlab.ids import try_parse_arxiv_id
 from paperlab.library import resolve_paper
+from paperlab.pdfblobs import drop_unused_blob
 from paperlab.readinglists import ReadingListSpec
 from paperlab.settings import Settings
 from paperlab.store import Store
@@ -134,9 +135,11 @@ def _remove_rows(store: Store, settings: Settings, plan: Removal) -> list[Path]:
         # that has them must fail); here the user asked for it.
         session.exec(delete(Annotation).where(col(Annotation.paper_id) == pid))
         session.exec(delete(Note).where(col(Note.paper_id) == pid))
+        sha = paper.pdf_sha256
         session.delete(paper)  # pages, chunks, versions, list and log links cascade
         session.flush()
         plan.vectors_removed = _drop_unused_vectors(session, hashes)
+        drop_unused_blob(session, sha)
         if session.get(RemovedPaper, pid) is None:
             session.add(RemovedPaper(paper_id=pid))
     return files

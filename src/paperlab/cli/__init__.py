@@ -22,6 +22,7 @@ from paperlab.errors import PaperlabError, clip
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "fetch": ("fetch", "fetch", "Fetch arXiv papers from reading lists, ids or URLs."),
     "add": ("add", "add", "Import local PDF files into the library."),
+    "sync": ("sync", "sync", "Put the library's PDFs on this machine, verified by sha256."),
     "remove": (
         "remove",
         "remove",

@@ -295,9 +295,15 @@ def notes(
 def pdf(paper: str, out: Path | None, as_json: bool) -> None:
     """The paper's PDF with every annotation as a highlight."""
     from paperlab.export.annotated_pdf import annotate_pdf
+    from paperlab.library import resolve_paper
+    from paperlab.pdfcache import local_pdf
 
     _check_out(out)
-    result = annotate_pdf(get_store(), load_settings(), paper, out)
+    store, settings = get_store(), load_settings()
+    with store.read() as session:
+        paper_id = resolve_paper(session, paper).id
+    local_pdf(store, settings, paper_id)  # a lab library's PDF may not be on this machine yet
+    result = annotate_pdf(store, settings, paper, out)
     if as_json:
         print_json(result.to_json())
         return

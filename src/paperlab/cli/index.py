@@ -60,6 +60,7 @@ def _status(store: Store, settings: Settings, as_json: bool) -> None:
 def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json: bool) -> None:
     from paperlab.indexing import index_pending
     from paperlab.library import resolve_paper
+    from paperlab.pdfcache import ensure_pdf
     from paperlab.pipeline import embed_paper, extract_paper, papers_needing_extraction
 
     if ids:
@@ -73,6 +74,13 @@ def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json:
     with make_progress() as progress:
         progress.stage("extract", len(todo))
         for paper_id in todo:
+            # A lab library's PDF may not be on this machine yet: fetched and verified first.
+            cached = ensure_pdf(store, settings, paper_id)
+            if cached.status == "failed":
+                failed = True
+                progress.advance("extract", paper_id, "failed")
+                results.append({"paper_id": paper_id, "ok": False, "reason": cached.message})
+                continue
             outcome = extract_paper(store, settings, paper_id)
             status = "ok" if outcome.ok else "failed"
             if outcome.ok:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -85,6 +86,19 @@ class _Transient(Exception):
 def allowed_download_hosts(settings: Settings) -> set[str]:
     """arXiv's PDF hosts plus the host of the configured API (a mirror or test server)."""
     return allowed_hosts(settings.arxiv_api_url, ARXIV_PDF_HOSTS)
+
+
+def arxiv_pdf_url(settings: Settings, versioned_id: str) -> str:
+    """Where arXiv serves ``versioned_id``'s PDF (``1706.03762v5``), without asking the API.
+
+    arXiv's own API host sends PDFs to arxiv.org; a configured
+    ``PAPERLAB_ARXIV_API_URL`` (a mirror, a test server) serves them under
+    ``/pdf/`` on its own host, as arXiv's hosts all do.
+    """
+    api = urlsplit(settings.arxiv_api_url)
+    if normal_host(api.hostname or "") in ARXIV_PDF_HOSTS:
+        return f"https://arxiv.org/pdf/{versioned_id}"
+    return f"{api.scheme}://{api.netloc}/pdf/{versioned_id}"
 
 
 def pdf_limiter(settings: Settings) -> ApiRateLimiter:

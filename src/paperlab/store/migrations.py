@@ -511,3 +511,20 @@ def m011_reader_memory(conn: Connection) -> None:
 
 
 MIGRATIONS.append(m011_reader_memory)
+
+
+def m012_pdf_blob(conn: Connection) -> None:
+    """PDFs kept in the database, keyed by their sha256 (``paperlab.pdfcache``).
+
+    A lab library on PostgreSQL keeps here the bytes of the PDFs a colleague
+    could not get from arXiv (those imported with ``paperlab add``), so every
+    machine can fill its own ``pdfs/`` from the database. A SQLite library's
+    PDFs are its files under ``pdfs/``; it leaves this table empty.
+    """
+    conn.exec_driver_sql(
+        "CREATE TABLE pdf_blob (sha256 VARCHAR NOT NULL PRIMARY KEY, "
+        "size INTEGER NOT NULL, content BLOB NOT NULL, added_at DATETIME NOT NULL)"
+    )
+
+
+MIGRATIONS.append(m012_pdf_blob)

@@ -201,6 +201,7 @@ PG_MIGRATIONS: list[Migration] = [
     portable(lite.m009_vault_note),
     portable(lite.m010_paper_reference),
     portable(lite.m011_reader_memory),
+    portable(lite.m012_pdf_blob),
 ]
 
 

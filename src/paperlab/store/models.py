@@ -397,3 +397,14 @@ class ReadingPosition(SQLModel, table=True):
     scroll_y: int = 0
     cursor: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PdfBlob(SQLModel, table=True):
+    """A PDF's bytes kept in the database, by sha256 (m012_pdf_blob; see ``pdfcache``)."""
+
+    __tablename__ = "pdf_blob"
+
+    sha256: str = Field(primary_key=True)
+    size: int
+    content: bytes
+    added_at: datetime = Field(default_factory=utcnow)

@@ -435,16 +435,19 @@ class ReaderScreen(AnnotatingScreen):
         self.app.post_message(self.lab.LibraryChanged())
 
     def action_open_pdf(self) -> None:
-        self.open_pdf(self.paper.pdf_path if self.paper else None, self.page)
+        self.open_pdf(self.paper_id, self.page)
 
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="pdf", description="Opening the PDF"
     )
-    def open_pdf(self, path: str | None, page: int) -> None:
+    def open_pdf(self, paper_id: str, page: int) -> None:
+        from paperlab.pdfcache import local_pdf
         from paperlab.tui.viewer import open_pdf
 
-        # Stored paths are relative to the library's folder, wherever the app started.
-        message = open_pdf(path, page, self.lab.store.home)
+        # On a lab library the PDF may not be on this machine yet: the cache
+        # writes it out from the database or downloads it, verified by sha256.
+        path = local_pdf(self.lab.store, self.lab.settings, paper_id)
+        message = open_pdf(str(path), page, self.lab.store.home)
         self.app.call_from_thread(self.notify, message, timeout=4)
 
     def action_back(self) -> None:
