@@ -40,7 +40,7 @@ from paperlab.search.vectors import (
 )
 from paperlab.settings import Settings, ensure_home
 from paperlab.store import Store
-from paperlab.store.values import NOTE_TEXT_COLUMNS
+from paperlab.store.values import NOTE_TEXT_COLUMNS, me, visible
 
 if TYPE_CHECKING:
     import numpy as np
@@ -97,15 +97,27 @@ def annotation_text(quote: str, comment: str) -> str:
     return note_text([quote, comment])
 
 
-def small_items(conn: Any) -> list[Item]:
-    """Every note, annotation and log entry with its embed text and hash."""
+def small_items(conn: Any, *, own: bool = False) -> list[Item]:
+    """The notes, annotations and log entries the current user sees, with embed text and hash.
+
+    Another user's private ones are never embedded into this user's index
+    (each client's faiss cache holds what its user may find); ``own`` keeps
+    only the user's own (what "your note" means to the next-read ranking).
+    """
     items: list[Item] = []
     cols = ", ".join(NOTE_FIELDS)
-    for row in conn.execute(f"SELECT id, {cols} FROM note"):
+    params = me()
+
+    def mine(alias: str) -> str:
+        return f"{alias}.owner = :me" if own else visible(alias)
+
+    for row in conn.execute(f"SELECT n.id, {cols} FROM note n WHERE {mine('n')}", params):
         items.append(_item("note", row[0], note_text(row[1:])))
-    for row in conn.execute("SELECT id, quote, comment FROM annotation"):
+    for row in conn.execute(
+        f"SELECT a.id, a.quote, a.comment FROM annotation a WHERE {mine('a')}", params
+    ):
         items.append(_item("annotation", row[0], annotation_text(row[1], row[2])))
-    for row in conn.execute("SELECT id, text FROM log_entry"):
+    for row in conn.execute(f"SELECT l.id, l.text FROM log_entry l WHERE {mine('l')}", params):
         items.append(_item("log", row[0], (row[1] or "").strip()))
     return [item for item in items if item.text]
 

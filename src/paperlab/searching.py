@@ -22,7 +22,7 @@ from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
-from paperlab.store.values import NOTE_TEXT_COLUMNS
+from paperlab.store.values import NOTE_TEXT_COLUMNS, me, visible
 
 Scope = Literal["all", "papers", "notes", "log"]
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -160,16 +160,20 @@ def _hydrate(
         "FROM chunk c JOIN paper p ON p.id = c.paper_id WHERE c.id IN :ids",
         "note": "SELECT n.id, n.paper_id, p.title, NULL, 'Note', "
         + ", ".join(f"n.{f}" for f in NOTE_COLUMNS)
-        + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids",
+        + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids AND "
+        + visible("n"),
         "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.quote, a.comment "
-        "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids",
+        "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids AND "
+        + visible("a"),
         "log": "SELECT l.id, lp.paper_id, "
         "'Log ' || l.kind || ' ' || substr(l.created_at, 1, 10), NULL, l.kind, l.text "
         "FROM log_entry l LEFT JOIN (SELECT log_id, MIN(paper_id) AS paper_id FROM log_paper "
-        "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids",
+        "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids AND " + visible("l"),
     }
     for kind, ids in by_kind.items():
-        for row in conn.execute(queries[kind], {"ids": ids}):
+        # Another user's private note is never a hit, whatever an index still holds.
+        params = {"ids": ids, **(me() if kind != "passage" else {})}
+        for row in conn.execute(queries[kind], params):
             if kind == "note":
                 body = note_text(row[5:])
             elif kind == "annotation":
