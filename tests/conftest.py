@@ -30,6 +30,7 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.delenv("PAPERLAB_EMBED_MODEL", raising=False)
     monkeypatch.delenv("PAPERLAB_DATABASE_URL", raising=False)  # SQLite unless a test says
+    monkeypatch.setenv("PAPERLAB_USER", "tester")  # not the login name: the same on every machine
     return home
 
 

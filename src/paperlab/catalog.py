@@ -340,6 +340,22 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
             return int(conn.execute(statement, {"p": paper_id, **me()}).scalar())
 
         # The current user's note, and the annotations and log entries they see.
+        mine = conn.execute(
+            "SELECT shared FROM note WHERE paper_id = :p AND owner = :me", {"p": paper_id, **me()}
+        ).first()
+        shared_notes = [
+            {
+                "owner": owner,
+                "shared": True,
+                **dict(zip(NOTE_TEXT_COLUMNS, values, strict=True)),
+                "updated_at": _iso(updated),
+            }
+            for owner, *values, updated in conn.execute(
+                f"SELECT owner, {', '.join(NOTE_TEXT_COLUMNS)}, updated_at FROM note "
+                "WHERE paper_id = :p AND owner <> :me AND shared ORDER BY owner",
+                {"p": paper_id, **me()},
+            )
+        ]
         counts = {
             "pages": count("page x"),
             "chunks": count("chunk x"),
@@ -369,6 +385,8 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
         for v, updated, sha, fetched in versions
     ]
     info.update(counts)
+    info["note_shared"] = bool(mine[0]) if mine else False
+    info["shared_notes"] = shared_notes  # other users' notes on the paper that they shared
     return info
 
 

@@ -8,6 +8,8 @@ works on SQLModel sessions, for the services that write.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlmodel import Session, col, or_, select
 
 from paperlab.catalog import (
@@ -130,6 +132,22 @@ def set_reading_state(store: Store, paper_text: str, state: str) -> PaperReading
         row.updated_at = utcnow()
         session.add(row)
         return row
+
+
+def show_my_reading_states(session: Session, papers: Iterable[Paper]) -> None:
+    """Put the current user's reading state in ``reading_state`` of detached ``papers``.
+
+    The column itself is no longer read or written (each user's state is in
+    ``reading_state``, migration 12); exports and screens that hand Paper
+    objects around read the user's state from the attribute. The papers must
+    be detached (expunged, or their session closed) so nothing is written back.
+    """
+    from paperlab.settings import current_user
+
+    query = select(PaperReadingState.paper_id, PaperReadingState.state)
+    states = dict(session.exec(query.where(PaperReadingState.owner == current_user())).all())
+    for paper in papers:
+        paper.reading_state = states.get(paper.id, "unread")
 
 
 def log_entries_for_paper(store: Store, paper_id: str) -> list[LogEntry]:

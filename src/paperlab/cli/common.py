@@ -67,3 +67,23 @@ def stderr_is_terminal() -> bool:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+def owner_mark(owner: str, shared: bool) -> str:
+    """How a listing marks whose an item is: ``[alice] `` for another user's
+    (shared) item, ``(shared) `` for one's own shared item, nothing otherwise."""
+    from paperlab.settings import current_user
+
+    if owner and owner != current_user():
+        return f"[{owner}] "
+    return "(shared) " if shared else ""
+
+
+def sharing_option(noun: str) -> Any:
+    """``--shared/--private``: whether the library's other users see the item (None: as is)."""
+    return click.option(
+        "--shared/--private",
+        "shared",
+        default=None,
+        help=f"Let the library's other users see this {noun} (--private: only you).",
+    )

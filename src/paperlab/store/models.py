@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import ColumnElement, UniqueConstraint, or_
 from sqlmodel import Field, SQLModel
 
 from paperlab.settings import current_user
@@ -314,6 +314,20 @@ class ReadingSession(SQLModel, table=True):
     owner: str = Field(default_factory=current_user)
 
 
+def seen_by_me(model: type[Note] | type[Annotation] | type[LogEntry]) -> ColumnElement[bool]:
+    """An ORM condition: rows the current user sees, their own and the shared ones."""
+    from sqlmodel import col
+
+    return or_(col(model.owner) == current_user(), col(model.shared))
+
+
+def mine(model: type[Note] | type[Annotation] | type[LogEntry]) -> ColumnElement[bool]:
+    """An ORM condition: the current user's own rows."""
+    from sqlmodel import col
+
+    return col(model.owner) == current_user()
+
+
 __all__ = [
     "Annotation",
     "Chunk",
@@ -342,6 +356,8 @@ __all__ = [
     "Topic",
     "dumps",
     "loads_list",
+    "mine",
+    "seen_by_me",
     "utcnow",
 ]
 
