@@ -344,6 +344,16 @@ def annotation_to_json(annotation: AnnotationLike) -> dict[str, Any]:
     }
 
 
+def owner_label(owner: str, shared: bool) -> str:
+    """How listings mark whose an item is: ``[alice] `` for another user's (shared)
+    item, ``(shared) `` for one's own shared item, nothing for one's own private one."""
+    from paperlab.settings import current_user
+
+    if owner and owner != current_user():
+        return f"[{owner}] "
+    return "(shared) " if shared else ""
+
+
 # --------------------------------------------------------------------------- research log
 
 LOG_KINDS: tuple[str, ...] = ("idea", "question", "experiment", "result", "decision", "todo")
@@ -488,6 +498,7 @@ __all__ = [
     "load_outline",
     "load_pages",
     "load_paper",
+    "owner_label",
     "validate_highlight_kind",
     "validate_kind",
 ]

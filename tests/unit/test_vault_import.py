@@ -12,7 +12,7 @@ from paperlab.errors import UsageError
 from paperlab.export import select_papers
 from paperlab.export.vault import MARKER, export_vault
 from paperlab.notes import save_note
-from paperlab.store.models import Note, Paper, PaperTag
+from paperlab.store.models import Note, Paper, PaperReadingState, PaperTag
 from paperlab.tagging import tag_paper
 from paperlab.vaultimport import import_vault
 from tests.helpers import run_cli
@@ -92,6 +92,12 @@ def _edit_as_obsidian_user(vault: Path) -> None:
     )
 
 
+def library_state(store, paper_id):
+    with store.read() as s:
+        row = s.get(PaperReadingState, (paper_id, "tester"))
+        return row.state if row is not None else "unread"
+
+
 def test_round_trip_every_edit_once_on_both_sides(store, tmp_path):
     build_library(store)
     vault = tmp_path / "vault"
@@ -134,7 +140,7 @@ def test_round_trip_every_edit_once_on_both_sides(store, tmp_path):
         "Try it on [[person2018graph|graphs]].\n\n### Later\n\nCompare with GAT."
     )
     assert "Vault-only thoughts" not in note.body
-    assert paper.reading_state == "reading"
+    assert library_state(store, paper.id) == "reading"  # the user's own state
     assert "transformers" in tags
     with sqlite3.connect(store.path) as conn:
         (limitations,) = conn.execute(
@@ -312,7 +318,7 @@ def test_tags_and_state_edits_are_checked(store, tmp_path):
     assert any("Bad_Tag" in m and "capital" in m for m in messages)
     with store.read() as s:
         paper = s.get(Paper, "1706.03762")
-        assert paper.reading_state == "read"
+        assert s.get(PaperReadingState, ("1706.03762", "tester")).state == "read"
         assert list(s.exec(select(PaperTag.tag).where(PaperTag.paper_id == paper.id))) == ["gans"]
     with sqlite3.connect(store.path) as conn:  # the topic link went with the tag
         assert (

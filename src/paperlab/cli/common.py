@@ -70,13 +70,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON o
 
 
 def owner_mark(owner: str, shared: bool) -> str:
-    """How a listing marks whose an item is: ``[alice] `` for another user's
-    (shared) item, ``(shared) `` for one's own shared item, nothing otherwise."""
-    from paperlab.settings import current_user
+    """How a listing marks whose an item is (``views.owner_label``)."""
+    from paperlab.views import owner_label
 
-    if owner and owner != current_user():
-        return f"[{owner}] "
-    return "(shared) " if shared else ""
+    return owner_label(owner, shared)
 
 
 def sharing_option(noun: str) -> Any:
