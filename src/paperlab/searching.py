@@ -166,7 +166,7 @@ def _hydrate(
         "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids AND "
         + visible("a"),
         "log": "SELECT l.id, lp.paper_id, "
-        "'Log ' || l.kind || ' ' || substr(l.created_at, 1, 10), NULL, l.kind, l.text "
+        "'Log ' || l.kind || ' ' || substr(CAST(l.created_at AS VARCHAR), 1, 10), NULL, l.kind, l.text "
         "FROM log_entry l LEFT JOIN (SELECT log_id, MIN(paper_id) AS paper_id FROM log_paper "
         "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids AND " + visible("l"),
     }
