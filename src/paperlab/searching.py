@@ -52,6 +52,7 @@ class SearchHit:
     lexical_rank: int | None = None
     dense_rank: int | None = None
     dense_score: float | None = None
+    owner: str | None = None  # who wrote a note, annotation or log entry (None: a passage)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,17 +157,19 @@ def _hydrate(
         by_kind.setdefault(kind, []).append(row_id)
     out: dict[tuple[str, int], SearchHit] = {}
     queries = {
-        "passage": "SELECT c.id, c.paper_id, p.title, c.page_start, c.section, c.text "
+        "passage": "SELECT c.id, c.paper_id, p.title, c.page_start, c.section, NULL, c.text "
         "FROM chunk c JOIN paper p ON p.id = c.paper_id WHERE c.id IN :ids",
-        "note": "SELECT n.id, n.paper_id, p.title, NULL, 'Note', "
+        "note": "SELECT n.id, n.paper_id, p.title, NULL, 'Note', n.owner, "
         + ", ".join(f"n.{f}" for f in NOTE_COLUMNS)
         + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids AND "
         + visible("n"),
-        "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.quote, a.comment "
+        "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.owner, "
+        "a.quote, a.comment "
         "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids AND "
         + visible("a"),
         "log": "SELECT l.id, lp.paper_id, "
-        "'Log ' || l.kind || ' ' || substr(CAST(l.created_at AS VARCHAR), 1, 10), NULL, l.kind, l.text "
+        "'Log ' || l.kind || ' ' || substr(CAST(l.created_at AS VARCHAR), 1, 10), NULL, l.kind, "
+        "l.owner, l.text "
         "FROM log_entry l LEFT JOIN (SELECT log_id, MIN(paper_id) AS paper_id FROM log_paper "
         "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids AND " + visible("l"),
     }
@@ -175,11 +178,11 @@ def _hydrate(
         params = {"ids": ids, **(me() if kind != "passage" else {})}
         for row in conn.execute(queries[kind], params):
             if kind == "note":
-                body = note_text(row[5:])
+                body = note_text(row[6:])
             elif kind == "annotation":
-                body = annotation_text(row[5], row[6])
+                body = annotation_text(row[6], row[7])
             else:
-                body = str(row[5])
+                body = str(row[6])
             out[(kind, int(row[0]))] = SearchHit(
                 kind=kind,
                 row_id=int(row[0]),
@@ -190,6 +193,7 @@ def _hydrate(
                 text=body,
                 snippet="",
                 score=0.0,
+                owner=row[5],
             )
     return out
 

@@ -131,6 +131,8 @@ def test_search_never_finds_another_users_private_items(users: Users) -> None:
             for h in search(store, settings, "okapi", mode="lexical")
         }
         assert ("note", "shared okapi") in found and ("log", "shared okapi plan") in found
+        owners = {h.kind: h.owner for h in search(store, settings, "okapi", mode="lexical")}
+        assert owners == {"note": "alice", "log": "alice"}
         # Nothing private of alice's is embedded into what bob's index holds.
         with store.connect() as conn:
             texts = [item.text for item in small_items(conn)]
