@@ -203,3 +203,17 @@ def test_a_bad_user_name_is_one_sentence(users: Users) -> None:
     assert code == 2 and out == ""
     assert err.startswith("Error: PAPERLAB_USER='alice smith' is not a user name.")
     assert "Hint:" in err and "Traceback" not in err
+
+
+def test_the_readers_place_is_per_user(users: Users, library: Store) -> None:
+    from paperlab.readingposition import ReadingPosition, load_position, save_position
+
+    users.monkeypatch.setenv("PAPERLAB_USER", "alice")
+    save_position(library, ReadingPosition(SGDR, page=2, scroll_y=5, cursor=40))
+    assert load_position(library, SGDR) is not None
+    users.monkeypatch.setenv("PAPERLAB_USER", "bob")
+    assert load_position(library, SGDR) is None
+    save_position(library, ReadingPosition(SGDR, page=1))
+    users.monkeypatch.setenv("PAPERLAB_USER", "alice")
+    place = load_position(library, SGDR)
+    assert place is not None and (place.page, place.scroll_y, place.cursor) == (2, 5, 40)
