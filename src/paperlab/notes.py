@@ -110,16 +110,6 @@ def get_note(store: Store, paper: str) -> Note | None:
         return _note_for(session, found.id)
 
 
-def shared_notes(store: Store, paper: str) -> list[Note]:
-    """The notes other users shared on the paper, by owner."""
-    with store.read() as session:
-        found = resolve_paper(session, paper)
-        query = select(Note).where(
-            Note.paper_id == found.id, Note.owner != current_user(), col(Note.shared)
-        )
-        return list(session.exec(query.order_by(col(Note.owner))).all())
-
-
 def save_note(
     store: Store,
     paper: str,
@@ -434,6 +424,5 @@ __all__ = [
     "note_to_markdown",
     "note_topics",
     "save_note",
-    "shared_notes",
     "validate_field",
 ]
