@@ -12,6 +12,11 @@ import pytest
 pytest_plugins = ["tests.fakearxiv"]
 
 REPO = Path(__file__).resolve().parents[1]
+# Every test runs as one named user, not the login name, the same on every machine;
+# set here too so that fixtures built once per module or session (before the
+# per-test fixture below) write as that user.
+TEST_USER = "tester"
+os.environ["PAPERLAB_USER"] = TEST_USER
 SHARED_DATA = Path(os.environ.get("PAPERLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
@@ -30,6 +35,7 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.delenv("PAPERLAB_EMBED_MODEL", raising=False)
     monkeypatch.delenv("PAPERLAB_DATABASE_URL", raising=False)  # SQLite unless a test says
+    monkeypatch.setenv("PAPERLAB_USER", TEST_USER)
     return home
 
 

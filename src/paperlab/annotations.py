@@ -31,6 +31,7 @@ from paperlab.errors import NotFoundError, UsageError
 from paperlab.library import resolve_paper
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Page, Paper, dumps, utcnow
+from paperlab.store.values import check_owner
 from paperlab.views import (
     HIGHLIGHT_KINDS,
     annotation_order,
@@ -122,6 +123,7 @@ def add_annotation(
     occurrence: int | None = None,
     near: int | None = None,
     kind: str = "highlight",
+    shared: bool = False,
 ) -> Annotation:
     """Anchor ``quote`` in the paper's extracted text and store an annotation for it.
 
@@ -173,6 +175,7 @@ def add_annotation(
             tags=dumps(clean_tags),
             created_at=now,
             updated_at=now,
+            shared=shared,
         )
         session.add(annotation)
         session.flush()
@@ -186,13 +189,26 @@ def _annotations_of(session: Session, paper_id: str) -> list[Annotation]:
 
 
 def _get(session: Session, annotation_id: int) -> Annotation:
-    annotation = session.get(Annotation, annotation_id)
-    if annotation is None:
+    """The annotation, read under a row lock, if it is the current user's to change.
+
+    The lock (PostgreSQL's ``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already
+    serialises writers) holds another client's edit of the same row until
+    this one commits, so each edit applies to the row as the other left it.
+    """
+    annotation = session.get(Annotation, annotation_id, with_for_update=True)
+    if annotation is None or not (annotation.shared or annotation.owner == _me()):
         raise NotFoundError(
             f"There is no annotation {annotation_id}.",
             hint="List a paper's annotations with: paperlab annotations ID",
         )
+    check_owner(f"annotation {annotation_id}", annotation.owner)
     return annotation
+
+
+def _me() -> str:
+    from paperlab.settings import current_user
+
+    return current_user()
 
 
 def update_annotation(
@@ -203,8 +219,13 @@ def update_annotation(
     color: str | None = None,
     tags: Iterable[str] | None = None,
     kind: str | None = None,
+    shared: bool | None = None,
 ) -> Annotation:
-    """Change an annotation's comment, colour, tags or kind (None leaves a value as it is)."""
+    """Change one of the user's annotations: comment, colour, tags, kind or sharing.
+
+    None leaves a value as it is. Another user's annotation is refused
+    (NotOwnerError naming its owner); one they did not share is not found.
+    """
     new_color = validate_color(color) if color is not None else None
     new_kind = validate_highlight_kind(kind) if kind is not None else None
     new_tags = _clean_tags(tags) if tags is not None else None
@@ -218,6 +239,8 @@ def update_annotation(
             annotation.tags = dumps(new_tags)
         if new_kind is not None:
             annotation.kind = new_kind
+        if shared is not None:
+            annotation.shared = shared
         annotation.updated_at = utcnow()
         session.add(annotation)
         session.flush()
@@ -226,7 +249,7 @@ def update_annotation(
 
 
 def delete_annotation(store: Store, annotation_id: int) -> None:
-    """Delete one annotation (NotFoundError when there is no such id)."""
+    """Delete one of the user's annotations (NotFoundError when there is no such id)."""
     with store.write() as session:
         session.delete(_get(session, annotation_id))
 

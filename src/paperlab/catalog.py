@@ -23,7 +23,10 @@ from paperlab.store.values import (
     PipelineState,
     ReadingState,
     loads_list,
+    me,
     parse_datetime,
+    reading_state_of,
+    visible,
 )
 
 if TYPE_CHECKING:
@@ -221,12 +224,13 @@ def list_papers(
         if pipeline:
             where.append("p.state IN :pipeline")
             params["pipeline"] = pipeline
+        params.update(me())  # reading states are the current user's
         if reading:
-            where.append("p.reading_state IN :reading")
+            where.append(f"{reading_state_of('p')} IN :reading")
             params["reading"] = reading
         papers = conn.execute(
             "SELECT p.id, p.version, p.title, p.authors, p.published, p.state, "
-            "p.state_reason, p.reading_state, p.citation_key FROM paper p "
+            f"p.state_reason, {reading_state_of('p')}, p.citation_key FROM paper p "
             + " ".join(joins)
             + (" WHERE " + " AND ".join(where) if where else "")
             + f" ORDER BY {order}",
@@ -277,7 +281,6 @@ _DETAIL_COLUMNS = (
     "citation_key",
     "state",
     "state_reason",
-    "reading_state",
     "metadata_complete",
     "pdf_path",
     "pdf_sha256",
@@ -299,6 +302,9 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
         ).first()
         assert row is not None
         info: dict[str, Any] = dict(zip(_DETAIL_COLUMNS, row, strict=True))
+        info["reading_state"] = conn.execute(
+            f"SELECT {reading_state_of('p')} FROM paper p WHERE p.id = :p", {"p": paper_id, **me()}
+        ).scalar()
         topics = [
             r[0]
             for r in conn.execute(
@@ -329,16 +335,35 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
             {"p": paper_id},
         ).all()
 
-        def count(table: str, column: str = "paper_id") -> int:
-            statement = f"SELECT COUNT(*) FROM {table} WHERE {column} = :p"
-            return int(conn.execute(statement, {"p": paper_id}).scalar())
+        def count(table: str, where: str = "") -> int:
+            statement = f"SELECT COUNT(*) FROM {table} WHERE x.paper_id = :p{where}"
+            return int(conn.execute(statement, {"p": paper_id, **me()}).scalar())
 
+        # The current user's note, and the annotations and log entries they see.
+        mine = conn.execute(
+            "SELECT shared FROM note WHERE paper_id = :p AND owner = :me", {"p": paper_id, **me()}
+        ).first()
+        shared_notes = [
+            {
+                "owner": owner,
+                "shared": True,
+                **dict(zip(NOTE_TEXT_COLUMNS, values, strict=True)),
+                "updated_at": _iso(updated),
+            }
+            for owner, *values, updated in conn.execute(
+                f"SELECT owner, {', '.join(NOTE_TEXT_COLUMNS)}, updated_at FROM note "
+                "WHERE paper_id = :p AND owner <> :me AND shared ORDER BY owner",
+                {"p": paper_id, **me()},
+            )
+        ]
         counts = {
-            "pages": count("page"),
-            "chunks": count("chunk"),
-            "has_note": count("note") > 0,
-            "annotations": count("annotation"),
-            "log_entries": count("log_paper"),
+            "pages": count("page x"),
+            "chunks": count("chunk x"),
+            "has_note": count("note x", " AND x.owner = :me") > 0,
+            "annotations": count("annotation x", f" AND {visible('x')}"),
+            "log_entries": count(
+                "log_paper x JOIN log_entry l ON l.id = x.log_id", f" AND {visible('l')}"
+            ),
         }
     info.update(
         authors=[str(a) for a in loads_list(info["authors"])],
@@ -360,6 +385,8 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
         for v, updated, sha, fetched in versions
     ]
     info.update(counts)
+    info["note_shared"] = bool(mine[0]) if mine else False
+    info["shared_notes"] = shared_notes  # other users' notes on the paper that they shared
     return info
 
 
@@ -395,17 +422,28 @@ def topics_overview(store: Store) -> list[TopicRow]:
             (slug, paper_id)
             for paper_id, slug in conn.execute("SELECT paper_id, topic_slug FROM paper_topic")
         )
+        # Notes and log entries the current user sees: their own and shared ones.
         notes = dict(
-            conn.execute("SELECT topic_slug, COUNT(*) FROM note_topic GROUP BY topic_slug").all()
+            conn.execute(
+                "SELECT nt.topic_slug, COUNT(*) FROM note_topic nt JOIN note n ON n.id = nt.note_id"
+                f" WHERE {visible('n')} GROUP BY nt.topic_slug",
+                me(),
+            ).all()
         )
         logs = dict(
-            conn.execute("SELECT topic_slug, COUNT(*) FROM log_topic GROUP BY topic_slug").all()
+            conn.execute(
+                "SELECT lt.topic_slug, COUNT(*) FROM log_topic lt"
+                f" JOIN log_entry l ON l.id = lt.log_id WHERE {visible('l')}"
+                " GROUP BY lt.topic_slug",
+                me(),
+            ).all()
         )
         paper_notes = dict(
             conn.execute(
                 "SELECT pt.topic_slug, COUNT(DISTINCT n.id) FROM paper_topic pt"
-                f" JOIN note n ON n.paper_id = pt.paper_id WHERE {_NOTE_HAS_TEXT}"
-                " GROUP BY pt.topic_slug"
+                f" JOIN note n ON n.paper_id = pt.paper_id WHERE ({_NOTE_HAS_TEXT})"
+                f" AND {visible('n')} GROUP BY pt.topic_slug",
+                me(),
             ).all()
         )
         failed = _grouped(

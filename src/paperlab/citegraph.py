@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from paperlab.export import atomic_write_text, checked_target
 from paperlab.references import citation_edges
 from paperlab.store import Store
+from paperlab.store.values import reading_states
 
 FORMATS = ("graphml", "json")
 
@@ -24,7 +25,7 @@ def graph_data(store: Store) -> dict[str, Any]:
     """Nodes and edges of the citation graph, as plain data."""
     index, edges, outside = citation_edges(store)
     with store.connect() as conn:
-        states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
+        states = reading_states(conn)
     nodes: list[dict[str, Any]] = [
         {
             "id": paper.id,

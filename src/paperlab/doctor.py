@@ -391,7 +391,7 @@ def used_hashes(conn: Any) -> set[str]:
     from paperlab.indexing import small_items
 
     hashes = {str(h) for (h,) in conn.execute("SELECT DISTINCT content_hash FROM chunk")}
-    hashes.update(item.hash for item in small_items(conn))
+    hashes.update(item.hash for item in small_items(conn, everyone=True))
     return hashes
 
 

@@ -46,6 +46,10 @@ class UsageError(PaperlabError):
     exit_code = 2
 
 
+class NotOwnerError(UsageError):
+    """Editing or deleting another user's note, annotation or log entry."""
+
+
 class InvalidIdError(UsageError):
     """Text that is not an arXiv identifier."""
 

@@ -46,7 +46,7 @@ from paperlab.search.vectors_pg import (
 )
 from paperlab.settings import Settings, ensure_home
 from paperlab.store import Store
-from paperlab.store.values import NOTE_TEXT_COLUMNS
+from paperlab.store.values import NOTE_TEXT_COLUMNS, me, visible
 
 if TYPE_CHECKING:
     import numpy as np
@@ -106,15 +106,30 @@ def annotation_text(quote: str, comment: str) -> str:
     return note_text([quote, comment])
 
 
-def small_items(conn: Any) -> list[Item]:
-    """Every note, annotation and log entry with its embed text and hash."""
+def small_items(conn: Any, *, own: bool = False, everyone: bool = False) -> list[Item]:
+    """The notes, annotations and log entries the current user sees, with embed text and hash.
+
+    Another user's private ones are never embedded into this user's index
+    (each client's faiss cache holds what its user may find); ``own`` keeps
+    only the user's own (what "your note" means to the next-read ranking).
+    ``everyone`` takes every user's, with statements that have no parameters
+    (a raw sqlite3 or psycopg connection runs them): for the housekeeping
+    that must know which stored vectors any text still uses.
+    """
     items: list[Item] = []
     cols = ", ".join(NOTE_FIELDS)
-    for row in conn.execute(f"SELECT id, {cols} FROM note"):
+
+    def rows(select: str, alias: str) -> Any:
+        if everyone:
+            return conn.execute(select)
+        where = f"{alias}.owner = :me" if own else visible(alias)
+        return conn.execute(f"{select} WHERE {where}", me())
+
+    for row in rows(f"SELECT n.id, {cols} FROM note n", "n"):
         items.append(_item("note", row[0], note_text(row[1:])))
-    for row in conn.execute("SELECT id, quote, comment FROM annotation"):
+    for row in rows("SELECT a.id, a.quote, a.comment FROM annotation a", "a"):
         items.append(_item("annotation", row[0], annotation_text(row[1], row[2])))
-    for row in conn.execute("SELECT id, text FROM log_entry"):
+    for row in rows("SELECT l.id, l.text FROM log_entry l", "l"):
         items.append(_item("log", row[0], (row[1] or "").strip()))
     return [item for item in items if item.text]
 

@@ -8,7 +8,9 @@ works on SQLModel sessions, for the services that write.
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, or_, select
 
 from paperlab.catalog import (
     PIPELINE_STATES,
@@ -31,6 +33,7 @@ from paperlab.store.models import (
     LogEntry,
     LogPaper,
     Paper,
+    PaperReadingState,
     ReadingList,
     Topic,
     dumps,
@@ -112,26 +115,52 @@ def key_owner(session: Session, key: str) -> str | None:
     return alias.paper_id if alias is not None else None
 
 
-def set_reading_state(store: Store, paper_text: str, state: str) -> Paper:
+def set_reading_state(store: Store, paper_text: str, state: str) -> PaperReadingState:
+    """Record the current user's reading state of a paper (each user has their own)."""
+    from paperlab.settings import current_user
+
     if state not in READING_STATES:
         raise UsageError(
             f"Unknown reading state {state!r}.", hint=f"Use one of: {', '.join(READING_STATES)}."
         )
+    user = current_user()
     with store.write() as session:
         paper = resolve_paper(session, paper_text)
-        paper.reading_state = state
-        paper.updated_at = utcnow()
-        session.add(paper)
-        return paper
+        row = session.get(PaperReadingState, (paper.id, user), with_for_update=True)
+        row = row or PaperReadingState(paper_id=paper.id, owner=user)
+        row.state = state
+        row.updated_at = utcnow()
+        session.add(row)
+        return row
+
+
+def show_my_reading_states(session: Session, papers: Iterable[Paper]) -> None:
+    """Put the current user's reading state in ``reading_state`` of detached ``papers``.
+
+    The column itself is no longer read or written (each user's state is in
+    ``reading_state``, migration 13); exports and screens that hand Paper
+    objects around read the user's state from the attribute. The papers must
+    be detached (expunged, or their session closed) so nothing is written back.
+    """
+    from paperlab.settings import current_user
+
+    query = select(PaperReadingState.paper_id, PaperReadingState.state)
+    states = dict(session.exec(query.where(PaperReadingState.owner == current_user())).all())
+    for paper in papers:
+        paper.reading_state = states.get(paper.id, "unread")
 
 
 def log_entries_for_paper(store: Store, paper_id: str) -> list[LogEntry]:
+    """The log entries on a paper the current user sees: their own and shared ones."""
+    from paperlab.settings import current_user
+
     with store.read() as session:
         return list(
             session.exec(
                 select(LogEntry)
                 .join(LogPaper, col(LogPaper.log_id) == col(LogEntry.id))
                 .where(LogPaper.paper_id == paper_id)
+                .where(or_(col(LogEntry.owner) == current_user(), col(LogEntry.shared)))
                 .order_by(col(LogEntry.created_at))
             ).all()
         )

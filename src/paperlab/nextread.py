@@ -30,6 +30,7 @@ from typing import Any
 from paperlab.references import citation_edges
 from paperlab.settings import Settings, load_settings
 from paperlab.store import Store
+from paperlab.store.values import me, reading_states
 
 # The plan comes first, core before optional: a core paper (12) outranks any
 # optional one (6 + at most 3 from citations, 2.1 from similarity, 0.5 from
@@ -89,15 +90,21 @@ class _Engagement:
 
 
 def _engagement(conn: Any) -> dict[str, _Engagement]:
-    states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
+    states = reading_states(conn)
     noted = {
         r[0]
         for r in conn.execute(
             "SELECT paper_id FROM note WHERE TRIM(summary || contributions || method || results"
-            " || limitations || questions || relevance || body) != ''"
+            " || limitations || questions || relevance || body) != '' AND owner = :me",
+            me(),
         ).all()
     }
-    annotated = dict(conn.execute("SELECT paper_id, COUNT(*) FROM annotation GROUP BY 1").all())
+    # What the current user engaged with: their state, their notes, their highlights.
+    annotated = dict(
+        conn.execute(
+            "SELECT paper_id, COUNT(*) FROM annotation WHERE owner = :me GROUP BY 1", me()
+        ).all()
+    )
     return {
         str(pid): _Engagement(state == READ, pid in noted, int(annotated.get(pid, 0)))
         for pid, state in states.items()
@@ -166,7 +173,7 @@ def _similarity(store: Store, settings: Settings, ids: list[str]) -> dict[str, t
     model = settings.embed_model
     _embed_new_notes(store, settings)
     with store.connect() as conn:
-        items = small_items(conn)
+        items = small_items(conn, own=True)  # the learner's own writing
         if not items:
             return {}
         learner: list[tuple[str, bytes]] = []
@@ -242,7 +249,7 @@ def rank_next(
     index, edges, outside = citation_edges(store)
     with store.connect() as conn:
         engaged = _engagement(conn)
-        states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
+        states = reading_states(conn)
     titles = {pid: p.title for pid, p in index.papers.items()}
     suggestions: dict[str, NextPaper] = {}
     for pid, paper in index.papers.items():

@@ -5,9 +5,15 @@ open questions, relevance to my project) and a free Markdown body. Front ends
 edit it either field by field (TUI, ``--set``) or as one Markdown document
 with a ``## <Field title>`` heading per field (``paperlab note ID``).
 
-A user's notes are never lost: every save is one transaction, a concurrent
-change is refused rather than overwritten (``expected_updated_at``), and text
-the Markdown parser cannot place under a field lands in the body.
+Each user (``PAPERLAB_USER``) has their own note on a paper; the others see
+it only when it is shared, and only its owner edits it.
+
+A user's notes are never lost: every save is one transaction that merges
+field by field against what the caller last read (``base``): the stored row
+is read under a row lock, fields only the caller changed are written, fields
+only another writer changed are kept, and a field both changed differently
+is a ConflictError that writes nothing. Text the Markdown parser cannot
+place under a field lands in the body.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from paperlab.errors import PaperlabError, UsageError
 from paperlab.library import get_topic, resolve_paper
+from paperlab.settings import current_user
 from paperlab.store import Store
 from paperlab.store.models import Note, NoteTopic, Paper, utcnow
 from paperlab.store.values import NOTE_FIELD_TITLES
@@ -61,7 +68,11 @@ _HEADING_ALIASES: dict[str, str] = {
 
 
 class ConflictError(PaperlabError):
-    """The note changed in the library since the caller read it."""
+    """The note changed in the library since the caller read it (``fields``: which)."""
+
+    def __init__(self, message: str, hint: str | None = None, fields: tuple[str, ...] = ()):
+        super().__init__(message, hint=hint)
+        self.fields = fields
 
 
 def _aware(value: datetime) -> datetime:
@@ -81,12 +92,19 @@ def validate_field(name: str) -> str:
     )
 
 
-def _note_for(session: Session, paper_id: str) -> Note | None:
-    return session.exec(select(Note).where(Note.paper_id == paper_id)).first()
+def _note_for(session: Session, paper_id: str, *, lock: bool = False) -> Note | None:
+    """The current user's note on the paper; ``lock`` reads it under a row lock.
+
+    ``with_for_update`` is PostgreSQL's ``SELECT ... FOR UPDATE``, which holds
+    off another writer of the row until this transaction ends; SQLite ignores
+    it, its ``BEGIN IMMEDIATE`` already lets one writer in at a time.
+    """
+    query = select(Note).where(Note.paper_id == paper_id, Note.owner == current_user())
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
 def get_note(store: Store, paper: str) -> Note | None:
-    """The note of the paper named by ``paper``, or None when it has none yet."""
+    """The current user's note on the paper named by ``paper``, or None when none yet."""
     with store.read() as session:
         found = resolve_paper(session, paper)
         return _note_for(session, found.id)
@@ -97,22 +115,32 @@ def save_note(
     paper: str,
     fields: Mapping[str, str],
     *,
+    base: Mapping[str, str] | None = None,
+    shared: bool | None = None,
     expected_updated_at: datetime | None = None,
 ) -> Note:
-    """Update the given fields of a paper's note (creating it), in one transaction.
+    """Update the given fields of the current user's note (creating it), in one transaction.
 
-    Fields not in ``fields`` keep their stored text. With ``expected_updated_at``
-    (the ``updated_at`` the caller last read), a note changed since then
-    raises ConflictError instead of being overwritten; None skips the check.
-    Saving text identical to what is stored writes nothing.
+    Fields not in ``fields`` keep their stored text. ``base`` is the note's
+    fields as the caller last read them (``note_fields``): inside the write
+    the stored row is read under a row lock and merged with
+    ``merge_note_fields`` (base, the caller's, stored), so a field only the
+    caller changed is written, one only someone else changed since is kept,
+    and one both changed differently raises ConflictError naming it, with
+    nothing written. Without ``base`` the given fields are written as they
+    are. ``expected_updated_at`` (the ``updated_at`` the caller last read)
+    refuses any change made since, whatever its fields. ``shared`` shares or
+    unshares the note; None leaves it. Saving what is stored writes nothing.
     """
     clean = {validate_field(name): value for name, value in fields.items()}
     for name, value in clean.items():
         if not isinstance(value, str):
             raise UsageError(f"The note field {name} must be text, not {type(value).__name__}.")
+    if base is not None:
+        base = {validate_field(name): value for name, value in base.items()}
     with store.write() as session:
         found = resolve_paper(session, paper)
-        note = _note_for(session, found.id)
+        note = _note_for(session, found.id, lock=True)
         if (
             expected_updated_at is not None
             and note is not None
@@ -122,18 +150,43 @@ def save_note(
                 f"The note on {found.id} was changed elsewhere since it was opened.",
                 hint="Reload the note and apply your edits again; nothing was overwritten.",
             )
-        if note is not None and all(getattr(note, k) == v for k, v in clean.items()):
+        if base is not None:
+            clean = _merged(found.id, base, clean, note_fields(note))
+        if (
+            note is not None
+            and all(getattr(note, k) == v for k, v in clean.items())
+            and (shared is None or note.shared == shared)
+        ):
             return note  # nothing to change: keep updated_at, write nothing
         now = utcnow()
         if note is None:
             note = Note(paper_id=found.id, created_at=now, updated_at=now)
         for name, value in clean.items():
             setattr(note, name, value)
+        if shared is not None:
+            note.shared = shared
         note.updated_at = now
         session.add(note)
         session.flush()
         session.refresh(note)
         return note
+
+
+def _merged(
+    paper_id: str, base: Mapping[str, str], ours: Mapping[str, str], stored: Mapping[str, str]
+) -> dict[str, str]:
+    """The fields to write: the caller's changes merged with the stored note, or a conflict."""
+    mine = {name: ours.get(name, base.get(name, "")) for name in ALL_FIELDS}
+    merge = merge_note_fields({n: base.get(n, "") for n in ALL_FIELDS}, mine, stored)
+    if merge.conflicts:
+        names = ", ".join(FIELD_TITLES[n] for n in merge.conflicts)
+        raise ConflictError(
+            f"The note on {paper_id} was changed elsewhere in {names} since it was read; "
+            "nothing was saved.",
+            hint="Reload the note and apply your edits again; nothing was overwritten.",
+            fields=tuple(merge.conflicts),
+        )
+    return {name: value for name, value in merge.fields.items() if value != stored[name]}
 
 
 def note_fields(note: Note | None) -> dict[str, str]:
@@ -151,6 +204,8 @@ def note_to_json(paper: Paper, note: Note | None, topics: Iterable[str] = ()) ->
     data: dict[str, Any] = {"paper_id": paper.id, "title": paper.title}
     data.update(note_fields(note))
     data["topics"] = list(topics)
+    data["owner"] = note.owner if note is not None else current_user()
+    data["shared"] = bool(note.shared) if note is not None else False
     data["created_at"] = note.created_at.isoformat() if note is not None else None
     data["updated_at"] = note.updated_at.isoformat() if note is not None else None
     return data

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paperlab.catalog import resolve_paper_id
-from paperlab.store.values import NOTE_TEXT_COLUMNS, loads_list, parse_datetime
+from paperlab.store.values import (
+    NOTE_TEXT_COLUMNS,
+    loads_list,
+    me,
+    parse_datetime,
+    reading_state_of,
+    reading_states,
+    visible,
+)
 
 if TYPE_CHECKING:
     from paperlab.store import Store
@@ -99,6 +107,8 @@ class FrontPage:
     annotations: int
     sections: tuple[Section, ...] = ()
     citations: Citations = Citations()
+    # Other users' shared notes with a summary: (owner, summary), by owner.
+    shared_summaries: tuple[tuple[str, str], ...] = ()
 
 
 SectionSource = Callable[["ReadConnection", str], Section | None]
@@ -188,7 +198,7 @@ def citations(store: Store, paper_id: str) -> Citations:
 
     refs = references(store, paper_id)
     with store.connect() as conn:
-        states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
+        states = reading_states(conn)
     cites: dict[str, LinkedPaper] = {}
     candidates: dict[str, None] = {}
     unresolved = 0
@@ -219,9 +229,9 @@ def front_page(store: Store, paper: str) -> FrontPage:
     with store.connect() as conn:
         paper_id = resolve_paper_id(conn, paper)
         row = conn.execute(
-            "SELECT title, authors, published, abstract, citation_key, reading_state, state,"
-            " state_reason FROM paper WHERE id = :p",
-            {"p": paper_id},
+            "SELECT title, authors, published, abstract, citation_key,"
+            f" {reading_state_of('paper')}, state, state_reason FROM paper WHERE id = :p",
+            {"p": paper_id, **me()},
         ).first()
         assert row is not None  # resolve_paper_id found it in this transaction
         title, authors, published, abstract, key, reading, state, reason = row
@@ -252,11 +262,18 @@ def front_page(store: Store, paper: str) -> FrontPage:
             {"p": paper_id},
         ).all()
         note = conn.execute(
-            f"SELECT {', '.join(_NOTE_FIELDS)} FROM note WHERE paper_id = :p", {"p": paper_id}
+            f"SELECT {', '.join(_NOTE_FIELDS)} FROM note WHERE paper_id = :p AND owner = :me",
+            {"p": paper_id, **me()},
         ).first()
+        shared = conn.execute(
+            "SELECT owner, summary FROM note WHERE paper_id = :p AND owner <> :me AND shared"
+            " AND TRIM(summary) <> '' ORDER BY owner",
+            {"p": paper_id, **me()},
+        ).all()
         annotations = int(
             conn.execute(
-                "SELECT COUNT(*) FROM annotation WHERE paper_id = :p", {"p": paper_id}
+                f"SELECT COUNT(*) FROM annotation a WHERE a.paper_id = :p AND {visible('a')}",
+                {"p": paper_id, **me()},
             ).scalar()
         )
         sections = tuple(
@@ -290,6 +307,7 @@ def front_page(store: Store, paper: str) -> FrontPage:
         annotations=annotations,
         sections=sections,
         citations=citations(store, paper_id),
+        shared_summaries=tuple((str(owner), str(summary).strip()) for owner, summary in shared),
     )
 
 

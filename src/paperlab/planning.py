@@ -23,7 +23,14 @@ from paperlab.progress import PLAN_WEEKS, plan_start
 from paperlab.roadmapfile import Roadmap
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
-from paperlab.store.values import PipelineState, ReadingState, loads_list, parse_datetime
+from paperlab.store.values import (
+    PipelineState,
+    ReadingState,
+    loads_list,
+    me,
+    parse_datetime,
+    reading_state_of,
+)
 
 # The weeks 21-24 are the specialisation tracks' (weeks 19-20 lists belong to every track).
 FIRST_TRACK_WEEK = 21
@@ -183,17 +190,18 @@ def _lists_of_week(conn: ReadConnection, week: int, track: str | None) -> list[d
     return rows
 
 
-_ARXIV_ROWS = """
+# The reading state is the current user's (``:me``).
+_ARXIV_ROWS = f"""
 SELECT e.list_id, e.position, e.paper_id, COALESCE(NULLIF(p.title, ''), e.expected_title),
        e.core, e.pages, e.focus, e.why, e.prerequisites, NULL, p.id, p.citation_key,
-       p.state, p.reading_state, p.pdf_path, e.paper_id
+       p.state, {reading_state_of("p")}, p.pdf_path, e.paper_id
 FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id
 WHERE e.week = :w AND e.list_id IN :ids
 """
-_EXTERNAL_ROWS = """
+_EXTERNAL_ROWS = f"""
 SELECT x.list_id, x.position, x.key, x.title, x.core, x.pages, x.focus, x.why,
        x.prerequisites, COALESCE(x.url, 'https://doi.org/' || x.doi), p.id, p.citation_key,
-       p.state, p.reading_state, p.pdf_path, x.key
+       p.state, {reading_state_of("p")}, p.pdf_path, x.key
 FROM list_external_entry x LEFT JOIN paper p ON p.id = x.paper_id
 WHERE x.week = :w AND x.list_id IN :ids
 """
@@ -207,11 +215,15 @@ def _papers(
     home: Path,
 ) -> list[PlanPaper]:
     order = {row["id"]: (i, row["name"]) for i, row in enumerate(lists)}
-    params = {"w": week, "ids": list(order) or [-1]}
+    params = {"w": week, "ids": list(order) or [-1], **me()}
     rows = conn.execute(_ARXIV_ROWS, params).all() + conn.execute(_EXTERNAL_ROWS, params).all()
     rows.sort(key=lambda r: (order[r[0]][0], r[1]))
     minutes = dict(
-        conn.execute("SELECT paper_id, SUM(minutes) FROM reading_session GROUP BY paper_id").all()
+        conn.execute(
+            "SELECT paper_id, SUM(minutes) FROM reading_session WHERE owner = :me "
+            "GROUP BY paper_id",
+            me(),
+        ).all()
     )
     titles = _entry_titles(conn, list(order))
     topic_titles = dict(conn.execute("SELECT slug, title FROM topic").all())
@@ -319,7 +331,8 @@ def _builds_on(
 
 def _minutes_between(conn: ReadConnection, first: date, last: date) -> float:
     total = 0.0
-    for started, minutes in conn.execute("SELECT started_at, minutes FROM reading_session"):
+    sessions = "SELECT started_at, minutes FROM reading_session WHERE owner = :me"
+    for started, minutes in conn.execute(sessions, me()):
         when = parse_datetime(started)
         if when is not None and first <= when.astimezone().date() <= last:
             total += float(minutes)

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from paperlab.errors import UsageError
 from paperlab.library import resolve_paper
 from paperlab.paperpage import failure_advice
+from paperlab.settings import current_user
 from paperlab.store import Store
 from paperlab.store.models import (
     PipelineState,
@@ -26,6 +27,7 @@ from paperlab.store.models import (
     loads_list,
     utcnow,
 )
+from paperlab.store.values import me, reading_state_of
 
 PLAN_WEEKS: tuple[int, ...] = (19, 20, 21, 22, 23, 24)
 HOURS_PER_WEEK = 8.0
@@ -145,7 +147,9 @@ def plan_start(store: Store) -> date:
             ) from None
     with store.read() as session:
         first_session = session.exec(
-            select(ReadingSession.started_at).order_by(col(ReadingSession.started_at))
+            select(ReadingSession.started_at)
+            .where(ReadingSession.owner == current_user())
+            .order_by(col(ReadingSession.started_at))
         ).first()
         first_list = session.exec(
             select(ReadingList.loaded_at).order_by(col(ReadingList.loaded_at))
@@ -157,24 +161,28 @@ def plan_start(store: Store) -> date:
 def plan_progress(
     store: Store, *, start: date | None = None, today: date | None = None
 ) -> PlanProgress:
-    """Hours per plan week (vs 8 h) and papers read per reading list."""
+    """The current user's hours per plan week (vs 8 h) and papers read per reading list."""
     start = start or plan_start(store)
     today = today or datetime.now().date()
     weeks_hours = {w: 0.0 for w in PLAN_WEEKS}
     by_paper: dict[str, float] = {}
     with store.read() as session:
-        sessions = session.exec(select(ReadingSession)).all()
+        sessions = session.exec(
+            select(ReadingSession).where(ReadingSession.owner == current_user())
+        ).all()
         lists = session.exec(select(ReadingList).order_by(col(ReadingList.name))).all()
     with store.connect() as conn:
         entries = conn.execute(
-            "SELECT e.list_id, p.id, p.title, p.reading_state, p.state, p.state_reason"
-            " FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id"
+            f"SELECT e.list_id, p.id, p.title, {reading_state_of('p')}, p.state, p.state_reason"
+            " FROM reading_list_entry e JOIN paper p ON p.id = e.paper_id",
+            me(),
         ).all()
         # Entries not on arXiv count too: unread until their PDF is added and read.
         entries += conn.execute(
             "SELECT x.list_id, p.id, COALESCE(p.title, x.title),"
-            " COALESCE(p.reading_state, 'unread'), p.state, p.state_reason"
-            " FROM list_external_entry x LEFT JOIN paper p ON p.id = x.paper_id"
+            f" {reading_state_of('p')}, p.state, p.state_reason"
+            " FROM list_external_entry x LEFT JOIN paper p ON p.id = x.paper_id",
+            me(),
         ).all()
     for row in sessions:
         day = _aware(row.started_at).astimezone().date()

@@ -1,7 +1,7 @@
 """Where the reader left each paper: page, first visible line and cursor offset.
 
-One row per paper in ``reading_position`` (migration 11), replaced on every
-save, so reopening a paper in the reader brings the learner back to the place
+One row per paper and user in ``reading_position`` (migrations 11 and 12),
+replaced on every save, so reopening a paper in the reader brings the learner back to the place
 they stopped rather than to page 1.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from paperlab.store.values import parse_datetime
+from paperlab.store.values import me, parse_datetime
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -28,11 +28,12 @@ class ReadingPosition:
 
 
 def load_position(store: Store, paper_id: str) -> ReadingPosition | None:
-    """The saved position for ``paper_id`` (plain sqlite3), or None."""
+    """The current user's saved position in ``paper_id`` (plain sqlite3), or None."""
     with store.connect() as conn:
         row = conn.execute(
-            "SELECT page, scroll_y, cursor, updated_at FROM reading_position WHERE paper_id = :p",
-            {"p": paper_id},
+            "SELECT page, scroll_y, cursor, updated_at FROM reading_position "
+            "WHERE paper_id = :p AND owner = :me",
+            {"p": paper_id, **me()},
         ).first()
     if row is None:
         return None
@@ -41,12 +42,17 @@ def load_position(store: Store, paper_id: str) -> ReadingPosition | None:
 
 
 def save_position(store: Store, position: ReadingPosition) -> None:
-    """Remember ``position`` for its paper (one row per paper, replaced)."""
+    """Remember ``position`` for its paper and the current user (one row each, replaced)."""
+    from paperlab.settings import current_user
     from paperlab.store.models import ReadingPosition as Row
     from paperlab.store.models import utcnow
 
+    user = current_user()
     with store.write() as session:
-        row = session.get(Row, position.paper_id) or Row(paper_id=position.paper_id, page=1)
+        key = (position.paper_id, user)
+        row = session.get(Row, key, with_for_update=True) or Row(
+            paper_id=position.paper_id, owner=user, page=1
+        )
         row.page = max(1, position.page)
         row.scroll_y = max(0, position.scroll_y)
         row.cursor = max(0, position.cursor)

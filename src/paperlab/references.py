@@ -23,6 +23,7 @@ from paperlab.extract.refparse import ParsedReference
 from paperlab.ids import try_parse_arxiv_id
 from paperlab.refmatch import LibraryIndex, Resolution
 from paperlab.store import Store
+from paperlab.store.values import reading_states
 
 _CURRENT = (
     "FROM paper_reference r JOIN paper p ON p.id = r.paper_id "
@@ -257,7 +258,7 @@ def cited_by(store: Store, paper: str) -> list[CitingPaper]:
             paper_id = resolve_paper_id(conn, paper)
         index = LibraryIndex.load(conn)
         rows = conn.execute(f"SELECT {_COLUMNS} {_CURRENT} ORDER BY r.paper_id, r.ordinal").all()
-        states = dict(conn.execute("SELECT id, reading_state FROM paper").all())
+        states = reading_states(conn)
     found_in: dict[str, CitingPaper] = {}
     for row in rows:
         source = str(row[0])

@@ -184,7 +184,9 @@ def _drop_unused_vectors(session: Session, hashes: Iterable[str]) -> int:
         part = ordered[start : start + 500]
         still.update(str(h) for (h,) in conn.execute(query, {"hs": part}))
     # sqlite3's and psycopg's connections both run a parameterless statement.
-    still.update(item.hash for item in small_items(conn.connection.driver_connection))
+    still.update(
+        item.hash for item in small_items(conn.connection.driver_connection, everyone=True)
+    )
     gone = sorted(candidates - still)
     dropped = 0
     for start in range(0, len(gone), 500):

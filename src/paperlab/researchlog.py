@@ -17,8 +17,10 @@ from sqlmodel import Session, col, delete, select
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.ids import try_parse_arxiv_id
 from paperlab.library import get_topic, resolve_paper
+from paperlab.settings import current_user
 from paperlab.store import Store
 from paperlab.store.models import LogEntry, LogPaper, LogTopic, Paper
+from paperlab.store.values import check_owner
 from paperlab.views import (
     LOG_KINDS,
     LogEntryView,
@@ -106,6 +108,7 @@ def add_entry(
     papers: Iterable[str] = (),
     topics: Iterable[str] = (),
     when: datetime | None = None,
+    shared: bool = False,
 ) -> LogEntry:
     """Add a log entry linked to ``papers`` and ``topics`` (and papers its text names)."""
     text = _clean_text(text)
@@ -113,7 +116,7 @@ def add_entry(
     with store.write() as session:
         paper_ids = _resolve_papers(session, papers)
         slugs = _resolve_topics(session, topics)
-        entry = LogEntry(text=text, kind=kind)
+        entry = LogEntry(text=text, kind=kind, shared=shared)
         if when is not None:
             entry.created_at = as_utc(when)
         session.add(entry)
@@ -126,9 +129,11 @@ def add_entry(
 
 
 def _get(session: Session, entry_id: int) -> LogEntry:
-    entry = session.get(LogEntry, entry_id)
-    if entry is None:
+    """The entry, under a row lock (as annotations take it), if it is the user's to change."""
+    entry = session.get(LogEntry, entry_id, with_for_update=True)
+    if entry is None or not (entry.shared or entry.owner == current_user()):
         raise _no_entry(entry_id)
+    check_owner(f"log entry {entry_id}", entry.owner)
     return entry
 
 
@@ -147,8 +152,11 @@ def update_entry(
     kind: str | None = None,
     papers: Iterable[str] | None = None,
     topics: Iterable[str] | None = None,
+    shared: bool | None = None,
 ) -> LogEntry:
-    """Change an entry; None leaves a part as it is.
+    """Change one of the user's entries; None leaves a part as it is.
+
+    Another user's entry is refused (NotOwnerError naming its owner).
 
     ``papers``/``topics`` replace the entry's links. New text links the papers
     it mentions (existing links stay).
@@ -168,6 +176,8 @@ def update_entry(
             _link(session, entry.id, (), slugs)
         if new_kind is not None:
             entry.kind = new_kind
+        if shared is not None:
+            entry.shared = shared
         if new_text is not None:
             entry.text = new_text
             _link(session, entry.id, mentioned_paper_ids(session, new_text), ())
@@ -178,7 +188,7 @@ def update_entry(
 
 
 def delete_entry(store: Store, entry_id: int) -> None:
-    """Delete one entry and its links (NotFoundError when there is no such id)."""
+    """Delete one of the user's entries and its links (NotFoundError when there is none)."""
     with store.write() as session:
         session.delete(_get(session, entry_id))
 

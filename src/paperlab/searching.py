@@ -36,7 +36,7 @@ from paperlab.search.vectors_pg import (
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
-from paperlab.store.values import NOTE_TEXT_COLUMNS
+from paperlab.store.values import NOTE_TEXT_COLUMNS, me, visible
 
 Scope = Literal["all", "papers", "notes", "log"]
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -66,6 +66,7 @@ class SearchHit:
     lexical_rank: int | None = None
     dense_rank: int | None = None
     dense_score: float | None = None
+    owner: str | None = None  # who wrote a note, annotation or log entry (None: a passage)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,28 +216,32 @@ def _hydrate(
         by_kind.setdefault(kind, []).append(row_id)
     out: dict[tuple[str, int], SearchHit] = {}
     queries = {
-        "passage": "SELECT c.id, c.paper_id, p.title, c.page_start, c.section, c.text "
+        "passage": "SELECT c.id, c.paper_id, p.title, c.page_start, c.section, NULL, c.text "
         "FROM chunk c JOIN paper p ON p.id = c.paper_id WHERE c.id IN :ids",
-        "note": "SELECT n.id, n.paper_id, p.title, NULL, 'Note', "
+        "note": "SELECT n.id, n.paper_id, p.title, NULL, 'Note', n.owner, "
         + ", ".join(f"n.{f}" for f in NOTE_COLUMNS)
-        + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids",
-        "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.quote, a.comment "
-        "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids",
-        # CAST: PostgreSQL has no substr of a timestamp; SQLite stores it as text.
+        + " FROM note n JOIN paper p ON p.id = n.paper_id WHERE n.id IN :ids AND "
+        + visible("n"),
+        "annotation": "SELECT a.id, a.paper_id, p.title, a.page, 'Annotation', a.owner, "
+        "a.quote, a.comment "
+        "FROM annotation a JOIN paper p ON p.id = a.paper_id WHERE a.id IN :ids AND "
+        + visible("a"),
         "log": "SELECT l.id, lp.paper_id, "
-        "'Log ' || l.kind || ' ' || substr(CAST(l.created_at AS TEXT), 1, 10), "
-        "NULL, l.kind, l.text "
+        "'Log ' || l.kind || ' ' || substr(CAST(l.created_at AS VARCHAR), 1, 10), NULL, l.kind, "
+        "l.owner, l.text "
         "FROM log_entry l LEFT JOIN (SELECT log_id, MIN(paper_id) AS paper_id FROM log_paper "
-        "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids",
+        "GROUP BY log_id) lp ON lp.log_id = l.id WHERE l.id IN :ids AND " + visible("l"),
     }
     for kind, ids in by_kind.items():
-        for row in conn.execute(queries[kind], {"ids": ids}):
+        # Another user's private note is never a hit, whatever an index still holds.
+        params = {"ids": ids, **(me() if kind != "passage" else {})}
+        for row in conn.execute(queries[kind], params):
             if kind == "note":
-                body = note_text(row[5:])
+                body = note_text(row[6:])
             elif kind == "annotation":
-                body = annotation_text(row[5], row[6])
+                body = annotation_text(row[6], row[7])
             else:
-                body = str(row[5])
+                body = str(row[6])
             out[(kind, int(row[0]))] = SearchHit(
                 kind=kind,
                 row_id=int(row[0]),
@@ -247,6 +252,7 @@ def _hydrate(
                 text=body,
                 snippet="",
                 score=0.0,
+                owner=row[5],
             )
     return out
 

@@ -6,6 +6,7 @@ tests and scripts can point ``PAPERLAB_HOME`` elsewhere per process.
 
 from __future__ import annotations
 
+import getpass
 import math
 import os
 import re
@@ -47,6 +48,8 @@ class Settings:
     max_api_bytes: int = int(DEFAULT_MAX_API_MB * MB)
     # A lab library on PostgreSQL (``postgresql+psycopg://...``); None: SQLite in home.
     database_url: str | None = None
+    # Who owns what this process writes (notes, annotations, log, reading state).
+    user: str = "me"
 
     @property
     def db_path(self) -> Path:
@@ -163,6 +166,38 @@ def _without_password(url: str) -> str:
     return re.sub(r"(//[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
+# A user name: what a lab's members are told apart by, shown as ``[alice]``.
+_USER_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+FALLBACK_USER = "me"
+
+
+def _login_name() -> str:
+    """The login name, or "me" where there is none (or it is not a usable name)."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # no passwd entry, no LOGNAME/USER: getuser raises OSError or KeyError
+        return FALLBACK_USER
+    return name if _USER_NAME.fullmatch(name) else FALLBACK_USER
+
+
+def current_user() -> str:
+    """PAPERLAB_USER, else the login name: the owner of everything this process writes.
+
+    Read at call time like every setting, so a test (or a script) can act as
+    several users in one process. A bad value is a UsageError (exit 2).
+    """
+    raw = os.environ.get("PAPERLAB_USER")
+    if raw is None or raw.strip() == "":
+        return _login_name()
+    if not _USER_NAME.fullmatch(raw):
+        raise UsageError(
+            f"PAPERLAB_USER={_shown(raw)} is not a user name.",
+            hint="Set PAPERLAB_USER to 1-64 letters, digits or . _ - @ (e.g. alice), "
+            "or unset it to use your login name.",
+        )
+    return raw
+
+
 def default_home() -> Path:
     from platformdirs import user_data_dir
 
@@ -217,6 +252,7 @@ def load_settings() -> Settings:
         arxiv_api_url=_api_url_env(),
         arxiv_delay=_number_env("PAPERLAB_ARXIV_DELAY", DEFAULT_ARXIV_DELAY, 0, 3600),
         database_url=_database_url_env(),
+        user=current_user(),
         embed_model=os.environ.get("PAPERLAB_EMBED_MODEL") or DEFAULT_EMBED_MODEL,
         http_timeout=timeout,
         http_retries=_int_env("PAPERLAB_HTTP_RETRIES", 3, 0, 10),

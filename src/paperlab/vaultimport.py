@@ -129,8 +129,12 @@ def import_vault(
             hint=f"Export the notes first: paperlab export notes {clip(str(directory), 60)}",
         )
     _account_for_records(directory, records, found, report)
+    from paperlab.library import show_my_reading_states
+
     with store.read() as session:
         papers = {pid: p for pid in found if (p := session.get(Paper, pid)) is not None}
+        session.expunge_all()
+        show_my_reading_states(session, papers.values())  # the state compared is the user's
     for pid in list(found):
         if pid not in papers:
             report.notes.append(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.catalog import PaperRow, list_papers, require_topic, resolve_paper_id
 from paperlab.errors import UsageError
-from paperlab.store.values import LIST_MEMBERS, loads_list, parse_datetime
+from paperlab.store.values import LIST_MEMBERS, loads_list, me, parse_datetime, visible
 
 if TYPE_CHECKING:
     from paperlab.store import Store
@@ -65,13 +65,15 @@ def library_items(store: Store) -> list[LibraryItem]:
 
 
 def library_signature(store: Store) -> tuple[object, ...]:
-    """A cheap fingerprint that changes whenever papers, notes, free tags or the log change."""
+    """A cheap fingerprint that changes whenever papers, notes, free tags, the log or a
+    reading state change (anyone's: a colleague's shared note shows up too)."""
     with store.connect() as conn:
         papers = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM paper").first() or ()
         notes = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM note").first() or ()
         logs = conn.execute("SELECT COUNT(*), MAX(id) FROM log_entry").first() or ()
         tags = conn.execute("SELECT COUNT(*), MAX(created_at) FROM paper_tag").first() or ()
-    return (*papers, *notes, *logs, *tags)
+        states = conn.execute("SELECT COUNT(*), MAX(updated_at) FROM reading_state").first()
+    return (*papers, *notes, *logs, *tags, *(states or ()))
 
 
 # --------------------------------------------------------------------------- one paper
@@ -118,10 +120,17 @@ def load_outline(store: Store, paper_id: str) -> list[OutlineEntry]:
 
 
 def load_paper(store: Store, paper_id: str) -> Paper | None:
+    """The paper, its ``reading_state`` the current user's (detached: never written back)."""
     with store.read() as session:
-        from paperlab.store.models import Paper
+        from paperlab.store.models import Paper, PaperReadingState
 
-        return session.get(Paper, paper_id)
+        paper = session.get(Paper, paper_id)
+        if paper is None:
+            return None
+        state = session.get(PaperReadingState, (paper_id, me()["me"]))
+        session.expunge(paper)
+        paper.reading_state = state.state if state is not None else "unread"
+        return paper
 
 
 # --------------------------------------------------------------------------- annotations
@@ -172,6 +181,12 @@ class AnnotationLike(Protocol):
     @property
     def kind(self) -> str: ...
 
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def shared(self) -> bool: ...
+
 
 # What a highlight is for; "highlight" is the plain kind every old annotation has.
 HIGHLIGHT_KINDS: tuple[str, ...] = ("highlight", "question", "key-claim", "to-cite")
@@ -219,6 +234,8 @@ class AnnotationView:
     created_at: datetime
     updated_at: datetime
     kind: str = "highlight"
+    owner: str = ""
+    shared: bool = False
 
 
 _ANNOTATION_COLUMNS = ", ".join(AnnotationView.__dataclass_fields__)
@@ -235,19 +252,21 @@ def annotation_order(annotation: AnnotationLike) -> tuple[bool, int, int, int]:
 
 
 def list_annotations(store: Store, paper: str) -> list[AnnotationView]:
-    """The paper's annotations by page and offset (unanchored ones last)."""
+    """The paper's annotations the current user sees (their own and shared ones),
+    by page and offset (unanchored ones last)."""
     with store.connect() as conn:
         paper_id = resolve_paper_id(conn, paper)
         rows = conn.execute(
-            f"SELECT {_ANNOTATION_COLUMNS} FROM annotation WHERE paper_id = :p", {"p": paper_id}
+            f"SELECT {_ANNOTATION_COLUMNS} FROM annotation a "
+            f"WHERE a.paper_id = :p AND {visible('a')}",
+            {"p": paper_id, **me()},
         ).all()
     return sorted((_annotation_view(row) for row in rows), key=annotation_order)
 
 
 def _annotation_view(row: Any) -> AnnotationView:
-    aid, pid, quote, prefix, suffix, page, start, end, comment, color, tags, made, changed, kind = (
-        row
-    )
+    (aid, pid, quote, prefix, suffix, page, start, end, comment, color, tags, made, changed,
+     kind, owner, shared) = row  # fmt: skip
     return AnnotationView(
         id=aid,
         paper_id=pid,
@@ -263,6 +282,8 @@ def _annotation_view(row: Any) -> AnnotationView:
         created_at=parse_datetime(made) or datetime.min,
         updated_at=parse_datetime(changed) or datetime.min,
         kind=kind or "highlight",
+        owner=owner,
+        shared=bool(shared),
     )
 
 
@@ -277,15 +298,16 @@ class AnnotatedPassage:
 def browse_annotations(
     store: Store, *, kind: str | None = None, tag: str | None = None
 ) -> list[AnnotatedPassage]:
-    """Every paper's annotations, by paper title then page order,
+    """Every paper's annotations the current user sees, by paper title then page order,
     keeping those of ``kind`` and carrying ``tag`` (exact, case-insensitive)."""
     query = (
         f"SELECT {', '.join('a.' + c for c in AnnotationView.__dataclass_fields__)}, "
         "COALESCE(p.title, a.paper_id) FROM annotation a LEFT JOIN paper p ON p.id = a.paper_id"
+        f" WHERE {visible('a')}"
     )
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = me()
     if kind is not None:
-        query += " WHERE a.kind = :kind"
+        query += " AND a.kind = :kind"
         params["kind"] = validate_highlight_kind(kind)
     with store.connect() as conn:
         rows = conn.execute(query, params).all()
@@ -323,9 +345,21 @@ def annotation_to_json(annotation: AnnotationLike) -> dict[str, Any]:
         "kind": annotation.kind,
         "tags": annotation_tags(annotation),
         "anchored": annotation.page is not None,
+        "owner": annotation.owner,
+        "shared": bool(annotation.shared),
         "created_at": annotation.created_at.isoformat(),
         "updated_at": annotation.updated_at.isoformat(),
     }
+
+
+def owner_label(owner: str, shared: bool) -> str:
+    """How listings mark whose an item is: ``[alice] `` for another user's (shared)
+    item, ``(shared) `` for one's own shared item, nothing for one's own private one."""
+    from paperlab.settings import current_user
+
+    if owner and owner != current_user():
+        return f"[{owner}] "
+    return "(shared) " if shared else ""
 
 
 # --------------------------------------------------------------------------- research log
@@ -343,6 +377,8 @@ class LogEntryView:
     text: str
     paper_ids: list[str]
     topic_slugs: list[str]
+    owner: str = ""
+    shared: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -376,12 +412,13 @@ def list_entries(
     topic: str | None = None,
     limit: int | None = None,
 ) -> list[LogEntryView]:
-    """Entries, newest first, filtered by kind, linked paper and linked topic."""
+    """The entries the current user sees (their own and shared ones), newest first,
+    filtered by kind, linked paper and linked topic."""
     if limit is not None and limit < 1:
         raise UsageError(f"The limit must be at least 1, not {limit}.")
     joins: list[str] = []
-    where: list[str] = []
-    params: dict[str, Any] = {}
+    where: list[str] = [visible("l")]
+    params: dict[str, Any] = me()
     if kind is not None:
         where.append("l.kind = :kind")
         params["kind"] = validate_kind(kind)
@@ -393,9 +430,10 @@ def list_entries(
             params["topic"] = require_topic(conn, topic.strip())
             joins.append("JOIN log_topic lt ON lt.log_id = l.id AND lt.topic_slug = :topic")
         statement = (
-            "SELECT l.id, l.created_at, l.kind, l.text FROM log_entry l "
+            "SELECT l.id, l.created_at, l.kind, l.text, l.owner, l.shared FROM log_entry l "
             + " ".join(joins)
-            + (" WHERE " + " AND ".join(where) if where else "")
+            + " WHERE "
+            + " AND ".join(where)
             + " ORDER BY l.created_at DESC, l.id DESC"
             + (" LIMIT :limit" if limit is not None else "")
         )
@@ -405,10 +443,12 @@ def list_entries(
 
 
 def get_entry_view(store: Store, entry_id: int) -> LogEntryView | None:
-    """One entry with its links, or None when there is no such id."""
+    """One entry the current user sees, with its links, or None when there is none."""
     with store.connect() as conn:
         entries = conn.execute(
-            "SELECT id, created_at, kind, text FROM log_entry WHERE id = :i", {"i": entry_id}
+            "SELECT l.id, l.created_at, l.kind, l.text, l.owner, l.shared FROM log_entry l "
+            f"WHERE l.id = :i AND {visible('l')}",
+            {"i": entry_id, **me()},
         ).all()
         views = _log_views(conn, entries)
     return views[0] if views else None
@@ -437,8 +477,10 @@ def _log_views(conn: Any, entries: list[tuple[Any, ...]]) -> list[LogEntryView]:
             text=text,
             paper_ids=papers.get(entry_id, []),
             topic_slugs=topics.get(entry_id, []),
+            owner=owner,
+            shared=bool(shared),
         )
-        for entry_id, created, kind, text in entries
+        for entry_id, created, kind, text, owner, shared in entries
     ]
 
 
@@ -464,6 +506,7 @@ __all__ = [
     "load_outline",
     "load_pages",
     "load_paper",
+    "owner_label",
     "validate_highlight_kind",
     "validate_kind",
 ]

@@ -8,7 +8,7 @@ import pytest
 
 from paperlab.researchlog import list_entries
 from paperlab.store import Store
-from paperlab.store.models import Paper, Topic
+from paperlab.store.models import Paper, PaperReadingState, Topic
 from paperlab.tagging import paper_topics
 from tests.helpers import run_cli
 
@@ -50,6 +50,8 @@ def test_add_and_list(library: Store, capsys: pytest.CaptureFixture[str]) -> Non
     assert entries[0]["paper_ids"] == ["1412.6980"]  # linked from the text
     assert entries[1] | {"created_at": None} == {
         "id": 1,
+        "owner": "tester",
+        "shared": False,
         "created_at": None,
         "kind": "experiment",
         "text": "Try restarts",
@@ -133,5 +135,8 @@ def test_read_sets_the_reading_state(library: Store, capsys: pytest.CaptureFixtu
         "Hint: Did you mean skimming? Use one of: unread, skimming, reading, read.\n"
     )
     with library.read() as session:
+        # The state is the user's own (PAPERLAB_USER), not the paper's.
+        row = session.get(PaperReadingState, (PAPER, "tester"))
+        assert row is not None and row.state == "reading"
         paper = session.get(Paper, PAPER)
-        assert paper is not None and paper.reading_state == "reading"
+        assert paper is not None and paper.reading_state == "unread"  # the old column is left

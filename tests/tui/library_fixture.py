@@ -10,6 +10,7 @@ from paperlab.store.models import (
     Chunk,
     Page,
     Paper,
+    PaperReadingState,
     PaperTopic,
     ReadingList,
     ReadingListEntry,
@@ -226,12 +227,13 @@ def build_library(store: Store, *, with_content: bool = True) -> None:
                     abstract=f"The abstract of {title}.",
                     published=datetime(year, 6, 1, tzinfo=UTC),
                     state=state,
-                    reading_state=reading,
                     citation_key=f"key{i}",
                     added_at=when,
                     updated_at=when,
                 )
             )
+            if reading != "unread":  # the current user's (PAPERLAB_USER) state
+                s.add(PaperReadingState(paper_id=pid, state=reading, updated_at=when))
         s.flush()
         for pid, *_rest, pages, topics in PAPERS:
             for number, text in enumerate(pages, start=1):

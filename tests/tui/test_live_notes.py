@@ -324,3 +324,35 @@ async def test_a_conflict_found_while_reading_is_asked_back_on_the_note(
         await pilot.press("t")
         await until(pilot, lambda: app.screen is screen)
         assert area(screen, "summary").text == "theirs"
+
+
+async def test_a_save_keeps_a_field_another_machine_changed_unseen(
+    make_app: Callable[..., Any], lab_store: Store, monkeypatch: Any
+) -> None:
+    """No change check runs (as when the other writer is another machine the
+    screen has not polled yet): the save itself merges field by field."""
+    import paperlab.tui.screens.notes as notes_screen
+
+    monkeypatch.setattr(notes_screen, "SAVE_DELAY", 600.0)  # saved on ctrl+s only
+    save_note(lab_store, ATTENTION, {"summary": "first", "results": "r0"})
+    app = make_app(poll_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_notes(pilot)
+        area(screen, "summary").focus()
+        await pilot.press("end", *" and mine")
+        save_note(lab_store, ATTENTION, {"results": "from the other machine"})  # unseen
+        await pilot.press("ctrl+s")
+        await until(
+            pilot,
+            lambda: (
+                (n := get_note(lab_store, ATTENTION)) is not None and n.summary == "first and mine"
+            ),
+            what="save",
+        )
+        # The other machine's field is kept in the library and shown here.
+        await until(
+            pilot, lambda: area(screen, "results").text == "from the other machine", what="shown"
+        )
+        assert not isinstance(app.screen, NoteConflictModal)
+    note = get_note(lab_store, ATTENTION)
+    assert note is not None and note.results == "from the other machine"

@@ -22,6 +22,7 @@ from paperlab.store.models import (
     Note,
     Page,
     Paper,
+    PaperReadingState,
     PaperTopic,
     ReadingList,
     ReadingListEntry,
@@ -107,9 +108,9 @@ def build_library(store: Store, *, with_log: bool = True) -> dict[str, str]:
                 published=datetime(2017, 6, 12, tzinfo=UTC),
                 citation_key="vaswani2017attention",
                 state="extracted",
-                reading_state="read",
             )
         )
+        s.add(PaperReadingState(paper_id="1706.03762", state="read"))  # the current user's
         s.add(
             Paper(
                 id="2101.00001",

@@ -1,9 +1,11 @@
-"""Four writers at once on each store: no lost write, no error.
+"""Four users writing at once on each store: no lost write, no error.
 
-Four processes each save 100 notes, 100 annotations and 100 log entries
-through the services the commands use, while a fifth stores chunks and
-vectors for new papers as indexing does (``store_vectors``, with vectors of
-its own so the test needs no model). Every row must be there afterwards.
+Four processes, each a different user (PAPERLAB_USER), save 100 notes (on
+the same 100 papers: each user has a note of their own on each), 100
+annotations and 100 log entries through the services the commands use,
+while a fifth stores chunks and vectors for new papers as indexing does
+(``store_vectors``, with vectors of its own so the test needs no model).
+Every row must be there afterwards, under the right owner.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend")]
 WRITERS = 4
 EACH = 100
 QUOTE_PAPER = "2401.99999"
+USERS = [f"user{n}" for n in range(WRITERS)]
 
 
 def _environment(env: dict[str, str]) -> None:
@@ -29,7 +32,7 @@ def _environment(env: dict[str, str]) -> None:
 
 
 def _writer(env: dict[str, str], n: int) -> None:
-    _environment(env)
+    _environment({**env, "PAPERLAB_USER": USERS[n]})
     from paperlab.annotations import add_annotation
     from paperlab.notes import save_note
     from paperlab.researchlog import add_entry
@@ -37,7 +40,7 @@ def _writer(env: dict[str, str], n: int) -> None:
 
     store = open_()
     for i in range(EACH):
-        save_note(store, f"2401.{n}{i:04d}", {"summary": f"writer {n} note {i}"})
+        save_note(store, f"2401.{i:05d}", {"summary": f"writer {n} note {i}"})
         add_annotation(store, QUOTE_PAPER, f"w{n}x{i}y", comment=f"writer {n}")
         add_entry(store, f"writer {n} entry {i}", kind="idea")
 
@@ -78,9 +81,8 @@ def test_four_writers_and_an_indexer_lose_nothing(paperlab_home: Path) -> None:
     store = open_store()
     text = " ".join(f"w{n}x{i}y" for n in range(WRITERS) for i in range(EACH))
     with store.write() as session:
-        for n in range(WRITERS):
-            for i in range(EACH):
-                session.add(Paper(id=f"2401.{n}{i:04d}", title=f"paper {n} {i}"))
+        for i in range(EACH):
+            session.add(Paper(id=f"2401.{i:05d}", title=f"paper {i}"))
         session.add(Paper(id=QUOTE_PAPER, title="Quotes", state="extracted"))
         session.flush()
         session.add(Page(paper_id=QUOTE_PAPER, number=1, text=text))
@@ -94,15 +96,24 @@ def test_four_writers_and_an_indexer_lose_nothing(paperlab_home: Path) -> None:
     for p in procs:
         p.join(600)
     assert [p.exitcode for p in procs] == [0] * (WRITERS + 1)
-    total = WRITERS * EACH
-    assert library_rows("SELECT COUNT(*) FROM note") == [(total,)]
-    assert library_rows("SELECT COUNT(*) FROM annotation") == [(total,)]
-    assert library_rows("SELECT COUNT(*) FROM log_entry") == [(total,)]
+    for table in ("note", "annotation", "log_entry"):
+        counts = library_rows(f"SELECT owner, COUNT(*) FROM {table} GROUP BY owner ORDER BY owner")
+        assert counts == [(user, EACH) for user in USERS], table
+    # Each row is its writer's: the text names the writer, the owner names the user.
+    for table, column in (("note", "summary"), ("annotation", "comment"), ("log_entry", "text")):
+        for n, user in enumerate(USERS):
+            stray = library_rows(
+                f"SELECT COUNT(*) FROM {table} WHERE owner = :u AND {column} NOT LIKE :w",
+                {"u": user, "w": f"writer {n}%"},
+            )
+            assert stray == [(0,)], (table, user)
     assert library_rows("SELECT COUNT(*) FROM chunk") == [(250,)]
     assert library_rows("SELECT COUNT(*) FROM embedding") == [(150,)]
     # The first vector stored for a hash stays: the second client's was dropped.
     assert {bytes(r[0]) for r in library_rows("SELECT vector FROM embedding")} == {
         b"\0\0\x80\x3f" * 4
     }
-    notes = library_rows("SELECT summary FROM note WHERE paper_id = :p", {"p": "2401.30099"})
-    assert notes == [("writer 3 note 99",)]
+    notes = library_rows(
+        "SELECT owner, summary FROM note WHERE paper_id = :p ORDER BY owner", {"p": "2401.00099"}
+    )
+    assert notes == [(user, f"writer {n} note 99") for n, user in enumerate(USERS)]

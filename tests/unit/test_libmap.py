@@ -17,7 +17,7 @@ from paperlab.export.libmap import UNREAD_NAME, export_map
 from paperlab.export.maplabels import overlaps, short_label, short_labels
 from paperlab.export.maplayout import auto_layout, knn_overlap, pca_2d, trustworthiness
 from paperlab.settings import load_settings
-from paperlab.store.models import Note, Paper, dumps
+from paperlab.store.models import Note, Paper, PaperReadingState, dumps
 from tests.unit.test_export_helpers import build_library
 
 UNTAGGED = ["1312.5602", "1707.06347", "1609.02907", "1710.10903"]
@@ -49,9 +49,10 @@ def real_library(store, shared_data: Path, count: int = 80) -> list[str]:
                     primary_category=row["categories"].split()[0],
                     published=datetime(2007, 4, 1, tzinfo=UTC),
                     metadata_complete=True,
-                    reading_state="read" if i % 3 == 0 else "unread",
                 )
             )
+            if i % 3 == 0:  # read by the current user
+                s.add(PaperReadingState(paper_id=row["id"], state="read"))
             ids.append(row["id"])
         s.flush()
         for i, row in enumerate(rows):

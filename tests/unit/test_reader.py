@@ -18,6 +18,7 @@ from paperlab.store.models import (
     LogEntry,
     LogPaper,
     Paper,
+    PaperReadingState,
     PaperTopic,
     PaperVersion,
     Topic,
@@ -99,6 +100,7 @@ def described(store: Store) -> Store:
         session.add(Topic(slug="deep-learning", title="Deep learning", weeks=dumps([7, 8])))
         session.flush()
         session.add(PaperTopic(paper_id="1608.03983", topic_slug="deep-learning"))
+        session.add(PaperReadingState(paper_id="1608.03983", state="reading"))  # the user's
         session.add(PaperVersion(paper_id="1608.03983", version=1, updated=published))
         session.add(Annotation(paper_id="1608.03983", quote="warm", page=2, tags=dumps(["a"])))
         entry = LogEntry(kind="idea", text="Try SGDR")

@@ -80,3 +80,32 @@ def test_a_long_value_is_echoed_cut_short(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(UsageError) as info:
         load_settings()
     assert len(info.value.message) < 130 and "..." in info.value.message
+
+
+def test_the_user_is_paperlab_user_else_the_login_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    from paperlab.settings import current_user
+
+    monkeypatch.setenv("PAPERLAB_USER", "alice.b-c_d@lab")
+    assert current_user() == "alice.b-c_d@lab" and load_settings().user == "alice.b-c_d@lab"
+    monkeypatch.delenv("PAPERLAB_USER")
+    monkeypatch.setenv("LOGNAME", "bob")  # getpass.getuser reads LOGNAME first
+    assert current_user() == "bob"
+
+    def no_login() -> str:
+        raise OSError("no login name")
+
+    monkeypatch.setattr(getpass, "getuser", no_login)
+    assert current_user() == "me"
+
+
+@pytest.mark.parametrize("value", ["alice smith", "x" * 65, "al'ice", "alice\n", "ünï"])
+def test_a_bad_user_name_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PAPERLAB_USER", value)
+    with pytest.raises(UsageError) as caught:
+        load_settings()
+    assert caught.value.exit_code == 2
+    assert "is not a user name" in caught.value.message and "PAPERLAB_USER" in str(
+        caught.value.hint
+    )

@@ -7,7 +7,7 @@ import pytest
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.library import set_reading_state
 from paperlab.store import Store
-from paperlab.store.models import Paper, PaperTopic, Topic
+from paperlab.store.models import Paper, PaperReadingState, PaperTopic, Topic
 from paperlab.tagging import check_tag, paper_topics, tag_paper, untag_paper
 
 PAPER = "1608.03983"
@@ -74,7 +74,7 @@ def test_unknown_paper(library: Store) -> None:
 
 
 def test_reading_state_round_trip(library: Store) -> None:
-    assert set_reading_state(library, PAPER, "skimming").reading_state == "skimming"
+    assert set_reading_state(library, PAPER, "skimming").state == "skimming"
     with library.read() as session:
-        paper = session.get(Paper, PAPER)
-        assert paper is not None and paper.reading_state == "skimming"
+        row = session.get(PaperReadingState, (PAPER, "tester"))  # the current user's
+        assert row is not None and row.state == "skimming"

@@ -16,6 +16,7 @@ from paperlab.catalog import (
     topics_overview,
 )
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.store.values import NOTE_TEXT_COLUMNS
 
 if TYPE_CHECKING:
     from paperlab.readinglists import TopicSpec
@@ -120,9 +121,16 @@ def show(paper: str, as_json: bool) -> None:
         click.echo(terminal_text(f"pdf: {info['pdf_path']} ({version}sha256 {sha}…)"))
     click.echo(
         f"text: {info['pages']} pages, {info['chunks']} chunks   "
-        f"note: {'yes' if info['has_note'] else 'no'}   "
+        f"note: {'yes' if info['has_note'] else 'no'}"
+        f"{' (shared)' if info['note_shared'] else ''}   "
         f"annotations: {info['annotations']}   log entries: {info['log_entries']}"
     )
+    for other in info["shared_notes"]:
+        # Other users' shared notes, under the user's own: the summary, else the first text.
+        text = next((other[f] for f in NOTE_TEXT_COLUMNS if str(other[f]).strip()), "")
+        summary = " ".join(str(text).split())
+        summary = summary if len(summary) <= 100 else summary[:99] + "…"
+        click.echo(terminal_text(f"  [{other['owner']}] shared note: {summary or '(empty)'}"))
     if info["topics"]:
         click.echo(f"topics: {', '.join(info['topics'])}")
     if info["tags"]:

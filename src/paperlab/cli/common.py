@@ -67,3 +67,20 @@ def stderr_is_terminal() -> bool:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+def owner_mark(owner: str, shared: bool) -> str:
+    """How a listing marks whose an item is (``views.owner_label``)."""
+    from paperlab.views import owner_label
+
+    return owner_label(owner, shared)
+
+
+def sharing_option(noun: str) -> Any:
+    """``--shared/--private``: whether the library's other users see the item (None: as is)."""
+    return click.option(
+        "--shared/--private",
+        "shared",
+        default=None,
+        help=f"Let the library's other users see this {noun} (--private: only you).",
+    )

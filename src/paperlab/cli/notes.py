@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.cli.common import (
+    get_store,
+    json_option,
+    owner_mark,
+    print_json,
+    sharing_option,
+    terminal_text,
+)
 from paperlab.errors import PaperlabError, UsageError
 from paperlab.settings import load_settings
 from paperlab.views import (
@@ -28,6 +35,7 @@ from paperlab.views import (
 )
 
 if TYPE_CHECKING:
+    from paperlab.notes import ConflictError
     from paperlab.store import Store
     from paperlab.store.models import Paper
 
@@ -99,21 +107,13 @@ def _edit_note(store: Store, paper: Paper) -> None:
         click.echo("Note unchanged.")
         return
     try:
-        if before is None and get_note(store, paper.id) is not None:
-            raise PaperlabError(
-                f"A note on {paper.id} was created elsewhere while you were editing.",
-                hint="Open the note again and merge your text into it.",
-            )
         try:
-            save_note(
-                store,
-                paper.id,
-                fields,
-                expected_updated_at=before.updated_at if before is not None else None,
-            )
+            # Merged field by field with whatever was saved meanwhile (the
+            # TUI, another machine); a field both changed is a ConflictError.
+            saved = save_note(store, paper.id, fields, base=note_fields(before))
         except ConflictError as conflict:
-            _merge_with_elsewhere(store, paper, note_fields(before), fields, conflict)
-            return
+            _explain_conflict(paper, conflict)
+            raise
     except Exception as error:
         # Whatever stopped the save, the text the user just typed must survive it.
         path = _rescue(edited, paper)
@@ -124,47 +124,35 @@ def _edit_note(store: Store, paper: Paper) -> None:
             else:
                 click.echo(kept, err=True)
         raise
-    changed = [name for name in fields if fields[name] != note_fields(before)[name]]
-    click.echo(f"Saved the note on {paper.id} ({', '.join(changed)}).")
+    base = note_fields(before)
+    changed = [name for name in fields if fields[name] != base[name]]
+    elsewhere = [
+        name
+        for name, value in note_fields(saved).items()
+        if value != base[name] and name not in changed
+    ]
+    kept = (
+        f", keeping what was changed elsewhere meanwhile ({', '.join(elsewhere)})"
+        if elsewhere
+        else ""
+    )
+    click.echo(f"Saved the note on {paper.id} ({', '.join(changed)}){kept}.")
 
 
-def _merge_with_elsewhere(
-    store: Store,
-    paper: Paper,
-    base: dict[str, str],
-    mine: dict[str, str],
-    conflict: PaperlabError,
-) -> None:
-    """The note changed while the editor was open (the TUI, another shell).
+def _explain_conflict(paper: Paper, conflict: ConflictError) -> None:
+    """The note changed while the editor was open, in a field the user changed too.
 
-    Fields only one side changed are merged and saved; when both changed the
-    same field nothing is saved and the ConflictError names the fields (the
-    caller keeps the edited text in a file). No field ever gets both texts.
+    Nothing was saved (the caller keeps the edited text in a file); no field
+    ever gets both texts.
     """
-    from paperlab.notes import FIELD_TITLES, get_note, merge_note_fields, note_fields, save_note
+    from paperlab.notes import FIELD_TITLES
 
-    theirs = get_note(store, paper.id)
-    merge = merge_note_fields(base, mine, note_fields(theirs))
-    if merge.conflicts:
-        names = ", ".join(FIELD_TITLES[n] for n in merge.conflicts)
-        conflict.message = (
-            f"The note on {paper.id} was changed elsewhere while you were editing "
-            f"(both changed: {names}); nothing was saved."
-        )
-        conflict.hint = "Open the note again and merge your text into it."
-        raise conflict
-    changed = {k: v for k, v in mine.items() if v != base.get(k, "")}
-    save_note(
-        store,
-        paper.id,
-        changed,
-        expected_updated_at=theirs.updated_at if theirs is not None else None,
+    names = ", ".join(FIELD_TITLES[n] for n in conflict.fields)
+    conflict.message = (
+        f"The note on {paper.id} was changed elsewhere while you were editing "
+        f"(both changed: {names}); nothing was saved."
     )
-    theirs_only = ", ".join(n for n in merge.theirs_changed)
-    click.echo(
-        f"Saved the note on {paper.id} ({', '.join(changed)}), "
-        f"keeping what was changed elsewhere meanwhile ({theirs_only})."
-    )
+    conflict.hint = "Open the note again and merge your text into it."
 
 
 @click.command("note")
@@ -179,15 +167,21 @@ def _merge_with_elsewhere(
 )
 @click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Link the note to a topic.")
 @click.option("--print", "as_markdown", is_flag=True, help="Print the note as Markdown.")
+@sharing_option("note")
 @json_option
 def note(
     paper_id: str,
     assignments: tuple[str, ...],
     topics: tuple[str, ...],
     as_markdown: bool,
+    shared: bool | None,
     as_json: bool,
 ) -> None:
-    """Edit a paper's structured note in $EDITOR, or set/print it for scripts."""
+    """Edit your structured note on a paper in $EDITOR, or set/print it for scripts.
+
+    Each user of a library (PAPERLAB_USER) has their own note on a paper;
+    --shared lets the others see it (`paperlab show ID` lists them).
+    """
     from paperlab.library import resolve_paper
     from paperlab.notes import (
         get_note,
@@ -203,8 +197,8 @@ def note(
     try:
         with store.read() as session:
             paper = resolve_paper(session, paper_id)
-        if fields:
-            save_note(store, paper.id, fields)
+        if fields or shared is not None:
+            save_note(store, paper.id, fields, shared=shared)
         if topics:
             link_note_topics(store, paper.id, topics)
         if as_json:
@@ -212,8 +206,9 @@ def note(
         elif as_markdown:
             markdown = note_to_markdown(paper, get_note(store, paper.id))
             click.echo(terminal_text(markdown, multiline=True), nl=False)
-        elif fields or topics:
-            done = [*fields, *(f"topic {t}" for t in topics)]
+        elif fields or topics or shared is not None:
+            sharing = [] if shared is None else ["shared" if shared else "private"]
+            done = [*fields, *(f"topic {t}" for t in topics), *sharing]
             click.echo(f"Saved the note on {paper.id} ({', '.join(done)}).")
         else:
             _edit_note(store, paper)
@@ -232,7 +227,10 @@ def _short(text: str, width: int = 100) -> str:
 def _describe(annotation: AnnotationLike) -> list[str]:
     where = f"p.{annotation.page}" if annotation.page is not None else "p.?"
     kind = "" if annotation.kind == "highlight" else f"{annotation.kind}  "
-    lines = [f"#{annotation.id}  {where}  {kind}[{annotation.color}]  “{_short(annotation.quote)}”"]
+    mark = owner_mark(annotation.owner, annotation.shared)
+    lines = [
+        f"#{annotation.id}  {where}  {mark}{kind}[{annotation.color}]  “{_short(annotation.quote)}”"
+    ]
     if annotation.page is None:
         lines.append("    (not found in the current text; kept with its quote)")
     if annotation.comment:
@@ -262,6 +260,7 @@ def _describe(annotation: AnnotationLike) -> list[str]:
     show_default=True,
     help=f"What the passage is for: {', '.join(HIGHLIGHT_KINDS)}.",
 )
+@sharing_option("annotation")
 @json_option
 def annotate(
     paper_id: str,
@@ -272,6 +271,7 @@ def annotate(
     color: str,
     tags: tuple[str, ...],
     kind: str,
+    shared: bool | None,
     as_json: bool,
 ) -> None:
     """Anchor an annotation to a quote in a paper's extracted text."""
@@ -295,6 +295,7 @@ def annotate(
             tags=tags,
             occurrence=occurrence,
             kind=kind,
+            shared=bool(shared),
         )
     finally:
         store.close()

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.cli.common import (
+    get_store,
+    json_option,
+    owner_mark,
+    print_json,
+    sharing_option,
+    terminal_text,
+)
 from paperlab.errors import UsageError
 from paperlab.views import LOG_KINDS, LogEntryView, list_entries
 
@@ -21,7 +28,8 @@ def _line(entry: LogEntryView) -> str:
     if entry.topic_slugs:
         links.append("topics: " + ", ".join(entry.topic_slugs))
     tail = f"  ({'; '.join(links)})" if links else ""
-    return terminal_text(f"#{entry.id}  {when}  [{entry.kind}]  {entry.text}{tail}")
+    mark = owner_mark(entry.owner, entry.shared)
+    return terminal_text(f"#{entry.id}  {when}  {mark}[{entry.kind}]  {entry.text}{tail}")
 
 
 @click.group("log", invoke_without_command=True)
@@ -40,12 +48,14 @@ def log(ctx: click.Context) -> None:
 @click.option("--kind", default="idea", show_default=True, help=f"One of: {', '.join(LOG_KINDS)}.")
 @click.option("--paper", "papers", multiple=True, metavar="ID", help="Link a paper (repeatable).")
 @click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Link a topic (repeatable).")
+@sharing_option("entry")
 @json_option
 def add(
     words: tuple[str, ...],
     kind: str,
     papers: tuple[str, ...],
     topics: tuple[str, ...],
+    shared: bool | None,
     as_json: bool,
 ) -> None:
     """Add an entry. arXiv ids in the text link those papers too."""
@@ -54,7 +64,7 @@ def add(
     text = " ".join(words)
     store = get_store()
     try:
-        entry = add_entry(store, text, kind=kind, papers=papers, topics=topics)
+        entry = add_entry(store, text, kind=kind, papers=papers, topics=topics, shared=bool(shared))
         assert entry.id is not None
         shown = get_entry(store, entry.id)
     finally:
@@ -62,7 +72,7 @@ def add(
     if as_json:
         print_json(shown.to_json())
     else:
-        click.echo(f"Added log entry {shown.id}.")
+        click.echo(f"Added log entry {shown.id}" + (" (shared)." if shown.shared else "."))
 
 
 @log.command("list")
@@ -98,6 +108,7 @@ def list_(
 @click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Replace the topics.")
 @click.option("--no-papers", is_flag=True, help="Unlink every paper (ids in the text stay linked).")
 @click.option("--no-topics", is_flag=True, help="Unlink every topic.")
+@sharing_option("entry")
 @json_option
 def edit(
     entry_id: int,
@@ -107,6 +118,7 @@ def edit(
     topics: tuple[str, ...],
     no_papers: bool,
     no_topics: bool,
+    shared: bool | None,
     as_json: bool,
 ) -> None:
     """Replace entry N's text (and optionally its kind, papers or topics)."""
@@ -115,7 +127,12 @@ def edit(
             "Give either --no-papers/--no-topics or new links, not both.",
             hint=f"paperlab log edit {entry_id} --topic SLUG (replaces the topics)",
         )
-    if not words and kind is None and not (papers or topics or no_papers or no_topics):
+    if (
+        not words
+        and kind is None
+        and shared is None
+        and not (papers or topics or no_papers or no_topics)
+    ):
         raise UsageError(
             f"Nothing to change in log entry {entry_id}.",
             hint=f'paperlab log edit {entry_id} "new text" (or --kind, --paper, --topic)',
@@ -131,6 +148,7 @@ def edit(
             kind=kind,
             papers=() if no_papers else (papers or None),
             topics=() if no_topics else (topics or None),
+            shared=shared,
         )
         shown = get_entry(store, entry_id)
     finally:
@@ -162,7 +180,8 @@ def show(entry_id: int, as_json: bool) -> None:
         print_json(entry.to_json())
         return
     when = entry.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    lines = [f"#{entry.id}  {when}  [{entry.kind}]", "", entry.text, ""]
+    mark = owner_mark(entry.owner, entry.shared)
+    lines = [f"#{entry.id}  {when}  {mark}[{entry.kind}]", "", entry.text, ""]
     if entry.paper_ids:
         lines.append("papers: " + ", ".join(entry.paper_ids))
     if entry.topic_slugs:

@@ -24,9 +24,13 @@ KIND_LABELS = {"passage": "", "note": "note", "annotation": "annotation", "log":
 
 
 def _location(hit: SearchHit) -> str:
+    from paperlab.views import owner_label
+
     parts = []
     if KIND_LABELS.get(hit.kind):
-        parts.append(KIND_LABELS[hit.kind])
+        # Another user's shared note, annotation or log entry names its owner.
+        mark = owner_label(hit.owner or "", False).strip()
+        parts.append(f"{mark} {KIND_LABELS[hit.kind]}" if mark else KIND_LABELS[hit.kind])
     if hit.paper_id:
         parts.append(hit.paper_id)
     if hit.page is not None:

@@ -105,7 +105,7 @@ def set_reading_state(paper_id: str, state: str) -> None:
 
     store = get_store()
     try:
-        paper = set_state(store, paper_id, value)
+        row = set_state(store, paper_id, value)
     finally:
         store.close()
-    click.echo(f"{paper.id} is now {paper.reading_state}.")
+    click.echo(f"{row.paper_id} is now {row.state}.")

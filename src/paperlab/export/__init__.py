@@ -70,7 +70,7 @@ def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
     note uses it, new metadata must not break ``[@key]`` or rename the note.
     ``paperlab rekey`` changes it on purpose and keeps the old key as an alias.
     """
-    from paperlab.library import ensure_citation_key
+    from paperlab.library import ensure_citation_key, show_my_reading_states
 
     out: list[Paper] = []
     with store.write() as session:
@@ -84,6 +84,7 @@ def ensure_keys(store: Store, paper_ids: Sequence[str]) -> list[Paper]:
             out.append(paper)
         for paper in out:
             session.expunge(paper)
+        show_my_reading_states(session, out)
     return out
 
 

@@ -20,7 +20,7 @@ from paperlab.errors import ExtractionError, NotFoundError
 from paperlab.export import atomic_write_bytes
 from paperlab.settings import Settings
 from paperlab.store import Store
-from paperlab.store.models import Annotation, Paper
+from paperlab.store.models import Annotation, Paper, seen_by_me
 from paperlab.views import HIGHLIGHT_KIND_LABELS
 
 _EDGE_WORDS = 5
@@ -116,7 +116,7 @@ def annotate_pdf(
         annotations = list(
             session.exec(
                 select(Annotation)
-                .where(Annotation.paper_id == paper.id)
+                .where(Annotation.paper_id == paper.id, seen_by_me(Annotation))
                 .order_by(col(Annotation.page), col(Annotation.id))
             ).all()
         )

@@ -34,7 +34,7 @@ from paperlab.export.maplabels import (
 from paperlab.export.maplayout import LAYOUTS, auto_layout, pca_2d
 from paperlab.settings import Settings
 from paperlab.store import Store
-from paperlab.store.models import Note, Paper
+from paperlab.store.models import Note, Paper, mine
 
 if TYPE_CHECKING:
     from paperlab.search.embedder import Embedder
@@ -275,7 +275,7 @@ def svg_to_png(svg: str, *, zoom: float = 2.0) -> bytes:
 def _summaries(store: Store, ids: Sequence[str]) -> dict[str, str]:
     with store.read() as session:
         rows = session.exec(
-            select(Note.paper_id, Note.summary).where(col(Note.paper_id).in_(list(ids)))
+            select(Note.paper_id, Note.summary).where(col(Note.paper_id).in_(list(ids)), mine(Note))
         ).all()
     return {pid: " ".join(summary.split()) for pid, summary in rows if summary.strip()}
 

@@ -31,7 +31,7 @@ from paperlab.export.theme_file import THEMES_FILE, theme_file_text
 from paperlab.export.themes import GROUPINGS, Reading, gather_reading, plan_themes
 from paperlab.settings import Settings
 from paperlab.store import Store
-from paperlab.store.models import Annotation, LogEntry, LogPaper, Note, Paper
+from paperlab.store.models import Annotation, LogEntry, LogPaper, Note, Paper, seen_by_me
 
 if TYPE_CHECKING:
     from paperlab.search.embedder import Embedder
@@ -97,7 +97,9 @@ class ReviewData:
 def _log_items(store: Store, keys: dict[str, str]) -> list[LogItem]:
     with store.read() as session:
         entries = session.exec(
-            select(LogEntry).order_by(col(LogEntry.created_at), col(LogEntry.id))
+            select(LogEntry)
+            .where(seen_by_me(LogEntry))  # the user's own entries and shared ones
+            .order_by(col(LogEntry.created_at), col(LogEntry.id))
         ).all()
         links: dict[int, list[str]] = {}
         for log_id, paper_id in session.exec(select(LogPaper.log_id, LogPaper.paper_id)):

@@ -44,6 +44,8 @@ from paperlab.store.models import (
     PaperTag,
     PaperTopic,
     Topic,
+    mine,
+    seen_by_me,
 )
 from paperlab.store.values import NOTE_TEXT_COLUMNS
 
@@ -132,11 +134,12 @@ def gather_reading(store: Store, papers: Sequence[Paper]) -> dict[str, Reading]:
     ids = [p.id for p in papers]
     out = {p.id: Reading(paper=p) for p in papers}
     with store.read() as session:
-        for note in session.exec(select(Note).where(col(Note.paper_id).in_(ids))):
+        # The user's own note; their own annotations and those others shared.
+        for note in session.exec(select(Note).where(col(Note.paper_id).in_(ids), mine(Note))):
             out[note.paper_id].note = note
         for ann in session.exec(
             select(Annotation)
-            .where(col(Annotation.paper_id).in_(ids))
+            .where(col(Annotation.paper_id).in_(ids), seen_by_me(Annotation))
             .order_by(col(Annotation.page), col(Annotation.char_start), col(Annotation.id))
         ):
             out[ann.paper_id].annotations.append(ann)
@@ -377,8 +380,12 @@ def reading_themes(
     """
     settings = settings or load_settings()
     if papers is None:
+        from paperlab.library import show_my_reading_states
+
         with store.read() as session:
             papers = list(session.exec(select(Paper).order_by(col(Paper.id))))
+            session.expunge_all()
+            show_my_reading_states(session, papers)
     readings = gather_reading(store, papers)
     plan = plan_themes(
         store,

@@ -37,6 +37,7 @@ from paperlab.store.models import (
     PaperTopic,
     Topic,
     VaultNote,
+    mine,
     utcnow,
 )
 from paperlab.views import HIGHLIGHT_KIND_LABELS
@@ -235,11 +236,16 @@ def library_side(store: Store, papers: Sequence[Paper]) -> LibrarySide:
     ids = [p.id for p in papers]
     with store.read() as session:
         notes = {
-            n.paper_id: n for n in session.exec(select(Note).where(col(Note.paper_id).in_(ids)))
+            n.paper_id: n
+            for n in session.exec(select(Note).where(col(Note.paper_id).in_(ids), mine(Note)))
         }
         annotations: dict[str, list[Annotation]] = {}
         for a in session.exec(
-            select(Annotation).where(col(Annotation.paper_id).in_(ids)).order_by(col(Annotation.id))
+            select(Annotation)
+            # The vault is the user's own: their note and highlights, which
+            # `import notes` may write back (others' would be refused).
+            .where(col(Annotation.paper_id).in_(ids), mine(Annotation))
+            .order_by(col(Annotation.id))
         ):
             annotations.setdefault(a.paper_id, []).append(a)
         for anns in annotations.values():

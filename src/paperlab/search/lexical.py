@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from paperlab.store.values import me, visible
+
 if TYPE_CHECKING:
     from paperlab.store.reader import ReadConnection
 
@@ -97,12 +99,21 @@ class KindTable:
     weights: tuple[float, ...]
     snippet_column: int  # -1: the best-matching column
     topic_clause: str  # SQL over ``alias`` with a :topic parameter
+    # Rows with an owner: only the current user's (``:me``) and shared ones match.
+    owned: bool = True
 
 
 _TOPIC_PAPERS = "(SELECT paper_id FROM paper_topic WHERE topic_slug = :topic)"
 KINDS: dict[str, KindTable] = {
     "passage": KindTable(
-        "passage", "chunk_fts", "chunk", "c", (1.0, 0.5), 0, f"c.paper_id IN {_TOPIC_PAPERS}"
+        "passage",
+        "chunk_fts",
+        "chunk",
+        "c",
+        (1.0, 0.5),
+        0,
+        f"c.paper_id IN {_TOPIC_PAPERS}",
+        owned=False,
     ),
     "note": KindTable(
         "note",
@@ -219,6 +230,8 @@ def _kind_sql(
 ) -> str:
     weights = ", ".join(f"{w:g}" for w in table.weights)
     where = [f"{table.fts} MATCH :q"]
+    if table.owned:
+        where.append(visible(table.alias))
     if table.kind == "passage" and not include_references:
         where.append("NOT c.is_reference")
     if topic:
@@ -241,6 +254,11 @@ def _kind_sql(
         f"ON {table.alias}.id = {table.fts}.rowid "
         f"WHERE {' AND '.join(where)} ORDER BY score LIMIT :n"
     )
+
+
+def _owner(table: KindTable) -> dict[str, str]:
+    """The ``:me`` parameter where ``table``'s rows have owners (none for passages)."""
+    return me() if table.owned else {}
 
 
 def search_lexical(
@@ -273,7 +291,7 @@ def search_lexical(
             by_rowid=False,
             snippets=False,
         )
-        params: dict[str, Any] = {"q": match, "n": limit}
+        params: dict[str, Any] = {"q": match, "n": limit, **_owner(table)}
         if topic is not None:
             params["topic"] = topic
         if _dialect(conn) == "postgresql":
@@ -311,9 +329,8 @@ def _snippets(
         statement = _sql_for(conn)(
             KINDS[kind], topic=False, include_references=True, by_rowid=False, rowids=True
         )
-        for row_id, _, snippet in conn.execute(
-            statement, {"q": match, "n": len(ids), "rowids": ids}
-        ):
+        params = {"q": match, "n": len(ids), "rowids": ids, **_owner(KINDS[kind])}
+        for row_id, _, snippet in conn.execute(statement, params):
             out[(kind, int(row_id))] = str(snippet or "")
     return out
 
@@ -325,7 +342,8 @@ def snippet_for(conn: ReadConnection, kind: str, row_id: int, query: str) -> str
         return None
     table = KINDS[kind]
     statement = _sql_for(conn)(table, topic=False, include_references=True, by_rowid=True)
-    row = conn.execute(statement, {"q": match, "n": 1, "rowid": row_id}).first()
+    params = {"q": match, "n": 1, "rowid": row_id, **_owner(table)}
+    row = conn.execute(statement, params).first()
     return str(row[2]) if row and row[2] else None
 
 

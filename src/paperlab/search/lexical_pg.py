@@ -24,6 +24,7 @@ from paperlab.search.lexical import (
     fts_query,
 )
 from paperlab.store.migrations import _FTS_TABLES
+from paperlab.store.values import visible
 
 
 def pg_tsquery(query: str) -> str | None:
@@ -66,6 +67,8 @@ def pg_kind_sql(
     """
     columns = next(cols for fts, _, cols in _FTS_TABLES if fts == table.fts)
     where = ["f.document @@ tsq"]
+    if table.owned:
+        where.append(visible(table.alias))
     if table.kind == "passage" and not include_references:
         where.append("NOT c.is_reference")
     if topic:

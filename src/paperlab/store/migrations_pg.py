@@ -188,6 +188,44 @@ def portable(migration: Migration) -> Migration:
     return run
 
 
+def m013_owners(conn: Connection) -> None:
+    """Owners and sharing (see the SQLite migration); PostgreSQL swaps the keys in place.
+
+    The same columns and table as SQLite's form; the note's UNIQUE (paper_id)
+    becomes UNIQUE (paper_id, owner) and reading_position's key
+    (paper_id, owner), with no rebuild. Existing rows go to the migrating user.
+    """
+    from paperlab.settings import current_user
+
+    user = current_user()
+    run_ddl(
+        conn,
+        "ALTER TABLE note ADD COLUMN owner VARCHAR NOT NULL DEFAULT ''; "
+        "ALTER TABLE note ADD COLUMN shared BOOLEAN NOT NULL DEFAULT 0; "
+        "ALTER TABLE reading_position ADD COLUMN owner VARCHAR NOT NULL DEFAULT ''",
+    )
+    for statement in lite.OWNER_COLUMNS_V12:
+        conn.exec_driver_sql(sqlite_ddl(statement))
+    for table in ("note", "annotation", "log_entry", "reading_session", "reading_position"):
+        conn.exec_driver_sql(f"UPDATE {table} SET owner = %s", (user,))
+    unique = conn.exec_driver_sql(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'note'::regclass AND contype = 'u'"
+    ).scalar_one()
+    conn.exec_driver_sql(f'ALTER TABLE note DROP CONSTRAINT "{unique}"')
+    conn.exec_driver_sql("ALTER TABLE note ADD UNIQUE (paper_id, owner)")
+    key = conn.exec_driver_sql(
+        "SELECT conname FROM pg_constraint "
+        "WHERE conrelid = 'reading_position'::regclass AND contype = 'p'"
+    ).scalar_one()
+    conn.exec_driver_sql(f'ALTER TABLE reading_position DROP CONSTRAINT "{key}"')
+    conn.exec_driver_sql("ALTER TABLE reading_position ADD PRIMARY KEY (paper_id, owner)")
+    conn.exec_driver_sql(
+        "INSERT INTO reading_state (paper_id, owner, state, updated_at) "
+        "SELECT id, %s, reading_state, updated_at FROM paper WHERE reading_state <> 'unread'",
+        (user,),
+    )
+
+
 # Position n here is migration n of migrations.MIGRATIONS, with the same name.
 PG_MIGRATIONS: list[Migration] = [
     m001_initial,
@@ -202,6 +240,7 @@ PG_MIGRATIONS: list[Migration] = [
     portable(lite.m010_paper_reference),
     portable(lite.m011_reader_memory),
     portable(lite.m012_pdf_blob),
+    m013_owners,
 ]
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, UniqueConstraint, or_
 from sqlmodel import Field, SQLModel
 
+from paperlab.settings import current_user
 from paperlab.store.values import (
     LogKind,
     PipelineState,
@@ -49,6 +51,7 @@ class Paper(SQLModel, table=True):
     pdf_version: int | None = None
     state: str = PipelineState.QUEUED.value
     state_reason: str | None = None
+    # No longer read or written: each user's state is in reading_state (migration 13).
     reading_state: str = ReadingState.UNREAD.value
     citation_key: str | None = Field(default=None, unique=True)
     metadata_complete: bool = False
@@ -223,9 +226,13 @@ class Embedding(SQLModel, table=True):
 
 
 class Note(SQLModel, table=True):
+    # One note per paper and user (migration 13); a user's note is theirs to
+    # edit, and the others see it only when it is shared.
+    __table_args__ = (UniqueConstraint("paper_id", "owner"),)
+
     # No cascade from paper: deleting a paper that has notes must fail loudly.
     id: int | None = Field(default=None, primary_key=True)
-    paper_id: str = Field(foreign_key="paper.id", unique=True)
+    paper_id: str = Field(foreign_key="paper.id")
     summary: str = ""
     contributions: str = ""
     method: str = ""
@@ -236,6 +243,8 @@ class Note(SQLModel, table=True):
     body: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    owner: str = Field(default_factory=current_user)  # PAPERLAB_USER of the writer
+    shared: bool = False  # seen by the library's other users too
 
 
 class NoteTopic(SQLModel, table=True):
@@ -266,6 +275,8 @@ class Annotation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # highlight | question | key-claim | to-cite (migration 11).
     kind: str = Field(default="highlight", index=True)
+    owner: str = Field(default_factory=current_user)
+    shared: bool = False
 
 
 class LogEntry(SQLModel, table=True):
@@ -275,6 +286,8 @@ class LogEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     kind: str = LogKind.IDEA.value
     text: str
+    owner: str = Field(default_factory=current_user)
+    shared: bool = False
 
 
 class LogPaper(SQLModel, table=True):
@@ -298,6 +311,21 @@ class ReadingSession(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
     started_at: datetime = Field(default_factory=utcnow)
     minutes: float = 0.0
+    owner: str = Field(default_factory=current_user)
+
+
+def seen_by_me(model: type[Note] | type[Annotation] | type[LogEntry]) -> ColumnElement[bool]:
+    """An ORM condition: rows the current user sees, their own and the shared ones."""
+    from sqlmodel import col
+
+    return or_(col(model.owner) == current_user(), col(model.shared))
+
+
+def mine(model: type[Note] | type[Annotation] | type[LogEntry]) -> ColumnElement[bool]:
+    """An ORM condition: the current user's own rows."""
+    from sqlmodel import col
+
+    return col(model.owner) == current_user()
 
 
 __all__ = [
@@ -316,6 +344,7 @@ __all__ = [
     "NoteTopic",
     "Page",
     "Paper",
+    "PaperReadingState",
     "PaperTopic",
     "PaperVersion",
     "PipelineState",
@@ -327,6 +356,8 @@ __all__ = [
     "Topic",
     "dumps",
     "loads_list",
+    "mine",
+    "seen_by_me",
     "utcnow",
 ]
 
@@ -397,6 +428,7 @@ class ReadingPosition(SQLModel, table=True):
     scroll_y: int = 0
     cursor: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+    owner: str = Field(default_factory=current_user, primary_key=True)
 
 
 class PdfBlob(SQLModel, table=True):
@@ -408,3 +440,14 @@ class PdfBlob(SQLModel, table=True):
     size: int
     content: bytes
     added_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperReadingState(SQLModel, table=True):
+    """A user's reading state of a paper (migration 13); no row means unread."""
+
+    __tablename__ = "reading_state"
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    owner: str = Field(default_factory=current_user, primary_key=True)
+    state: str = ReadingState.UNREAD.value
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -108,3 +108,48 @@ LIST_MEMBERS = (
     "UNION ALL SELECT list_id, paper_id, week, position, why FROM list_external_entry "
     "WHERE paper_id IS NOT NULL)"
 )
+
+
+# --------------------------------------------------------------------------- owners
+# Notes, annotations and log entries belong to the user who wrote them
+# (``owner``, a PAPERLAB_USER name); the other users of a library see them only
+# when ``shared``. Reads bind ``:me`` (``me()``) and filter with ``visible``.
+
+
+def me() -> dict[str, str]:
+    """The ``:me`` parameter of the SQL below: the current user."""
+    from paperlab.settings import current_user
+
+    return {"me": current_user()}
+
+
+def visible(alias: str) -> str:
+    """SQL: the row ``alias`` is the current user's (``:me``) or shared with everyone."""
+    return f"({alias}.owner = :me OR {alias}.shared)"
+
+
+def reading_state_of(paper: str) -> str:
+    """SQL: the current user's (``:me``) reading state of paper ``paper``; unread when unset."""
+    return (
+        "COALESCE((SELECT rs.state FROM reading_state rs "
+        f"WHERE rs.paper_id = {paper}.id AND rs.owner = :me), 'unread')"
+    )
+
+
+def check_owner(what: str, owner: str) -> None:
+    """Refuse (exit 2) to change ``what`` (e.g. "annotation 12") unless it is the user's own."""
+    from paperlab.errors import NotOwnerError
+    from paperlab.settings import current_user
+
+    user = current_user()
+    if owner != user:
+        raise NotOwnerError(
+            f"{what[:1].upper()}{what[1:]} is {owner}'s, so {user} cannot change it.",
+            hint=f"Ask {owner} to change it, or write your own.",
+        )
+
+
+def reading_states(conn: Any) -> dict[str, str]:
+    """The current user's reading state of every paper (unread where they set none)."""
+    rows = conn.execute(f"SELECT p.id, {reading_state_of('p')} FROM paper p", me())
+    return {str(paper_id): str(state) for paper_id, state in rows}

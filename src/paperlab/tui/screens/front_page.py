@@ -76,6 +76,10 @@ def render_front_page(page: FrontPage) -> Text:
     if not page.note_summary:
         counts = "No summary yet (n writes the note) · " + counts
     text.append(counts + "\n", style="dim")
+    for owner, summary in page.shared_summaries:
+        # Other users' shared notes, under the user's own.
+        text.append(f"  [{owner}] ", style="bold blue")
+        text.append(" ".join(summary.split()) + "\n")
     for section in page.sections:
         heading(section.title)
         for line in section.lines:

@@ -27,6 +27,7 @@ from paperlab.tui.screens.log_entry import (
     LogEntryModal,
     entry_details,
 )
+from paperlab.views import owner_label
 
 KIND_STYLE = {
     "idea": "yellow",
@@ -166,7 +167,7 @@ class LogScreen(PaperlabScreen):
         table.add_column("Links", key="links", width=links_width)
         for entry in entries:
             when = entry.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            flat = " ".join(entry.text.split())
+            flat = owner_label(entry.owner, entry.shared) + " ".join(entry.text.split())
             if len(flat) > text_width:
                 flat = flat[: text_width - 1] + "…"  # the pane below shows it whole
             table.add_row(

@@ -354,7 +354,7 @@ class NotesScreen(PaperlabScreen):
             return
         self._saving = True
         self._inflight = {**self.state.base, **changed}
-        self.save(fields, changed, self.state.expected)
+        self.save(fields, changed, dict(self.state.base))
 
     @work(
         thread=True,
@@ -363,16 +363,14 @@ class NotesScreen(PaperlabScreen):
         group="notes-save",
         description="Saving the note",
     )
-    def save(
-        self, fields: dict[str, str], changed: dict[str, str], expected: datetime | None
-    ) -> None:
+    def save(self, fields: dict[str, str], changed: dict[str, str], base: dict[str, str]) -> None:
         from paperlab.notes import ConflictError, get_note, save_note
 
         try:
             try:
-                note = save_note(
-                    self.lab.store, self.paper_id, changed, expected_updated_at=expected
-                )
+                # Merged field by field under a row lock with what was saved
+                # meanwhile (another machine); a field both changed is a conflict.
+                note = save_note(self.lab.store, self.paper_id, changed, base=base)
             except ConflictError:
                 theirs = get_note(self.lab.store, self.paper_id)
                 self.app.call_from_thread(self._conflict, theirs)
@@ -392,8 +390,17 @@ class NotesScreen(PaperlabScreen):
             self.action_save()
 
     def _saved(self, note: Note, changed: dict[str, str]) -> None:
+        stored = note_fields(note)
+        news = any(
+            stored[name] != self.state.base.get(name, "")
+            for name in stored
+            if name not in changed and name not in self.state.conflicts
+        )
         self.state.saved(changed, note.updated_at)
-        if not self.state.unsaved(self.current()) and not self.state.conflicts:
+        if news:
+            # The save kept fields another writer changed meanwhile: show them.
+            self._take_theirs(note)
+        elif not self.state.unsaved(self.current()) and not self.state.conflicts:
             self.drafts.discard(self.paper_id)
             self._status("Saved")
         self.post_message(self.NoteSaved(self.paper_id, note.updated_at))
@@ -434,9 +441,7 @@ class NotesScreen(PaperlabScreen):
             if not changed:
                 break
             try:
-                note = save_note(
-                    self.lab.store, self.paper_id, changed, expected_updated_at=self.state.expected
-                )
+                note = save_note(self.lab.store, self.paper_id, changed, base=self.state.base)
             except ConflictError:
                 theirs = get_note(self.lab.store, self.paper_id)
                 if self._inflight is not None and note_fields(theirs) == self._inflight:

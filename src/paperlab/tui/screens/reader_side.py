@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from paperlab.tui.widgets.page_view import KIND_COLORS
-from paperlab.views import AnnotationView, OutlineEntry, annotation_tags
+from paperlab.views import AnnotationView, OutlineEntry, annotation_tags, owner_label
 
 # A short badge per kind, so the kind reads without colour too.
 KIND_BADGES: dict[str, str] = {
@@ -33,6 +33,9 @@ def highlight_label(annotation: AnnotationView, quote_chars: int = QUOTE_CHARS) 
     page = annotation.page if annotation.page is not None else "?"
     label = kind_badge(annotation.kind)
     label.append(f" p.{page:<3} ", style="dim")
+    owner = owner_label(annotation.owner, annotation.shared)
+    if owner:
+        label.append(owner, style="bold blue")
     cut = quote[:quote_chars] + ("…" if len(quote) > quote_chars else "")
     label.append(f"“{cut}”")
     if annotation.kind != "highlight":
