@@ -4,27 +4,32 @@ Four processes, each a different user (PAPERLAB_USER), save 100 notes (on
 the same 100 papers: each user has a note of their own on each), 100
 annotations and 100 log entries through the services the commands use,
 while a fifth stores chunks and vectors for new papers as indexing does
-(``store_vectors``, with vectors of its own so the test needs no model).
-Every row must be there afterwards, under the right owner.
+(``store_vectors``, with vectors of its own, two clients storing the same
+hashes) and a real ``paperlab fetch`` downloads, extracts and embeds papers
+from a fake arXiv on 127.0.0.1 with the real model. Every row must be there
+afterwards, under the right owner, and every fetched paper indexed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from paperlab.store import open_store
 from paperlab.store.models import Page, Paper
-from tests.helpers import library_rows
+from tests.fakearxiv import FakeArxiv, sample_paper
+from tests.helpers import library_rows, paperlab_command, write_list
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend")]
 WRITERS = 4
 EACH = 100
 QUOTE_PAPER = "2401.99999"
 USERS = [f"user{n}" for n in range(WRITERS)]
+FETCHED = [f"2403.{n:05d}" for n in range(1, 7)]
 
 
 def _environment(env: dict[str, str]) -> None:
@@ -77,7 +82,14 @@ def _indexer(env: dict[str, str]) -> None:
         store_vectors(store, "m", hashes, np.zeros((3, 4), dtype="float32"))  # a second client
 
 
-def test_four_writers_and_an_indexer_lose_nothing(paperlab_home: Path) -> None:
+def test_four_writers_an_indexer_and_a_fetch_lose_nothing(
+    paperlab_home: Path, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    for arxiv_id in FETCHED:
+        fake_arxiv.add(sample_paper(arxiv_id, title=f"Paper {arxiv_id}"))
+    listing = write_list(
+        tmp_path / "lab.toml", "lab", [(i, f"Paper {i}") for i in FETCHED], "deep-learning"
+    )
     store = open_store()
     text = " ".join(f"w{n}x{i}y" for n in range(WRITERS) for i in range(EACH))
     with store.write() as session:
@@ -91,11 +103,31 @@ def test_four_writers_and_an_indexer_lose_nothing(paperlab_home: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(env, n)) for n in range(WRITERS)]
     procs.append(ctx.Process(target=_indexer, args=(env,)))
+    fetch = subprocess.Popen(
+        paperlab_command("fetch", str(listing)),
+        env={**os.environ, "PAPERLAB_ARXIV_DELAY": "0.2", "PAPERLAB_USER": "fetcher"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     for p in procs:
         p.start()
     for p in procs:
         p.join(600)
+    _out, err = fetch.communicate(timeout=600)
     assert [p.exitcode for p in procs] == [0] * (WRITERS + 1)
+    assert fetch.returncode == 0, err
+    states = library_rows(
+        "SELECT id, state FROM paper WHERE id IN :ids ORDER BY id", {"ids": FETCHED}
+    )
+    assert states == [(i, "indexed") for i in FETCHED]
+    unembedded = library_rows(
+        "SELECT COUNT(*) FROM chunk c WHERE c.paper_id IN :ids AND NOT EXISTS "
+        "(SELECT 1 FROM embedding e WHERE e.content_hash = c.content_hash)",
+        {"ids": FETCHED},
+    )
+    assert unembedded == [(0,)]
     for table in ("note", "annotation", "log_entry"):
         counts = library_rows(f"SELECT owner, COUNT(*) FROM {table} GROUP BY owner ORDER BY owner")
         assert counts == [(user, EACH) for user in USERS], table
@@ -107,12 +139,12 @@ def test_four_writers_and_an_indexer_lose_nothing(paperlab_home: Path) -> None:
                 {"u": user, "w": f"writer {n}%"},
             )
             assert stray == [(0,)], (table, user)
-    assert library_rows("SELECT COUNT(*) FROM chunk") == [(250,)]
-    assert library_rows("SELECT COUNT(*) FROM embedding") == [(150,)]
+    assert library_rows("SELECT COUNT(*) FROM chunk WHERE paper_id LIKE '2402.%'") == [(250,)]
+    assert library_rows("SELECT COUNT(*) FROM embedding WHERE model = 'm'") == [(150,)]
     # The first vector stored for a hash stays: the second client's was dropped.
-    assert {bytes(r[0]) for r in library_rows("SELECT vector FROM embedding")} == {
-        b"\0\0\x80\x3f" * 4
-    }
+    assert {
+        bytes(r[0]) for r in library_rows("SELECT vector FROM embedding WHERE model = 'm'")
+    } == {b"\0\0\x80\x3f" * 4}
     notes = library_rows(
         "SELECT owner, summary FROM note WHERE paper_id = :p ORDER BY owner", {"p": "2401.00099"}
     )
