@@ -257,17 +257,17 @@ def test_a_note_that_differs_is_a_conflict_reported_by_its_paper(
     tables = report["tables"]
     assert isinstance(tables, dict)
     assert tables["note"]["conflicts"] == 1
-    assert tables["note"]["conflict_keys"] == [{"paper_id": ATTENTION}]
+    assert tables["note"]["conflict_keys"] == [{"paper_id": ATTENTION, "owner": "tester"}]
     # The other learner's topic on that note stays out with it, reported by the note.
     assert tables["note_topic"]["conflict_keys"] == [
-        {"note": {"paper_id": ATTENTION}, "topic_slug": "plants"}
+        {"note": {"paper_id": ATTENTION, "owner": "tester"}, "topic_slug": "plants"}
     ]
     assert report["conflicts"] == 2
 
     shown = run_cli(capsys, "db", "copy", "--to", url)
     assert shown.code == 0
     assert "note paper_id=1706.03762" in shown.out
-    assert "note_topic note(paper_id=1706.03762) topic_slug=plants" in shown.out
+    assert "note_topic note(paper_id=1706.03762 owner=tester) topic_slug=plants" in shown.out
 
     _use(monkeypatch, url)
     assert library_rows(
