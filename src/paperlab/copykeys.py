@@ -26,9 +26,8 @@ from sqlalchemy import Integer
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
-# A note's owner, once notes have owners, is part of which note it is: two
-# people's notes on one paper are two notes. Named once so that an identity
-# may list it before the column exists (it is left out while it does not).
+# Who wrote a row is part of which row it is: two people's notes on one paper
+# are two notes, and so are two people's highlights of one passage.
 OWNER = "owner"
 
 # Tables with integer ids of their own library: the columns that identify a row
@@ -37,9 +36,9 @@ SURROGATE_IDENTITY: dict[str, tuple[str, ...]] = {
     "reading_list": ("name",),
     "chunk": ("paper_id", "ordinal"),
     "note": ("paper_id", OWNER),
-    "annotation": ("paper_id", "quote", "prefix", "suffix", "created_at"),
-    "log_entry": ("created_at", "kind", "text"),
-    "reading_session": ("paper_id", "started_at"),
+    "annotation": ("paper_id", OWNER, "quote", "prefix", "suffix", "created_at"),
+    "log_entry": (OWNER, "created_at", "kind", "text"),
+    "reading_session": ("paper_id", OWNER, "started_at"),
 }
 
 # Columns not compared: when or where the library holding the row did something,

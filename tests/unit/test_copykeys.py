@@ -17,7 +17,8 @@ def test_every_table_with_ids_of_its_own_is_matched_by_a_natural_identity() -> N
     plans = _plans()
     surrogates = {name for name, plan in plans.items() if plan.surrogate}
     assert surrogates == set(SURROGATE_IDENTITY)
-    assert plans["note"].identity == ("paper_id",)
+    assert plans["note"].identity == ("paper_id", "owner")
+    assert plans["annotation"].identity[:2] == ("paper_id", "owner")
     assert plans["note_topic"].remapped == {"note_id": "note"}
     assert plans["reading_list_entry"].remapped == {"list_id": "reading_list"}
     assert plans["paper"].identity == ("id",)
