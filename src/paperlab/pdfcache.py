@@ -290,9 +290,18 @@ def sync_pdfs(
 
     clean_partials(settings.pdf_dir)
     ids = paper_ids if paper_ids is not None else papers_with_pdfs(store)
+    return _each(ids, lambda paper_id: ensure_pdf(store, settings, paper_id), advance)
+
+
+def _each(
+    ids: list[str],
+    one: Callable[[str], PdfOutcome],
+    advance: Callable[[PdfOutcome], None] | None,
+) -> SyncReport:
+    """Run ``one`` on each paper in turn, reporting each outcome as it comes."""
     report = SyncReport()
     for paper_id in ids:
-        outcome = ensure_pdf(store, settings, paper_id)
+        outcome = one(paper_id)
         report.papers.append(outcome)
         if advance is not None:
             advance(outcome)
@@ -326,13 +335,7 @@ def upload_pdfs(
             " paperlab db copy --to URL",
         )
     ids = paper_ids if paper_ids is not None else local_papers(store)
-    report = SyncReport()
-    for paper_id in ids:
-        outcome = _upload_one(store, settings, paper_id)
-        report.papers.append(outcome)
-        if advance is not None:
-            advance(outcome)
-    return report
+    return _each(ids, lambda paper_id: _upload_one(store, settings, paper_id), advance)
 
 
 def local_papers(store: Store) -> list[str]:
