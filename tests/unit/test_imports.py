@@ -164,14 +164,22 @@ def test_read_commands_load_no_orm_and_no_search_stack(
     assert run["loaded"] == []
 
 
-def test_search_loads_the_search_stack_but_no_orm(populated: Path) -> None:
+def test_search_loads_numpy_and_faiss_but_no_orm(populated: Path, auto_backend: None) -> None:
+    # The query is embedded in numpy (its ASCII tokens in Python): neither
+    # ONNX Runtime nor the Rust tokenizer loads.
     out, run = run_read_command(
         ["search", "chloroplasts and sunlight", "--json"], (*ORM, *SEARCH_STACK, *HEAVY)
     )
     assert run["code"] in (0, None), run["stderr"]
     hits = json.loads(out)
     assert hits[0]["paper_id"] == "2401.00002" and hits[0]["dense_rank"] is not None
-    assert run["loaded"] == sorted(SEARCH_STACK)
+    assert run["loaded"] == ["faiss", "numpy"]
+    # Other text takes the model's Rust tokenizer, still without ONNX Runtime.
+    out, run = run_read_command(
+        ["search", "chloroplastes et lumière", "--json"], (*ORM, *SEARCH_STACK, *HEAVY)
+    )
+    assert run["code"] in (0, None), run["stderr"]
+    assert run["loaded"] == ["faiss", "numpy", "tokenizers"]
 
 
 def test_a_library_that_needs_migrating_still_opens(paperlab_home: Path) -> None:

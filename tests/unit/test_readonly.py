@@ -180,8 +180,8 @@ def test_search_without_an_export_does_not_try_to_make_one(
     found = readonly_without_export.run("search", "--json", "-k", "3", QUERY)
     assert found.code == 0, found.err
     assert json.loads(found.out)[0]["paper_id"] == "1704.00109"
-    assert "Exporting" not in found.err and "Cannot export" not in found.err
-    assert "read-only" in found.err
+    # Queries run in numpy from the packaged weights: nothing to export, no note.
+    assert found.err == ""
     assert _tree(readonly_without_export.home) == before
 
 

@@ -7,7 +7,7 @@ a name sentence-transformers can find in its offline cache.
 
 ``Embedder`` is a protocol; :func:`load_embedder` picks the backend. For the
 default model that is :class:`paperlab.search.fast_embedder.FastEmbedder`
-(ONNX Runtime for queries, the fastest bulk path for batches, see
+(numpy for queries, the fastest bulk path for batches, see
 docs/performance.md); any other model goes through sentence-transformers.
 """
 
@@ -249,8 +249,8 @@ def is_default_model(name: str) -> bool:
 def load_embedder(settings: Settings) -> Embedder:
     """The embedder for ``settings.embed_model`` (models load once per process).
 
-    The default model gets the fast paths (ONNX Runtime, no torch for
-    queries); any other model, or ``PAPERLAB_EMBED_BACKEND=torch``, goes
+    The default model gets the fast paths (numpy for queries, no torch or
+    ONNX Runtime); any other model, or ``PAPERLAB_EMBED_BACKEND=torch``, goes
     through sentence-transformers.
     """
     backend = embed_backend()

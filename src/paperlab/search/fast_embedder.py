@@ -1,13 +1,13 @@
-"""The default model's embedder: ONNX Runtime for queries, the fastest path for bulk.
+"""The default model's embedder: numpy for queries, the fastest path for bulk.
 
 Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
 
 - *query path* (calls with fewer than ``BULK_MIN`` texts: a search query, a
-  few notes): the fp32 ONNX export. Exact (cosine 1.0000 to
-  sentence-transformers) and imports no torch, so a cold search starts fast.
-  The export is made at index time; a search that finds none makes it then
-  (one stderr line), unless torch already has the model loaded in this
-  process, which then serves the queries.
+  few notes): the model run in numpy over its memory-mapped weights
+  (:mod:`paperlab.search.numpy_encoder`). Exact (cosine 1.0000 to
+  sentence-transformers), it imports neither torch nor ONNX Runtime and needs
+  no export, so a cold search costs little more than importing faiss. Forced
+  ``onnx``/``onnx-int8`` backends query through the ONNX export instead.
 - *bulk path* (indexing): the packed bfloat16 encoder
   (:mod:`paperlab.search.bf16_encoder`) where the CPU computes bf16 natively
   (AVX512-BF16/AMX; ~2.1x fp32 sentence-transformers on 2 EPYC cores), else
@@ -134,19 +134,28 @@ class FastEmbedder:
         """The backend for a query or a handful of texts (loaded on first use)."""
         with _LOCK:
             if self._query is None:
-                if self.backend == "torch-bf16":
-                    self._query = self._torch_bf16()
-                elif self.export_path(create=False) is None and model_is_loaded(self._name):
-                    # torch is in this process already (indexing just ran, or a
-                    # test session): querying through it costs nothing extra.
-                    self._query = SentenceTransformerEmbedder(self._name, bf16=False)
-                else:
-                    try:
-                        self._query = self._onnx("int8" if self.backend == "onnx-int8" else "fp32")
-                    except EmbeddingError as exc:
-                        _note(f"{exc.message} Using sentence-transformers for now.")
-                        self._query = SentenceTransformerEmbedder(self._name, bf16=False)
+                self._query = self._pick_query()
             return self._query
+
+    def _pick_query(self) -> Embedder:
+        if self.backend == "torch-bf16":
+            return self._torch_bf16()
+        if self.backend not in ("onnx", "onnx-int8"):
+            from paperlab.search.numpy_encoder import NumpyEmbedder
+
+            try:
+                return NumpyEmbedder(bundled_model_path(), self._name)
+            except EmbeddingError as exc:
+                _note(f"{exc.message} Using the ONNX export for queries.")
+        if self.export_path(create=False) is None and model_is_loaded(self._name):
+            # torch is in this process already (indexing just ran, or a
+            # test session): querying through it costs nothing extra.
+            return SentenceTransformerEmbedder(self._name, bf16=False)
+        try:
+            return self._onnx("int8" if self.backend == "onnx-int8" else "fp32")
+        except EmbeddingError as exc:
+            _note(f"{exc.message} Using sentence-transformers for now.")
+            return SentenceTransformerEmbedder(self._name, bf16=False)
 
     def bulk_backend(self) -> Embedder:
         """The backend for many texts (indexing), chosen by backend and CPU."""

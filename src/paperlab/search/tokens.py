@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from paperlab.errors import EmbeddingError
 
@@ -21,20 +21,25 @@ if TYPE_CHECKING:
 
     from paperlab.search.embedder import Progress
 
+Tokenize = Callable[[Sequence[str]], list[list[int]]]
+"""Texts -> each text's token ids, special tokens included, truncated."""
 
-def load_tokenizer(path: Path, max_length: int) -> Any:
-    """The ``tokenizers.Tokenizer`` at ``path``, truncating to ``max_length``, unpadded."""
+
+def load_tokenizer(path: Path, max_length: int) -> Tokenize:
+    """The ``tokenizers.Tokenizer`` at ``path`` as a :data:`Tokenize` function.
+
+    Each text's ids include the special tokens and are truncated to ``max_length``.
+    """
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length)
-    return tokenizer
 
+    def tokenize(texts: Sequence[str]) -> list[list[int]]:
+        return [encoding.ids for encoding in tokenizer.encode_batch(list(texts))]
 
-def token_ids(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
-    """Each text's token ids (special tokens included, truncated)."""
-    return [encoding.ids for encoding in tokenizer.encode_batch(list(texts))]
+    return tokenize
 
 
 def length_batches(lengths: Sequence[int], size: int, split_below: int = 0) -> list[list[int]]:
@@ -81,7 +86,7 @@ def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def embed_in_batches(
-    tokenizer: Any,
+    tokenize: Tokenize,
     texts: Sequence[str],
     run: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
@@ -103,7 +108,7 @@ def embed_in_batches(
 
     total = len(texts)
     out = np.zeros((total, dim), dtype=np.float32)
-    ids = token_ids(tokenizer, texts) if total else []
+    ids = tokenize(texts) if total else []
     done = 0
     for rows in length_batches([len(row) for row in ids], batch_size, split_below=split_below):
         input_ids, mask = padded(ids, rows)
@@ -122,10 +127,10 @@ def embed_in_batches(
 
 
 __all__ = [
+    "Tokenize",
     "embed_in_batches",
     "length_batches",
     "load_tokenizer",
     "mean_pool",
     "padded",
-    "token_ids",
 ]
