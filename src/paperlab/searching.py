@@ -25,7 +25,14 @@ from paperlab.indexing import (
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
 from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
-from paperlab.search.vectors import ID_SHIFT, KIND_CODES, faiss_id, split_id
+from paperlab.search.preload import preload_index
+from paperlab.search.vectors import (
+    ID_SHIFT,
+    KIND_CODES,
+    VectorPaths,
+    faiss_id,
+    split_id,
+)
 from paperlab.search.vectors_pg import (
     DensePath,
     choose_dense_path,
@@ -156,6 +163,8 @@ def _dense(
     embed_pending_small(store, embedder)
     if path.name == "pgvector":
         return _dense_pgvector(store, settings, embedder.embed_query(query), kinds, topic, limit)
+    # The query first: it runs while a preload still checks the faiss file.
+    vector = embedder.embed_query(query)
     index = sync_vectors(store, settings).index
     if index is None or index.ntotal == 0:
         return []
@@ -163,7 +172,6 @@ def _dense(
     if topic is not None:
         with store.connect() as conn:
             allowed = _topic_ids(conn, kinds, topic)
-    vector = embedder.embed_query(query)
     return index.search(vector, limit, allowed=allowed, id_range=_kind_range(kinds))
 
 
@@ -292,6 +300,13 @@ def search(
     kinds = SCOPES[scope]
     want = k * PER_PAPER if by_paper else k
     limit = candidates or max(MIN_CANDIDATES, want * 5)
+    path = choose_dense_path(store) if mode != "lexical" else None
+    if path is not None and path.name == "faiss":
+        # Verify the faiss file on a thread while BM25 runs and the query is embedded.
+        preload_index(
+            VectorPaths.for_model(settings.index_dir, settings.embed_model), settings.embed_model
+        )
+
     lexical = []
     if mode != "dense":
         with store.connect() as conn:
@@ -307,8 +322,7 @@ def search(
     dense = []
     if info is not None:
         info.update(dense=None, dense_reason=f"{mode} search")
-    if mode != "lexical":
-        path = choose_dense_path(store)
+    if path is not None:
         if info is not None:
             info.update(dense=path.name, dense_reason=path.reason)
         dense = _dense(store, settings, query, kinds, topic, limit, embedder, path)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from paperlab.search.preload import checked_ahead, forget_checks
 from paperlab.search.vectorfiles import (
     FORMAT,
     HASH_CHARS,
@@ -352,7 +353,8 @@ def load_index(
         return cached[1], FileState.FRESH
     # Sizes agree (read_meta); the bytes must too: a file garbled in place
     # still loads, and would silently change rankings.
-    if not checksums_match(paths, meta):
+    verified = checked_ahead(paths, on_disk)
+    if not (checksums_match(paths, meta) if verified is None else verified):
         return None, FileState.CORRUPT
     record = read_coverage(paths)
     mapped = str(meta.get("kind", "")).startswith("ivf")
@@ -380,6 +382,7 @@ def load_index(
 
 def forget_cache() -> None:
     """Drop every index cached in this process (tests and rebuilds)."""
+    forget_checks()
     with _CACHE_LOCK:
         _CACHE.clear()
 
