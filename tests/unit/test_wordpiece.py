@@ -142,3 +142,14 @@ def test_other_tokenizers_are_not_taken_for_bert(tmp_path: Path, model_dir: Path
     tokenize = query_tokenizer(tmp_path, MAX_LENGTH)
     assert not isinstance(tokenize, AsciiWordPiece)
     assert isinstance(query_tokenizer(model_dir, MAX_LENGTH), AsciiWordPiece)
+
+
+@pytest.mark.parametrize("dict_after", [0, 10_000])
+def test_dict_and_find_lookups_give_the_same_ids(
+    model_dir: Path, rust: Tokenize, monkeypatch: pytest.MonkeyPatch, dict_after: int
+) -> None:
+    from paperlab.search import wordpiece
+
+    monkeypatch.setattr(wordpiece, "DICT_AFTER", dict_after)
+    tokenize = AsciiWordPiece(model_dir / "vocab.txt", MAX_LENGTH, fallback=lambda: rust)
+    assert tokenize(CASES) == rust(CASES)
