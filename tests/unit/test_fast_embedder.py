@@ -116,6 +116,9 @@ def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, st
     ops = [node.op_type for node in onnx.load(str(path / "model-int8.onnx")).graph.node]
     assert ops.count("MatMulNBits") == 6 and ops.count("QAttention") == 6
     assert "MatMul" not in ops
+    # The slow fused kernels are split again into plain ops (onnx_rewrite).
+    assert ops.count("LayerNormalization") == 12 and ops.count("Gelu") == 6
+    assert "SkipLayerNormalization" not in ops and "BiasGelu" not in ops
     # The weights file is as readable as the graph (onnx would make it private).
     graph_mode = (path / "model.onnx").stat().st_mode & 0o777
     assert (path / "model.onnx.data").stat().st_mode & 0o777 == graph_mode

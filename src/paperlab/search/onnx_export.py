@@ -8,8 +8,10 @@ directory and an old one is simply ignored. It holds:
 - ``model.onnx`` + ``model.onnx.data`` (its weights, mapped at load): the
   transformer in fp32 (token states; pooling is in numpy),
   with ONNX Runtime's BERT fusions applied (one ``Attention`` op per layer,
-  embedding and skip layer norms, bias + GELU), which makes the int8 graph
-  ~1.2x faster than the unfused one; an unfused graph is kept if fusing fails;
+  embedding layer norm), which makes the int8 graph ~1.2x faster than the
+  unfused one; the skip layer norms and bias + GELU are split again
+  (:mod:`paperlab.search.onnx_rewrite`: their fused CPU kernels are slower);
+  an unfused graph is kept if fusing fails;
 - ``model-int8.onnx``: the same with dynamic 8-bit weights on the attention,
   attention-output and FFN-up projections, and on the FFN down-projections
   with per-token block scales (:mod:`paperlab.search.onnx_blockquant`); kept
@@ -43,8 +45,9 @@ from paperlab.settings import Settings
 # 2: attention, layer norms and GELU fused; 3: uint8 weights (exact on AVX2);
 # 4: the fp32 graph's weights in a file of their own (a cold search loads it ~4x faster);
 # 5: int8 weights again where the CPU has VNNI (uint8 elsewhere);
-# 6: the FFN down-projections 8-bit too, with per-token scales per 256 channels (MatMulNBits)
-EXPORT_VERSION = 6
+# 6: the FFN down-projections 8-bit too, with per-token scales per 256 channels (MatMulNBits);
+# 7: skip layer norms and bias + GELU split into plain ops, whose CPU kernels are faster
+EXPORT_VERSION = 7
 META_FILE = "export.json"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
@@ -323,6 +326,8 @@ def _fuse(src: Path, dst: Path, config: Any) -> bool:
         from onnxruntime.transformers.optimizer import optimize_model
     except ImportError:
         return False
+    from paperlab.search.onnx_rewrite import split_slow_fusions
+
     logging.disable(logging.WARNING)  # the optimizer narrates every fusion
     try:
         model = optimize_model(
@@ -334,6 +339,7 @@ def _fuse(src: Path, dst: Path, config: Any) -> bool:
         )
         if not model.get_fused_operator_statistics().get("Attention"):
             return False
+        split_slow_fusions(model.model)
         model.save_model_to_file(str(dst))
     except Exception:
         return False
@@ -376,6 +382,7 @@ def _quantise(src: Path, dst: Path, weight_kind: str = "uint8") -> bool:
     except ImportError:
         return False
     from paperlab.search.onnx_blockquant import to_matmul_nbits
+    from paperlab.search.onnx_rewrite import split_slow_fusions
 
     graph = onnx.load(str(src)).graph
     weights = {init.name for init in graph.initializer}
@@ -411,7 +418,10 @@ def _quantise(src: Path, dst: Path, weight_kind: str = "uint8") -> bool:
     if not dst.is_file():
         return False
     model = onnx.load(str(dst))
-    if to_matmul_nbits(model, [name for name in weight_matmuls if _is_down_projection(name)]):
+    down = [name for name in weight_matmuls if _is_down_projection(name)]
+    blocked = to_matmul_nbits(model, down)
+    # The quantiser's own graph pass fuses bias + GELU again: split it once more.
+    if split_slow_fusions(model) or blocked:
         onnx.save_model(model, str(dst))
     return True
 
