@@ -2,8 +2,11 @@
 
 The choice is made from /proc/cpuinfo's flags (``Features`` on aarch64):
 
-- ``x86-amx`` and ``x86-avx512-bf16``: native bfloat16, so the packed bf16
-  encoder is the bulk path;
+- ``x86-amx``: bfloat16 matrix tiles, so the packed bf16 encoder is the bulk path;
+- ``x86-avx512-bf16``: native bfloat16 too, but the 8-bit ONNX graph with
+  VNNI is faster there (2.41x bare sentence-transformers against 2.11x for
+  the packed bf16 encoder, side by side on an EPYC; docs/performance.md), and
+  indexing then needs no torch, so it is the bulk path;
 - ``x86-avx512-vnni``, ``x86-avx-vnni``, ``x86-avx512``, ``x86-avx2``,
   ``aarch64`` and ``other``: bf16 would be emulated (slower than fp32), so the
   bulk path is the 8-bit ONNX graph.
@@ -27,6 +30,7 @@ _X86_CLASSES = (
     ("x86-avx2", {"avx2"}),
 )
 FAST_BF16_CLASSES = frozenset({"x86-amx", "x86-avx512-bf16"})
+BF16_BULK_CLASSES = frozenset({"x86-amx"})  # where the packed bf16 encoder indexes
 
 
 @functools.cache
@@ -63,4 +67,16 @@ def cpu_has_fast_bf16() -> bool:
     return cpu_class() in FAST_BF16_CLASSES
 
 
-__all__ = ["FAST_BF16_CLASSES", "cpu_class", "cpu_flags", "cpu_has_fast_bf16"]
+def bf16_is_bulk_path() -> bool:
+    """True where indexing embeds with the packed bf16 encoder (see the module doc)."""
+    return cpu_class() in BF16_BULK_CLASSES
+
+
+__all__ = [
+    "BF16_BULK_CLASSES",
+    "FAST_BF16_CLASSES",
+    "bf16_is_bulk_path",
+    "cpu_class",
+    "cpu_flags",
+    "cpu_has_fast_bf16",
+]

@@ -9,9 +9,9 @@ Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
   no export, so a cold search costs little more than importing faiss. Forced
   ``onnx``/``onnx-int8`` backends query through the ONNX export instead.
 - *bulk path* (indexing): the packed bfloat16 encoder
-  (:mod:`paperlab.search.bf16_encoder`) where the CPU computes bf16 natively
-  (AVX512-BF16/AMX; ~2.1x fp32 sentence-transformers on 2 EPYC cores), else
-  the int8 ONNX export (fp32 ONNX if the int8 one failed its check).
+  (:mod:`paperlab.search.bf16_encoder`) on CPUs with AMX, else the 8-bit ONNX
+  export (~2.4x fp32 sentence-transformers on 2 EPYC cores; fp32 ONNX if the
+  8-bit graph failed its check). See :mod:`paperlab.search.cpu`.
 
 All paths agree with fp32 sentence-transformers to cosine >= 0.99 per text
 (see tests/unit/test_fast_embedder.py), so their vectors share one model
@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.errors import EmbeddingError
+from paperlab.search.cpu import bf16_is_bulk_path
 from paperlab.search.embedder import (
     Embedder,
     Progress,
     SentenceTransformerEmbedder,
     bundled_model_path,
-    cpu_has_fast_bf16,
     model_is_loaded,
 )
 from paperlab.settings import Settings, can_write_under
@@ -167,7 +167,7 @@ class FastEmbedder:
     def _pick_bulk(self) -> Embedder:
         if self.backend in ("onnx", "onnx-int8"):
             return self.query_backend() if self.backend == "onnx" else self._onnx("int8")
-        if self.backend == "torch-bf16" or cpu_has_fast_bf16():
+        if self.backend == "torch-bf16" or bf16_is_bulk_path():
             bulk = self._torch_bf16()
             # torch is loaded now anyway: make sure later searches need none.
             try:
