@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from typing import Any
 
 import click
 
+from paperlab import jsontext
 from paperlab.settings import Settings, load_settings
 from paperlab.store import Store, open_store
 
@@ -30,7 +30,7 @@ def refuse_lab_library(settings: Settings, command: str, instead: str) -> None:
 
 
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    click.echo(jsontext.dumps(value))
 
 
 # What a terminal would act on rather than print: escape sequences (CSI: colours,
