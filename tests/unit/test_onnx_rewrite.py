@@ -90,4 +90,4 @@ def test_split_graph_computes_the_same(with_sum_output: bool) -> None:
 def test_an_old_opset_keeps_its_skip_layer_norms() -> None:
     model = _fused_block(False, opset=16)  # no ONNX LayerNormalization before 17
     assert split_slow_fusions(model) == 1  # only the GELU
-    assert [n.op_type for n in model.graph.node][0] == "SkipLayerNormalization"
+    assert model.graph.node[0].op_type == "SkipLayerNormalization"
