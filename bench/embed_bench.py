@@ -6,9 +6,10 @@ so machine noise hits all alike; the best round of each is reported with its
 minimum cosine to the bare vectors, and the median over rounds of each round's
 ratio to bare (steadier than best-of when other jobs share the cores).
 ``paperlab`` is what indexing uses for the default model (the packed bf16
-encoder where the CPU has AVX512-BF16/AMX, else 8-bit ONNX); ``onnx_int8`` is
-shown too, being the path on CPUs without native bf16. The last line is
-``ratio=X.XX`` (paperlab / bare).
+encoder where the CPU has AMX, else 8-bit ONNX); the other bulk path the CPU
+could take is shown beside it (``onnx_int8``, or ``packed_bf16`` where the CPU
+has native bf16), so the choice in ``search/cpu.py`` is measured in the same
+run. The last line is ``ratio=X.XX`` (paperlab / bare).
 
     python bench/embed_bench.py [--pdfs DIR] [--chunks 256] [--rounds 3] [--per-batch]
 
@@ -117,8 +118,13 @@ def main(argv: list[str] | None = None) -> None:
     bare = SentenceTransformerEmbedder("all-MiniLM-L6-v2").model
     ours = FastEmbedder(settings)  # what load_embedder gives for the default model
     ours.export_path(create=True)  # one-time export, outside the timing
-    int8 = FastEmbedder(settings, backend="onnx-int8")  # the path for CPUs without bf16
     bulk = ours.bulk_backend()
+    # Beside the default, the other bulk path this CPU could take, in the same run.
+    others = {}
+    if getattr(bulk, "variant", None) != "int8":
+        others["onnx_int8"] = FastEmbedder(settings, backend="onnx-int8")
+    if cpu_has_fast_bf16() and type(bulk).__name__ != "Bf16Embedder":
+        others["packed_bf16"] = FastEmbedder(settings, backend="torch-bf16")
     chosen_by = sorted(
         flag
         for flag in cpu_flags()
@@ -135,9 +141,12 @@ def main(argv: list[str] | None = None) -> None:
             part, batch_size=args.batch_size, normalize_embeddings=True, convert_to_numpy=True
         ),
         "paperlab": lambda part: ours.embed(part, batch_size=args.batch_size),
-        "onnx_int8": lambda part: int8.embed(part, batch_size=args.batch_size),
     }
-    ours.embed(texts[:32]), int8.embed(texts[:32]), bare.encode(texts[:8], batch_size=8)
+    for name, other in others.items():
+        paths[name] = lambda part, other=other: other.embed(part, batch_size=args.batch_size)
+    for embedder in (ours, *others.values()):
+        embedder.embed(texts[:32])  # warm: sessions, weights, first-call allocations
+    bare.encode(texts[:8], batch_size=8)
     if args.per_batch:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i].split()), reverse=True)
         groups = [order[i : i + args.batch_size] for i in range(0, len(order), args.batch_size)]
