@@ -25,12 +25,12 @@ from paperlab.indexing import (
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
 from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
-from paperlab.search.preload import preload_index
 from paperlab.search.vectors import (
     ID_SHIFT,
     KIND_CODES,
     VectorPaths,
     faiss_id,
+    preload_index,
     split_id,
 )
 from paperlab.search.vectors_pg import (

@@ -10,9 +10,15 @@ from typing import Any
 import pytest
 
 from paperlab.search import preload, vectorfiles
-from paperlab.search.preload import checked_ahead, preload_index
+from paperlab.search.preload import check_ahead, checked_ahead
 from paperlab.search.vectorfiles import file_crc32, stamp
-from paperlab.search.vectors import FileState, VectorPaths, forget_cache, load_index
+from paperlab.search.vectors import (
+    FileState,
+    VectorPaths,
+    forget_cache,
+    load_index,
+    preload_index,
+)
 from paperlab.searching import search
 from paperlab.settings import load_settings
 from tests.unit.test_doctor import garble_middle, indexed  # noqa: F401  (fixture)
@@ -40,12 +46,12 @@ def test_a_verdict_checked_ahead_is_used_for_the_files_it_checked(
 ) -> None:
     paths, model = _paths(), load_settings().embed_model
     forget_cache()
-    preload_index(paths, model)
+    check_ahead(paths, model)
     assert checked_ahead(paths, stamp(paths)) is True
     assert checked_ahead(paths, stamp(paths)) is None  # taken once
 
     garble_middle(paths.index, length=paths.index.stat().st_size // 3)
-    preload_index(paths, model)
+    check_ahead(paths, model)
     assert checked_ahead(paths, stamp(paths)) is False
 
 
@@ -55,7 +61,7 @@ def test_files_changed_after_the_check_are_checked_again(
 ) -> None:
     paths, model = _paths(), load_settings().embed_model
     forget_cache()
-    preload_index(paths, model)
+    check_ahead(paths, model)
     checked = stamp(paths)
     garble_middle(paths.index, length=paths.index.stat().st_size // 3)
     os.utime(paths.index, ns=(checked[1] + 10**9, checked[1] + 10**9))
@@ -110,3 +116,19 @@ def test_the_zlib_fallback_catches_damage_too(
     garble_middle(paths.ids, length=8)
     forget_cache()
     assert load_index(paths, model, None) == (None, FileState.CORRUPT)
+
+
+def test_a_process_holding_the_file_checks_nothing_again(
+    indexed: Any,  # noqa: F811
+    ahead_always: None,
+) -> None:
+    # A long-lived process (the TUI) searching again: the file it loaded is
+    # the one on disk, so no thread re-reads it.
+    paths, model = _paths(), load_settings().embed_model
+    forget_cache()
+    assert load_index(paths, model, None)[1] is FileState.FRESH
+    preload_index(paths, model)
+    assert checked_ahead(paths, stamp(paths)) is None  # nothing was started
+    os.utime(paths.index, ns=(stamp(paths)[1] + 10**9,) * 2)  # another process rewrote it
+    preload_index(paths, model)
+    assert checked_ahead(paths, stamp(paths)) is True

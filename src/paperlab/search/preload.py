@@ -3,7 +3,8 @@
 Before it can use the index, a cold search checks the file's CRC-32s (~22 ms
 at 240 MB, see ``vectorfiles.file_crc32``). That needs neither the database
 nor faiss, and the CRC releases the GIL while it sums, so ``search`` starts it on
-a thread before its BM25 query and the check runs on the other core while
+a thread before its BM25 query (``vectors.preload_index``, unless the process
+has that file loaded already) and the check runs on the other core while
 this one searches, embeds the query and imports faiss.
 ``vectors.load_index`` then takes the verdict (``checked_ahead``) if the files
 are still the ones that were checked.
@@ -30,7 +31,7 @@ _LOCK = threading.Lock()
 _CHECKS: dict[Path, tuple[threading.Thread, list[tuple[Stamp, bool]]]] = {}
 
 
-def preload_index(paths: VectorPaths, model: str) -> None:
+def check_ahead(paths: VectorPaths, model: str) -> None:
     """Start checking the checksums of ``paths``' files on a daemon thread (large files only)."""
     try:
         if paths.index.stat().st_size < AHEAD_MIN_BYTES:
@@ -38,7 +39,8 @@ def preload_index(paths: VectorPaths, model: str) -> None:
     except OSError:
         return  # no index yet: nothing to check
     with _LOCK:
-        if paths.index in _CHECKS:
+        under_way = _CHECKS.get(paths.index)
+        if under_way is not None and under_way[0].is_alive():
             return
         outcome: list[tuple[Stamp, bool]] = []
         check = threading.Thread(
@@ -83,4 +85,4 @@ def _check(paths: VectorPaths, model: str, outcome: list[tuple[Stamp, bool]]) ->
             outcome.append((before, verdict))
 
 
-__all__ = ["checked_ahead", "forget_checks", "preload_index"]
+__all__ = ["check_ahead", "checked_ahead", "forget_checks"]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from paperlab.search.preload import checked_ahead, forget_checks
+from paperlab.search.preload import check_ahead, checked_ahead, forget_checks
 from paperlab.search.vectorfiles import (
     FORMAT,
     HASH_CHARS,
@@ -380,6 +380,22 @@ def load_index(
     return loaded, FileState.FRESH
 
 
+def preload_index(paths: VectorPaths, model: str) -> None:
+    """Start verifying the index file for a ``load_index`` soon after (see ``preload``).
+
+    Nothing to do when this process holds the file, as it is on disk, already
+    (a long-lived TUI searching again).
+    """
+    with _CACHE_LOCK:
+        cached = _CACHE.get(paths.index)
+    try:
+        if cached is not None and cached[0] == stamp(paths):
+            return
+    except OSError:
+        return  # no index file: nothing to verify
+    check_ahead(paths, model)
+
+
 def forget_cache() -> None:
     """Drop every index cached in this process (tests and rebuilds)."""
     forget_checks()
@@ -404,6 +420,7 @@ __all__ = [
     "make_faiss_index",
     "model_slug",
     "nlist_for",
+    "preload_index",
     "read_coverage",
     "read_meta",
     "short_hash",
