@@ -175,6 +175,7 @@ def readonly_without_export(
 
 def test_search_without_an_export_does_not_try_to_make_one(
     readonly_without_export: ReadOnly,
+    auto_backend: None,  # a forced ONNX backend would say it cannot export
 ) -> None:
     before = _tree(readonly_without_export.home)
     found = readonly_without_export.run("search", "--json", "-k", "3", QUERY)
