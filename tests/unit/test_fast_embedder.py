@@ -34,6 +34,8 @@ from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder, forget_instanc
 from paperlab.search.numpy_encoder import NumpyEmbedder
 from paperlab.search.onnx_embedder import OnnxEmbedder
 from paperlab.search.onnx_export import (
+    INT8_7BIT,
+    INT8_FULL,
     export_dir,
     int8_weight_type,
     prune_old_exports,
@@ -115,11 +117,16 @@ def test_missing_export_is_made_once_with_a_note(export_home: tuple[Settings, st
     assert meta["fused"] is True  # ONNX Runtime's BERT fusions applied
     assert meta["int8_weights"] == int8_weight_type(cpu_class())
     # Every weight MatMul is 8-bit: the six FFN down-projections with per-token
-    # block scales (MatMulNBits), the rest with per-batch scales.
+    # scales (MatMulNBits with VNNI, else MatMulInteger), the rest per batch.
     import onnx
 
-    ops = [node.op_type for node in onnx.load(str(path / "model-int8.onnx")).graph.node]
-    assert ops.count("MatMulNBits") == 6 and ops.count("QAttention") == 6
+    nodes = onnx.load(str(path / "model-int8.onnx")).graph.node
+    ops = [node.op_type for node in nodes]
+    if meta["int8_weights"] == INT8_FULL:
+        assert ops.count("MatMulNBits") == 6
+    else:  # one MatMulInteger behind a per-token quantisation each
+        assert sum(n.op_type == "MatMulInteger" and "_r8_" in n.name for n in nodes) == 6
+    assert ops.count("QAttention") == 6
     assert "MatMul" not in ops
     # The slow fused kernels are split again into plain ops (onnx_rewrite).
     assert ops.count("LayerNormalization") == 12 and ops.count("Gelu") == 6
@@ -178,21 +185,22 @@ def test_onnx_int8_agrees_on_an_avx2_cpu_without_vnni(
 ) -> None:
     """The 8-bit graph an AVX2 CPU gets, run under an emulated Haswell.
 
-    The graph is quantised here as an AVX2 machine's export would be (uint8
-    weights); ONNX Runtime takes its AVX2 kernels under the emulator.
+    The graph is quantised here as an AVX2 machine's export would be (7-bit
+    int8 weights, per-token MatMulInteger down-projections); ONNX Runtime
+    takes its AVX2 kernels under the emulator, as on a real AVX2-only CPU.
     """
     import json
 
     from paperlab.search.onnx_export import _quantise, int8_weight_type
 
-    assert int8_weight_type("x86-avx2") == "uint8"
+    assert int8_weight_type("x86-avx2") == INT8_7BIT
     avx2 = tmp_path / "avx2-export"
     avx2.mkdir()
     for name in ("model.onnx", "model.onnx.data", "tokenizer.json"):
         (avx2 / name).symlink_to(exported / name)
-    assert _quantise(exported / "model.onnx", avx2 / "model-int8.onnx", "uint8")
+    assert _quantise(exported / "model.onnx", avx2 / "model-int8.onnx", INT8_7BIT)
     meta = json.loads((exported / "export.json").read_text(encoding="utf-8"))
-    meta.update(int8="model-int8.onnx", int8_weights="uint8")
+    meta.update(int8="model-int8.onnx", int8_weights=INT8_7BIT)
     (avx2 / "export.json").write_text(json.dumps(meta), encoding="utf-8")
     exported = avx2
     np.save(tmp_path / "reference.npy", reference[:4])
@@ -236,7 +244,7 @@ def test_int8_weights_only_where_the_cpu_adds_them_exactly() -> None:
     for vnni in ("x86-amx", "x86-avx512-bf16", "x86-avx512-vnni", "x86-avx-vnni"):
         assert int8_weight_type(vnni) == "int8"
     for other in ("x86-avx512", "x86-avx2", "aarch64", "other"):
-        assert int8_weight_type(other) == "uint8"
+        assert int8_weight_type(other) == INT8_7BIT
 
 
 def test_cpu_classes_choose_the_bulk_path() -> None:
