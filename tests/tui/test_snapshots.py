@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from paperlab.notes import save_note
 from paperlab.store import Store
@@ -85,6 +86,11 @@ def test_notes(snap_compare: Any, make_app: Callable[..., Any], lab_store: Store
                 and pilot.app.screen.__class__.__name__ == "NotesScreen"
             ),
         )
+        # The focused field's cursor blinks: without this the picture caught
+        # it on or off by chance (the first letter drawn reversed or not).
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
+        await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run)
 
