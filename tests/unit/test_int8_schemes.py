@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from paperlab.search.cpu import cpu_class
+from paperlab.search.onnx_blockquant import to_matmul_nbits
 from paperlab.search.onnx_embedder import OnnxEmbedder
 from paperlab.search.onnx_export import INT8_7BIT, INT8_FULL, _quantise, int8_weight_type
 from paperlab.search.onnx_rowquant import WEIGHT_LIMIT, rowwise_weights, to_row_quantised
@@ -84,6 +86,27 @@ def test_per_token_rewrite_matches_the_matmul_and_ignores_batch_mates() -> None:
     flat = np.full((1, 1, 64), 0.5, dtype=np.float32)
     np.testing.assert_allclose(_run(model, flat), flat @ (quantised * scales), atol=1e-5)
     assert not _run(model, np.zeros((1, 2, 64), dtype=np.float32)).any()
+
+
+@pytest.mark.parametrize("rewrite", [to_row_quantised, to_matmul_nbits])
+def test_both_rewrites_keep_the_other_nodes_and_match_numpy(rewrite: Any) -> None:
+    """Each way of quantising the down-projections, on any CPU (speed differs, not results)."""
+    rng = np.random.default_rng(2)
+    weight = (rng.standard_normal((512, 16)) * 0.1).astype(np.float32)
+    x = np.maximum(rng.standard_normal((3, 4, 512)).astype(np.float32), -0.17)
+    model = _matmul_model(weight)
+    untouched = model.graph.node[0].name  # type: ignore[attr-defined]
+    assert rewrite(model, ["not/in/the/graph"]) == 0
+    assert model.graph.node[0].name == untouched  # type: ignore[attr-defined]
+    assert rewrite(model, [untouched]) == 1
+    names = {init.name for init in model.graph.initializer}  # type: ignore[attr-defined]
+    assert "w" not in names  # the fp32 weight is gone
+    got, exact = _run(model, x), x @ weight
+    cos = np.sum(got * exact, axis=-1) / (
+        np.linalg.norm(got, axis=-1) * np.linalg.norm(exact, axis=-1)
+    )
+    assert cos.min() > 0.999
+    np.testing.assert_allclose(_run(model, x[1:2]), got[1:2], rtol=1e-5, atol=1e-6)
 
 
 def test_seven_bit_weights_everywhere_without_vnni() -> None:

@@ -54,22 +54,14 @@ def to_matmul_nbits(model: Any, node_names: Iterable[str], block: int = BLOCK) -
     """
     from onnx import helper, numpy_helper
 
-    wanted = set(node_names)
-    graph = model.graph
-    weights = {init.name: init for init in graph.initializer}
-    nodes = []
-    replaced = 0
-    for node in graph.node:
-        weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
-        if weight is None or node.name not in wanted:
-            nodes.append(node)
-            continue
+    from paperlab.search.onnx_rewrite import replace_weight_matmuls
+
+    def replace(node: Any, weight: Any, nodes: list[Any]) -> None:
         array = numpy_helper.to_array(weight)
         packed, scales = blockwise_weights(array, block)
         packed_init = numpy_helper.from_array(packed, f"{weight.name}_q8")
         scales_init = numpy_helper.from_array(scales, f"{weight.name}_q8_scales")
-        graph.initializer.extend([packed_init, scales_init])
-        graph.initializer.remove(weight)
+        model.graph.initializer.extend([packed_init, scales_init])
         nodes.append(
             helper.make_node(
                 "MatMulNBits",
@@ -84,9 +76,8 @@ def to_matmul_nbits(model: Any, node_names: Iterable[str], block: int = BLOCK) -
                 accuracy_level=INT8_COMPUTE,
             )
         )
-        replaced += 1
-    del graph.node[:]
-    graph.node.extend(nodes)
+
+    replaced = replace_weight_matmuls(model, node_names, replace)
     if replaced and not any(op.domain == "com.microsoft" for op in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return replaced

@@ -13,6 +13,7 @@ The attention fusion (one ``Attention`` op per layer) stays: it is what the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 MS_DOMAIN = "com.microsoft"
@@ -98,4 +99,32 @@ def split_slow_fusions(model: Any) -> int:
     return split
 
 
-__all__ = ["split_slow_fusions"]
+def replace_weight_matmuls(
+    model: Any, node_names: Iterable[str], replace: Callable[[Any, Any, list[Any]], None]
+) -> int:
+    """Hand each named MatMul with a constant weight to ``replace(node, weight, nodes)``.
+
+    ``replace`` appends the nodes that stand in for it to ``nodes`` and adds
+    the initializers it needs; the fp32 weight is then dropped. Other nodes
+    keep their order. Edits ``model`` in place; returns how many were replaced.
+    """
+    wanted = set(node_names)
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    nodes: list[Any] = []
+    replaced = 0
+    for node in graph.node:
+        weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
+        if weight is None or node.name not in wanted:
+            nodes.append(node)
+            continue
+        replace(node, weight, nodes)
+        graph.initializer.remove(weight)
+        replaced += 1
+    if replaced:
+        del graph.node[:]
+        graph.node.extend(nodes)
+    return replaced
+
+
+__all__ = ["replace_weight_matmuls", "split_slow_fusions"]

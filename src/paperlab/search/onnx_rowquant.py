@@ -124,21 +124,13 @@ def to_row_quantised(model: Any, node_names: Iterable[str]) -> int:
     import numpy as np
     from onnx import helper, numpy_helper
 
-    wanted = set(node_names)
-    graph = model.graph
-    weights = {init.name: init for init in graph.initializer}
-    nodes: list[Any] = []
-    replaced = 0
-    for node in graph.node:
-        weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
-        if weight is None or node.name not in wanted:
-            nodes.append(node)
-            continue
+    from paperlab.search.onnx_rewrite import replace_weight_matmuls
+
+    def replace(node: Any, weight: Any, nodes: list[Any]) -> None:
         quantised, scales, sums = rowwise_weights(numpy_helper.to_array(weight))
         w = weight.name
         k, n = quantised.shape
-        graph.initializer.remove(weight)
-        graph.initializer.extend(
+        model.graph.initializer.extend(
             [
                 numpy_helper.from_array(quantised, f"{w}_r8"),
                 numpy_helper.from_array(scales, f"{w}_r8_scales"),
@@ -149,11 +141,10 @@ def to_row_quantised(model: Any, node_names: Iterable[str]) -> int:
         )
         result = _per_token_matmul(_Subgraph(nodes, f"{node.name}_r8"), node.input[0], w)
         nodes.append(helper.make_node("Identity", [result], [node.output[0]], f"{node.name}_r8"))
-        replaced += 1
+
+    replaced = replace_weight_matmuls(model, node_names, replace)
     if replaced:
-        graph.initializer.extend(_constants())
-        del graph.node[:]
-        graph.node.extend(nodes)
+        model.graph.initializer.extend(_constants())
     return replaced
 
 
