@@ -40,12 +40,18 @@ def _paths() -> VectorPaths:
     return VectorPaths.for_model(settings.index_dir, settings.embed_model)
 
 
+@pytest.fixture
+def index_files(indexed: Any) -> tuple[VectorPaths, str]:  # noqa: F811
+    """The indexed library's vector files and model, with no index cached in this process."""
+    forget_cache()
+    return _paths(), load_settings().embed_model
+
+
 def test_a_verdict_checked_ahead_is_used_for_the_files_it_checked(
-    indexed: Any,  # noqa: F811
+    index_files: tuple[VectorPaths, str],
     ahead_always: None,
 ) -> None:
-    paths, model = _paths(), load_settings().embed_model
-    forget_cache()
+    paths, model = index_files
     check_ahead(paths, model)
     assert checked_ahead(paths, stamp(paths)) is True
     assert checked_ahead(paths, stamp(paths)) is None  # taken once
@@ -56,11 +62,10 @@ def test_a_verdict_checked_ahead_is_used_for_the_files_it_checked(
 
 
 def test_files_changed_after_the_check_are_checked_again(
-    indexed: Any,  # noqa: F811
+    index_files: tuple[VectorPaths, str],
     ahead_always: None,
 ) -> None:
-    paths, model = _paths(), load_settings().embed_model
-    forget_cache()
+    paths, model = index_files
     check_ahead(paths, model)
     checked = stamp(paths)
     garble_middle(paths.index, length=paths.index.stat().st_size // 3)
@@ -105,13 +110,12 @@ def test_crc32_is_zlib_s_whichever_implementation(
 
 
 def test_the_zlib_fallback_catches_damage_too(
-    indexed: Any,  # noqa: F811
+    index_files: tuple[VectorPaths, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Where no ISA-L wheel exists the CRC comes from zlib: same values, same verdicts.
     monkeypatch.setattr(vectorfiles, "CRC32", zlib.crc32)
-    paths, model = _paths(), load_settings().embed_model
-    forget_cache()
+    paths, model = index_files
     assert load_index(paths, model, None)[1] is FileState.FRESH
     garble_middle(paths.ids, length=8)
     forget_cache()
@@ -119,13 +123,12 @@ def test_the_zlib_fallback_catches_damage_too(
 
 
 def test_a_process_holding_the_file_checks_nothing_again(
-    indexed: Any,  # noqa: F811
+    index_files: tuple[VectorPaths, str],
     ahead_always: None,
 ) -> None:
     # A long-lived process (the TUI) searching again: the file it loaded is
     # the one on disk, so no thread re-reads it.
-    paths, model = _paths(), load_settings().embed_model
-    forget_cache()
+    paths, model = index_files
     assert load_index(paths, model, None)[1] is FileState.FRESH
     preload_index(paths, model)
     assert checked_ahead(paths, stamp(paths)) is None  # nothing was started
