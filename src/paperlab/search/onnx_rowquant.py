@@ -85,11 +85,11 @@ class _Subgraph:
         return output
 
 
-def _per_token_matmul(op: _Subgraph, x: str, w: str) -> str:
-    """Nodes computing ``x @ W`` from the 7-bit weight ``w`` (see the module
-    docstring); returns the output's name. Expects the initializers ``w_r8``,
+def _per_token_matmul(op: _Subgraph, x: str, w: str, out: str) -> None:
+    """Nodes computing ``out = x @ W`` from the 7-bit weight ``w`` (see the
+    module docstring). Expects the initializers ``w_r8``,
     ``w_r8_scales``, ``w_r8_sums``, ``w_r8_rows`` and ``w_r8_n``."""
-    from onnx import TensorProto
+    from onnx import TensorProto, helper
 
     # Tokens as rows: QuantizeLinear takes one scale per row only along an
     # axis of a 2-D input, and then scales, rounds and shifts in one pass.
@@ -113,7 +113,7 @@ def _per_token_matmul(op: _Subgraph, x: str, w: str) -> str:
     # Back to x's leading dimensions, with N columns.
     lead = op("Slice", [op("Shape", [x], "shape"), _FIRST, _LAST], "lead")
     shape = op("Concat", [lead, f"{w}_r8_n"], "out_shape", axis=0)
-    return op("Reshape", [scaled, shape], "out")
+    op.nodes.append(helper.make_node("Reshape", [scaled, shape], [out], f"{op.prefix}_out"))
 
 
 def to_row_quantised(model: Any, node_names: Iterable[str]) -> int:
@@ -122,7 +122,7 @@ def to_row_quantised(model: Any, node_names: Iterable[str]) -> int:
     Edits the ``onnx.ModelProto`` in place; returns how many were replaced.
     """
     import numpy as np
-    from onnx import helper, numpy_helper
+    from onnx import numpy_helper
 
     from paperlab.search.onnx_rewrite import replace_weight_matmuls
 
@@ -139,8 +139,8 @@ def to_row_quantised(model: Any, node_names: Iterable[str]) -> int:
                 numpy_helper.from_array(np.array([n], dtype=np.int64), f"{w}_r8_n"),
             ]
         )
-        result = _per_token_matmul(_Subgraph(nodes, f"{node.name}_r8"), node.input[0], w)
-        nodes.append(helper.make_node("Identity", [result], [node.output[0]], f"{node.name}_r8"))
+        subgraph = _Subgraph(nodes, f"{node.name}_r8")
+        _per_token_matmul(subgraph, node.input[0], w, node.output[0])
 
     replaced = replace_weight_matmuls(model, node_names, replace)
     if replaced:
