@@ -13,11 +13,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.reader_side import highlight_label
+from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.views import HIGHLIGHT_KINDS, AnnotatedPassage, annotation_tags
 
 QUOTE_CHARS = 90
@@ -112,7 +113,7 @@ class AnnotationsScreen(PaperlabScreen):
         )
         yield PassageList(id="annotations")
         yield Static("", id="annotations-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())

@@ -10,10 +10,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from paperlab.paperpage import Citations, FrontPage, LinkedPaper
@@ -199,7 +200,7 @@ class FrontPageScreen(PaperlabScreen):
             links = CitationLinks(id="front-links")
             links.display = False  # until the paper cites or is cited by something
             yield links
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.lab.library_changed.subscribe(self, lambda _: self.load())

@@ -19,10 +19,11 @@ from textual import messages, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from paperlab.catalog import PIPELINE_STATES, READING_STATES
 from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.tui.widgets.virtual_table import Column, TableRow, VirtualTable
 from paperlab.views import LibraryItem, library_items
 
@@ -246,7 +247,7 @@ class LibraryScreen(PaperlabScreen):
         )
         yield PaperTable(COLUMNS, id="papers")
         yield Static("", id="library-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#papers", VirtualTable).focus()

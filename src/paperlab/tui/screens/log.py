@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from paperlab.errors import PaperlabError
 from paperlab.tui.screens.base import PaperlabScreen
@@ -27,6 +27,7 @@ from paperlab.tui.screens.log_entry import (
     LogEntryModal,
     entry_details,
 )
+from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.views import owner_label
 
 KIND_STYLE = {
@@ -122,7 +123,7 @@ class LogScreen(PaperlabScreen):
         with VerticalScroll(id="log-detail-pane", can_focus=False):
             yield Static("", id="log-detail")
         yield Static("", id="log-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())

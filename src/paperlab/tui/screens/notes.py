@@ -31,7 +31,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label, Static, TextArea
+from textual.widgets import Header, Label, Static, TextArea
 
 from paperlab.errors import PaperlabError
 from paperlab.notes import ALL_FIELDS, FIELD_TITLES, note_fields
@@ -40,6 +40,7 @@ from paperlab.tui.drafts import DraftStore
 from paperlab.tui.notestate import NoteState
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.modals import FOCUS_KEYS, NoteConflictModal
+from paperlab.tui.widgets.footer import KeysFooter
 
 SAVE_DELAY = 0.8
 # The side-by-side choice opens only after this long without typing: its
@@ -121,7 +122,7 @@ class NotesScreen(PaperlabScreen):
                     classes="note-body" if name == "body" else "note-field",
                 )
         yield Static("", id="notes-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.lab.editors.add(self)

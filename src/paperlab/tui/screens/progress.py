@@ -12,12 +12,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.errors import PaperlabError
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.bars import Bar
+from paperlab.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     # The services load the ORM: imported when the screen first loads its data,
@@ -230,7 +231,7 @@ class ProgressScreen(PaperlabScreen):
             failed_title.display = False  # until a failed paper is counted
             yield failed_title
             yield Static("", id="failed-papers", classes="bars")
-        yield Footer()
+        yield KeysFooter()
 
     def __init__(self) -> None:
         super().__init__()

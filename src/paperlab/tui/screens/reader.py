@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.errors import PaperlabError
@@ -28,6 +28,7 @@ from paperlab.tui.screens.reader_annotate import AnnotatingScreen
 from paperlab.tui.screens.reader_find import FindResults
 from paperlab.tui.screens.reader_keys import READER_BINDINGS
 from paperlab.tui.screens.reader_side import highlight_label, outline_label
+from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.tui.widgets.page_view import Mark, PageView
 from paperlab.views import (
     AnnotationView,
@@ -109,7 +110,7 @@ class ReaderScreen(AnnotatingScreen):
                     classes="hidden",
                 )
                 yield Static("", id="reader-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.start_clock()

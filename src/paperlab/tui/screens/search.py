@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.tui.widgets.footer import KeysFooter
 
 DEBOUNCE = 0.3
 KIND_STYLE = {"passage": "cyan", "note": "green", "annotation": "yellow", "log": "magenta"}
@@ -92,7 +93,7 @@ class SearchScreen(PaperlabScreen):
         )
         yield OptionList(id="results")
         yield Static("Type to search.", id="search-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()

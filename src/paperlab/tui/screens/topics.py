@@ -9,11 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from paperlab.catalog import TopicRow
 from paperlab.tui.screens.base import PaperlabScreen
+from paperlab.tui.widgets.footer import KeysFooter
 
 
 def weeks_label(weeks: list[int]) -> str:
@@ -89,7 +90,7 @@ class TopicsScreen(PaperlabScreen):
                 yield OptionList(id="topic-papers")
                 yield Label("Log entries", classes="side-title")
                 yield Static("", id="topic-log")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.lab.library_changed.subscribe(self, lambda _: self.action_refresh())
