@@ -131,3 +131,40 @@ async def test_a_filter_that_shrinks_the_table_scrolls_back_to_its_rows(big_stor
         await pilot.pause()
         assert table.row_count == 0 and table.scroll_y == 0
         assert screen.selected_paper() is None
+
+
+def updated_lines(update: Any) -> set[int]:
+    """The screen lines a compositor update writes."""
+    if hasattr(update, "spans"):  # a partial update
+        return {y for y, _, _ in update.spans}
+    region = update.region  # a full layout update
+    return set(range(region.y, region.y + len(update.strips)))
+
+
+async def test_filtered_rows_arrive_with_the_typed_character(big_store: Store) -> None:
+    # The table's height changes with the filter; its new rows were painted a
+    # frame after the filter box's (~30 ms later), which a user sees as lag.
+    app = make(big_store)
+    updates: list[set[int]] = []
+    display = app._display
+
+    def recorded(screen: Any, update: Any) -> None:
+        if update is not None:
+            updates.append(updated_lines(update))
+        display(screen, update)
+
+    app._display = recorded  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        table = screen.query_one("#papers", VirtualTable)
+        await pilot.press("f")
+        await pilot.pause()
+        filter_line = screen.query_one("#filter").region.y + 1
+        table_lines = set(range(table.region.y + 1, table.region.bottom))
+        for key, rows in (("z", 2), ("backspace", PAPERS + 3)):
+            updates.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert table.row_count == rows
+            first = next(lines for lines in updates if filter_line in lines)
+            assert first & table_lines, f"{key}: the rows came after the filter box"

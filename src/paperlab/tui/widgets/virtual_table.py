@@ -223,7 +223,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self.cursor_row = min(self.cursor_row, max(0, len(rows) - 1))
         self.refresh()
         if self.is_mounted:
-            self.screen.post_message(messages.Layout(self) if resized else messages.Update(self))
+            # The Update comes first even when the size changed: a layout pass
+            # repaints only what moved, and leaves the rows of a table that kept
+            # its place on screen for the frame after (~30 ms later).
+            self.screen.post_message(messages.Update(self))
+            if resized:
+                self.screen.post_message(messages.Layout(self))
 
     def cursor_key(self) -> str | None:
         if 0 <= self.cursor_row < len(self._rows):
