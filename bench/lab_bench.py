@@ -113,10 +113,10 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace) -> None:
     os.environ.update(env)
     import numpy as np
 
-    from paperlab.indexing import sync_vectors
     from paperlab.search.lexical import search_lexical
     from paperlab.settings import load_settings
     from paperlab.store import open_store
+    from paperlab.vectorsync import sync_vectors
 
     rng = random.Random(7)
     settings = load_settings()

@@ -109,10 +109,10 @@ def build_library(size: int, dim: int, model: str) -> None:
 
 def build_size(size: int) -> None:
     """Child process: a synthetic library of ``size`` chunks and its faiss file."""
-    from paperlab.indexing import sync_vectors
     from paperlab.search.vectors import VectorPaths, load_index
     from paperlab.settings import load_settings
     from paperlab.store import open_store
+    from paperlab.vectorsync import sync_vectors
 
     settings = load_settings()
     t = time.perf_counter()

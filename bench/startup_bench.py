@@ -71,8 +71,8 @@ def build(home: Path, papers: int, chunks_per_paper: int, export_from: Path | No
     import numpy as np
 
     os.environ["PAPERLAB_HOME"] = str(home)
-    from paperlab.catalog import ensure_roadmap
     from paperlab.indexing import index_pending
+    from paperlab.overviews import ensure_roadmap
     from paperlab.search.embedder import load_embedder
     from paperlab.settings import load_settings
     from paperlab.store import open_store

@@ -75,7 +75,7 @@ def build(home: Path, n: int) -> None:
     import sqlite3
 
     os.environ["PAPERLAB_HOME"] = str(home)
-    from paperlab.catalog import ensure_roadmap
+    from paperlab.overviews import ensure_roadmap
     from paperlab.store import open_store
 
     store = open_store()

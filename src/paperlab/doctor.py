@@ -388,7 +388,7 @@ def check_orphans(
 
 def used_hashes(conn: Any) -> set[str]:
     """Content hashes of every text that is embedded: passages, notes, annotations, log."""
-    from paperlab.indexing import small_items
+    from paperlab.embedding import small_items
 
     hashes = {str(h) for (h,) in conn.execute("SELECT DISTINCT content_hash FROM chunk")}
     hashes.update(item.hash for item in small_items(conn, everyone=True))

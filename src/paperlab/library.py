@@ -1,8 +1,9 @@
 """The library service: papers, topics and reading lists as front ends see them.
 
 Front ends (CLI, TUI) call these functions; they never build queries. The
-listings themselves (``list_papers``, ``paper_details``, ``topics_overview``)
-read with plain sqlite3 in ``catalog`` and are re-exported here; what is left
+listings themselves (``list_papers``, ``paper_details`` in ``catalog``,
+``topics_overview`` in ``overviews``) read with plain sqlite3 and are
+re-exported here; what is left
 works on SQLModel sessions, for the services that write.
 """
 
@@ -12,21 +13,12 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, or_, select
 
-from paperlab.catalog import (
-    PIPELINE_STATES,
-    READING_STATES,
-    PaperRow,
-    TopicRow,
-    list_not_found,
-    list_papers,
-    paper_details,
-    paper_not_found,
-    topic_not_found,
-    topics_overview,
-)
+from paperlab.catalog import PIPELINE_STATES, READING_STATES, PaperRow, list_papers, paper_details
 from paperlab.citekeys import base_key, unique_key
 from paperlab.errors import UsageError
 from paperlab.ids import try_parse_arxiv_id
+from paperlab.lookup import list_not_found, paper_not_found, topic_not_found
+from paperlab.overviews import TopicRow, topics_overview
 from paperlab.store import Store
 from paperlab.store.models import (
     CitationAlias,

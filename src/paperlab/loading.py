@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from paperlab.catalog import ensure_roadmap, lists_overview
+from paperlab.overviews import ensure_roadmap, lists_overview
 from paperlab.readinglists import ReadingListSpec, Roadmap
 from paperlab.store import Store
 from paperlab.store.models import (

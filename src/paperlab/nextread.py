@@ -168,7 +168,7 @@ def _similarity(store: Store, settings: Settings, ids: list[str]) -> dict[str, t
     """paper id -> (best cosine, what of the learner's it is close to), from stored vectors."""
     import numpy as np
 
-    from paperlab.indexing import small_items
+    from paperlab.embedding import small_items
 
     model = settings.embed_model
     _embed_new_notes(store, settings)
@@ -216,7 +216,7 @@ def _embed_new_notes(store: Store, settings: Settings) -> None:
     compare them with otherwise), and only when some lack a vector: the
     model loads just then, as it does for a search.
     """
-    from paperlab.indexing import embed_pending_small, existing_hashes, small_items
+    from paperlab.embedding import embed_pending_small, existing_hashes, small_items
     from paperlab.search.embedder import load_embedder
 
     if store.readonly:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from paperlab.catalog import resolve_paper_id
+from paperlab.lookup import resolve_paper_id
 from paperlab.store.values import (
     NOTE_TEXT_COLUMNS,
     loads_list,

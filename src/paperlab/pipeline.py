@@ -126,7 +126,7 @@ def embed_paper(store: Store, settings: Settings, paper_id: str) -> int:
     The faiss file is not touched here: callers batch that into one
     ``index_pending`` at the end of a run, so a list of papers rewrites it once.
     """
-    from paperlab.indexing import embed_texts, missing_chunk_texts
+    from paperlab.embedding import embed_texts, missing_chunk_texts
     from paperlab.search.embedder import load_embedder
 
     with store.connect() as conn:

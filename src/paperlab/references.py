@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from paperlab.catalog import find_paper_id, resolve_paper_id
 from paperlab.extract.refparse import ParsedReference
 from paperlab.ids import try_parse_arxiv_id
+from paperlab.lookup import find_paper_id, resolve_paper_id
 from paperlab.refmatch import LibraryIndex, Resolution
 from paperlab.store import Store
 from paperlab.store.values import reading_states

@@ -165,7 +165,7 @@ def _pdf_files(session: Session, settings: Settings, paper: Paper) -> list[Path]
 
 def _drop_unused_vectors(session: Session, hashes: Iterable[str]) -> int:
     """Delete the vectors of the removed text that no remaining text shares."""
-    from paperlab.indexing import small_items
+    from paperlab.embedding import small_items
     from paperlab.store.models import Embedding
 
     candidates = set(hashes)

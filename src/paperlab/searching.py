@@ -13,15 +13,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from paperlab.errors import NotFoundError, UsageError
-from paperlab.indexing import (
+from paperlab.embedding import (
     annotation_text,
     embed_pending_small,
     model_dim,
     note_text,
     small_items,
-    sync_vectors,
 )
+from paperlab.errors import NotFoundError, UsageError
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
 from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
@@ -44,6 +43,7 @@ from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection
 from paperlab.store.values import NOTE_TEXT_COLUMNS, me, visible
+from paperlab.vectorsync import sync_vectors
 
 Scope = Literal["all", "papers", "notes", "log"]
 Mode = Literal["hybrid", "lexical", "dense"]

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from paperlab.catalog import ensure_roadmap
 from paperlab.errors import UsageError, clip, shown
+from paperlab.overviews import ensure_roadmap
 
 if TYPE_CHECKING:
     from sqlmodel import Session

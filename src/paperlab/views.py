@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from paperlab.catalog import PaperRow, list_papers, require_topic, resolve_paper_id
+from paperlab.catalog import PaperRow, list_papers
 from paperlab.errors import UsageError
+from paperlab.lookup import require_topic, resolve_paper_id
 from paperlab.store.values import LIST_MEMBERS, loads_list, me, parse_datetime, visible
 
 if TYPE_CHECKING:

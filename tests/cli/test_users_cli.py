@@ -114,7 +114,7 @@ def test_private_items_are_invisible_and_shared_ones_carry_their_owner(users: Us
 
 
 def test_search_never_finds_another_users_private_items(users: Users) -> None:
-    from paperlab.indexing import small_items
+    from paperlab.embedding import small_items
     from paperlab.searching import search
     from paperlab.settings import load_settings
     from paperlab.store import open_store

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
-from paperlab.catalog import topics_overview
 from paperlab.notes import link_note_topics, save_note
+from paperlab.overviews import topics_overview
 from paperlab.researchlog import get_entry
 from paperlab.store import Store
 from paperlab.tagging import tag_paper

@@ -27,7 +27,8 @@ from paperlab.annotations import add_annotation
 from paperlab.export import select_papers
 from paperlab.export.review import write_review
 from paperlab.export.themes import reading_themes
-from paperlab.fetching import fetch, resolve_targets
+from paperlab.fetching import fetch
+from paperlab.fetchtargets import resolve_targets
 from paperlab.notes import save_note
 from paperlab.researchlog import add_entry
 from paperlab.settings import load_settings

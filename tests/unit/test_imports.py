@@ -75,7 +75,8 @@ def test_core_imports_load_no_front_end() -> None:
     code = (
         "import sys, paperlab.library, paperlab.store, paperlab.fetching, paperlab.searching,"
         " paperlab.notes, paperlab.annotations, paperlab.researchlog, paperlab.indexing,"
-        " paperlab.planning, paperlab.tracks, paperlab.externals, paperlab.externalfetch\n"
+        " paperlab.planning, paperlab.tracks, paperlab.externals, paperlab.externalfetch,"
+        " paperlab.fetchtargets\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
         " ('click', 'rich', 'textual', 'torch', 'sentence_transformers')))"
     )
@@ -117,9 +118,9 @@ def run_read_command(argv: list[str], watched: tuple[str, ...]) -> tuple[str, di
 @pytest.fixture
 def populated(store: Any, counting: Any, exported: Any) -> Path:  # noqa: F811
     """A migrated, indexed library with topics, a list, a note, an annotation and a log entry."""
-    from paperlab.catalog import ensure_roadmap
     from paperlab.indexing import index_pending
     from paperlab.notes import save_note
+    from paperlab.overviews import ensure_roadmap
     from paperlab.researchlog import add_entry
     from paperlab.settings import load_settings
     from paperlab.store.models import Annotation, Page, ReadingList, ReadingListEntry

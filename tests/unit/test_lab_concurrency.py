@@ -54,7 +54,7 @@ def _indexer(env: dict[str, str]) -> None:
     _environment(env)
     import numpy as np
 
-    from paperlab.indexing import store_vectors
+    from paperlab.embedding import store_vectors
     from paperlab.store import open_store as open_
     from paperlab.store.models import Chunk
     from paperlab.store.models import Paper as P

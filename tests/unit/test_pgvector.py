@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from paperlab.indexing import index_pending, index_status, store_vectors
+from paperlab.embedding import store_vectors
+from paperlab.indexing import index_pending, index_status
 from paperlab.search.vectors_pg import SIDE_TABLE, forget_state, hnsw_index_name
 from paperlab.searching import search
 from paperlab.settings import load_settings

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from paperlab.catalog import list_papers, paper_details, topics_overview
+from paperlab.catalog import list_papers, paper_details
 from paperlab.errors import NotFoundError, StoreError
+from paperlab.overviews import topics_overview
 from paperlab.store import Store, open_store
 from paperlab.store.models import (
     Annotation,

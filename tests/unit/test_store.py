@@ -99,8 +99,8 @@ def test_unwritable_home_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_change_counters_move_with_chunks_and_vectors(store: Store) -> None:
-    from paperlab.indexing import db_fingerprint
     from paperlab.store.models import Chunk, Embedding
+    from paperlab.vectorsync import db_fingerprint
 
     def counters() -> list[int]:
         with store.connect() as conn:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from paperlab.indexing import faiss_state, index_pending, rebuild_index, sync_vectors
+from paperlab.indexing import index_pending, rebuild_index
 from paperlab.search.vectors import (
     FileState,
     VectorIndex,
@@ -21,6 +21,7 @@ from paperlab.search.vectors import (
 )
 from paperlab.searching import search
 from paperlab.settings import load_settings
+from paperlab.vectorsync import faiss_state, sync_vectors
 from tests.unit.test_searching import (
     CENTRAL_BANK,
     GRADIENT,

@@ -7,15 +7,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from paperlab import catalog
-from paperlab.catalog import (
-    PIPELINE_STATES,
-    READING_STATES,
-    ensure_roadmap,
-    lists_overview,
-    paper_details,
-    topics_overview,
-)
+from paperlab.catalog import PIPELINE_STATES, READING_STATES, paper_details
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.overviews import ensure_roadmap, lists_overview, topics_overview
 from paperlab.store.values import NOTE_TEXT_COLUMNS
 
 if TYPE_CHECKING:

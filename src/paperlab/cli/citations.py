@@ -38,7 +38,7 @@ def _online(store: Store, paper_ids: list[str] | None) -> None:
 
 
 def _paper_id(store: Store, paper: str) -> str:
-    from paperlab.catalog import resolve_paper_id
+    from paperlab.lookup import resolve_paper_id
 
     with store.connect() as conn:
         return resolve_paper_id(conn, paper)

@@ -35,8 +35,8 @@ def fetch(
     not arXiv's current version is repaired. Exits with status 1 when any
     paper failed.
     """
-    from paperlab.fetching import check_no_usage_errors, resolve_targets
     from paperlab.fetching import fetch as run_fetch
+    from paperlab.fetchtargets import check_no_usage_errors, resolve_targets
     from paperlab.settings import load_settings
 
     check_no_usage_errors(targets)

@@ -68,7 +68,7 @@ def untag(paper_id: str, slugs: tuple[str, ...]) -> None:
 @json_option
 def tags(as_json: bool) -> None:
     """List the free tags in use, with how many papers carry each."""
-    from paperlab.catalog import tags_overview
+    from paperlab.overviews import tags_overview
 
     rows = tags_overview(get_store())
     if as_json:

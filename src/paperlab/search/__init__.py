@@ -1,7 +1,8 @@
 """Search building blocks: embedder, faiss vector index, FTS5 lexical queries, fusion.
 
-The services that use them are ``paperlab.indexing`` (embed what is missing,
-keep the faiss file current) and ``paperlab.searching`` (the hybrid query).
+The services that use them are ``paperlab.embedding`` (embed what is missing),
+``paperlab.vectorsync`` (keep the faiss file current), run together by
+``paperlab.indexing``, and ``paperlab.searching`` (the hybrid query).
 Nothing here imports torch, sentence-transformers or faiss at import time.
 """
 

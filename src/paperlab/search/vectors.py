@@ -149,7 +149,7 @@ class VectorIndex:
     ids: np.ndarray  # int64 faiss ids, in no particular order
     hashes: np.ndarray  # S16 hash prefixes aligned with ids
     # Cheap database counters seen when the index was last checked complete
-    # (see indexing.db_fingerprint); equal counters skip the full comparison.
+    # (see vectorsync.db_fingerprint); equal counters skip the full comparison.
     db_fingerprint: list[int] | None = None
     # An IVF index is loaded with its inverted lists mapped from the file
     # (~1 ms instead of ~150 ms for 600k vectors): read-only until _own()
@@ -339,7 +339,7 @@ def load_index(
     """Load the index file (cached per process while unchanged on disk).
 
     Returns ``(None, MISSING|CORRUPT)`` when it cannot be used; freshness
-    against the database is the caller's check (see ``indexing``).
+    against the database is the caller's check (see ``vectorsync``).
     """
     import faiss
 

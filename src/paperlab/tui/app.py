@@ -236,7 +236,7 @@ class PaperlabApp(App[None]):
         thread=True, exclusive=True, exit_on_error=False, group="tags", description="Loading topics"
     )
     def _load_tags(self, paper_id: str) -> None:
-        from paperlab.catalog import topics_overview
+        from paperlab.overviews import topics_overview
         from paperlab.tagging import paper_topics
         from paperlab.tui.screens.modals import TagPickerModal
 

@@ -145,7 +145,7 @@ class LogScreen(PaperlabScreen):
         description="Loading the research log",
     )
     def load(self) -> None:
-        from paperlab.catalog import topics_overview
+        from paperlab.overviews import topics_overview
         from paperlab.views import list_entries
 
         entries = list_entries(self.lab.store, kind=self.kind_filter)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from paperlab.catalog import TopicRow
+from paperlab.overviews import TopicRow
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.footer import KeysFooter
 
@@ -113,7 +113,8 @@ class TopicsScreen(PaperlabScreen):
         description="Loading topics",
     )
     def load(self) -> None:
-        from paperlab.catalog import list_papers, topics_overview
+        from paperlab.catalog import list_papers
+        from paperlab.overviews import topics_overview
 
         topics = topics_overview(self.lab.store)
         rows = list_papers(self.lab.store)
