@@ -27,12 +27,7 @@ from paperlab.anchoring import (
     occurrences,
     pick_occurrence,
 )
-from paperlab.errors import NotFoundError, UsageError
-from paperlab.library import resolve_paper
-from paperlab.store import Store
-from paperlab.store.models import Annotation, Page, Paper, dumps, utcnow
-from paperlab.store.values import check_owner
-from paperlab.views import (
+from paperlab.annotation_views import (
     HIGHLIGHT_KINDS,
     annotation_order,
     annotation_tags,
@@ -40,6 +35,11 @@ from paperlab.views import (
     list_annotations,
     validate_highlight_kind,
 )
+from paperlab.errors import NotFoundError, UsageError
+from paperlab.library import resolve_paper
+from paperlab.store import Store
+from paperlab.store.models import Annotation, Page, Paper, dumps, utcnow
+from paperlab.store.values import check_owner
 
 CONTEXT_CHARS = 32
 

@@ -17,11 +17,7 @@ from sqlmodel import Session, col, delete, select
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.ids import try_parse_arxiv_id
 from paperlab.library import get_topic, resolve_paper
-from paperlab.settings import current_user
-from paperlab.store import Store
-from paperlab.store.models import LogEntry, LogPaper, LogTopic, Paper
-from paperlab.store.values import check_owner
-from paperlab.views import (
+from paperlab.log_views import (
     LOG_KINDS,
     LogEntryView,
     as_utc,
@@ -29,6 +25,10 @@ from paperlab.views import (
     list_entries,
     validate_kind,
 )
+from paperlab.settings import current_user
+from paperlab.store import Store
+from paperlab.store.models import LogEntry, LogPaper, LogTopic, Paper
+from paperlab.store.values import check_owner
 
 # Candidate arXiv ids in free text; each is checked by the real parser and
 # against the library, so a stray number like 2023.1234 links nothing.

@@ -1,22 +1,20 @@
 """Read-only views for front ends: the grouped library, a paper's pages and outline,
-annotations and the research log, read with plain sqlite3 (``Store.connect()``).
+and how listings mark whose an item is, read with plain sqlite3 (``Store.connect()``).
 
 Each function opens one short read transaction and returns plain values, so
-no session is ever held across an await, and no caller needs the ORM: the
-write services (``annotations``, ``researchlog``) re-export what is here.
+no session is ever held across an await, and no caller needs the ORM.
+Annotations' views are in ``annotation_views`` and the research log's in
+``log_views`` (each re-exported by its write service); ``owner_label`` stays
+here because notes, annotations, log entries and search hits all use it.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from paperlab.catalog import PaperRow, list_papers
-from paperlab.errors import UsageError
-from paperlab.lookup import require_topic, resolve_paper_id
-from paperlab.store.values import LIST_MEMBERS, loads_list, me, parse_datetime, visible
+from paperlab.store.values import LIST_MEMBERS, me
 
 if TYPE_CHECKING:
     from paperlab.store import Store
@@ -134,223 +132,7 @@ def load_paper(store: Store, paper_id: str) -> Paper | None:
         return paper
 
 
-# --------------------------------------------------------------------------- annotations
-
-
-class AnnotationLike(Protocol):
-    """What the JSON and the listings read of an annotation (a row or an ORM object)."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def paper_id(self) -> str: ...
-
-    @property
-    def quote(self) -> str: ...
-
-    @property
-    def prefix(self) -> str: ...
-
-    @property
-    def suffix(self) -> str: ...
-
-    @property
-    def page(self) -> int | None: ...
-
-    @property
-    def char_start(self) -> int | None: ...
-
-    @property
-    def char_end(self) -> int | None: ...
-
-    @property
-    def comment(self) -> str: ...
-
-    @property
-    def color(self) -> str: ...
-
-    @property
-    def tags(self) -> str: ...
-
-    @property
-    def created_at(self) -> datetime: ...
-
-    @property
-    def updated_at(self) -> datetime: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def owner(self) -> str: ...
-
-    @property
-    def shared(self) -> bool: ...
-
-
-# What a highlight is for; "highlight" is the plain kind every old annotation has.
-HIGHLIGHT_KINDS: tuple[str, ...] = ("highlight", "question", "key-claim", "to-cite")
-
-# How exports name a kind where a reader sees it (a vault page line, a PDF pop-up).
-HIGHLIGHT_KIND_LABELS: dict[str, str] = {
-    "highlight": "Highlight",
-    "question": "Question",
-    "key-claim": "Key claim",
-    "to-cite": "To cite",
-}
-
-
-def validate_highlight_kind(kind: str) -> str:
-    """The canonical highlight kind for ``kind`` (a prefix will do), or a UsageError."""
-    value = kind.strip().lower().replace("_", "-").replace(" ", "-")
-    if value in HIGHLIGHT_KINDS:
-        return value
-    prefixed = [k for k in HIGHLIGHT_KINDS if value and k.startswith(value)]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    close = prefixed[:1] or difflib.get_close_matches(value, HIGHLIGHT_KINDS, n=1)
-    guess = f"Did you mean {close[0]}? " if close else ""
-    raise UsageError(
-        f"Unknown highlight kind {kind!r}.",
-        hint=f"{guess}Kinds: {', '.join(HIGHLIGHT_KINDS)}.",
-    )
-
-
-@dataclass(frozen=True)
-class AnnotationView:
-    """One annotation as stored (``tags`` is its JSON text, as on the table)."""
-
-    id: int
-    paper_id: str
-    quote: str
-    prefix: str
-    suffix: str
-    page: int | None
-    char_start: int | None
-    char_end: int | None
-    comment: str
-    color: str
-    tags: str
-    created_at: datetime
-    updated_at: datetime
-    kind: str = "highlight"
-    owner: str = ""
-    shared: bool = False
-
-
-_ANNOTATION_COLUMNS = ", ".join(AnnotationView.__dataclass_fields__)
-
-
-def annotation_order(annotation: AnnotationLike) -> tuple[bool, int, int, int]:
-    """By page and offset, unanchored ones last."""
-    return (
-        annotation.page is None,
-        annotation.page or 0,
-        annotation.char_start or 0,
-        annotation.id or 0,
-    )
-
-
-def list_annotations(store: Store, paper: str) -> list[AnnotationView]:
-    """The paper's annotations the current user sees (their own and shared ones),
-    by page and offset (unanchored ones last)."""
-    with store.connect() as conn:
-        paper_id = resolve_paper_id(conn, paper)
-        rows = conn.execute(
-            f"SELECT {_ANNOTATION_COLUMNS} FROM annotation a "
-            f"WHERE a.paper_id = :p AND {visible('a')}",
-            {"p": paper_id, **me()},
-        ).all()
-    return sorted((_annotation_view(row) for row in rows), key=annotation_order)
-
-
-def _annotation_view(row: Any) -> AnnotationView:
-    (aid, pid, quote, prefix, suffix, page, start, end, comment, color, tags, made, changed,
-     kind, owner, shared) = row  # fmt: skip
-    return AnnotationView(
-        id=aid,
-        paper_id=pid,
-        quote=quote,
-        prefix=prefix,
-        suffix=suffix,
-        page=page,
-        char_start=start,
-        char_end=end,
-        comment=comment,
-        color=color,
-        tags=tags,
-        created_at=parse_datetime(made) or datetime.min,
-        updated_at=parse_datetime(changed) or datetime.min,
-        kind=kind or "highlight",
-        owner=owner,
-        shared=bool(shared),
-    )
-
-
-@dataclass(frozen=True)
-class AnnotatedPassage:
-    """One annotation with the title of its paper (the annotations browser's row)."""
-
-    annotation: AnnotationView
-    title: str
-
-
-def browse_annotations(
-    store: Store, *, kind: str | None = None, tag: str | None = None
-) -> list[AnnotatedPassage]:
-    """Every paper's annotations the current user sees, by paper title then page order,
-    keeping those of ``kind`` and carrying ``tag`` (exact, case-insensitive)."""
-    query = (
-        f"SELECT {', '.join('a.' + c for c in AnnotationView.__dataclass_fields__)}, "
-        "COALESCE(p.title, a.paper_id) FROM annotation a LEFT JOIN paper p ON p.id = a.paper_id"
-        f" WHERE {visible('a')}"
-    )
-    params: dict[str, Any] = me()
-    if kind is not None:
-        query += " AND a.kind = :kind"
-        params["kind"] = validate_highlight_kind(kind)
-    with store.connect() as conn:
-        rows = conn.execute(query, params).all()
-    wanted = tag.strip().lower() if tag else None
-    found = []
-    for row in rows:
-        view = _annotation_view(row[:-1])
-        if wanted and wanted not in {t.lower() for t in annotation_tags(view)}:
-            continue
-        found.append(AnnotatedPassage(view, str(row[-1])))
-    found.sort(
-        key=lambda p: (p.title.lower(), p.annotation.paper_id, annotation_order(p.annotation))
-    )
-    return found
-
-
-def annotation_tags(annotation: AnnotationLike) -> list[str]:
-    """The annotation's tags as a list."""
-    return [str(t) for t in loads_list(annotation.tags)]
-
-
-def annotation_to_json(annotation: AnnotationLike) -> dict[str, Any]:
-    """An annotation as plain data (``--json``, exports)."""
-    return {
-        "id": annotation.id,
-        "paper_id": annotation.paper_id,
-        "page": annotation.page,
-        "char_start": annotation.char_start,
-        "char_end": annotation.char_end,
-        "quote": annotation.quote,
-        "prefix": annotation.prefix,
-        "suffix": annotation.suffix,
-        "comment": annotation.comment,
-        "color": annotation.color,
-        "kind": annotation.kind,
-        "tags": annotation_tags(annotation),
-        "anchored": annotation.page is not None,
-        "owner": annotation.owner,
-        "shared": bool(annotation.shared),
-        "created_at": annotation.created_at.isoformat(),
-        "updated_at": annotation.updated_at.isoformat(),
-    }
+# --------------------------------------------------------------------------- whose item
 
 
 def owner_label(owner: str, shared: bool) -> str:
@@ -363,151 +145,14 @@ def owner_label(owner: str, shared: bool) -> str:
     return "(shared) " if shared else ""
 
 
-# --------------------------------------------------------------------------- research log
-
-LOG_KINDS: tuple[str, ...] = ("idea", "question", "experiment", "result", "decision", "todo")
-
-
-@dataclass(frozen=True)
-class LogEntryView:
-    """One log entry with the ids of what it links to."""
-
-    id: int
-    created_at: datetime
-    kind: str
-    text: str
-    paper_ids: list[str]
-    topic_slugs: list[str]
-    owner: str = ""
-    shared: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["created_at"] = self.created_at.isoformat()
-        return data
-
-
-def validate_kind(kind: str) -> str:
-    """The canonical kind for ``kind``, or a UsageError with a guess."""
-    value = kind.strip().lower()
-    if value in LOG_KINDS:
-        return value
-    prefixed = [k for k in LOG_KINDS if value and k.startswith(value)]
-    close = prefixed[:1] or difflib.get_close_matches(value, LOG_KINDS, n=1)
-    guess = f"Did you mean {close[0]}? " if close else ""
-    raise UsageError(
-        f"Unknown log entry kind {kind!r}.", hint=f"{guess}Kinds: {', '.join(LOG_KINDS)}."
-    )
-
-
-def as_utc(value: datetime) -> datetime:
-    """Stored timestamps are UTC without a zone; say so (or convert an aware one)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def list_entries(
-    store: Store,
-    *,
-    kind: str | None = None,
-    paper: str | None = None,
-    topic: str | None = None,
-    limit: int | None = None,
-) -> list[LogEntryView]:
-    """The entries the current user sees (their own and shared ones), newest first,
-    filtered by kind, linked paper and linked topic."""
-    if limit is not None and limit < 1:
-        raise UsageError(f"The limit must be at least 1, not {limit}.")
-    joins: list[str] = []
-    where: list[str] = [visible("l")]
-    params: dict[str, Any] = me()
-    if kind is not None:
-        where.append("l.kind = :kind")
-        params["kind"] = validate_kind(kind)
-    with store.connect() as conn:
-        if paper is not None:
-            params["paper"] = resolve_paper_id(conn, paper)
-            joins.append("JOIN log_paper lp ON lp.log_id = l.id AND lp.paper_id = :paper")
-        if topic is not None:
-            params["topic"] = require_topic(conn, topic.strip())
-            joins.append("JOIN log_topic lt ON lt.log_id = l.id AND lt.topic_slug = :topic")
-        statement = (
-            "SELECT l.id, l.created_at, l.kind, l.text, l.owner, l.shared FROM log_entry l "
-            + " ".join(joins)
-            + " WHERE "
-            + " AND ".join(where)
-            + " ORDER BY l.created_at DESC, l.id DESC"
-            + (" LIMIT :limit" if limit is not None else "")
-        )
-        params["limit"] = limit
-        entries = conn.execute(statement, params).all()
-        return _log_views(conn, entries)
-
-
-def get_entry_view(store: Store, entry_id: int) -> LogEntryView | None:
-    """One entry the current user sees, with its links, or None when there is none."""
-    with store.connect() as conn:
-        entries = conn.execute(
-            "SELECT l.id, l.created_at, l.kind, l.text, l.owner, l.shared FROM log_entry l "
-            f"WHERE l.id = :i AND {visible('l')}",
-            {"i": entry_id, **me()},
-        ).all()
-        views = _log_views(conn, entries)
-    return views[0] if views else None
-
-
-def _log_views(conn: Any, entries: list[tuple[Any, ...]]) -> list[LogEntryView]:
-    ids = [row[0] for row in entries]
-    papers: dict[int, list[str]] = {}
-    topics: dict[int, list[str]] = {}
-    if ids:
-        for log_id, paper_id in conn.execute(
-            "SELECT log_id, paper_id FROM log_paper WHERE log_id IN :ids ORDER BY paper_id",
-            {"ids": ids},
-        ):
-            papers.setdefault(log_id, []).append(paper_id)
-        for log_id, slug in conn.execute(
-            "SELECT log_id, topic_slug FROM log_topic WHERE log_id IN :ids ORDER BY topic_slug",
-            {"ids": ids},
-        ):
-            topics.setdefault(log_id, []).append(slug)
-    return [
-        LogEntryView(
-            id=int(entry_id),
-            created_at=as_utc(parse_datetime(created) or datetime.min),
-            kind=kind,
-            text=text,
-            paper_ids=papers.get(entry_id, []),
-            topic_slugs=topics.get(entry_id, []),
-            owner=owner,
-            shared=bool(shared),
-        )
-        for entry_id, created, kind, text, owner, shared in entries
-    ]
-
-
 __all__ = [
-    "HIGHLIGHT_KINDS",
-    "LOG_KINDS",
     "NO_LIST",
-    "AnnotatedPassage",
-    "AnnotationView",
     "LibraryItem",
-    "LogEntryView",
     "OutlineEntry",
-    "annotation_order",
-    "annotation_tags",
-    "annotation_to_json",
-    "as_utc",
-    "browse_annotations",
-    "get_entry_view",
     "library_items",
     "library_signature",
-    "list_annotations",
-    "list_entries",
     "load_outline",
     "load_pages",
     "load_paper",
     "owner_label",
-    "validate_highlight_kind",
-    "validate_kind",
 ]

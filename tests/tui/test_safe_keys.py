@@ -14,6 +14,7 @@ import pytest
 from textual import events
 from textual.widgets import Input, OptionList, TextArea
 
+from paperlab.annotation_views import annotation_tags
 from paperlab.annotations import list_annotations
 from paperlab.notes import get_note
 from paperlab.store import Store
@@ -22,7 +23,6 @@ from paperlab.tui.screens.modals import AnnotateModal, HelpScreen, TagPickerModa
 from paperlab.tui.screens.notes import NotesScreen
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.screens.search import SearchScreen
-from paperlab.views import annotation_tags
 from tests.tui.helpers import until
 
 pytestmark = pytest.mark.anyio

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
+from paperlab.log_views import list_entries
 from paperlab.notes import link_note_topics, save_note
 from paperlab.overviews import topics_overview
 from paperlab.researchlog import get_entry
@@ -17,7 +18,6 @@ from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.log import LogScreen
 from paperlab.tui.screens.log_entry import LogDetailModal, LogEntryModal
 from paperlab.tui.screens.topics import TopicsScreen
-from paperlab.views import list_entries
 from tests.tui.helpers import until
 
 pytestmark = pytest.mark.anyio

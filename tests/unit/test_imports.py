@@ -75,6 +75,7 @@ def test_core_imports_load_no_front_end() -> None:
     code = (
         "import sys, paperlab.library, paperlab.store, paperlab.fetching, paperlab.searching,"
         " paperlab.notes, paperlab.annotations, paperlab.researchlog, paperlab.indexing,"
+        " paperlab.annotation_views, paperlab.log_views,"
         " paperlab.planning, paperlab.tracks, paperlab.externals, paperlab.externalfetch,"
         " paperlab.fetchtargets\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from paperlab.annotation_views import list_annotations
 from paperlab.catalog import list_papers, paper_details
 from paperlab.errors import NotFoundError, StoreError
+from paperlab.log_views import list_entries
 from paperlab.overviews import topics_overview
 from paperlab.store import Store, open_store
 from paperlab.store.models import (
@@ -25,7 +27,6 @@ from paperlab.store.models import (
     Topic,
     dumps,
 )
-from paperlab.views import list_annotations, list_entries
 
 
 def test_an_up_to_date_library_opens_without_the_engine(store: Store) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from paperlab.annotation_views import browse_annotations, validate_highlight_kind
 from paperlab.annotations import add_annotation
 from paperlab.errors import UsageError
 from paperlab.readingposition import ReadingPosition, load_position, save_position
@@ -13,7 +14,6 @@ from paperlab.store.models import Page, Paper
 from paperlab.tui.screens.annotations_browser import matches, parse_filter
 from paperlab.tui.screens.reader_find import FindResults
 from paperlab.tui.widgets.page_view import paragraph_span
-from paperlab.views import browse_annotations, validate_highlight_kind
 
 PAGE = (
     "1 Introduction\nFirst block, one paragraph. Two sentences.\nSecond block here.\n\nAfter a gap."

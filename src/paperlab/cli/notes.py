@@ -1,6 +1,6 @@
 """``paperlab note``, ``paperlab annotate`` and ``paperlab annotations``.
 
-``paperlab annotations`` only reads, through ``views`` (plain sqlite3); the
+``paperlab annotations`` only reads, through ``annotation_views`` (plain sqlite3); the
 services that write (SQLModel) are imported inside the commands that write,
 so listing annotations starts without the ORM.
 """
@@ -14,6 +14,15 @@ from typing import TYPE_CHECKING
 
 import click
 
+from paperlab.annotation_views import (
+    HIGHLIGHT_KINDS,
+    AnnotationLike,
+    annotation_tags,
+    annotation_to_json,
+    browse_annotations,
+    list_annotations,
+    validate_highlight_kind,
+)
 from paperlab.cli.common import (
     get_store,
     json_option,
@@ -24,15 +33,6 @@ from paperlab.cli.common import (
 )
 from paperlab.errors import PaperlabError, UsageError
 from paperlab.settings import load_settings
-from paperlab.views import (
-    HIGHLIGHT_KINDS,
-    AnnotationLike,
-    annotation_tags,
-    annotation_to_json,
-    browse_annotations,
-    list_annotations,
-    validate_highlight_kind,
-)
 
 if TYPE_CHECKING:
     from paperlab.notes import ConflictError

@@ -1,6 +1,6 @@
 """``paperlab log``: add, list, show, edit and remove research-log entries.
 
-Listing reads through ``views`` (plain sqlite3); the writing service
+Listing reads through ``log_views`` (plain sqlite3); the writing service
 (``researchlog``, SQLModel) is imported by the subcommands that write.
 """
 
@@ -17,7 +17,7 @@ from paperlab.cli.common import (
     terminal_text,
 )
 from paperlab.errors import UsageError
-from paperlab.views import LOG_KINDS, LogEntryView, list_entries
+from paperlab.log_views import LOG_KINDS, LogEntryView, list_entries
 
 
 def _line(entry: LogEntryView) -> str:
@@ -164,7 +164,7 @@ def edit(
 @json_option
 def show(entry_id: int, as_json: bool) -> None:
     """Show entry N whole: its text as written, its papers and topics."""
-    from paperlab.views import get_entry_view
+    from paperlab.log_views import get_entry_view
 
     store = get_store()
     try:

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from paperlab.annotation_views import HIGHLIGHT_KIND_LABELS
 from paperlab.annotations import color_rgb
 from paperlab.errors import ExtractionError, NotFoundError
 from paperlab.export import atomic_write_bytes
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.models import Annotation, Paper, seen_by_me
-from paperlab.views import HIGHLIGHT_KIND_LABELS
 
 _EDGE_WORDS = 5
 

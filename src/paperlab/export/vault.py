@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from paperlab.annotation_views import HIGHLIGHT_KIND_LABELS
 from paperlab.export import atomic_write_text, checked_target, key_aliases
 from paperlab.export.latex import normalise_space
 from paperlab.export.vaultfile import (
@@ -40,7 +41,6 @@ from paperlab.store.models import (
     mine,
     utcnow,
 )
-from paperlab.views import HIGHLIGHT_KIND_LABELS
 
 MARKER = "<!-- paperlab: your notes below this line are kept -->"
 # The marker as it appears when a note, annotation or title quotes it: the

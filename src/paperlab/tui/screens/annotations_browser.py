@@ -16,10 +16,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from paperlab.annotation_views import HIGHLIGHT_KINDS, AnnotatedPassage, annotation_tags
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.screens.reader_side import highlight_label
 from paperlab.tui.widgets.footer import KeysFooter
-from paperlab.views import HIGHLIGHT_KINDS, AnnotatedPassage, annotation_tags
 
 QUOTE_CHARS = 90
 
@@ -135,7 +135,7 @@ class AnnotationsScreen(PaperlabScreen):
         description="Loading the annotations",
     )
     def load(self) -> None:
-        from paperlab.views import browse_annotations
+        from paperlab.annotation_views import browse_annotations
 
         passages = browse_annotations(self.lab.store)
         self.app.call_from_thread(self._loaded, passages)

@@ -14,14 +14,22 @@ import gc
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
 from textual import messages, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Header, Input, Static
 
-from paperlab.catalog import PIPELINE_STATES, READING_STATES
+from paperlab.catalog import READING_STATES
+from paperlab.tui.library_rows import (
+    ALL_STATES,
+    SEP,
+    haystack,
+    heading_row,
+    paper_row,
+    sort_key,
+    split_terms,
+)
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.tui.widgets.virtual_table import Column, TableRow, VirtualTable
@@ -37,50 +45,7 @@ COLUMNS = (
     Column("Pipeline", 9, keep=3),
     Column("Id", 12, keep=1),
 )
-STATE_PREFIX = "state:"
-ALL_STATES = tuple(dict.fromkeys(READING_STATES + PIPELINE_STATES))
 SORTS = ("list order", "title", "year", "reading state")
-READING_STYLE = {"unread": "dim", "skimming": "yellow", "reading": "cyan", "read": "green"}
-PIPELINE_STYLE = {"failed": "bold red", "indexed": "green", "queued": "dim"}
-_SEP = "\x1f"
-
-
-_STYLED: dict[tuple[str, str], Text] = {}
-
-
-def _styled(value: str, styles: dict[str, str]) -> Text | str:
-    """A state word in its colour; the few distinct Text objects are shared."""
-    style = styles.get(value)
-    if not style:
-        return value
-    return _STYLED.setdefault((value, style), Text(value, style=style))
-
-
-def split_terms(text: str) -> tuple[list[str], set[str]]:
-    """The filter's words, and the states asked for with ``state:NAME`` terms.
-
-    A state term names a reading or pipeline state, so ``state:reading`` finds
-    papers being read and not the list "Reading and understanding research
-    papers". A whole name matches only that state (``state:read`` is not
-    ``reading``); the start of one matches every state it starts, so the rows
-    follow as the name is typed (``state:fail``). A name no state has is kept
-    as it is: it matches no paper, and the status line lists the states.
-    Several state terms keep papers in any of them.
-    """
-    words: list[str] = []
-    states: set[str] = set()
-    for term in text.lower().split():
-        if not term.startswith(STATE_PREFIX):
-            words.append(term)
-            continue
-        value = term[len(STATE_PREFIX) :]
-        if not value:
-            continue  # "state:" alone: the name is still to come
-        if value in ALL_STATES:
-            states.add(value)
-        else:
-            states |= {s for s in ALL_STATES if s.startswith(value)} or {value}
-    return words, states
 
 
 class PaperTable(VirtualTable):
@@ -96,49 +61,6 @@ class PaperTable(VirtualTable):
             tooltip="Open the selected paper in the reader; on a group heading, fold or unfold it.",
         ),
     ]
-
-
-def matches(item: LibraryItem, text: str) -> bool:
-    """Every word appears in the paper's title, id, year, topics, tags, states, list
-    or authors, and its reading or pipeline state is one of the ``state:`` terms."""
-    words, states = split_terms(text)
-    hay = haystack(item)
-    if states and not states & {item.paper.reading_state, item.paper.state}:
-        return False
-    return all(word in hay for word in words)
-
-
-def haystack(item: LibraryItem) -> str:
-    """What the filter looks in, lower-cased."""
-    row = item.paper
-    return " ".join(
-        [
-            row.title,
-            row.id,
-            str(row.year or ""),
-            " ".join(row.labels),  # topics and '#tags', so 'gans' and '#gans' both match
-            row.reading_state,
-            row.state,
-            item.list_title,
-            item.list_name or "",
-            " ".join(row.authors),
-            row.citation_key or "",
-        ]
-    ).lower()
-
-
-def sort_key(mode: str, item: LibraryItem) -> tuple[object, ...]:
-    row = item.paper
-    if mode == "title":
-        return (row.title.lower(),)
-    if mode == "year":
-        return (-(row.year or 0), row.title.lower())
-    if mode == "reading state":
-        return (
-            READING_STATES.index(row.reading_state) if row.reading_state in READING_STATES else 9,
-            row.title.lower(),
-        )
-    return (item.position,)
 
 
 class LibraryScreen(PaperlabScreen):
@@ -291,7 +213,7 @@ class LibraryScreen(PaperlabScreen):
         """Keep ``items`` with what filtering and drawing need of each, made once."""
         self.items = items
         self._haystacks = [haystack(item) for item in items]
-        self._rows = [_paper_row(item) for item in items]
+        self._rows = [paper_row(item) for item in items]
         self._ids = [item.paper.id for item in items]
         self._states = [(item.paper.reading_state, item.paper.state) for item in items]
         self._item_of_key = {row.key: i for i, row in enumerate(self._rows)}
@@ -335,10 +257,10 @@ class LibraryScreen(PaperlabScreen):
             if not hits:
                 continue
             folded = group in self.collapsed
-            heading = f"group{_SEP}{group}"
+            heading = f"group{SEP}{group}"
             if keep == heading or (folded and keep_item is not None and keep_item in hits):
                 keep_row = len(rows)
-            rows.append(_heading_row(heading, self.items[hits[0]], len(hits), folded))
+            rows.append(heading_row(heading, self.items[hits[0]], len(hits), folded))
             papers.update(map(self._ids.__getitem__, hits))
             if folded:
                 continue
@@ -364,7 +286,7 @@ class LibraryScreen(PaperlabScreen):
             table.move_cursor(keep_row)
         elif papers:
             # The first paper, or the first heading when that group is folded.
-            first_is_paper = len(rows) > 1 and not rows[1].key.startswith(f"group{_SEP}")
+            first_is_paper = len(rows) > 1 and not rows[1].key.startswith(f"group{SEP}")
             table.move_cursor(1 if first_is_paper else 0)
 
     def selected_key(self) -> str | None:
@@ -372,9 +294,9 @@ class LibraryScreen(PaperlabScreen):
 
     def selected_paper(self) -> str | None:
         key = self.selected_key()
-        if key is None or key.startswith(f"group{_SEP}"):
+        if key is None or key.startswith(f"group{SEP}"):
             return None
-        return key.split(_SEP, 1)[1]
+        return key.split(SEP, 1)[1]
 
     def _need_paper(self) -> str | None:
         paper = self.selected_paper()
@@ -408,7 +330,7 @@ class LibraryScreen(PaperlabScreen):
 
     @on(VirtualTable.RowSelected, "#papers")
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
-        if event.row_key.startswith(f"group{_SEP}"):
+        if event.row_key.startswith(f"group{SEP}"):
             self.action_toggle_group()
         else:
             self.action_open_reader()
@@ -418,11 +340,11 @@ class LibraryScreen(PaperlabScreen):
         key = self.selected_key()
         if key is None:
             return
-        head, rest = key.split(_SEP, 1)
+        head, rest = key.split(SEP, 1)
         group = rest if head == "group" else head  # a heading's key, or a paper's
         self.collapsed ^= {group}
         table = self.query_one("#papers", VirtualTable)
-        heading = f"group{_SEP}{group}"
+        heading = f"group{SEP}{group}"
         # Put the cursor on the heading first, so render_table keeps it there.
         for index, row in enumerate(table.rows):
             if row.key == heading:
@@ -482,28 +404,4 @@ class LibraryScreen(PaperlabScreen):
         self.post_message(self.ReadingStateChanged(paper, state))
 
 
-def _heading_row(key: str, first: LibraryItem, count: int, folded: bool) -> TableRow:
-    """A group's heading: one cell across the table, whichever columns are shown."""
-    text = Text(f"{'▸' if folded else '▾'} {first.list_title}", style="bold magenta")
-    if first.week is not None:
-        text.append(f" · week {first.week}", style="bold magenta")
-    text.append(f" · {count} paper{'s' if count > 1 else ''}", style="dim")
-    return TableRow(key, (text,))
-
-
-def _paper_row(item: LibraryItem) -> TableRow:
-    row = item.paper
-    return TableRow(
-        f"{item.group}{_SEP}{row.id}",
-        (
-            "  " + row.title,
-            str(row.year or ""),
-            ", ".join(row.labels),
-            _styled(row.reading_state, READING_STYLE),
-            _styled(row.state, PIPELINE_STYLE),
-            row.id,
-        ),
-    )
-
-
-__all__ = ["LibraryScreen", "haystack", "matches", "sort_key", "split_terms"]
+__all__ = ["LibraryScreen"]

@@ -145,8 +145,8 @@ class LogScreen(PaperlabScreen):
         description="Loading the research log",
     )
     def load(self) -> None:
+        from paperlab.log_views import list_entries
         from paperlab.overviews import topics_overview
-        from paperlab.views import list_entries
 
         entries = list_entries(self.lab.store, kind=self.kind_filter)
         topics = [(t.slug, t.title) for t in topics_overview(self.lab.store)]
@@ -286,8 +286,8 @@ class LogScreen(PaperlabScreen):
         description="Saving the log entry",
     )
     def write(self, form: LogEntryInput, entry_id: int | None, original: LogEntryInput) -> None:
+        from paperlab.log_views import list_entries
         from paperlab.researchlog import add_entry, update_entry
-        from paperlab.views import list_entries
 
         try:
             if entry_id is None:

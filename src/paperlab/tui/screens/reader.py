@@ -2,12 +2,12 @@
 
 Find lives in ``reader_find``, the side pane's labels in ``reader_side``, reading
 time in ``reader_time``; where the learner stopped is kept by
-``paperlab.readingposition`` and restored when the paper is opened again.
+``paperlab.readingposition`` through ``reader_position`` and restored when the
+paper is opened again.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,23 +20,18 @@ from textual.message import Message
 from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from paperlab.annotation_views import AnnotationView
 from paperlab.errors import PaperlabError
 from paperlab.readingposition import ReadingPosition
 from paperlab.store.models import LogEntry, Paper
 from paperlab.tui.screens.modals import GotoPageModal
-from paperlab.tui.screens.reader_annotate import AnnotatingScreen
 from paperlab.tui.screens.reader_find import FindResults
 from paperlab.tui.screens.reader_keys import READER_BINDINGS
+from paperlab.tui.screens.reader_position import ReadingPositionScreen
 from paperlab.tui.screens.reader_side import highlight_label, outline_label
 from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.tui.widgets.page_view import Mark, PageView
-from paperlab.views import (
-    AnnotationView,
-    OutlineEntry,
-    load_outline,
-    load_pages,
-    load_paper,
-)
+from paperlab.views import OutlineEntry, load_outline, load_pages, load_paper
 
 # Below this width the side pane starts hidden (b shows it); below WIDE it is narrower.
 SIDE_HIDDEN_BELOW = 90
@@ -55,7 +50,7 @@ class Loaded:
     position: ReadingPosition | None
 
 
-class ReaderScreen(AnnotatingScreen):
+class ReaderScreen(ReadingPositionScreen):
     """One paper, page by page. Select a passage and press a to annotate it."""
 
     AUTO_FOCUS = "#page"
@@ -174,17 +169,6 @@ class ReaderScreen(AnnotatingScreen):
         self.show_page(self.page, select=self._mark_span(self.search_mark))
         if where is not None and self.pages and where.page == self.page:
             self._restore(where)
-
-    def _restore(self, where: ReadingPosition) -> None:
-        view = self.query_one(PageView)
-        view.move_cursor(view.location_of(where.cursor))
-
-        def scroll() -> None:
-            view.scroll_to(y=where.scroll_y, animate=False, immediate=True)
-            self._remember()
-
-        # After the new text is laid out, or the scroll is clamped to the old height.
-        self.call_after_refresh(scroll)
 
     def _anchor_highlight(self, passage: str) -> None:
         from paperlab.annotations import locate
@@ -470,63 +454,6 @@ class ReaderScreen(AnnotatingScreen):
             return
         self._remember()
         self.dismiss()
-
-    # ------------------------------------------------------------------ where the learner is
-
-    def touch_clock(self) -> None:
-        super().touch_clock()
-        self._remember()
-
-    def _remember(self) -> None:
-        """Note the page, first visible line and cursor (saved when the reader closes)."""
-        if not self.loaded or not self.pages:
-            return
-        with contextlib.suppress(Exception):  # the view may be gone while the screen closes
-            view = self.query_one(PageView)
-            self.position = ReadingPosition(
-                self.paper_id,
-                self.page,
-                round(view.scroll_y),
-                view.index_of(view.cursor_location),
-            )
-
-    def _unsaved_position(self) -> ReadingPosition | None:
-        """The place seen last, when it differs from the one stored."""
-        self._remember()
-        where, before = self.position, self.saved_position
-        if where is None or (
-            before is not None
-            and (where.page, where.scroll_y, where.cursor)
-            == (before.page, before.scroll_y, before.cursor)
-        ):
-            return None
-        return where
-
-    def _save_position(self, where: ReadingPosition) -> None:
-        from paperlab.readingposition import save_position
-
-        # Losing the place must never block reading or leaving (a read-only library).
-        with contextlib.suppress(PaperlabError):
-            save_position(self.lab.store, where)
-            self.saved_position = where
-
-    def _save_position_while_reading(self) -> None:
-        # Saved every POSITION_SAVE_SECONDS too, not only on leaving, so a
-        # terminal closed or a process killed loses at most that much.
-        where = self._unsaved_position()
-        if where is not None:
-            self._write_position(where)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reader-position")
-    def _write_position(self, where: ReadingPosition) -> None:
-        self._save_position(where)
-
-    def on_unmount(self) -> None:
-        # Synchronous on purpose: a worker started now would be cancelled with the screen.
-        self.flush_reading_time(self.lab.store)
-        where = self._unsaved_position()
-        if where is not None:
-            self._save_position(where)
 
 
 __all__ = ["ReaderScreen"]

@@ -9,10 +9,10 @@ from textual import work
 from textual.message import Message
 from textual.widgets import OptionList
 
+from paperlab.annotation_views import HIGHLIGHT_KINDS, AnnotationView
 from paperlab.tui.screens.modals import AnnotateModal, AnnotationInput
 from paperlab.tui.screens.reader_time import ReadingTimeScreen
 from paperlab.tui.widgets.page_view import Mark, PageView
-from paperlab.views import HIGHLIGHT_KINDS, AnnotationView
 
 
 class AnnotatingScreen(ReadingTimeScreen):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from paperlab.annotation_views import AnnotationView, annotation_tags
 from paperlab.tui.widgets.page_view import KIND_COLORS
-from paperlab.views import AnnotationView, OutlineEntry, annotation_tags, owner_label
+from paperlab.views import OutlineEntry, owner_label
 
 # A short badge per kind, so the kind reads without colour too.
 KIND_BADGES: dict[str, str] = {

@@ -184,7 +184,7 @@ class TopicsScreen(PaperlabScreen):
         description="Loading the topic's log entries",
     )
     def load_log(self, slug: str) -> None:
-        from paperlab.views import list_entries
+        from paperlab.log_views import list_entries
 
         entries = list_entries(self.lab.store, topic=slug)
         self.app.call_from_thread(self._show_log, entries)
