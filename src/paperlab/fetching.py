@@ -78,9 +78,7 @@ def fetch(
 
     arxiv_ids = [parse_arxiv_id(i) for i in ids]
     processor = _Processor(store, settings, report, show) if index else None
-    with ArxivClient(
-        settings, max_retries=settings.http_retries, backoff_base=settings.http_backoff
-    ) as client:
+    with ArxivClient(settings) as client:
         show.stage("metadata", len(arxiv_ids))
         batch = client.fetch_metadata(arxiv_ids)
         report.api_requests = client.requests_sent

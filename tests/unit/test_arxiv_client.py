@@ -227,3 +227,14 @@ def test_requests_are_paced_by_the_delay(
     times = [r.time for r in fake_arxiv.requests("api")]
     assert all(b - a >= 0.3 - EPS for a, b in itertools.pairwise(times))
     assert load_settings().rate_limit_file.exists()
+
+
+def test_retries_follow_the_users_settings_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAPERLAB_HTTP_RETRIES", "5")
+    monkeypatch.setenv("PAPERLAB_HTTP_BACKOFF", "0.5")
+    with ArxivClient(load_settings()) as default:
+        assert (default.policy.max_retries, default.policy.backoff_base) == (5, 0.5)
+    with ArxivClient(load_settings(), max_retries=0, backoff_base=0.01) as told:
+        assert (told.policy.max_retries, told.policy.backoff_base) == (0, 0.01)

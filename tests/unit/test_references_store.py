@@ -182,12 +182,18 @@ def test_a_read_only_library_reads_references(library: Store) -> None:
         readonly.close()
 
 
-def test_resolve_online_without_arxiv_changes_nothing(library: Store) -> None:
+def test_resolve_online_without_arxiv_changes_nothing(
+    library: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from paperlab.refonline import resolve_online
 
-    # The test environment points the API at a port nothing listens on.
+    # The test environment points the API at a port nothing listens on. The
+    # user's retry settings hold here as for fetch (they were ignored: three
+    # retries with 2 s, 4 s and 8 s waits whatever PAPERLAB_HTTP_* said).
+    monkeypatch.setenv("PAPERLAB_HTTP_RETRIES", "1")
     report = resolve_online(library, load_settings())
     assert report.errors and report.confirmed == 0
+    assert all("after 2 tries" in error for error in report.errors), report.errors
     assert (report.asked_ids, report.asked_titles) == (0, 0)
     assert rows(
         library, "SELECT COUNT(*) FROM paper_reference WHERE online_checked_at IS NOT NULL"

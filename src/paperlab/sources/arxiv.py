@@ -141,15 +141,22 @@ class ArxivClient:
         self,
         settings: Settings | None = None,
         *,
-        max_retries: int = 3,
-        backoff_base: float = 2.0,
+        max_retries: int | None = None,
+        backoff_base: float | None = None,
         backoff_max: float = 60.0,
         retry_after_max: float = 120.0,
         batch_size: int = BATCH_SIZE,
         session: requests.Session | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self.policy = RetryPolicy(max_retries, backoff_base, backoff_max, retry_after_max)
+        # Retries follow the user's PAPERLAB_HTTP_* settings unless a caller says
+        # otherwise, so no command can forget them.
+        self.policy = RetryPolicy(
+            self.settings.http_retries if max_retries is None else max_retries,
+            self.settings.http_backoff if backoff_base is None else backoff_base,
+            backoff_max,
+            retry_after_max,
+        )
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
         self.query_url_format = self.settings.arxiv_api_url.split("?", 1)[0] + "?{}"
         self.limiter = ApiRateLimiter(self.settings.rate_limit_file, self.settings.arxiv_delay)
