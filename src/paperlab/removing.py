@@ -6,7 +6,9 @@ trigger, so the faiss file is brought up to date on the next search), the
 vectors no other text uses, list and topic links. Notes, annotations and log
 links are the user's own work, so the front end asks before removing a paper
 that has any (or needs ``--force``); log entries themselves stay, only their
-link to the paper goes.
+link to the paper goes. In a library several people share, other members'
+work on the paper is counted apart: it goes only when the remover says so
+(``--others``), since its owners were never asked.
 
 The id is remembered in ``removed_paper`` so that a bare ``paperlab fetch``
 does not bring a bundled list's paper straight back; naming the paper
@@ -28,11 +30,12 @@ from paperlab.ids import try_parse_arxiv_id
 from paperlab.library import resolve_paper
 from paperlab.pdfblobs import drop_unused_blob
 from paperlab.readinglists import ReadingListSpec
-from paperlab.settings import Settings
+from paperlab.settings import Settings, current_user
 from paperlab.store import Store
 from paperlab.store.models import (
     Annotation,
     Chunk,
+    LogEntry,
     LogPaper,
     Note,
     Paper,
@@ -53,21 +56,42 @@ class Removal:
     annotations: int = 0
     log_links: int = 0
     lists: list[str] = field(default_factory=list)
+    # Of the counts above, what belongs to other members, and who they are.
+    others_notes: int = 0
+    others_annotations: int = 0
+    others_log_links: int = 0
+    other_members: list[str] = field(default_factory=list)
     pdfs_removed: int = 0
     chunks_removed: int = 0
     vectors_removed: int = 0
 
     @property
-    def has_user_work(self) -> bool:
-        return bool(self.notes or self.annotations or self.log_links)
+    def has_own_work(self) -> bool:
+        """Whether the remover has notes, annotations or log links on the paper."""
+        return bool(self.user_work())
+
+    @property
+    def has_others_work(self) -> bool:
+        return bool(self.other_members)
 
     def user_work(self) -> str:
-        parts = [
-            _count(self.notes, "note"),
-            _count(self.annotations, "annotation"),
-            _count(self.log_links, "log link"),
-        ]
-        return ", ".join(p for p in parts if p)
+        """The remover's own work on the paper, e.g. ``1 note, 2 log links``."""
+        return _work(
+            self.notes - self.others_notes,
+            self.annotations - self.others_annotations,
+            self.log_links - self.others_log_links,
+        )
+
+    def others_work(self) -> str:
+        """Other members' work on the paper and whose it is."""
+        work = _work(self.others_notes, self.others_annotations, self.others_log_links)
+        return f"{work} by {', '.join(self.other_members)}"
+
+
+def _work(notes: int, annotations: int, log_links: int) -> str:
+    parts = [_count(notes, "note"), _count(annotations, "annotation")]
+    parts.append(_count(log_links, "log link"))
+    return ", ".join(p for p in parts if p)
 
 
 def _count(n: int, noun: str) -> str:
@@ -96,7 +120,29 @@ def plan_removal(store: Store, names: Sequence[str]) -> list[Removal]:
                     ).all()
                 ),
             )
+            _count_others(session, plans[paper.id])
     return list(plans.values())
+
+
+def _count_others(session: Session, plan: Removal) -> None:
+    """Fill in what of the paper's notes, annotations and log links others own."""
+    me = current_user()
+    owners: dict[str, list[str]] = {}
+    for kind, query in (
+        ("note", select(Note.owner).where(Note.paper_id == plan.paper_id)),
+        ("annotation", select(Annotation.owner).where(Annotation.paper_id == plan.paper_id)),
+        (
+            "log",
+            select(LogEntry.owner)
+            .join(LogPaper, col(LogPaper.log_id) == LogEntry.id)
+            .where(LogPaper.paper_id == plan.paper_id),
+        ),
+    ):
+        owners[kind] = [owner for owner in session.exec(query).all() if owner != me]
+    plan.others_notes = len(owners["note"])
+    plan.others_annotations = len(owners["annotation"])
+    plan.others_log_links = len(owners["log"])
+    plan.other_members = sorted({o for found in owners.values() for o in found})
 
 
 def _rows(session: Session, model: Any, column: Any, paper_id: str) -> int:

@@ -168,3 +168,39 @@ def test_at_a_terminal_remove_asks_first(
     assert "removed 1608.03983" in err
     assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(0,)]
     assert db_rows(paperlab_home, "SELECT COUNT(*) FROM note") == [(0,)]
+
+
+def test_other_members_work_is_never_removed_unasked(
+    fake_arxiv: FakeArxiv,
+    paperlab_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A library two people share: removing a paper deleted the other member's
+    # private notes too, with a message calling them "your own work".
+    fake_arxiv.add(sample_paper("1608.03983", title="SGDR"))
+    assert run_cli(capsys, "fetch", "--no-index", "1608.03983").code == 0
+    monkeypatch.setenv("PAPERLAB_USER", "ana")
+    assert run_cli(capsys, "note", "1608.03983", "--set", "summary=hers").code == 0
+    assert run_cli(capsys, "log", "add", "Read SGDR", "--paper", "1608.03983").code == 0
+    monkeypatch.setenv("PAPERLAB_USER", "bo")
+    assert run_cli(capsys, "note", "1608.03983", "--set", "summary=his").code == 0
+
+    for flags in ((), ("--force",)):
+        refused = run_cli(capsys, "remove", *flags, "1608.03983")
+        assert refused.code == 2, refused.err
+        assert "other members' work" in refused.err and "ana" in refused.err
+        assert "--others" in refused.err and "Traceback" not in refused.err
+        assert db_rows(paperlab_home, "SELECT COUNT(*) FROM note") == [(2,)]
+        assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(1,)]
+
+    removed = run_cli(capsys, "remove", "--force", "--others", "--json", "1608.03983")
+    assert removed.code == 0, removed.err
+    record = json.loads(removed.out)[0]
+    assert record["notes"] == 2
+    assert record["others"]["members"] == ["ana"] and record["others"]["notes"] == 1
+    assert record["others"]["log_links"] == 1 and record["log_links"] == 1
+    # Her log entry is her record of the project: it stays, as one's own does.
+    assert db_rows(paperlab_home, "SELECT text FROM log_entry") == [("Read SGDR",)]
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM note") == [(0,)]
+    assert db_rows(paperlab_home, "SELECT COUNT(*) FROM paper") == [(0,)]

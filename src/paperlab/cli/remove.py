@@ -1,4 +1,4 @@
-"""`paperlab remove ID... [--force] [--json]`."""
+"""`paperlab remove ID... [--force] [--others] [--json]`."""
 
 from __future__ import annotations
 
@@ -14,14 +14,20 @@ from paperlab.cli.common import get_store, json_option, print_json, terminal_tex
 @click.option(
     "--force", is_flag=True, help="Remove papers with notes, annotations or log links unasked."
 )
+@click.option(
+    "--others",
+    is_flag=True,
+    help="In a shared library, also remove other members' notes, annotations and log links.",
+)
 @json_option
-def remove(papers: tuple[str, ...], force: bool, as_json: bool) -> None:
+def remove(papers: tuple[str, ...], force: bool, others: bool, as_json: bool) -> None:
     """Remove papers from the library: PDFs, text, vectors, list links.
 
     A paper with notes, annotations or log links is removed only after you
-    confirm (or with --force); log entries themselves stay. A bare
-    `paperlab fetch` does not bring a removed paper back; `paperlab fetch ID`
-    or naming its list does.
+    confirm (or with --force); log entries themselves stay. In a library
+    several people share, a paper holding other members' work is removed only
+    with --others (--force alone does not). A bare `paperlab fetch` does not
+    bring a removed paper back; `paperlab fetch ID` or naming its list does.
     """
     from paperlab.errors import UsageError
     from paperlab.removing import plan_removal, remove_papers
@@ -30,7 +36,15 @@ def remove(papers: tuple[str, ...], force: bool, as_json: bool) -> None:
     settings = load_settings()
     store = get_store(settings)
     plans = plan_removal(store, papers)  # every name resolved before anything goes
-    precious = [p for p in plans if p.has_user_work]
+    theirs = [p for p in plans if p.has_others_work]
+    if theirs and not others:
+        listed = "; ".join(f"{p.paper_id} ({p.others_work()})" for p in theirs)
+        raise UsageError(
+            f"Not removing: other members' work would go with it: {listed}.",
+            hint="Ask them first, or re-run with --others to remove their work too"
+            " (log entries stay).",
+        )
+    precious = [p for p in plans if p.has_own_work]
     if precious and not force:
         listed = "; ".join(f"{p.paper_id} ({p.user_work()})" for p in precious)
         if not sys.stdin.isatty():
@@ -57,6 +71,12 @@ def remove(papers: tuple[str, ...], force: bool, as_json: bool) -> None:
                     "pdfs_removed": p.pdfs_removed,
                     "chunks_removed": p.chunks_removed,
                     "vectors_removed": p.vectors_removed,
+                    "others": {
+                        "members": p.other_members,
+                        "notes": p.others_notes,
+                        "annotations": p.others_annotations,
+                        "log_links": p.others_log_links,
+                    },
                 }
                 for p in plans
             ]
