@@ -68,7 +68,8 @@ class Removal:
     @property
     def has_own_work(self) -> bool:
         """Whether the remover has notes, annotations or log links on the paper."""
-        return bool(self.user_work())
+        others = self.others_notes + self.others_annotations + self.others_log_links
+        return self.notes + self.annotations + self.log_links > others
 
     @property
     def has_others_work(self) -> bool:
@@ -106,12 +107,14 @@ def plan_removal(store: Store, names: Sequence[str]) -> list[Removal]:
             paper = resolve_paper(session, name)
             if paper.id in plans:
                 continue
+            notes, annotations, log_links = _owners_of_work(session, paper.id)
+            me = current_user()
             plans[paper.id] = Removal(
                 paper_id=paper.id,
                 title=paper.title or "",
-                notes=_rows(session, Note, Note.paper_id, paper.id),
-                annotations=_rows(session, Annotation, Annotation.paper_id, paper.id),
-                log_links=_rows(session, LogPaper, LogPaper.paper_id, paper.id),
+                notes=len(notes),
+                annotations=len(annotations),
+                log_links=len(log_links),
                 lists=list(
                     session.exec(
                         select(ReadingList.name)
@@ -119,30 +122,28 @@ def plan_removal(store: Store, names: Sequence[str]) -> list[Removal]:
                         .where(ReadingListEntry.paper_id == paper.id)
                     ).all()
                 ),
+                others_notes=sum(owner != me for owner in notes),
+                others_annotations=sum(owner != me for owner in annotations),
+                others_log_links=sum(owner != me for owner in log_links),
+                other_members=sorted({o for o in (*notes, *annotations, *log_links) if o != me}),
             )
-            _count_others(session, plans[paper.id])
     return list(plans.values())
 
 
-def _count_others(session: Session, plan: Removal) -> None:
-    """Fill in what of the paper's notes, annotations and log links others own."""
-    me = current_user()
-    owners: dict[str, list[str]] = {}
-    for kind, query in (
-        ("note", select(Note.owner).where(Note.paper_id == plan.paper_id)),
-        ("annotation", select(Annotation.owner).where(Annotation.paper_id == plan.paper_id)),
-        (
-            "log",
-            select(LogEntry.owner)
-            .join(LogPaper, col(LogPaper.log_id) == LogEntry.id)
-            .where(LogPaper.paper_id == plan.paper_id),
-        ),
-    ):
-        owners[kind] = [owner for owner in session.exec(query).all() if owner != me]
-    plan.others_notes = len(owners["note"])
-    plan.others_annotations = len(owners["annotation"])
-    plan.others_log_links = len(owners["log"])
-    plan.other_members = sorted({o for found in owners.values() for o in found})
+def _owners_of_work(session: Session, paper_id: str) -> tuple[list[str], list[str], list[str]]:
+    """Who owns each of the paper's notes, annotations and log links (one name per item)."""
+    notes = select(Note.owner).where(Note.paper_id == paper_id)
+    annotations = select(Annotation.owner).where(Annotation.paper_id == paper_id)
+    log_links = (
+        select(LogEntry.owner)
+        .join(LogPaper, col(LogPaper.log_id) == LogEntry.id)
+        .where(LogPaper.paper_id == paper_id)
+    )
+    return (
+        list(session.exec(notes).all()),
+        list(session.exec(annotations).all()),
+        list(session.exec(log_links).all()),
+    )
 
 
 def _rows(session: Session, model: Any, column: Any, paper_id: str) -> int:
