@@ -28,6 +28,12 @@ def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+async def settled(pilot: Any) -> None:
+    """The library loaded and the footer's first build done."""
+    await until(pilot, lambda: pilot.app.screen.loaded)
+    await pilot.pause(0.2)
+
+
 def shown(app: Any) -> list[str]:
     return [key.action for key in app.screen.query(FooterKey) if key.display]
 
@@ -37,8 +43,7 @@ async def test_launch_builds_the_footer_once(
 ) -> None:
     # Textual's Footer rebuilt the same sixteen keys three times at launch.
     async with make_app().run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: pilot.app.screen.loaded)
-        await pilot.pause(0.2)
+        await settled(pilot)
         assert rebuilds == ["LibraryScreen"]
         assert {"help", "quit", "select_cursor", "notes"} <= set(shown(pilot.app))
 
@@ -47,8 +52,7 @@ async def test_refreshes_that_change_nothing_rebuild_nothing(
     make_app: Callable[..., Any], rebuilds: list[str]
 ) -> None:
     async with make_app().run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: pilot.app.screen.loaded)
-        await pilot.pause(0.2)
+        await settled(pilot)
         before = shown(pilot.app)
         for _ in range(3):
             pilot.app.screen.refresh_bindings()
@@ -62,8 +66,7 @@ async def test_keys_that_change_rebuild_the_footer(
     make_app: Callable[..., Any], rebuilds: list[str]
 ) -> None:
     async with make_app().run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: pilot.app.screen.loaded)
-        await pilot.pause(0.2)
+        await settled(pilot)
         wide = shown(pilot.app)
         # A narrower terminal fits fewer keys: the footer must show that.
         await pilot.resize_terminal(80, 24)
