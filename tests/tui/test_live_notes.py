@@ -87,7 +87,12 @@ async def test_a_note_changed_in_the_shell_is_reloaded_with_a_notice(
             what="reload",
         )
         assert area(screen, "results").text == "BLEU 28.4"
-        assert any("changed elsewhere" in m for m in notifications(app))
+        # The notice is a message the app handles after the editor was filled.
+        await until(
+            pilot,
+            lambda: any("changed elsewhere" in m for m in notifications(app)),
+            what="the reload notice",
+        )
         # Typing on from the reloaded text saves over it, without a conflict.
         area(screen, "summary").focus()
         await pilot.press("end", *" and here")
