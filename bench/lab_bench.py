@@ -167,7 +167,8 @@ def measure_pgvector(
     """HNSW on the server beside the faiss cache: latency, and recall against exact."""
     import numpy as np
 
-    from paperlab.search.vectors_pg import enable_pgvector, ensure_hnsw, nearest_passages
+    from paperlab.search.pgvector_queries import nearest_passages
+    from paperlab.search.vectors_pg import enable_pgvector, ensure_hnsw
 
     started = time.perf_counter()
     why_not = enable_pgvector(store)

@@ -24,6 +24,7 @@ from paperlab.errors import NotFoundError, UsageError
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
 from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
+from paperlab.search.pgvector_queries import nearest_passages, scores_for_hashes
 from paperlab.search.vectors import (
     ID_SHIFT,
     KIND_CODES,
@@ -32,13 +33,7 @@ from paperlab.search.vectors import (
     preload_index,
     split_id,
 )
-from paperlab.search.vectors_pg import (
-    DensePath,
-    choose_dense_path,
-    ensure_hnsw,
-    nearest_passages,
-    scores_for_hashes,
-)
+from paperlab.search.vectors_pg import DensePath, choose_dense_path, ensure_hnsw
 from paperlab.settings import Settings
 from paperlab.store import Store
 from paperlab.store.reader import ReadConnection

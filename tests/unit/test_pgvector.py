@@ -385,7 +385,7 @@ def test_vectors_no_chunk_holds_do_not_crowd_out_passages(
     store_vectors(
         store, model, [hashlib.sha256(t.encode()).hexdigest() for t in stale], counting.embed(stale)
     )
-    from paperlab.search.vectors_pg import nearest_passages
+    from paperlab.search.pgvector_queries import nearest_passages
 
     vector = counting.embed_query(query)
     with store.connect() as conn:

@@ -383,9 +383,9 @@ def rebuild_fts(conn: Any) -> None:
     every row, which fires the sync trigger of migration 2.
     """
     if conn.dialect.name == "postgresql":
-        from paperlab.store.migrations import _FTS_TABLES
+        from paperlab.store.migration_fulltext import FTS_TABLES
 
-        for fts, table_name, columns in _FTS_TABLES:
+        for fts, table_name, columns in FTS_TABLES:
             conn.exec_driver_sql(f"DELETE FROM {fts}")
             conn.exec_driver_sql(f"UPDATE {table_name} SET {columns[0]} = {columns[0]}")
         return

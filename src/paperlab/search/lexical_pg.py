@@ -23,7 +23,7 @@ from paperlab.search.lexical import (
     KindTable,
     fts_query,
 )
-from paperlab.store.migrations import _FTS_TABLES
+from paperlab.store.migration_fulltext import FTS_TABLES
 from paperlab.store.values import visible
 
 
@@ -65,7 +65,7 @@ def pg_kind_sql(
 
     The score is the negated rank, so that, as with bm25, lower is better.
     """
-    columns = next(cols for fts, _, cols in _FTS_TABLES if fts == table.fts)
+    columns = next(cols for fts, _, cols in FTS_TABLES if fts == table.fts)
     where = ["f.document @@ tsq"]
     if table.owned:
         where.append(visible(table.alias))

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-# Migration 13 lives in a module of its own (two table rebuilds); re-exported here.
+# Migrations 2 (the full-text schema, which the search modules read too) and
+# 13 (two table rebuilds) live in modules of their own; re-exported here.
+from paperlab.store.migration_fulltext import m002_fulltext as m002_fulltext
 from paperlab.store.migration_owners import OWNER_COLUMNS_V12 as OWNER_COLUMNS_V12
 from paperlab.store.migration_owners import m013_owners as m013_owners
 
@@ -230,59 +232,6 @@ def migrate(conn: Connection, before: Callable[[int], None] | None = None) -> li
 
 def latest_version() -> int:
     return len(MIGRATIONS)
-
-
-# FTS5 over every text a user searches. External-content tables keep one copy
-# of the text (in the real table); the triggers keep the index in step with
-# every INSERT/UPDATE/DELETE, so whatever any service saves is searchable at
-# once. The 'delete' command must be given the *old* values, which is why the
-# update triggers delete with old.* and insert with new.*.
-_FTS_TABLES: list[tuple[str, str, list[str]]] = [
-    ("chunk_fts", "chunk", ["text", "section"]),
-    (
-        "note_fts",
-        "note",
-        [
-            "summary",
-            "contributions",
-            "method",
-            "results",
-            "limitations",
-            "questions",
-            "relevance",
-            "body",
-        ],
-    ),
-    ("annotation_fts", "annotation", ["quote", "comment"]),
-    ("log_fts", "log_entry", ["text"]),
-]
-_FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
-
-
-def m002_fulltext(conn: Connection) -> None:
-    """FTS5 indexes (with sync triggers) over chunks, notes, annotations and log."""
-    for fts, table, columns in _FTS_TABLES:
-        cols = ", ".join(columns)
-        new = ", ".join(f"new.{c}" for c in columns)
-        old = ", ".join(f"old.{c}" for c in columns)
-        conn.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', "
-            f"content_rowid='id', tokenize='{_FTS_TOKENIZE}')"
-        )
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
-        )
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
-            f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
-        )
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
-            f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
-            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
-        )
-        conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
 
 
 MIGRATIONS.append(m002_fulltext)

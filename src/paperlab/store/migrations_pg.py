@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from paperlab.store import migrations as lite
+from paperlab.store.migration_fulltext import FTS_TABLES
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -85,7 +86,7 @@ def _document(table: str, columns: list[str]) -> str:
 
 def m002_fulltext(conn: Connection) -> None:
     """tsvector side tables (kept by triggers, GIN-indexed) over chunks, notes, annotations, log."""
-    for fts, table, columns in lite._FTS_TABLES:
+    for fts, table, columns in FTS_TABLES:
         conn.exec_driver_sql(
             f"CREATE TABLE {fts} (id INTEGER NOT NULL PRIMARY KEY "
             f"REFERENCES {table}(id) ON DELETE CASCADE, document TSVECTOR NOT NULL)"
