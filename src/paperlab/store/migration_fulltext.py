@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 # every INSERT/UPDATE/DELETE, so whatever any service saves is searchable at
 # once. The 'delete' command must be given the *old* values, which is why the
 # update triggers delete with old.* and insert with new.*.
+# The note columns are spelled out, not taken from values.NOTE_TEXT_COLUMNS:
+# a shipped migration must build the same schema whatever later code says.
 FTS_TABLES: list[tuple[str, str, list[str]]] = [
     ("chunk_fts", "chunk", ["text", "section"]),
     (
