@@ -39,6 +39,29 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def reading_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """tests/reading_library.py's library, built once per session; tests only read it."""
+    if not (SHARED_DATA / "pdfs" / "arxiv" / "manifest.tsv").is_file():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    from tests.reading_library import build_reading_library
+
+    store = build_reading_library(tmp_path_factory.mktemp("reading-home"), SHARED_DATA)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def reading_home(reading_library: object, monkeypatch: pytest.MonkeyPatch) -> object:
+    """The reading library as the current PAPERLAB_HOME (for load_settings and the CLI)."""
+    from tests.reading_library import QUIET_ENV
+
+    monkeypatch.setenv("PAPERLAB_HOME", str(reading_library.path.parent))  # type: ignore[attr-defined]
+    for name, value in QUIET_ENV.items():
+        monkeypatch.setenv(name, value)
+    return reading_library
+
+
 @pytest.fixture
 def auto_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests of the default embedding routing: ignore a PAPERLAB_EMBED_BACKEND

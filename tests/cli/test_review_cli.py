@@ -12,7 +12,6 @@ from sqlmodel import select
 from paperlab.cli import cli, main
 from paperlab.store.models import Paper
 from tests.unit.test_export_helpers import build_library
-from tests.unit.test_export_review_library import reading_home, reading_library  # noqa: F401
 
 
 @pytest.fixture
@@ -99,7 +98,7 @@ def test_word_output_without_pandoc_is_refused_before_any_work(
 
 
 @pytest.mark.slow
-def test_every_format_from_a_reading_library(reading_home, tmp_path):  # noqa: F811
+def test_every_format_from_a_reading_library(reading_home, tmp_path):
     if shutil.which("pandoc") is None:
         pytest.skip("pandoc is not installed (CI installs it)")
     out = tmp_path / "draft"

@@ -121,6 +121,52 @@ def _probe(mode: str, home: Path, user_home: Path) -> str | None:
     return None
 
 
+@pytest.fixture(scope="module")
+def built_library() -> Iterator[dict[str, Path]]:
+    """Where this module's indexed library is kept once the first test has built it."""
+    made: dict[str, Path] = {}
+    yield made
+    if "root" in made:
+        _set_writable(made["root"], True)
+        shutil.rmtree(made["root"], ignore_errors=True)
+
+
+def _readable_folder() -> Path:
+    """A fresh folder any user can read (pytest's tmp is root-only)."""
+    root = Path(tempfile.mkdtemp(prefix="paperlab-ro-", dir="/tmp"))
+    root.chmod(0o755)
+    return root
+
+
+def _build(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], embedder: Any, export: Settings
+) -> None:
+    """Two indexed papers, a note, an annotation, a log entry, the query export and a faiss file."""
+    settings = build_library(tmp_path, capsys, embedder)
+    # The query embedder's ONNX export, as real files in the library's cache
+    # (hard links to this session's export: a symlink into pytest's folder
+    # would not be readable by nobody).
+    target = export_dir(settings, settings.embed_model, bundled_model_path())
+    source = export_dir(export, settings.embed_model, bundled_model_path())
+    shutil.copytree(source, target, copy_function=os.link)
+    warm = run_process("search", "--json", QUERY)  # notes embedded, faiss file saved
+    assert warm.code == 0, warm.err
+    assert settings.home == home
+
+
+def _copy_library(source: Path, target: Path) -> None:
+    """A copy each test may lock or damage; the large ONNX export is hard-linked, not copied."""
+    export = source / "cache" / "onnx"
+
+    def copy(src: str, dst: str) -> None:
+        if Path(src).is_relative_to(export):
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=copy)
+
+
 @pytest.fixture
 def snapshot_library(
     tmp_path: Path,
@@ -128,21 +174,22 @@ def snapshot_library(
     capsys: pytest.CaptureFixture[str],
     counting: Any,  # noqa: F811
     export_home: tuple[Settings, str],  # noqa: F811
+    built_library: dict[str, Path],
 ) -> Iterator[Path]:
-    """An indexed library in a folder any user can read (pytest's tmp is root-only)."""
-    root = Path(tempfile.mkdtemp(prefix="paperlab-ro-", dir="/tmp"))
-    root.chmod(0o755)
+    """An indexed library of this test's own, in a folder any user can read.
+
+    Extracting, embedding and the warm search take seconds, so the library
+    is built once per module and each test gets a fresh copy of it.
+    """
+    if "home" not in built_library:
+        built_library["root"] = _readable_folder()
+        built_library["home"] = built_library["root"] / "home"
+        monkeypatch.setenv("PAPERLAB_HOME", str(built_library["home"]))
+        _build(built_library["home"], tmp_path, capsys, counting, export_home[0])
+    root = _readable_folder()
     home = root / "home"
+    _copy_library(built_library["home"], home)
     monkeypatch.setenv("PAPERLAB_HOME", str(home))
-    settings = build_library(tmp_path, capsys, counting)
-    # The query embedder's ONNX export, as real files in the library's cache
-    # (hard links to this session's export: a symlink into pytest's folder
-    # would not be readable by nobody).
-    target = export_dir(settings, settings.embed_model, bundled_model_path())
-    source = export_dir(export_home[0], settings.embed_model, bundled_model_path())
-    shutil.copytree(source, target, copy_function=os.link)
-    warm = run_process("search", "--json", QUERY)  # notes embedded, faiss file saved
-    assert warm.code == 0, warm.err
     (root / "user").mkdir()
     (root / "user").chmod(0o777)
     yield home
