@@ -155,7 +155,7 @@ def _build(
 
 
 def _copy_library(source: Path, target: Path) -> None:
-    """A copy each test may lock or damage; the large ONNX export is hard-linked, not copied."""
+    """One test's copy of the library (it may make it read-only); the ONNX export is linked."""
     export = source / "cache" / "onnx"
 
     def copy(src: str, dst: str) -> None:
