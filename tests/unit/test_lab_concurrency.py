@@ -23,6 +23,7 @@ from paperlab.store import open_store
 from paperlab.store.models import Page, Paper
 from tests.fakearxiv import FakeArxiv, sample_paper
 from tests.helpers import library_rows, paperlab_command, write_list
+from tests.unit.test_fast_embedder import export_home, exported  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend")]
 WRITERS = 4
@@ -83,7 +84,10 @@ def _indexer(env: dict[str, str]) -> None:
 
 
 def test_four_writers_an_indexer_and_a_fetch_lose_nothing(
-    paperlab_home: Path, fake_arxiv: FakeArxiv, tmp_path: Path
+    paperlab_home: Path,
+    fake_arxiv: FakeArxiv,
+    tmp_path: Path,
+    exported: Path,  # noqa: F811  (the session's ONNX export: the fetch embeds, not exports)
 ) -> None:
     for arxiv_id in FETCHED:
         fake_arxiv.add(sample_paper(arxiv_id, title=f"Paper {arxiv_id}"))
