@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from paperlab.store import Store
 
 # The fake arXiv server and its `fake_arxiv` fixture.
 pytest_plugins = ["tests.fakearxiv"]
@@ -40,7 +44,7 @@ def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def reading_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def reading_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """tests/reading_library.py's library, built once per session; tests only read it."""
     if not (SHARED_DATA / "pdfs" / "arxiv" / "manifest.tsv").is_file():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
@@ -52,11 +56,11 @@ def reading_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object
 
 
 @pytest.fixture
-def reading_home(reading_library: object, monkeypatch: pytest.MonkeyPatch) -> object:
+def reading_home(reading_library: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     """The reading library as the current PAPERLAB_HOME (for load_settings and the CLI)."""
     from tests.reading_library import QUIET_ENV
 
-    monkeypatch.setenv("PAPERLAB_HOME", str(reading_library.path.parent))  # type: ignore[attr-defined]
+    monkeypatch.setenv("PAPERLAB_HOME", str(reading_library.path.parent))
     for name, value in QUIET_ENV.items():
         monkeypatch.setenv(name, value)
     return reading_library
