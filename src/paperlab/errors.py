@@ -17,6 +17,30 @@ def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def clip_path(path: object, limit: int = QUOTE_LIMIT) -> str:
+    """A path cut to at most ``limit`` characters in its middle, never at its end.
+
+    The file's name is what a reader needs to act on ("…/draft/review.tex is a
+    FIFO"), so the cut keeps the name, as many trailing folders as fit in two
+    thirds of the limit, and the path's start; a name too long for that keeps
+    its own end.
+    """
+    text = str(path)
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("/", 0, len(text) - 1)
+    if cut < 0 or len(text) - cut >= limit - 1:
+        return "…" + text[len(text) - (limit - 1) :]
+    budget = max(len(text) - cut, (limit - 1) * 2 // 3)
+    while True:
+        earlier = text.rfind("/", 0, cut)
+        if earlier < 0 or len(text) - earlier > budget:
+            break
+        cut = earlier
+    tail = text[cut:]
+    return text[: limit - 1 - len(tail)] + "…" + tail
+
+
 def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
     """User input as a message quotes it: ``repr``'d and at most ``limit`` characters of it."""
     if isinstance(value, str):

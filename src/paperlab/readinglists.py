@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from paperlab.errors import ReadingListError, clip, shown
+from paperlab.errors import ReadingListError, clip_path, shown
 from paperlab.listcheck import Checker, Table, example, suggest
 from paperlab.listentries import Milestone, PaperEntry, check_milestones, check_papers
 from paperlab.roadmapfile import SLUG, ProjectSpec, Roadmap, TopicSpec, check_roadmap
@@ -190,7 +190,7 @@ def bundled_lists_dir() -> Path:
         chosen = Path(override).expanduser()
         if not (chosen / ROADMAP_FILE).is_file():
             raise BundledListsMissingError(
-                f"{LISTS_DIR_ENV}={clip(override)} holds no {ROADMAP_FILE}.",
+                f"{LISTS_DIR_ENV}={clip_path(override)} holds no {ROADMAP_FILE}.",
                 hint=f"Point {LISTS_DIR_ENV} at a directory of lists with its roadmap, "
                 "or unset it to use the bundled lists.",
             )
@@ -292,7 +292,7 @@ def find_list(name_or_path: str) -> Path:
         if is_file(candidate):
             return candidate
         raise ReadingListError(
-            f"{clip(name_or_path)}: no such reading list file.",
+            f"{clip_path(name_or_path)}: no such reading list file.",
             hint="Check the path, or give the name of a bundled list (`paperlab lists`).",
         )
     bundled = {p.stem: p for p in bundled_list_paths()}

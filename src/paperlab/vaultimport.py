@@ -26,7 +26,7 @@ from sqlmodel import select
 
 from paperlab.annotations import update_annotation
 from paperlab.catalog import READING_STATES
-from paperlab.errors import UsageError, clip, shown
+from paperlab.errors import UsageError, clip_path, shown
 from paperlab.export.vault import MARKER, LibrarySide, library_side, vault_identity
 from paperlab.export.vaultfile import (
     FIELD_TITLES,
@@ -126,7 +126,7 @@ def import_vault(
     if not found and not records:
         raise UsageError(
             f"No note exported by paperlab was found in {shown(str(directory))}.",
-            hint=f"Export the notes first: paperlab export notes {clip(str(directory), 60)}",
+            hint=f"Export the notes first: paperlab export notes {clip_path(directory, 60)}",
         )
     _account_for_records(directory, records, found, report)
     from paperlab.library import show_my_reading_states

@@ -290,11 +290,12 @@ def test_out_to_a_directory_where_a_file_is_expected_is_refused(
 def test_review_refuses_a_fifo_among_its_files_and_writes_none(
     hostile: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "draft"
-    out.mkdir()
+    # Deep enough that the message must shorten the path: it keeps the file's name.
+    out = tmp_path / "drafts-for-the-literature-review-of-the-research-project" / "draft"
+    out.mkdir(parents=True)
     os.mkfifo(out / "review.tex")
     result = run(capsys, "export", "review", "--format", "both", "--out", str(out))
-    _refused(result, "review.tex", "FIFO")
+    _refused(result, "/draft/review.tex is a FIFO", str(tmp_path)[:20])
     assert sorted(p.name for p in out.iterdir()) == ["review.tex"]  # references.bib not written
     assert _no_keys_given(hostile)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from paperlab.errors import StoreError, UsageError, clip
+from paperlab.errors import StoreError, UsageError, clip_path
 from paperlab.settings import new_file_mode
 from paperlab.store import Store
 from paperlab.store.models import CitationAlias, Paper
@@ -166,20 +166,20 @@ def checked_target(path: Path) -> Path:
             continue  # made when written
         except OSError as exc:
             raise StoreError(
-                f"Cannot write {clip(str(path))} ({exc.strerror or exc}).",
+                f"Cannot write {clip_path(path)} ({exc.strerror or exc}).",
                 hint="Check the path and its permissions.",
             ) from None
         if what == "folder" and not stat.S_ISDIR(mode):
             raise UsageError(
-                f"{clip(str(place))} is not a folder, so {path.name!r} cannot be written in it.",
+                f"{clip_path(place)} is not a folder, so {path.name!r} cannot be written in it.",
                 hint="Give a folder, or a path where one can be made.",
             )
         if what == "file" and not stat.S_ISREG(mode):
             kind = next((name for test, name in _NOT_A_FILE if test(mode)), "not a file")
             if os.path.islink(path):
-                kind = f"a symlink to {kind} ({clip(str(target))})"
+                kind = f"a symlink to {kind} ({clip_path(target)})"
             raise UsageError(
-                f"{clip(str(path))} is {kind}, not a regular file: exports only write "
+                f"{clip_path(path)} is {kind}, not a regular file: exports only write "
                 "regular files.",
                 hint=TARGET_HINT,
             )
@@ -214,7 +214,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
             raise
     except OSError as exc:
         raise StoreError(
-            f"Cannot write {clip(str(path))} ({exc.strerror or exc}).",
+            f"Cannot write {clip_path(path)} ({exc.strerror or exc}).",
             hint="Check the folder exists, is writable and the disk has space.",
         ) from None
     return path
