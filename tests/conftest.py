@@ -24,6 +24,35 @@ os.environ["PAPERLAB_USER"] = TEST_USER
 SHARED_DATA = Path(os.environ.get("PAPERLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+# The whole suite runs in parallel (pytest-xdist, `-n auto` in pyproject.toml),
+# one worker per core, but each worker holds its own models and test servers (up
+# to WORKER_MEMORY at its peak), so a machine with many cores and little memory
+# gets fewer workers, and never more than MAX_WORKERS. Tests named on the
+# command line run in this process: starting workers would take longer than
+# most of them (`-n 2` asks for workers anyway).
+MAX_WORKERS = 4
+WORKER_MEMORY = 6 * 2**30
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cores or 1, MAX_WORKERS, max(1, _available_memory() // WORKER_MEMORY))
+    return workers if workers > 1 else 0  # one worker: run in this process
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return WORKER_MEMORY * MAX_WORKERS  # unknown: let the core count decide
+
+
 @pytest.fixture(autouse=True)
 def paperlab_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every test at its own empty library and away from the real arXiv."""
