@@ -20,6 +20,8 @@ from tests.fakearxiv import FakeArxiv, sample_paper
 fake_arxiv = fakearxiv.fake_arxiv
 
 EPS = 0.05
+# How late a request may reach the server after its turn, across processes on a busy machine.
+SCHEDULING_DELAY = 0.1
 
 
 def test_turns_are_spaced_by_the_interval(tmp_path: Path) -> None:
@@ -93,7 +95,13 @@ def test_two_processes_share_the_interval(
     assert {r.query["id_list"] for r in requests} == {"2101.00001", "2101.00002"}
     times = sorted(r.time for r in requests)
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.3 - EPS, gaps
+    # The server sees a request a little after its turn was taken, later still
+    # when the sender was waiting for a busy core (0.249 s was seen between two
+    # turns 0.3 s apart with every core running tests): so a gap may shrink by
+    # one such delay, while the six turns together still span five intervals.
+    # Budgets not shared would put the two processes' turns ~0 s apart.
+    assert min(gaps) >= 0.3 - SCHEDULING_DELAY, gaps
+    assert times[-1] - times[0] >= 5 * 0.3 - SCHEDULING_DELAY, gaps
 
 
 def test_retry_policy_backs_off_exponentially_and_caps() -> None:
