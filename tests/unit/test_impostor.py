@@ -88,7 +88,7 @@ def test_no_real_arxiv_pdf_passes_for_another_paper(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each PDF's page 1 is read once, not once per other paper: the same
-    # words, 1,260 checks in ~1 s instead of ~20.
+    # words, 1,260 checks in ~2 s instead of ~20.
     monkeypatch.setattr(provenance, "first_page_words", functools.cache(first_page_words))
     rows = _manifest(shared_data)
     guesses = {path: identify_pdf(path).title for _, _, path in rows}
