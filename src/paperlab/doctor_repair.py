@@ -303,7 +303,7 @@ def _rebuild_derived(
     say: Note,
 ) -> None:
     from paperlab.indexing import index_pending
-    from paperlab.pipeline import extract_paper
+    from paperlab.pipeline import extract_papers
     from paperlab.search.vectors import forget_cache
     from paperlab.store import Store
 
@@ -319,12 +319,11 @@ def _rebuild_derived(
                 )
             ]
         say(f"Extracting pages and chunks again from {len(todo)} PDFs...")
-        for paper_id in todo:
-            outcome = extract_paper(store, settings, paper_id)
+        for outcome in extract_papers(store, settings, todo):
             if outcome.ok:
                 report.papers_extracted += 1
             else:
-                report.papers_failed[paper_id] = outcome.reason or "extraction failed"
+                report.papers_failed[outcome.paper_id] = outcome.reason or "extraction failed"
         with _raw(fresh) as conn:
             used = used_hashes(conn)
             stored = [

@@ -36,7 +36,7 @@ def fetch_external(
     show: FetchProgress,
     list_names: list[str],
     *,
-    processor: Callable[[], Processor] | None,
+    processor: Callable[[int], Processor] | None,
 ) -> None:
     """Entries not on arXiv: download those served from an allowed host, list the others.
 
@@ -64,7 +64,7 @@ def fetch_external(
         fetchable.append((entry, outcome))
     if not fetchable:
         return
-    worker = processor() if processor is not None else None
+    worker = processor(len(fetchable)) if processor is not None else None
     if worker is not None:
         worker.start()
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import queue
 import threading
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ def fetch(
         return report
 
     arxiv_ids = [parse_arxiv_id(i) for i in ids]
-    processor = _Processor(store, settings, report, show) if index else None
+    processor = _Processor(store, settings, report, show, len(ids)) if index else None
     with ArxivClient(settings) as client:
         show.stage("metadata", len(arxiv_ids))
         batch = client.fetch_metadata(arxiv_ids)
@@ -150,7 +151,7 @@ def _fetch_external(
         report,
         show,
         [spec.name for spec in targets.lists],
-        processor=(lambda: _Processor(store, settings, report, show)) if index else None,
+        processor=(lambda n: _Processor(store, settings, report, show, n)) if index else None,
     )
 
 
@@ -383,14 +384,25 @@ def _expected_title(session: object, paper_id: str) -> str:
 
 
 class _Processor:
-    """Extracts and embeds papers on a worker thread while downloads continue."""
+    """Extracts and embeds papers on a worker thread while downloads continue.
+
+    The thread keeps the next few landed PDFs extracting in worker processes
+    (``settings.extract_workers``) while it stores and embeds the one before.
+    """
 
     _DONE = "\x00done"
 
     def __init__(
-        self, store: Store, settings: Settings, report: FetchReport, show: FetchProgress
+        self,
+        store: Store,
+        settings: Settings,
+        report: FetchReport,
+        show: FetchProgress,
+        expected: int,
     ) -> None:
         self.store, self.settings, self.report, self.show = store, settings, report, show
+        # One paper gains nothing from a worker process, and would wait for one to start.
+        self.workers = settings.extract_workers if expected > 1 else 0
         self.queue: queue.Queue[str] = queue.Queue()
         self.thread = threading.Thread(target=self._run, name="paperlab-process", daemon=True)
         self.submitted: set[str] = set()
@@ -412,20 +424,36 @@ class _Processor:
             raise self.error
 
     def _run(self) -> None:
-        from paperlab.pipeline import extract_paper
+        from paperlab.extract.workers import ExtractionPool
+        from paperlab.pipeline import Started, finish_extraction, start_extraction
 
+        ahead = max(1, 2 * self.workers)
+        window: deque[tuple[str, Started]] = deque()
+        done = False
         try:
-            while True:
-                paper_id = self.queue.get()
-                if paper_id == self._DONE:
-                    break
-                outcome = extract_paper(self.store, self.settings, paper_id)
-                if not outcome.ok:
-                    _fail(self.store, self.report, paper_id, "extract", outcome.reason or "")
-                    self.show.advance("index", paper_id, "failed")
-                    continue
-                self.report.outcomes[paper_id].warnings.extend(outcome.warnings)
-                self._embed(paper_id)
+            with ExtractionPool(self.workers) as pool:
+                while True:
+                    # Take every PDF that has landed, up to `ahead`; wait only with none in hand.
+                    while not done and len(window) < ahead:
+                        try:
+                            paper_id = self.queue.get(block=not window)
+                        except queue.Empty:
+                            break
+                        if paper_id == self._DONE:
+                            done = True
+                        else:
+                            started = start_extraction(self.store, self.settings, pool, paper_id)
+                            window.append((paper_id, started))
+                    if not window:
+                        break
+                    paper_id, started = window.popleft()
+                    outcome = finish_extraction(self.store, paper_id, started)
+                    if not outcome.ok:
+                        _fail(self.store, self.report, paper_id, "extract", outcome.reason or "")
+                        self.show.advance("index", paper_id, "failed")
+                        continue
+                    self.report.outcomes[paper_id].warnings.extend(outcome.warnings)
+                    self._embed(paper_id)
             self._finish_index()
         except BaseException as exc:  # surfaced on the calling thread by finish()
             self.error = exc

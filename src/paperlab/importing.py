@@ -380,21 +380,25 @@ def add_pdfs(
 
 def _index(store: Store, settings: Settings, outcomes: list[AddOutcome]) -> None:
     from paperlab.indexing import index_pending
-    from paperlab.pipeline import embed_paper, extract_paper
+    from paperlab.pipeline import embed_paper, extract_papers
 
     processed = False
+    # The PDF is in the library either way; say so once, with why it is not searchable.
+    # One paper may have two outcomes (its v1 and v2 given together): extracted once.
+    stored: dict[str, list[AddOutcome]] = {}
     for outcome in outcomes:
-        if outcome.status not in STORED or not outcome.paper_id:
-            continue
-        # The PDF is in the library either way; say so once, with why it is not searchable.
-        result = extract_paper(store, settings, outcome.paper_id)
-        if not result.ok:
-            outcome.status, outcome.message = "not-indexed", result.reason
-            continue
-        try:
-            embed_paper(store, settings, outcome.paper_id)
-            processed = True
-        except PaperlabError as exc:
-            outcome.status, outcome.message = "not-indexed", exc.message
+        if outcome.status in STORED and outcome.paper_id:
+            stored.setdefault(outcome.paper_id, []).append(outcome)
+    for result in extract_papers(store, settings, list(stored)):
+        why_not = None if result.ok else result.reason or "The PDF could not be extracted."
+        if result.ok:
+            try:
+                embed_paper(store, settings, result.paper_id)
+                processed = True
+            except PaperlabError as exc:
+                why_not = exc.message
+        if why_not is not None:
+            for outcome in stored[result.paper_id]:
+                outcome.status, outcome.message = "not-indexed", why_not
     if processed:
         index_pending(store, settings)

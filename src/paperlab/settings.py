@@ -50,6 +50,8 @@ class Settings:
     database_url: str | None = None
     # Who owns what this process writes (notes, annotations, log, reading state).
     user: str = "me"
+    # Processes extracting PDFs ahead of the one being stored; 0: in this process.
+    extract_workers: int = 0
 
     @property
     def db_path(self) -> Path:
@@ -238,6 +240,23 @@ def can_write_under(path: Path) -> bool:
     return False
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (affinity-aware), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_extract_workers() -> int:
+    """One extraction process per core, up to 4; none (extract in-process) on one core.
+
+    Beyond 4 the process storing and embedding the results is the bottleneck.
+    """
+    cores = usable_cores()
+    return min(cores, 4) if cores > 1 else 0
+
+
 def load_settings() -> Settings:
     """Read the configuration from the environment.
 
@@ -266,6 +285,7 @@ def load_settings() -> Settings:
         max_api_bytes=int(
             _number_env("PAPERLAB_MAX_API_MB", DEFAULT_MAX_API_MB, 0.001, 10_000, "megabytes") * MB
         ),
+        extract_workers=_int_env("PAPERLAB_EXTRACT_WORKERS", default_extract_workers(), 0, 64),
     )
 
 

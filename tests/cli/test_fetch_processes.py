@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.fakearxiv import FakeArxiv, sample_paper
 from tests.helpers import paperlab_command, run_process, write_list
+from tests.refpdfs import paper_with_references
 
 IDS = [f"2101.{n:05d}" for n in range(1, 7)]
 
@@ -110,3 +111,27 @@ def test_fetch_killed_mid_download_leaves_no_partial_file_and_resumes(
     for pdf in (paperlab_home / "pdfs").glob("*.pdf"):
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+
+
+def test_fetch_extracts_in_worker_processes_and_indexes_every_paper(
+    fake_arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path
+) -> None:
+    """`paperlab fetch` with two extraction processes, as a user runs it.
+
+    Spawned workers start from the parent's main module and its arguments;
+    one API request shows that none of them ran the command again.
+    """
+    ids = IDS[:4]
+    for arxiv_id in ids:
+        body = f"Paper {arxiv_id} studies cyclical learning rates. " * 30
+        references = ["[1] L. N. Smith. Cyclical learning rates. In WACV, 2017."]
+        pdf = paper_with_references(f"Paper {arxiv_id}", body, references)
+        fake_arxiv.add(sample_paper(arxiv_id, title=f"Paper {arxiv_id}", pdf_bytes=pdf))
+    listing = _list(tmp_path, "four", ids)
+    result = run_process("fetch", str(listing), env={"PAPERLAB_EXTRACT_WORKERS": "2"}, timeout=300)
+    assert result.code == 0, result.err
+    assert len(fake_arxiv.requests("api")) == 1
+    assert _count(paperlab_home, "SELECT COUNT(*) FROM paper WHERE state = 'indexed'") == 4
+    assert _count(paperlab_home, "SELECT COUNT(DISTINCT paper_id) FROM paper_reference") == 4
+    found = run_process("search", "--json", "cyclical learning rates")
+    assert found.code == 0 and found.out.count('"paper_id"') >= 4

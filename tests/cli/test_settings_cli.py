@@ -23,6 +23,8 @@ def rows(home: Path) -> list[tuple[object, ...]]:
         ("PAPERLAB_ARXIV_DELAY", "nan"),
         ("PAPERLAB_HTTP_TIMEOUT", "0"),
         ("PAPERLAB_MAX_PDF_MB", "x" * 10_000),
+        ("PAPERLAB_EXTRACT_WORKERS", "-1"),
+        ("PAPERLAB_EXTRACT_WORKERS", "two"),
     ],
 )
 def test_bad_setting_exits_2_and_changes_nothing(

@@ -61,33 +61,32 @@ def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json:
     from paperlab.indexing import index_pending
     from paperlab.library import resolve_paper
     from paperlab.pdfcache import ensure_pdf
-    from paperlab.pipeline import embed_paper, extract_paper, papers_needing_extraction
+    from paperlab.pipeline import embed_paper, extract_papers, papers_needing_extraction
 
     if ids:
         with store.read() as session:
             todo = [resolve_paper(session, text).id for text in ids]
     else:
         todo = papers_needing_extraction(store, None, include_failed=force)
+
+    def fetch_if_absent(paper_id: str) -> str | None:
+        # A lab library's PDF may not be on this machine yet: fetched and verified first.
+        cached = ensure_pdf(store, settings, paper_id)
+        if cached.status != "failed":
+            return None
+        return cached.message or f"No PDF of {paper_id} could be fetched."
+
     results: list[dict[str, object]] = []
     embedded = 0
     failed = False
     with make_progress() as progress:
         progress.stage("extract", len(todo))
-        for paper_id in todo:
-            # A lab library's PDF may not be on this machine yet: fetched and verified first.
-            cached = ensure_pdf(store, settings, paper_id)
-            if cached.status == "failed":
-                failed = True
-                progress.advance("extract", paper_id, "failed")
-                results.append({"paper_id": paper_id, "ok": False, "reason": cached.message})
-                continue
-            outcome = extract_paper(store, settings, paper_id)
-            status = "ok" if outcome.ok else "failed"
+        for outcome in extract_papers(store, settings, todo, prepare=fetch_if_absent):
             if outcome.ok:
-                embedded += embed_paper(store, settings, paper_id)
+                embedded += embed_paper(store, settings, outcome.paper_id)
             else:
                 failed = True
-            progress.advance("extract", paper_id, status)
+            progress.advance("extract", outcome.paper_id, "ok" if outcome.ok else "failed")
             results.append(outcome.__dict__)
         report = index_pending(store, settings)
     if as_json:

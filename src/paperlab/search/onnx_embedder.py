@@ -10,7 +10,6 @@ available core.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from paperlab.errors import EmbeddingError
 from paperlab.search.tokens import embed_in_batches, load_tokenizer
+from paperlab.settings import usable_cores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,14 +33,6 @@ _SESSIONS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
 
 
-def cpu_count() -> int:
-    """Cores this process may run on (affinity-aware), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def _session(path: Path) -> Any:
     key = (str(path), str(path.stat().st_mtime_ns))
     with _LOCK:
@@ -49,7 +41,7 @@ def _session(path: Path) -> Any:
             import onnxruntime as ort
 
             options = ort.SessionOptions()
-            options.intra_op_num_threads = cpu_count()
+            options.intra_op_num_threads = usable_cores()
             options.inter_op_num_threads = 1
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3  # warnings about unused initialisers are noise
@@ -128,4 +120,4 @@ class OnnxEmbedder:
         return result
 
 
-__all__ = ["INT8_MIN_TOKENS", "OnnxEmbedder", "cpu_count"]
+__all__ = ["INT8_MIN_TOKENS", "OnnxEmbedder"]
