@@ -7,6 +7,11 @@
         side by side: this tree and the tree at SRC (e.g. a `git worktree` of an
         older commit), alternating whole runs in fresh processes so that both
         see the same machine load; prints the median and best of each
+    python bench/extract_bench.py --workers N [--rounds 3]
+        side by side: one process against N extraction worker processes
+        (ExtractionPool, as `paperlab index` runs them; starting the workers
+        is timed too), both parsing reference lists as well; prints pages/s
+        of each round and the median ratio
 
 FOLDER defaults to ../shared/data/pdfs/arxiv. Rates are pages per second of
 wall time and of process CPU time (the CPU figure moves less when other work
@@ -150,6 +155,52 @@ def diff_outputs(old: dict[str, Any], new: dict[str, Any]) -> int:
     return changed
 
 
+def one_process_rate(files: list[Path]) -> float:
+    """Pages/s of extraction plus reference parsing, file after file in this process."""
+    import pymupdf  # noqa: F401  (the import is kept out of the timing)
+
+    from paperlab.extract.workers import extract_with_references
+
+    start = time.perf_counter()
+    pages = sum(_pages(extract_with_references(path)) for path in files)
+    return pages / (time.perf_counter() - start)
+
+
+def pool_rate(files: list[Path], workers: int) -> float:
+    """The same work through ``workers`` extraction processes, as `paperlab index` runs
+    them (up to 2N PDFs in flight, results in order); starting the workers is timed."""
+    from paperlab.extract.workers import ExtractionPool
+
+    start = time.perf_counter()
+    pages = 0
+    with ExtractionPool(workers) as extraction:
+        window = [extraction.submit(path) for path in files[: 2 * workers]]
+        for path in files[2 * workers :]:
+            pages += _pages(window.pop(0).result())
+            window.append(extraction.submit(path))
+        pages += sum(_pages(pending.result()) for pending in window)
+    return pages / (time.perf_counter() - start)
+
+
+def _pages(extraction: Any) -> int:
+    return int(extraction.document.page_count) if extraction.document is not None else 0
+
+
+def workers_side_by_side(files: list[Path], workers: int, rounds: int) -> None:
+    """Alternate rounds: every file in this process, then through N worker processes."""
+    ratios = []
+    for n in range(1, rounds + 1):
+        alone = one_process_rate(files)
+        pooled = pool_rate(files, workers)
+        ratios.append(pooled / alone)
+        print(
+            f"round {n}: one process {alone:6.1f} pages/s  {workers} workers {pooled:6.1f}"
+            f" pages/s  ratio {pooled / alone:.2f}x",
+            flush=True,
+        )
+    print(f"median ratio {statistics.median(ratios):.2f}x over {rounds} rounds")
+
+
 def side_by_side(folder: Path, other: Path, rounds: int) -> None:
     """Alternate whole runs of this tree and ``other`` in fresh processes."""
     trees = {"this tree": REPO / "src", str(other): other / "src"}
@@ -182,6 +233,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--diff", type=Path, help="compare the outputs with this saved JSON")
     parser.add_argument("--against", type=Path, help="another source tree to time side by side")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, help="time N extraction worker processes")
     parser.add_argument("--rate-only", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
 
@@ -191,6 +243,9 @@ def main(argv: list[str]) -> int:
         return 2
     if opts.against:
         side_by_side(opts.folder, opts.against, opts.rounds)
+        return 0
+    if opts.workers:
+        workers_side_by_side(files, opts.workers, opts.rounds)
         return 0
     if opts.rate_only:
         rate, _ = measure(files)

@@ -6,7 +6,8 @@ ratio. With ``--index`` it also times extraction + embedding alone
 (`paperlab index` on the downloaded library) and the full pipelined
 `paperlab fetch`, prints ``overlap=X.XX`` (full wall / slower stage), and the
 extraction throughput (extract + clean + chunk, no embedding) on the
-downloaded PDFs in pages/s (see bench/extract_bench.py).
+downloaded PDFs in pages/s, then with references parsed in one process and
+in the worker processes the pipeline uses (see bench/extract_bench.py).
 
     python bench/fetch_bench.py [--papers 30] [--latency 0.05] [--delay 3] [--index]
 """
@@ -24,8 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.extract_bench import measure  # noqa: E402
+from bench.extract_bench import measure, one_process_rate, pool_rate  # noqa: E402
 from tests.fakearxiv import FakeArxiv, FakePaper, catalogue_from_shared, make_pdf  # noqa: E402
+
+from paperlab.settings import load_settings  # noqa: E402
 
 SHARED_PDFS = REPO.parent / "shared" / "data" / "pdfs" / "arxiv"
 
@@ -143,11 +146,31 @@ def main() -> None:
                 f"sum={total:.2f}s max={slower:.2f}s"
             )
             print(f"fetch (pipelined) wall={full_wall:.2f}s overlap={full_wall / slower:.2f}")
+            # Extracting again (an upgrade, `paperlab index ID...`) reuses every vector:
+            # extraction and storing are the whole job.
+            ids = [p.id for p in papers]
+            again = {}
+            for label, workers in (("one process", "0"), ("worker processes", "")):
+                env_again = {**env, "PAPERLAB_EXTRACT_WORKERS": workers}
+                again[label] = run(["index", *ids], env_again)
+            print(
+                f"index again (vectors reused) one process={again['one process']:.2f}s "
+                f"worker processes={again['worker processes']:.2f}s "
+                f"ratio={again['one process'] / again['worker processes']:.2f}"
+            )
             downloaded = sorted((work / "download-only" / "pdfs").glob("*.pdf"))
             rate, _ = measure(downloaded)
             print(
                 f"extraction (extract+clean+chunk) pages={rate.pages} wall={rate.wall:.2f}s "
                 f"pages/s={rate.pages_per_s:.1f} (cpu {rate.cpu_pages_per_s:.1f})"
+            )
+            # What the pipeline runs: references parsed too, and the worker processes.
+            workers = load_settings().extract_workers
+            alone = one_process_rate(downloaded)
+            pooled = pool_rate(downloaded, workers) if workers else alone
+            print(
+                f"extraction + references: one process {alone:.1f} pages/s, "
+                f"{workers} worker processes {pooled:.1f} pages/s ({pooled / alone:.2f}x)"
             )
 
 
