@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.fakearxiv import FakeArxiv, sample_paper
+from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
 from tests.helpers import paperlab_command, run_process, write_list
 from tests.refpdfs import paper_with_references
 
@@ -135,3 +135,42 @@ def test_fetch_extracts_in_worker_processes_and_indexes_every_paper(
     assert _count(paperlab_home, "SELECT COUNT(DISTINCT paper_id) FROM paper_reference") == 4
     found = run_process("search", "--json", "cyclical learning rates")
     assert found.code == 0 and found.out.count('"paper_id"') >= 4
+
+
+def test_ctrl_c_during_index_stops_the_workers_quietly_and_index_resumes(
+    fake_arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path
+) -> None:
+    """Ctrl-C reaches the whole foreground process group, workers included:
+    the command's one line and exit 130, no worker's traceback."""
+    ids = [f"2102.{n:05d}" for n in range(1, 13)]
+    for arxiv_id in ids:
+        # Few chunks a paper: each is embedded by the numpy encoder, with no model export.
+        pages = [f"Section {n}. Paper {arxiv_id} anneals its learning rate. " * 12 for n in (1, 2)]
+        pdf = make_pdf(f"Paper {arxiv_id}", pages)
+        fake_arxiv.add(sample_paper(arxiv_id, title=f"Paper {arxiv_id}", pdf_bytes=pdf))
+    assert run_process("fetch", "--no-index", str(_list(tmp_path, "twelve", ids))).code == 0
+    proc = subprocess.Popen(
+        paperlab_command("index"),
+        env={**os.environ, "PAPERLAB_EXTRACT_WORKERS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    # Once a paper is stored, the workers have started and have PDFs in hand.
+    stored = "SELECT COUNT(*) FROM paper WHERE state <> 'fetched'"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and _count(paperlab_home, stored) == 0:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "Aborted."
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert _count(paperlab_home, stored) < len(ids), "the index finished before Ctrl-C"
+
+    again = run_process("index", timeout=300)
+    assert again.code == 0, again.err
+    indexed = "SELECT COUNT(*) FROM paper WHERE state = 'indexed'"
+    assert _count(paperlab_home, indexed) == len(ids)
