@@ -80,7 +80,9 @@ def pdf_file(paper: Paper, settings: Settings) -> Path:
 
 def _find(page: Any, quote: str) -> list[Any]:
     """Quads covering ``quote`` on ``page``; empty when not there."""
-    import pymupdf
+    from paperlab.extract.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     text = " ".join(quote.split())
     if not text:
@@ -107,10 +109,10 @@ def annotate_pdf(
     store: Store, settings: Settings, paper_text: str, out: Path | None = None
 ) -> AnnotatedPdf:
     """Write ``paper``'s PDF with its annotations as highlights to ``out``."""
-    import pymupdf
-
+    from paperlab.extract.mupdf import load_pymupdf
     from paperlab.library import resolve_paper
 
+    pymupdf = load_pymupdf()
     with store.read() as session:
         paper = resolve_paper(session, paper_text)
         annotations = list(

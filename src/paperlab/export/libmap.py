@@ -262,7 +262,9 @@ def render_svg(drawing: Drawing, points: Sequence[MapPoint]) -> str:
 
 def svg_to_png(svg: str, *, zoom: float = 2.0) -> bytes:
     """Rasterise an SVG with PyMuPDF."""
-    import pymupdf
+    from paperlab.extract.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     doc = pymupdf.open(stream=svg.encode("utf-8"), filetype="svg")
     try:

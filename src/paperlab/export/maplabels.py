@@ -98,7 +98,9 @@ def short_labels(papers: Sequence[tuple[str, Sequence[str], int | None]]) -> lis
 
 @cache
 def _font() -> Any:
-    import pymupdf
+    from paperlab.extract.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     return pymupdf.Font("helv")
 

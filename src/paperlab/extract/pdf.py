@@ -64,7 +64,9 @@ class RawPage:
 
 def quiet_mupdf() -> None:
     """Stop MuPDF from printing its warnings and errors on stderr."""
-    import pymupdf
+    from paperlab.extract.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -86,7 +88,9 @@ def open_document(path: Path) -> Any:
     Returns a ``pymupdf.Document`` that is not encrypted and has at least one page.
     The caller closes it.
     """
-    import pymupdf
+    from paperlab.extract.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     quiet_mupdf()
     path = Path(path)
@@ -187,7 +191,9 @@ def text_flags() -> int:
     TEXT_DEHYPHENATE is left off on purpose: it drops every line-end hyphen,
     turning "gradient-\\nbased" into "gradientbased"; cleanup.py decides per word.
     """
-    import pymupdf
+    from paperlab.extract.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     flags = pymupdf.TEXTFLAGS_DICT
     flags &= ~pymupdf.TEXT_PRESERVE_LIGATURES

@@ -2,8 +2,8 @@
 
 ``extract_pdf`` is single-threaded CPU work (MuPDF, then Python), and a
 library's PDFs are independent, so a pool of processes extracts the next
-PDFs while the caller stores and embeds the one before: on two cores about
-1.5x the PDFs per second of one process (docs/performance.md).
+PDFs while the caller stores and embeds the one before: on two cores
+1.3x-1.6x the PDFs per second of one process (docs/performance.md).
 
 Processes, not threads: PyMuPDF holds the GIL. Spawned, not forked: the
 caller may already run ONNX Runtime's thread pool, and a child forked from a
@@ -32,7 +32,8 @@ from paperlab.extract.references import ParsedReference, extract_references
 
 CRASHED = "The PDF reader crashed on this file."
 CRASHED_HINT = (
-    "Repair the PDF (e.g. `qpdf in.pdf out.pdf` or `mutool clean in.pdf out.pdf`) and add it again."
+    "Repair the PDF (e.g. `qpdf in.pdf out.pdf` or `mutool clean in.pdf out.pdf`)"
+    " and add the repaired copy with `paperlab add`."
 )
 
 
@@ -44,10 +45,6 @@ class Extraction:
     references: list[ParsedReference] | None = None
     error: str | None = None
     hint: str | None = None
-
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise ExtractionError(self.error, self.hint)
 
 
 def extract_with_references(path: Path, with_references: bool = True) -> Extraction:
