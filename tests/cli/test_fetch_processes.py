@@ -165,7 +165,10 @@ def test_ctrl_c_during_index_stops_the_workers_quietly_and_index_resumes(
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGINT)
     _out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    # A shell shows both as status 130. With the torch path, about one run in
+    # six ends with the interpreter killing itself with SIGINT after "Aborted."
+    # (strace: its own kill(SIGINT) during shutdown) instead of exiting 130.
+    assert proc.returncode in (130, -signal.SIGINT), err
     assert err.strip().splitlines()[-1] == "Aborted."
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert _count(paperlab_home, stored) < len(ids), "the index finished before Ctrl-C"
