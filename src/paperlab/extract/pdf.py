@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import ExtractionError
+from paperlab.extract.mupdf import load_pymupdf
 
 ENCRYPTED = "The PDF is encrypted."
 ENCRYPTED_HINT = "Remove the password (e.g. qpdf --decrypt) or add an unprotected copy."
@@ -64,8 +65,6 @@ class RawPage:
 
 def quiet_mupdf() -> None:
     """Stop MuPDF from printing its warnings and errors on stderr."""
-    from paperlab.extract.mupdf import load_pymupdf
-
     pymupdf = load_pymupdf()
 
     pymupdf.TOOLS.mupdf_display_errors(False)
@@ -88,8 +87,6 @@ def open_document(path: Path) -> Any:
     Returns a ``pymupdf.Document`` that is not encrypted and has at least one page.
     The caller closes it.
     """
-    from paperlab.extract.mupdf import load_pymupdf
-
     pymupdf = load_pymupdf()
 
     quiet_mupdf()
@@ -191,8 +188,6 @@ def text_flags() -> int:
     TEXT_DEHYPHENATE is left off on purpose: it drops every line-end hyphen,
     turning "gradient-\\nbased" into "gradientbased"; cleanup.py decides per word.
     """
-    from paperlab.extract.mupdf import load_pymupdf
-
     pymupdf = load_pymupdf()
 
     flags = pymupdf.TEXTFLAGS_DICT
