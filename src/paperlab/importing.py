@@ -47,6 +47,7 @@ class AddOutcome:
     # not-indexed (stored, but its text could not be extracted or embedded), failed
     status: str = "failed"
     message: str | None = None
+    hint: str | None = None  # what to do about ``message``, when we know
     warnings: list[str] = field(default_factory=list)
     # keys of the reading-list entries not on arXiv this PDF was linked to
     linked: list[str] = field(default_factory=list)
@@ -233,7 +234,7 @@ def _add_copy(store: Store, settings: Settings, copy: _Copy, outcome: AddOutcome
     try:
         identity = identify_pdf(copy.tmp)
     except ExtractionError as exc:
-        outcome.message = exc.message
+        outcome.message, outcome.hint = exc.message, exc.hint
         return
     sha = copy.sha256
     arxiv_id = identity.arxiv_id
@@ -391,14 +392,15 @@ def _index(store: Store, settings: Settings, outcomes: list[AddOutcome]) -> None
             stored.setdefault(outcome.paper_id, []).append(outcome)
     for result in extract_papers(store, settings, list(stored)):
         why_not = None if result.ok else result.reason or "The PDF could not be extracted."
+        hint = result.hint
         if result.ok:
             try:
                 embed_paper(store, settings, result.paper_id)
                 processed = True
             except PaperlabError as exc:
-                why_not = exc.message
+                why_not, hint = exc.message, exc.hint
         if why_not is not None:
             for outcome in stored[result.paper_id]:
-                outcome.status, outcome.message = "not-indexed", why_not
+                outcome.status, outcome.message, outcome.hint = "not-indexed", why_not, hint
     if processed:
         index_pending(store, settings)

@@ -30,6 +30,10 @@ NO_TEXT_TO_INDEX = (
     "No text to index: nothing is left once running headers, page numbers"
     " and the arXiv stamp are removed."
 )
+MISSING_PDF_HINT = (
+    "`paperlab fetch ID` downloads an arXiv paper's PDF again;"
+    " a local PDF is added again with `paperlab add`."
+)
 
 
 @dataclass
@@ -40,6 +44,7 @@ class ExtractOutcome:
     chunks: int = 0
     references: int = 0
     reason: str | None = None
+    hint: str | None = None  # what the user can do about ``reason``, when we know
     warnings: list[str] = field(default_factory=list)
 
 
@@ -137,7 +142,7 @@ def _pdf_to_extract(store: Store, settings: Settings, paper_id: str) -> Path | E
     if not path.is_file():
         reason = f"The PDF file {path} is missing."
         _mark_failed(store, paper_id, reason)
-        return ExtractOutcome(paper_id, ok=False, reason=reason)
+        return ExtractOutcome(paper_id, ok=False, reason=reason, hint=MISSING_PDF_HINT)
     return path
 
 
@@ -150,7 +155,7 @@ def store_extraction(store: Store, paper_id: str, extraction: Extraction) -> Ext
     if document is None:
         reason = extraction.error or "The PDF could not be read."
         _mark_failed(store, paper_id, reason)
-        return ExtractOutcome(paper_id, ok=False, reason=reason)
+        return ExtractOutcome(paper_id, ok=False, reason=reason, hint=extraction.hint)
 
     with store.write() as session:
         session.exec(delete(Chunk).where(col(Chunk.paper_id) == paper_id))

@@ -76,6 +76,8 @@ def test_bad_files_fail_one_by_one_with_reasons(
     assert "Traceback" not in result.err
     assert "notes.pdf: failed (Not a PDF file" in result.err
     assert "locked.pdf: failed (The PDF is encrypted.)" in result.err
+    # What to do about it comes with it, once per kind of problem.
+    assert result.err.count("Hint: Remove the password (e.g. qpdf --decrypt)") == 1
     assert "nope.pdf: failed (No such file.)" in result.err
     assert "good.pdf: added" in result.out
     assert len(list((paperlab_home / "pdfs").glob("*.pdf"))) == 1
@@ -176,6 +178,7 @@ def test_a_scanned_pdf_has_one_honest_status(
     assert "failed" not in text.err + text.out
     assert "scan.pdf: added as local:" in text.err
     assert "not indexed: The PDF has no text layer (scanned?)." in text.err
+    assert "Hint: Run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`" in text.err
 
     other = _write(tmp_path / "scan2.pdf", _scanned_pdf(100))
     result = run_cli(capsys, "add", "--json", str(other))
@@ -183,6 +186,7 @@ def test_a_scanned_pdf_has_one_honest_status(
     (outcome,) = json.loads(result.out)
     assert outcome["status"] == "not-indexed"
     assert outcome["message"] == "The PDF has no text layer (scanned?)."
+    assert outcome["hint"].startswith("Run OCR on it first")
     shown = json.loads(run_cli(capsys, "show", "--json", outcome["paper_id"]).out)
     assert shown["state"] == "failed" and "no text layer" in shown["state_reason"]
 

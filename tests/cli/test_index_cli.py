@@ -34,6 +34,7 @@ def test_index_extracts_embeds_reports_failures_and_rebuilds(
     result = run_cli(capsys, "index")
     assert result.code == 1  # the scanned PDF failed, the other was indexed
     assert "no text layer" in result.err and "1 of 2 papers extracted" in result.err
+    assert "Hint: Run OCR on it first" in result.err
     status = json.loads(run_cli(capsys, "index", "status", "--json").out)
     assert status["chunks"] > 0 and status["chunks_embedded"] == status["chunks"]
     # A lab server with pgvector serves dense search itself: no local faiss cache.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.common import echo_hints, get_store, json_option, print_json
 
 
 @click.command()
@@ -35,6 +35,7 @@ def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
                 click.echo(f"warning: {o.path}: {warning}", err=True)
             for key in o.linked:
                 click.echo(f"{o.path}: linked to the reading-list entry {key!r}")
+        echo_hints(o.hint for o in outcomes if o.status in PROBLEMS)
         if any(o.status == "refused" for o in outcomes):
             click.echo(
                 "Hint: a refused PDF is not stored; `paperlab fetch ID` downloads "

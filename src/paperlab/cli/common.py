@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -56,6 +57,12 @@ def terminal_text(text: str, *, multiline: bool = False) -> str:
     """
     text = _CONTROLS.sub("", _ESCAPES.sub("", text))
     return text if multiline else _LINE_BREAKS.sub(" ", text)
+
+
+def echo_hints(hints: Iterable[str | None]) -> None:
+    """Each distinct hint once on stderr, in order: ten encrypted PDFs need one hint."""
+    for hint in dict.fromkeys(h for h in hints if h):
+        click.echo(f"Hint: {terminal_text(hint)}", err=True)
 
 
 def stdout_is_terminal() -> bool:

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.common import echo_hints, get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
 
 if TYPE_CHECKING:
+    from paperlab.pipeline import ExtractOutcome
     from paperlab.settings import Settings
     from paperlab.store import Store
 
@@ -76,7 +77,7 @@ def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json:
             return None
         return cached.message or f"No PDF of {paper_id} could be fetched."
 
-    results: list[dict[str, object]] = []
+    results: list[ExtractOutcome] = []
     embedded = 0
     failed = False
     with make_progress() as progress:
@@ -87,15 +88,16 @@ def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json:
             else:
                 failed = True
             progress.advance("extract", outcome.paper_id, "ok" if outcome.ok else "failed")
-            results.append(outcome.__dict__)
+            results.append(outcome)
         report = index_pending(store, settings)
     if as_json:
-        print_json({"papers": results, "index": report.__dict__})
+        print_json({"papers": [o.__dict__ for o in results], "index": report.__dict__})
     else:
-        for row in results:
-            if not row["ok"]:
-                click.echo(f"failed: {row['paper_id']}: {row['reason']}", err=True)
-        done = sum(1 for r in results if r["ok"])
+        failures = [o for o in results if not o.ok]
+        for o in failures:
+            click.echo(f"failed: {o.paper_id}: {o.reason}", err=True)
+        echo_hints(o.hint for o in failures)
+        done = len(results) - len(failures)
         click.echo(
             f"{done} of {len(results)} papers extracted; "
             f"{embedded + sum(report.embedded.values())} texts embedded; "
