@@ -123,12 +123,19 @@ def register_section(source: SectionSource) -> SectionSource:
     return source
 
 
+# The stages `paperlab fetch` names in a failed paper's reason ("download: ...").
+_FETCH_STAGES = ("metadata", "not-found", "download", "extract", "index")
+
+
 def failure_advice(paper_id: str, reason: str | None) -> str:
     """What is true about a failed paper and the command that deals with it.
 
     ``reason`` is the stored ``state_reason``, ``"<stage>: <message>"``.
     """
     stage, _, message = (reason or "").partition(": ")
+    if reason and stage not in _FETCH_STAGES:
+        # add, index and doctor record an extraction failure as the bare sentence
+        stage, message = "extract", reason
     detail = f" ({message.rstrip('.')})" if message else ""
     if stage == "not-found":
         return (
@@ -139,11 +146,13 @@ def failure_advice(paper_id: str, reason: str | None) -> str:
         return (
             f"Its PDF could not be downloaded{detail}. `paperlab fetch --retry-failed` tries again."
         )
-    if stage == "extract" or (reason or "").startswith("No text to index"):
-        return (
-            "Its PDF has no text that could be extracted (a scan?). Import a copy with a"
-            " text layer with `paperlab add FILE.pdf`."
+    if stage == "extract":
+        from paperlab.extract.pdf import failure_hint
+
+        hint = failure_hint(message) or (
+            "Import a copy with a text layer with `paperlab add FILE.pdf`."
         )
+        return f"Its text could not be extracted: {message} {hint}"
     if stage == "index":
         return (
             f"Its text is stored but was not indexed{detail}."

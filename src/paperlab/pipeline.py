@@ -30,10 +30,6 @@ NO_TEXT_TO_INDEX = (
     "No text to index: nothing is left once running headers, page numbers"
     " and the arXiv stamp are removed."
 )
-MISSING_PDF_HINT = (
-    "`paperlab fetch ID` downloads an arXiv paper's PDF again;"
-    " a local PDF is added again with `paperlab add`."
-)
 
 
 @dataclass
@@ -140,9 +136,11 @@ def _pdf_to_extract(store: Store, settings: Settings, paper_id: str) -> Path | E
         return ExtractOutcome(paper_id, ok=False, reason="No PDF has been fetched yet.")
     path = resolve_pdf(settings, pdf_path)
     if not path.is_file():
-        reason = f"The PDF file {path} is missing."
+        from paperlab.extract.pdf import MISSING, MISSING_HINT
+
+        reason = MISSING.format(path=path)
         _mark_failed(store, paper_id, reason)
-        return ExtractOutcome(paper_id, ok=False, reason=reason, hint=MISSING_PDF_HINT)
+        return ExtractOutcome(paper_id, ok=False, reason=reason, hint=MISSING_HINT)
     return path
 
 

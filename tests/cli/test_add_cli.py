@@ -189,6 +189,9 @@ def test_a_scanned_pdf_has_one_honest_status(
     assert outcome["hint"].startswith("Run OCR on it first")
     shown = json.loads(run_cli(capsys, "show", "--json", outcome["paper_id"]).out)
     assert shown["state"] == "failed" and "no text layer" in shown["state_reason"]
+    # `paperlab show` says what to do about it too, as the lab bench's paper page does.
+    page = run_cli(capsys, "show", outcome["paper_id"]).out
+    assert "Run OCR on it first" in page and "--retry-failed" not in page
 
 
 def test_a_pdf_of_only_boilerplate_says_there_is_no_text_to_index(

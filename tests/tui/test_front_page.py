@@ -8,8 +8,21 @@ from typing import Any
 
 import pytest
 
+from paperlab.extract.pdf import (
+    CRASHED,
+    CRASHED_HINT,
+    DAMAGED,
+    DAMAGED_HINT,
+    ENCRYPTED,
+    ENCRYPTED_HINT,
+    MISSING,
+    MISSING_HINT,
+    NO_TEXT,
+    NO_TEXT_HINT,
+)
 from paperlab.notes import save_note
 from paperlab.paperpage import Section, failure_advice, front_page, register_section
+from paperlab.pipeline import NO_TEXT_TO_INDEX
 from paperlab.store import Store
 from paperlab.tui.screens.front_page import FrontPageScreen
 from paperlab.tui.screens.reader import ReaderScreen
@@ -140,6 +153,23 @@ def test_failure_advice_follows_the_failed_stage() -> None:
     assert "paperlab add" in extract and "text layer" in extract
     assert "paperlab index 1234.5678" in failure_advice("1234.5678", "index: model missing")
     assert "--retry-failed" in failure_advice("1234.5678", None)
+
+
+def test_failure_advice_for_what_add_and_index_record() -> None:
+    """`paperlab add`, `index` and `doctor` record an extraction failure as its bare sentence."""
+    scanned = failure_advice("local:1", NO_TEXT)
+    assert NO_TEXT in scanned and NO_TEXT_HINT in scanned and "retry" not in scanned
+    locked = failure_advice("local:1", ENCRYPTED)
+    assert ENCRYPTED in locked and ENCRYPTED_HINT in locked
+    damaged = failure_advice("1234.5678", DAMAGED.format(detail="no objects found"))
+    assert "no objects found" in damaged and DAMAGED_HINT in damaged
+    assert CRASHED_HINT in failure_advice("1234.5678", CRASHED)
+    missing = failure_advice("1234.5678", MISSING.format(path="/lib/pdfs/1234.5678v1.pdf"))
+    assert "/lib/pdfs/1234.5678v1.pdf" in missing and MISSING_HINT in missing
+    boiler = failure_advice("local:1", NO_TEXT_TO_INDEX)
+    assert boiler.count("No text to index") == 1 and "paperlab add" in boiler
+    # fetch records the stage first: the same advice
+    assert NO_TEXT_HINT in failure_advice("1234.5678", f"extract: {NO_TEXT}")
 
 
 async def test_front_page_from_search_and_topics(make_app: Callable[..., Any]) -> None:

@@ -272,7 +272,7 @@ def test_zero_byte_random_and_missing(tmp_path: Path) -> None:
     html = tmp_path / "page.pdf"
     html.write_text("<html><body>Not found</body></html>")
     _expect(html, "The PDF is damaged")
-    _expect(tmp_path / "missing.pdf", "The PDF file does not exist")
+    _expect(tmp_path / "missing.pdf", f"The PDF file {tmp_path / 'missing.pdf'} is missing.")
 
 
 def test_pdf_header_then_garbage(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import multiprocessing
 import os
 from pathlib import Path
 
+from paperlab.extract.pdf import CRASHED
 from paperlab.extract.workers import (
-    CRASHED,
     Extraction,
     ExtractionPool,
     extract_with_references,

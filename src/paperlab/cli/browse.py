@@ -109,6 +109,10 @@ def show(paper: str, as_json: bool) -> None:
             )
         )
     )
+    if info["state"] == "failed":
+        from paperlab.paperpage import failure_advice
+
+        click.echo(terminal_text(failure_advice(info["id"], info["state_reason"])))
     if info["pdf_path"]:
         version = f"v{info['pdf_version']}, " if info["pdf_version"] else ""
         sha = str(info["pdf_sha256"])[:12]

@@ -24,8 +24,22 @@ NO_TEXT = "The PDF has no text layer (scanned?)."
 NO_TEXT_HINT = "Run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, and add the result."
 DAMAGED = "The PDF is damaged and cannot be read ({detail})."
 DAMAGED_HINT = "Download the PDF again or repair it (e.g. qpdf or mutool clean)."
-MISSING = "The PDF file does not exist: {path}."
-MISSING_HINT = "Check the path, or fetch the paper again."
+MISSING = "The PDF file {path} is missing."
+MISSING_HINT = (
+    "`paperlab fetch ID` downloads an arXiv paper's PDF again;"
+    " a local PDF is added again with `paperlab add`."
+)
+CRASHED = "The PDF reader crashed on this file."
+CRASHED_HINT = (
+    "Repair the PDF (e.g. `qpdf in.pdf out.pdf` or `mutool clean in.pdf out.pdf`)"
+    " and add the repaired copy with `paperlab add`."
+)
+_HINTS = {
+    ENCRYPTED: ENCRYPTED_HINT,
+    NO_PAGES: NO_PAGES_HINT,
+    NO_TEXT: NO_TEXT_HINT,
+    CRASHED: CRASHED_HINT,
+}
 
 # Span flag bit for bold text (PyMuPDF's TEXT_FONT_BOLD).
 _BOLD_FLAG = 16
@@ -61,6 +75,17 @@ class RawPage:
     @property
     def char_count(self) -> int:
         return sum(len(line.text.strip()) for line in self.lines)
+
+
+def failure_hint(message: str) -> str | None:
+    """The hint that goes with one of the failure sentences above, for one read back
+    from the library (a paper records why it failed, not what to do about it)."""
+    if message in _HINTS:
+        return _HINTS[message]
+    for sentence, hint in ((DAMAGED, DAMAGED_HINT), (MISSING, MISSING_HINT)):
+        if message.startswith(sentence.partition("{")[0]):
+            return hint
+    return None
 
 
 def quiet_mupdf() -> None:

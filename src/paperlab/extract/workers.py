@@ -28,13 +28,8 @@ from pathlib import Path
 
 from paperlab.errors import ExtractionError
 from paperlab.extract import ExtractedDocument, extract_pdf
+from paperlab.extract.pdf import CRASHED, CRASHED_HINT
 from paperlab.extract.references import ParsedReference, extract_references
-
-CRASHED = "The PDF reader crashed on this file."
-CRASHED_HINT = (
-    "Repair the PDF (e.g. `qpdf in.pdf out.pdf` or `mutool clean in.pdf out.pdf`)"
-    " and add the repaired copy with `paperlab add`."
-)
 
 
 @dataclass
