@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from paperlab.errors import PaperlabError
-from paperlab.fetchreport import ExternalOutcome, FetchProgress, FetchReport, PaperOutcome
+from paperlab.fetchreport import ExternalOutcome, FetchReport, PaperOutcome
+from paperlab.jobprogress import JobProgress
 from paperlab.settings import Settings
 from paperlab.store import Store
 
@@ -33,7 +34,7 @@ def fetch_external(
     store: Store,
     settings: Settings,
     report: FetchReport,
-    show: FetchProgress,
+    show: JobProgress,
     list_names: list[str],
     *,
     processor: Callable[[int], Processor] | None,

@@ -21,15 +21,9 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from paperlab.errors import NetworkError, PaperlabError
-from paperlab.fetchreport import (
-    NEW_PDF,
-    NOT_FOUND,
-    FetchProgress,
-    FetchReport,
-    PaperOutcome,
-    Silent,
-)
+from paperlab.fetchreport import NEW_PDF, NOT_FOUND, FetchReport, PaperOutcome
 from paperlab.ids import ArxivId, parse_arxiv_id
+from paperlab.jobprogress import JobProgress, Silent
 from paperlab.library import ensure_citation_key
 from paperlab.provenance import (
     check_stored_pdf,
@@ -53,7 +47,7 @@ def fetch(
     settings: Settings,
     targets: Targets,
     *,
-    progress: FetchProgress | None = None,
+    progress: JobProgress | None = None,
     index: bool = True,
 ) -> FetchReport:
     """Fetch everything ``targets`` names; one paper's failure never stops the others."""
@@ -138,7 +132,7 @@ def _fetch_external(
     store: Store,
     settings: Settings,
     report: FetchReport,
-    show: FetchProgress,
+    show: JobProgress,
     targets: Targets,
     *,
     index: bool,
@@ -397,7 +391,7 @@ class _Processor:
         store: Store,
         settings: Settings,
         report: FetchReport,
-        show: FetchProgress,
+        show: JobProgress,
         expected: int,
     ) -> None:
         self.store, self.settings, self.report, self.show = store, settings, report, show
@@ -479,8 +473,8 @@ class _Processor:
 __all__ = [
     "NEW_PDF",
     "NOT_FOUND",
-    "FetchProgress",
     "FetchReport",
+    "JobProgress",
     "PaperOutcome",
     "fetch",
 ]

@@ -1,9 +1,8 @@
-"""What a fetch reports: each paper's outcome, and the progress a front end shows."""
+"""What a fetch reports: each paper's outcome."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 # --------------------------------------------------------------------------- reporting
 
@@ -69,24 +68,3 @@ class FetchReport:
         for outcome in self.outcomes.values():
             out[outcome.status] = out.get(outcome.status, 0) + 1
         return out
-
-
-class FetchProgress(Protocol):
-    """What the front end shows while a fetch runs (no-ops are fine)."""
-
-    def stage(self, name: str, total: int) -> None: ...
-
-    def advance(self, name: str, paper_id: str, status: str) -> None: ...
-
-    def note(self, text: str) -> None: ...
-
-
-class Silent:
-    def stage(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, name: str, paper_id: str, status: str) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass

@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from paperlab.errors import ExtractionError, PaperlabError, UsageError
 from paperlab.ids import ArxivId
+from paperlab.jobprogress import JobProgress, Silent
 from paperlab.library import ensure_citation_key
 from paperlab.pdfblobs import database_keeps_pdfs, keep_in_database, too_large
 from paperlab.provenance import file_sha256, paper_lock, shown_title, title_matches
@@ -370,16 +371,27 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 def add_pdfs(
-    store: Store, settings: Settings, paths: list[Path], *, index: bool = True
+    store: Store,
+    settings: Settings,
+    paths: list[Path],
+    *,
+    index: bool = True,
+    progress: JobProgress | None = None,
 ) -> list[AddOutcome]:
-    """Import PDFs, then extract and embed the new ones."""
-    outcomes = [add_pdf(store, settings, p) for p in expand_paths(paths)]
+    """Import PDFs, then extract and embed the new ones, telling ``progress`` as it goes."""
+    show = progress or Silent()
+    files = expand_paths(paths)
+    show.stage("import", len(files))
+    outcomes: list[AddOutcome] = []
+    for path in files:
+        outcomes.append(add_pdf(store, settings, path))
+        show.advance("import", path.name, outcomes[-1].status)
     if index:
-        _index(store, settings, outcomes)
+        _index(store, settings, outcomes, show)
     return outcomes
 
 
-def _index(store: Store, settings: Settings, outcomes: list[AddOutcome]) -> None:
+def _index(store: Store, settings: Settings, outcomes: list[AddOutcome], show: JobProgress) -> None:
     from paperlab.indexing import index_pending
     from paperlab.pipeline import embed_paper, extract_papers
 
@@ -390,6 +402,7 @@ def _index(store: Store, settings: Settings, outcomes: list[AddOutcome]) -> None
     for outcome in outcomes:
         if outcome.status in STORED and outcome.paper_id:
             stored.setdefault(outcome.paper_id, []).append(outcome)
+    show.stage("index", len(stored))
     for result in extract_papers(store, settings, list(stored)):
         why_not = None if result.ok else result.reason or "The PDF could not be extracted."
         hint = result.hint
@@ -402,5 +415,6 @@ def _index(store: Store, settings: Settings, outcomes: list[AddOutcome]) -> None
         if why_not is not None:
             for outcome in stored[result.paper_id]:
                 outcome.status, outcome.message, outcome.hint = "not-indexed", why_not, hint
+        show.advance("index", result.paper_id, "indexed" if why_not is None else "not indexed")
     if processed:
         index_pending(store, settings)

@@ -179,6 +179,9 @@ def test_a_scanned_pdf_has_one_honest_status(
     assert "scan.pdf: added as local:" in text.err
     assert "not indexed: The PDF has no text layer (scanned?)." in text.err
     assert "Hint: Run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`" in text.err
+    # A long add shows how far it is, a line per stage and per paper off a terminal.
+    assert "import [1/1] scan.pdf: added" in text.err
+    assert text.err.count("index [1/1] local:") == 1 and ": not indexed" in text.err
 
     other = _write(tmp_path / "scan2.pdf", _scanned_pdf(100))
     result = run_cli(capsys, "add", "--json", str(other))

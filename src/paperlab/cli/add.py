@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from paperlab.cli.common import echo_hints, get_store, json_option, print_json
+from paperlab.cli.progress import make_progress
 
 
 @click.command()
@@ -25,7 +26,10 @@ def add(paths: tuple[Path, ...], no_index: bool, as_json: bool) -> None:
     from paperlab.settings import load_settings
 
     settings = load_settings()
-    outcomes = add_pdfs(get_store(settings), settings, list(paths), index=not no_index)
+    with make_progress() as progress:
+        outcomes = add_pdfs(
+            get_store(settings), settings, list(paths), index=not no_index, progress=progress
+        )
     if as_json:
         print_json([o.__dict__ for o in outcomes])
     else:
