@@ -27,20 +27,20 @@ import contextlib
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.doctor import DERIVED_TABLES, tables, used_hashes
 from paperlab.errors import NotFoundError, StoreError
+from paperlab.jobprogress import JobProgress, Silent
 from paperlab.settings import Settings
 from paperlab.store.backup import backup_dir, is_writable, list_backups, stamped_path
 
 if TYPE_CHECKING:
     from paperlab.search.embedder import Embedder
 
-Note = Callable[[str], None]
 _EXTRACTED_STATES = ("extracted", "indexed")
 _LOCK_TIMEOUT = 3.0  # seconds to wait for another process to let go
 _SKIP_LIMIT = 1 << 40  # rowid jumps past a damaged page stop here
@@ -80,10 +80,14 @@ def repair(
     *,
     embedder: Embedder | None = None,
     salvage: bool = False,
-    note: Note | None = None,
+    progress: JobProgress | None = None,
 ) -> RepairReport:
-    """Rebuild the library of ``settings`` (see the module doc); returns what happened."""
-    say = note or (lambda _message: None)
+    """Rebuild the library of ``settings`` (see the module doc); returns what happened.
+
+    ``progress`` hears each phase as a note and each re-extracted paper.
+    """
+    show = progress or Silent()
+    say = show.note
     db = settings.db_path
     if not db.is_file():
         raise NotFoundError(
@@ -106,7 +110,7 @@ def repair(
         _copy_sources(db, old, fresh, report, salvage=salvage)
         if report.unreadable and not salvage:
             raise _unreadable_error(db, report)
-        _rebuild_derived(settings, fresh, report, embedder, say)
+        _rebuild_derived(settings, fresh, report, embedder, show)
         _check_fresh(fresh)
         say("Swapping the repaired library into place...")
         report.backup = str(_swap(old, db, fresh))
@@ -300,7 +304,7 @@ def _rebuild_derived(
     fresh: Path,
     report: RepairReport,
     embedder: Embedder | None,
-    say: Note,
+    show: JobProgress,
 ) -> None:
     from paperlab.indexing import index_pending
     from paperlab.pipeline import extract_papers
@@ -318,12 +322,14 @@ def _rebuild_derived(
                     _EXTRACTED_STATES,
                 )
             ]
-        say(f"Extracting pages and chunks again from {len(todo)} PDFs...")
+        show.note(f"Extracting pages and chunks again from {len(todo)} PDFs...")
+        show.stage("extract", len(todo))
         for outcome in extract_papers(store, settings, todo):
             if outcome.ok:
                 report.papers_extracted += 1
             else:
                 report.papers_failed[outcome.paper_id] = outcome.reason or "extraction failed"
+            show.advance("extract", outcome.paper_id, "ok" if outcome.ok else "failed")
         with _raw(fresh) as conn:
             used = used_hashes(conn)
             stored = [
@@ -339,7 +345,7 @@ def _rebuild_derived(
         for path in settings.index_dir.glob("vectors-*"):
             path.unlink()
         forget_cache()
-        say("Embedding what has no vector yet and rebuilding the vector index...")
+        show.note("Embedding what has no vector yet and rebuilding the vector index...")
         index = index_pending(store, settings, embedder=embedder)
         report.texts_embedded = index.total_embedded
         report.index_vectors = index.vectors_added

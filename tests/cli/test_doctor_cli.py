@@ -71,6 +71,7 @@ def test_damaged_chunk_page_search_rebuild_doctor_repair(
     repaired = run_cli(capsys, "doctor", "--repair")
     assert repaired.code == 0, repaired.err
     assert "re-extracted 2 papers" in repaired.err
+    assert "extract [1/2] " in repaired.err and "extract [2/2] " in repaired.err  # progress
     kept = Path(repaired.err.split("The replaced file is kept at ")[1].split("\n")[0].rstrip("."))
     assert kept.parent == settings.home / "backups" and kept.name.endswith("-damaged.db")
     assert run_cli(capsys, "doctor").code == 0

@@ -73,10 +73,12 @@ def _print_findings(report: DoctorReport) -> None:
 def _repair(settings: Settings, salvage: bool, as_json: bool) -> None:
     from dataclasses import asdict
 
+    from paperlab.cli.progress import make_progress
     from paperlab.doctor import diagnose
     from paperlab.doctor_repair import repair
 
-    result = repair(settings, salvage=salvage, note=lambda message: click.echo(message, err=True))
+    with make_progress() as progress:
+        result = repair(settings, salvage=salvage, progress=progress)
     after = diagnose(settings, quick=True)
     if as_json:
         print_json({"repair": asdict(result), "after": after.to_json()})
