@@ -216,9 +216,11 @@ def _fail(
     *,
     keep_state: bool = False,
     transient: bool = False,
+    hint: str | None = None,
 ) -> None:
     outcome = report.outcomes.setdefault(paper_id, PaperOutcome(paper_id))
     outcome.status, outcome.stage, outcome.message = "failed", stage, message
+    outcome.hint = hint
     with store.write() as session:
         paper = session.get(Paper, paper_id)
         if paper is None:
@@ -443,7 +445,8 @@ class _Processor:
                     paper_id, started = window.popleft()
                     outcome = finish_extraction(self.store, paper_id, started)
                     if not outcome.ok:
-                        _fail(self.store, self.report, paper_id, "extract", outcome.reason or "")
+                        reason, hint = outcome.reason or "", outcome.hint
+                        _fail(self.store, self.report, paper_id, "extract", reason, hint=hint)
                         self.show.advance("index", paper_id, "failed")
                         continue
                     self.report.outcomes[paper_id].warnings.extend(outcome.warnings)

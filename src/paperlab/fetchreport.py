@@ -21,6 +21,7 @@ class PaperOutcome:
     version: int | None = None
     stage: str | None = None  # where it failed: metadata, not-found, download, extract, index
     message: str | None = None
+    hint: str | None = None  # what to do about ``message``, when we know better than a retry
     warnings: list[str] = field(default_factory=list)
 
     @property

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pymupdf
 import pytest
 
 from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
@@ -183,3 +184,24 @@ def test_a_list_title_that_differs_from_arxiv_is_a_warning(
     assert result.code == 0, result.err
     assert "warning: 1608.03983: the list says 'A Completely Different Paper'" in result.err
     assert "SGDR" in result.err
+
+
+def test_a_downloaded_pdf_without_text_says_what_to_do(
+    fake_arxiv: FakeArxiv, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """arXiv can serve a scan: the extraction's own hint, not "try the fetch again"."""
+    doc = pymupdf.open()
+    doc.new_page().draw_rect(pymupdf.Rect(50, 50, 200, 200), fill=(0, 0, 0))  # no text at all
+    scan = doc.tobytes()
+    for arxiv_id in ("1301.3781", "1301.3782"):
+        fake_arxiv.add(sample_paper(arxiv_id, title="A Scanned Paper", pdf_bytes=scan))
+    result = run_cli(capsys, "fetch", "1301.3781")
+    assert result.code == 1
+    assert "failed: 1301.3781 (extract): The PDF has no text layer (scanned?)." in result.err
+    assert result.err.count("Hint: Run OCR on it first") == 1
+    assert "--retry-failed" not in result.err  # fetching it again brings the same scan
+    assert "Run OCR on it first" in run_cli(capsys, "show", "1301.3781").out
+
+    as_json = run_cli(capsys, "fetch", "--json", "1301.3782")
+    (paper,) = json.loads(as_json.out)["papers"]
+    assert paper["stage"] == "extract" and paper["hint"].startswith("Run OCR on it first")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.cli.common import get_store, json_option, print_json
+from paperlab.cli.common import echo_hints, get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
 
 if TYPE_CHECKING:
@@ -157,9 +157,10 @@ def _print_report(report: FetchReport, *, verbose: bool) -> None:
             err=True,
         )
     failures = report.failures
+    echo_hints(o.hint for o in failures)
     if failures and all(o.stage == NOT_FOUND for o in failures):
         click.echo("Hint: check the ids above for typos (arxiv.org/abs/ID).", err=True)
-    elif failures:
+    elif any(o.hint is None for o in failures):
         click.echo(
             "Hint: `paperlab fetch --retry-failed` (or the same ids or lists again) tries the "
             "failed papers again; `paperlab show ID` tells why a paper failed.",
