@@ -87,7 +87,6 @@ def repair(
     ``progress`` hears each phase as a note and each re-extracted paper.
     """
     show = progress or Silent()
-    say = show.note
     db = settings.db_path
     if not db.is_file():
         raise NotFoundError(
@@ -105,14 +104,14 @@ def repair(
     report = RepairReport()
     old = _take(db)
     try:
-        say("Copying papers, lists, notes, annotations and the log into a fresh file...")
+        show.note("Copying papers, lists, notes, annotations and the log into a fresh file...")
         _new_schema(fresh)
         _copy_sources(db, old, fresh, report, salvage=salvage)
         if report.unreadable and not salvage:
             raise _unreadable_error(db, report)
         _rebuild_derived(settings, fresh, report, embedder, show)
         _check_fresh(fresh)
-        say("Swapping the repaired library into place...")
+        show.note("Swapping the repaired library into place...")
         report.backup = str(_swap(old, db, fresh))
     except BaseException:
         _remove_db(fresh)
