@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paperlab.lookup import resolve_paper_id
+from paperlab.pdferrors import failure_hint
 from paperlab.store.values import (
     NOTE_TEXT_COLUMNS,
     loads_list,
@@ -147,8 +148,6 @@ def failure_advice(paper_id: str, reason: str | None) -> str:
             f"Its PDF could not be downloaded{detail}. `paperlab fetch --retry-failed` tries again."
         )
     if stage == "extract":
-        from paperlab.extract.pdf import failure_hint
-
         hint = failure_hint(message) or (
             "Import a copy with a text layer with `paperlab add FILE.pdf`."
         )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from sqlmodel import col, delete, insert
 
+from paperlab.pdferrors import MISSING, MISSING_HINT
 from paperlab.references import replace_references
 from paperlab.settings import Settings
 from paperlab.store import Store
@@ -136,8 +137,6 @@ def _pdf_to_extract(store: Store, settings: Settings, paper_id: str) -> Path | E
         return ExtractOutcome(paper_id, ok=False, reason="No PDF has been fetched yet.")
     path = resolve_pdf(settings, pdf_path)
     if not path.is_file():
-        from paperlab.extract.pdf import MISSING, MISSING_HINT
-
         reason = MISSING.format(path=path)
         _mark_failed(store, paper_id, reason)
         return ExtractOutcome(paper_id, ok=False, reason=reason, hint=MISSING_HINT)

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from paperlab.extract.pdf import (
+from paperlab.notes import save_note
+from paperlab.paperpage import Section, failure_advice, front_page, register_section
+from paperlab.pdferrors import (
     CRASHED,
     CRASHED_HINT,
     DAMAGED,
@@ -20,8 +22,6 @@ from paperlab.extract.pdf import (
     NO_TEXT,
     NO_TEXT_HINT,
 )
-from paperlab.notes import save_note
-from paperlab.paperpage import Section, failure_advice, front_page, register_section
 from paperlab.pipeline import NO_TEXT_TO_INDEX
 from paperlab.store import Store
 from paperlab.tui.screens.front_page import FrontPageScreen

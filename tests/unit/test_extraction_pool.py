@@ -11,12 +11,12 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from paperlab.extract.pdf import CRASHED
 from paperlab.extract.workers import (
     Extraction,
     ExtractionPool,
     extract_with_references,
 )
+from paperlab.pdferrors import CRASHED
 from tests.fakearxiv import make_pdf
 from tests.refpdfs import paper_with_references
 

@@ -18,16 +18,10 @@ from paperlab.errors import ExtractionError
 from paperlab.extract.chunking import TextChunk, chunk_pages, content_hash, split_sentences
 from paperlab.extract.cleanup import PageText, clean_pages
 from paperlab.extract.identify import PdfIdentity, guess_title, identify_pdf, title_rows
-from paperlab.extract.pdf import (
-    NO_TEXT,
-    NO_TEXT_HINT,
-    open_document,
-    read_metadata_title,
-    read_pages,
-    read_toc,
-)
+from paperlab.extract.pdf import open_document, read_metadata_title, read_pages, read_toc
 from paperlab.extract.sections import Section, build_outline
 from paperlab.ids import ArxivId
+from paperlab.pdferrors import NO_TEXT, NO_TEXT_HINT
 
 __all__ = [
     "ExtractedDocument",

@@ -15,31 +15,16 @@ from typing import Any
 
 from paperlab.errors import ExtractionError
 from paperlab.extract.mupdf import load_pymupdf
-
-ENCRYPTED = "The PDF is encrypted."
-ENCRYPTED_HINT = "Remove the password (e.g. qpdf --decrypt) or add an unprotected copy."
-NO_PAGES = "The PDF has no pages."
-NO_PAGES_HINT = "Download the PDF again; the file may be incomplete."
-NO_TEXT = "The PDF has no text layer (scanned?)."
-NO_TEXT_HINT = "Run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, and add the result."
-DAMAGED = "The PDF is damaged and cannot be read ({detail})."
-DAMAGED_HINT = "Download the PDF again or repair it (e.g. qpdf or mutool clean)."
-MISSING = "The PDF file {path} is missing."
-MISSING_HINT = (
-    "`paperlab fetch ID` downloads an arXiv paper's PDF again;"
-    " a local PDF is added again with `paperlab add`."
+from paperlab.pdferrors import (
+    DAMAGED,
+    DAMAGED_HINT,
+    ENCRYPTED,
+    ENCRYPTED_HINT,
+    MISSING,
+    MISSING_HINT,
+    NO_PAGES,
+    NO_PAGES_HINT,
 )
-CRASHED = "The PDF reader crashed on this file."
-CRASHED_HINT = (
-    "Repair the PDF (e.g. `qpdf in.pdf out.pdf` or `mutool clean in.pdf out.pdf`)"
-    " and add the repaired copy with `paperlab add`."
-)
-_HINTS = {
-    ENCRYPTED: ENCRYPTED_HINT,
-    NO_PAGES: NO_PAGES_HINT,
-    NO_TEXT: NO_TEXT_HINT,
-    CRASHED: CRASHED_HINT,
-}
 
 # Span flag bit for bold text (PyMuPDF's TEXT_FONT_BOLD).
 _BOLD_FLAG = 16
@@ -75,17 +60,6 @@ class RawPage:
     @property
     def char_count(self) -> int:
         return sum(len(line.text.strip()) for line in self.lines)
-
-
-def failure_hint(message: str) -> str | None:
-    """The hint that goes with one of the failure sentences above, for one read back
-    from the library (a paper records why it failed, not what to do about it)."""
-    if message in _HINTS:
-        return _HINTS[message]
-    for sentence, hint in ((DAMAGED, DAMAGED_HINT), (MISSING, MISSING_HINT)):
-        if message.startswith(sentence.partition("{")[0]):
-            return hint
-    return None
 
 
 def quiet_mupdf() -> None:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from paperlab.errors import ExtractionError
 from paperlab.extract import ExtractedDocument, extract_pdf
-from paperlab.extract.pdf import CRASHED, CRASHED_HINT
 from paperlab.extract.references import ParsedReference, extract_references
+from paperlab.pdferrors import CRASHED, CRASHED_HINT
 
 
 @dataclass
