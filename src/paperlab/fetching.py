@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from paperlab.errors import NetworkError, PaperlabError
-from paperlab.fetchreport import NEW_PDF, NOT_FOUND, FetchReport, PaperOutcome
+from paperlab.fetchreport import (
+    DOWNLOAD,
+    EXTRACT,
+    INDEX,
+    METADATA,
+    NEW_PDF,
+    NOT_FOUND,
+    FetchReport,
+    PaperOutcome,
+)
 from paperlab.ids import ArxivId, parse_arxiv_id
 from paperlab.jobprogress import JobProgress, Silent
 from paperlab.library import ensure_citation_key
@@ -87,7 +96,7 @@ def fetch(
             store,
             report,
             paper_id,
-            "metadata",
+            METADATA,
             error.message,
             keep_state=True,
             transient=unanswered,
@@ -330,7 +339,7 @@ def _fetch_one(
                 backoff_base=settings.http_backoff,
             )
         except PaperlabError as exc:
-            _fail(store, report, paper_id, "download", exc.message, keep_state=True)
+            _fail(store, report, paper_id, DOWNLOAD, exc.message, keep_state=True)
             if distrust and problem == distrust:
                 mark_unverified(store, paper_id)
             return "failed"
@@ -446,7 +455,7 @@ class _Processor:
                     outcome = finish_extraction(self.store, paper_id, started)
                     if not outcome.ok:
                         reason, hint = outcome.reason or "", outcome.hint
-                        _fail(self.store, self.report, paper_id, "extract", reason, hint=hint)
+                        _fail(self.store, self.report, paper_id, EXTRACT, reason, hint=hint)
                         self.show.advance("index", paper_id, "failed")
                         continue
                     self.report.outcomes[paper_id].warnings.extend(outcome.warnings)
@@ -461,7 +470,7 @@ class _Processor:
         try:
             embed_paper(self.store, self.settings, paper_id)
         except PaperlabError as exc:
-            _fail(self.store, self.report, paper_id, "index", exc.message, keep_state=True)
+            _fail(self.store, self.report, paper_id, INDEX, exc.message, keep_state=True)
             self.show.advance("index", paper_id, "failed")
             return
         self.show.advance("index", paper_id, "indexed")

@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 
 # Statuses after which the paper's text must be extracted (again).
 NEW_PDF = ("downloaded", "new-version", "repaired")
-# The failure stage of an id arXiv says does not exist.
-NOT_FOUND = "not-found"
+# Where a fetch failed. A failed paper's stored reason is "<stage>: <message>",
+# which is how its page and `paperlab show` tell what to advise.
+METADATA = "metadata"
+NOT_FOUND = "not-found"  # arXiv says the id does not exist
+DOWNLOAD = "download"
+EXTRACT = "extract"
+INDEX = "index"
+FAILURE_STAGES = (METADATA, NOT_FOUND, DOWNLOAD, EXTRACT, INDEX)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from paperlab.fetchreport import DOWNLOAD, EXTRACT, FAILURE_STAGES, INDEX, NOT_FOUND
 from paperlab.lookup import resolve_paper_id
 from paperlab.pdferrors import failure_hint
 from paperlab.store.values import (
@@ -124,35 +125,31 @@ def register_section(source: SectionSource) -> SectionSource:
     return source
 
 
-# The stages `paperlab fetch` names in a failed paper's reason ("download: ...").
-_FETCH_STAGES = ("metadata", "not-found", "download", "extract", "index")
-
-
 def failure_advice(paper_id: str, reason: str | None) -> str:
     """What is true about a failed paper and the command that deals with it.
 
     ``reason`` is the stored ``state_reason``, ``"<stage>: <message>"``.
     """
     stage, _, message = (reason or "").partition(": ")
-    if reason and stage not in _FETCH_STAGES:
+    if reason and stage not in FAILURE_STAGES:
         # add, index and doctor record an extraction failure as the bare sentence
-        stage, message = "extract", reason
+        stage, message = EXTRACT, reason
     detail = f" ({message.rstrip('.')})" if message else ""
-    if stage == "not-found":
+    if stage == NOT_FOUND:
         return (
             f"arXiv does not list {paper_id}{detail}. If you have its PDF,"
             " import it with `paperlab add FILE.pdf`."
         )
-    if stage == "download":
+    if stage == DOWNLOAD:
         return (
             f"Its PDF could not be downloaded{detail}. `paperlab fetch --retry-failed` tries again."
         )
-    if stage == "extract":
+    if stage == EXTRACT:
         hint = failure_hint(message) or (
             "Import a copy with a text layer with `paperlab add FILE.pdf`."
         )
         return f"Its text could not be extracted: {message} {hint}"
-    if stage == "index":
+    if stage == INDEX:
         return (
             f"Its text is stored but was not indexed{detail}."
             f" `paperlab index {paper_id}` tries again."

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from sqlmodel import col, delete, insert
 
+from paperlab.errors import PaperlabError
 from paperlab.pdferrors import MISSING, MISSING_HINT
 from paperlab.references import replace_references
 from paperlab.settings import Settings
@@ -77,7 +78,7 @@ def extract_papers(
     settings: Settings,
     paper_ids: Sequence[str],
     *,
-    prepare: Callable[[str], str | None] | None = None,
+    prepare: Callable[[str], object] | None = None,
     with_references: bool = True,
 ) -> Iterator[ExtractOutcome]:
     """``extract_paper`` for each paper, in order, with the next PDFs extracted ahead.
@@ -85,9 +86,9 @@ def extract_papers(
     Up to ``settings.extract_workers`` processes extract the PDFs after the
     one being yielded, so whatever the caller does with an outcome (embedding
     it) overlaps with their extraction. ``prepare(paper_id)`` runs first for
-    each paper (a lab library fetches its PDF there) and returns why the
-    paper cannot be extracted, or None; such a paper's outcome is a failure
-    and nothing is recorded on it.
+    each paper (a lab library fetches its PDF there) and raises PaperlabError
+    when the paper cannot be extracted; such a paper's outcome is a failure
+    carrying the error's message and hint, and nothing is recorded on it.
     """
     from paperlab.extract.workers import ExtractionPool
 
@@ -98,12 +99,15 @@ def extract_papers(
     with ExtractionPool(min(workers, len(paper_ids))) as pool:
         while True:
             for paper_id in islice(todo, ahead - len(window)):
-                reason = prepare(paper_id) if prepare is not None else None
-                if reason is not None:
-                    window.append((paper_id, ExtractOutcome(paper_id, ok=False, reason=reason)))
-                else:
-                    started = start_extraction(store, settings, pool, paper_id, with_references)
-                    window.append((paper_id, started))
+                try:
+                    if prepare is not None:
+                        prepare(paper_id)
+                except PaperlabError as exc:
+                    refused = ExtractOutcome(paper_id, ok=False, reason=exc.message, hint=exc.hint)
+                    window.append((paper_id, refused))
+                    continue
+                started = start_extraction(store, settings, pool, paper_id, with_references)
+                window.append((paper_id, started))
             if not window:
                 return
             yield finish_extraction(store, *window.popleft())

@@ -46,6 +46,7 @@ def test_add_reads_the_stamp_and_fetch_completes_metadata_without_redownloading(
 
     shown = json.loads(run_cli(capsys, "show", "--json", "1608.03983").out)
     assert shown["metadata_complete"] is False and shown["pdf_version"] == 2
+    assert shown["advice"] is None  # only a failed paper needs advice
 
     # Online again: the same version's metadata arrives and nothing is downloaded.
     fake_arxiv.add(sample_paper("1608.03983", version=2, title="SGDR: Warm Restarts"))
@@ -192,6 +193,7 @@ def test_a_scanned_pdf_has_one_honest_status(
     assert outcome["hint"].startswith("Run OCR on it first")
     shown = json.loads(run_cli(capsys, "show", "--json", outcome["paper_id"]).out)
     assert shown["state"] == "failed" and "no text layer" in shown["state_reason"]
+    assert "Run OCR on it first" in shown["advice"]
     # `paperlab show` says what to do about it too, as the lab bench's paper page does.
     page = run_cli(capsys, "show", outcome["paper_id"]).out
     assert "Run OCR on it first" in page and "--retry-failed" not in page

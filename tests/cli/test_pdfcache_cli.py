@@ -387,3 +387,20 @@ def test_index_on_machine_b_extracts_from_the_verified_cache(
     local_path, sha = _recorded(local_id)
     assert _sha(home_b / local_path) == sha
     assert not (home_b / _recorded(ARXIV)[0]).exists()
+
+
+def test_index_of_a_paper_whose_pdf_cannot_come_back_says_what_to_do(
+    paperlab_home: Path, fake_arxiv: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_arxiv.add(sample_paper(ARXIV, version=2, title="SGDR: Warm Restarts"))
+    assert run_cli(capsys, "fetch", "--no-index", ARXIV).code == 0
+    (paperlab_home / _recorded(ARXIV)[0]).unlink()
+    fake_arxiv.stop()  # offline: the PDF cannot be downloaded again
+
+    result = run_cli(capsys, "index", ARXIV)
+    assert result.code == 1
+    assert f"failed: {ARXIV}: Downloading" in result.err
+    assert "Hint: Check your connection" in result.err
+    as_json = run_cli(capsys, "index", "--json", ARXIV)
+    paper = json.loads(as_json.out)["papers"][0]
+    assert paper["ok"] is False and paper["hint"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from paperlab.errors import NotFoundError
 from paperlab.pipeline import extract_papers
 from paperlab.settings import load_settings
 from paperlab.store import Store
@@ -99,15 +100,16 @@ def test_failures_keep_their_order_and_are_recorded(
     damaged = paperlab_home / "pdfs" / f"{PAPERS[2]}.pdf"
     damaged.write_bytes(b"%PDF-1.7\nnot a pdf at all\n")
 
-    def prepare(paper_id: str) -> str | None:
-        return "Not on this machine." if paper_id == refused else None
+    def prepare(paper_id: str) -> None:
+        if paper_id == refused:
+            raise NotFoundError("Not on this machine.", hint="Fetch it first.")
 
     outcomes = list(extract_papers(library, load_settings(), PAPERS, prepare=prepare))
     assert [o.paper_id for o in outcomes] == PAPERS
     assert [o.ok for o in outcomes] == [True, False, False, False, True]
     assert outcomes[1].reason and "is missing" in outcomes[1].reason
     assert outcomes[2].reason and "damaged" in outcomes[2].reason
-    assert outcomes[3].reason == "Not on this machine."
+    assert (outcomes[3].reason, outcomes[3].hint) == ("Not on this machine.", "Fetch it first.")
     states = dict(_rows(paperlab_home / "paperlab.db")["paper"][i][:2] for i in range(5))
     assert states[missing] == states[PAPERS[2]] == "failed"
     assert states[refused] == "fetched", "prepare's refusal is not recorded on the paper"

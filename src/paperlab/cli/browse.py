@@ -76,8 +76,13 @@ list_papers = list_papers_cmd  # the attribute name registered in paperlab.cli
 def show(paper: str, as_json: bool) -> None:
     """Show one paper's metadata, state and links."""
     info = paper_details(get_store(), paper)
+    advice = None
+    if info["state"] == "failed":
+        from paperlab.paperpage import failure_advice
+
+        advice = failure_advice(info["id"], info["state_reason"])
     if as_json:
-        print_json(info)
+        print_json({**info, "advice": advice})
         return
     version = f"v{info['version']}" if info["version"] else ""
     click.echo(click.style(terminal_text(info["title"] or "(no metadata yet)"), bold=True))
@@ -109,10 +114,8 @@ def show(paper: str, as_json: bool) -> None:
             )
         )
     )
-    if info["state"] == "failed":
-        from paperlab.paperpage import failure_advice
-
-        click.echo(terminal_text(failure_advice(info["id"], info["state_reason"])))
+    if advice:
+        click.echo(terminal_text(advice))
     if info["pdf_path"]:
         version = f"v{info['pdf_version']}, " if info["pdf_version"] else ""
         sha = str(info["pdf_sha256"])[:12]

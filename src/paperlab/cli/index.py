@@ -61,7 +61,7 @@ def _status(store: Store, settings: Settings, as_json: bool) -> None:
 def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json: bool) -> None:
     from paperlab.indexing import index_pending
     from paperlab.library import resolve_paper
-    from paperlab.pdfcache import ensure_pdf
+    from paperlab.pdfcache import local_pdf
     from paperlab.pipeline import embed_paper, extract_papers, papers_needing_extraction
 
     if ids:
@@ -70,12 +70,10 @@ def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json:
     else:
         todo = papers_needing_extraction(store, None, include_failed=force)
 
-    def fetch_if_absent(paper_id: str) -> str | None:
-        # A lab library's PDF may not be on this machine yet: fetched and verified first.
-        cached = ensure_pdf(store, settings, paper_id)
-        if cached.status != "failed":
-            return None
-        return cached.message or f"No PDF of {paper_id} could be fetched."
+    def fetch_if_absent(paper_id: str) -> None:
+        # A lab library's PDF may not be on this machine yet: fetched and verified
+        # first. A PaperlabError saying why not (with its hint) fails the paper.
+        local_pdf(store, settings, paper_id)
 
     results: list[ExtractOutcome] = []
     embedded = 0
