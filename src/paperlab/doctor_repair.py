@@ -13,7 +13,7 @@ damaged file can be trusted to fix it. So the repair never edits that file:
    intact (so nothing is embedded twice);
 3. re-extract pages and chunks from the PDFs (annotations re-anchor by quote),
    embed what has no vector, rebuild the faiss file;
-4. check the fresh file, keep the damaged one under ``backups/`` (a hard link
+4. check the fresh file, keep the old one under ``backups/`` (a hard link
    of the same bytes), and move the fresh file into place with one
    ``os.replace``, so at every moment ``paperlab.db`` is one whole library.
 
@@ -376,11 +376,14 @@ def _check_fresh(fresh: Path) -> None:
 
 
 def _swap(old: sqlite3.Connection, db: Path, fresh: Path) -> Path:
-    """Keep the damaged file under backups/, then move the fresh one into place."""
+    """Keep the old file under backups/, then move the fresh one into place.
+
+    Named "before-repair", not "damaged": a repair also rebuilds sound libraries.
+    """
     # Fold the old WAL into the old file first: a -wal left beside the new
     # file would be replayed into it.
     old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = stamped_path(backup_dir(db), "-damaged")
+    target = stamped_path(backup_dir(db), "-before-repair")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(db, target)

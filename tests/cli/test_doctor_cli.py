@@ -73,7 +73,7 @@ def test_damaged_chunk_page_search_rebuild_doctor_repair(
     assert "re-extracted 2 papers" in repaired.err
     assert "extract [1/2] " in repaired.err and "extract [2/2] " in repaired.err  # progress
     kept = Path(repaired.err.split("The replaced file is kept at ")[1].split("\n")[0].rstrip("."))
-    assert kept.parent == settings.home / "backups" and kept.name.endswith("-damaged.db")
+    assert kept.parent == settings.home / "backups" and kept.name.endswith("-before-repair.db")
     assert run_cli(capsys, "doctor").code == 0
 
     after = json.loads(run_process("search", "--json", "-k", "3", QUERY).out)
@@ -97,6 +97,8 @@ def test_repair_json_and_what_it_cannot_fix(
         "1704.00109": data["repair"]["papers_failed"]["1704.00109"]
     }
     assert "missing" in data["repair"]["papers_failed"]["1704.00109"]
+    # The database itself was sound: its backup is not called damaged.
+    assert data["repair"]["backup"].endswith("-before-repair.db")
     assert data["after"]["ok"] is False
     pdfs = next(f for f in data["after"]["findings"] if f["check"] == "pdfs")
     assert "1 missing" in pdfs["message"]

@@ -432,10 +432,10 @@ def test_only_the_newest_automatic_backups_are_kept(tmp_path: Path) -> None:
         automatic.append(path)
     manual = tmp_path / "paperlab-20250101-000000.db"
     manual.write_bytes(b"x")
-    damaged = tmp_path / "paperlab-20250101-000000-damaged.db"
-    damaged.write_bytes(b"x")
+    repaired = tmp_path / "paperlab-20250101-000000-before-repair.db"
+    repaired.write_bytes(b"x")
     assert prune_automatic(tmp_path) == automatic[:3]
-    assert sorted(tmp_path.iterdir()) == sorted([*automatic[3:], manual, damaged])
+    assert sorted(tmp_path.iterdir()) == sorted([*automatic[3:], manual, repaired])
 
 
 def test_backup_is_consistent_while_another_process_writes(store: Any, tmp_path: Path) -> None:

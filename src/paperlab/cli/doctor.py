@@ -32,7 +32,7 @@ def doctor(repair: bool, salvage: bool, quick: bool, as_json: bool) -> None:
     paperlab doctor            report what is damaged (exit 1 when anything is)
     paperlab doctor --repair   rebuild pages, chunks, full-text and vector indexes
                                from the PDFs and your own tables, keeping notes,
-                               annotations and the log; the damaged file is kept
+                               annotations and the log; the old file is kept
                                under backups/
     """
     from paperlab.doctor import diagnose

@@ -12,7 +12,7 @@ Backups live in ``<home>/backups/``:
 - ``paperlab-<time>.db``: made by ``paperlab backup`` (never pruned);
 - ``paperlab-<time>-before-v<N>.db``: made before migrating to schema N
   (the newest :data:`KEEP_AUTOMATIC` are kept);
-- ``paperlab-<time>-damaged.db``: the damaged file a repair replaced.
+- ``paperlab-<time>-before-repair.db``: the file a repair replaced (damaged or not).
 """
 
 from __future__ import annotations
