@@ -8,6 +8,7 @@ test_export_review_library.py and test_export_review_build.py.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -313,3 +314,43 @@ def test_word_and_odt_drafts_build_with_every_citation_resolved(store, tmp_path,
     assert "Vaswani" in back.stdout and "Núñez" in back.stdout  # citations became names
     # the fixture's own note holds a literal "[@notakey]"; nothing else is left unresolved
     assert "[@" not in back.stdout.replace("[@notakey]", "") and "???" not in back.stdout
+
+
+def test_a_colleagues_shared_quotes_and_log_entries_are_theirs_in_the_draft(
+    store, tmp_path, monkeypatch
+):
+    """In a lab, a colleague's shared annotation and log entry reach my draft under
+    their name: never as "My note" or as something I tried."""
+    from paperlab.annotations import add_annotation
+    from paperlab.researchlog import add_entry
+
+    build_library(store)
+    me = os.environ["PAPERLAB_USER"]
+    monkeypatch.setenv("PAPERLAB_USER", "bob")
+    add_annotation(
+        store, "1706.03762", "complex recurrent", page=1, comment="Bob disagrees", shared=True
+    )
+    add_entry(
+        store,
+        "Bob ran the big model.",
+        kind="experiment",
+        shared=True,
+        when=datetime(2024, 5, 2, tzinfo=UTC),
+    )
+    add_entry(
+        store, "Bob's private musing.", kind="experiment", when=datetime(2024, 5, 2, tzinfo=UTC)
+    )
+    monkeypatch.setenv("PAPERLAB_USER", me)
+
+    text = _write(store, tmp_path / "d", build=False)
+    assert "*My note:* The core claim" in text  # mine stays mine
+    assert "*bob's note:* Bob disagrees" in text and "*My note:* Bob disagrees" not in text
+    assert "\u201d [@vaswani2017attention, p. 1] (bob)" in text
+    tried = part(text, "What I tried")
+    assert "**Experiment, 2024-05-02 (bob).** Bob ran the big model." in tried
+    assert "**Experiment, 2024-05-01.** Ran baseline." in tried  # no name on my own
+    assert "private musing" not in text
+
+    tex = _write(store, tmp_path / "t", fmt="latex", build=False)
+    assert "\\emph{bob's note:} Bob disagrees" in tex
+    assert "(2024-05-02, bob)" in tex or "2024-05-02 (bob)" in tex

@@ -29,7 +29,7 @@ from paperlab.export.bibtex import bibtex_text
 from paperlab.export.review_fields import NoteFields, note_fields, question_items
 from paperlab.export.theme_file import THEMES_FILE, theme_file_text
 from paperlab.export.themes import GROUPINGS, Reading, gather_reading, plan_themes
-from paperlab.settings import Settings
+from paperlab.settings import Settings, current_user
 from paperlab.store import Store
 from paperlab.store.models import Annotation, LogEntry, LogPaper, Note, Paper, seen_by_me
 
@@ -49,6 +49,22 @@ class LogItem:
     text: str
     created_at: datetime
     keys: list[str]  # citation keys of linked papers in the draft
+    by: str | None = None  # the colleague who shared it; None for the user's own
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A highlighted passage as the draft quotes it."""
+
+    text: str
+    page: int | None
+    comment: str
+    by: str | None = None  # the colleague who shared it; None for the user's own
+
+
+def colleague(owner: str, me: str) -> str | None:
+    """Who to name beside a shared row in a lab: nobody when it is the user's own."""
+    return None if owner == me else owner
 
 
 @dataclass
@@ -56,7 +72,7 @@ class PaperEntry:
     paper: Paper
     key: str
     note: Note | None
-    annotations: list[Annotation]
+    quotes: list[Quote]  # the user's annotations and those colleagues shared
     fields: NoteFields
 
     @property
@@ -66,7 +82,7 @@ class PaperEntry:
     @property
     def noted(self) -> bool:
         """The user wrote something about it: a note or an annotation."""
-        return self.has_note or bool(self.annotations)
+        return self.has_note or bool(self.quotes)
 
 
 @dataclass
@@ -94,7 +110,7 @@ class ReviewData:
         return bool(self.question or self.aims or self.tried or self.open_items)
 
 
-def _log_items(store: Store, keys: dict[str, str]) -> list[LogItem]:
+def _log_items(store: Store, keys: dict[str, str], me: str) -> list[LogItem]:
     with store.read() as session:
         entries = session.exec(
             select(LogEntry)
@@ -110,9 +126,16 @@ def _log_items(store: Store, keys: dict[str, str]) -> list[LogItem]:
             text=e.text,
             created_at=e.created_at,
             keys=sorted(keys[pid] for pid in links.get(e.id or -1, []) if pid in keys),
+            by=colleague(e.owner, me),
         )
         for e in entries
     ]
+
+
+def _quote(annotation: Annotation, me: str) -> Quote:
+    return Quote(
+        annotation.quote, annotation.page, annotation.comment, colleague(annotation.owner, me)
+    )
 
 
 def gather_review(
@@ -144,12 +167,13 @@ def gather_review(
         allow_embed=allow_embed,
     )
     keys = {p.id: p.citation_key or p.id for p in papers}
+    me = current_user()
     entries = {
         pid: PaperEntry(
             paper=r.paper,
             key=keys[pid],
             note=r.note,
-            annotations=r.annotations,
+            quotes=[_quote(a, me) for a in r.annotations],
             fields=note_fields(r.note),
         )
         for pid, r in readings.items()
@@ -165,7 +189,7 @@ def gather_review(
             if note is not None:
                 section.questions += [(entry.key, q) for q in question_items(note.questions)]
         sections.append(section)
-    log = _log_items(store, keys)
+    log = _log_items(store, keys, me)
     questions = [item for item in log if item.kind == "question"]
     return (
         ReviewData(

@@ -88,17 +88,19 @@ def theme_section(section: ThemeSection) -> list[str]:
     out += _paragraph("Further notes", bodies) if bodies else []
     if len(entries) > 1:
         out += comparison_table(entries)
-    quoted = [e for e in entries if e.annotations]
+    quoted = [e for e in entries if e.quotes]
     if quoted:
         out += ["\\paragraph{In their words.}", ""]
         for entry in quoted:
-            for ann in entry.annotations:
+            for quote in entry.quotes:
+                by = f" ({tex_escape(quote.by)})" if quote.by else ""
                 out += [
                     "\\begin{quote}",
-                    f"``{tex_escape(ann.quote)}'' {citep(entry.key, ann.page)}",
+                    f"``{tex_escape(quote.text)}'' {citep(entry.key, quote.page)}{by}",
                 ]
-                if ann.comment.strip():
-                    out.append(f"\\\\ \\emph{{My note:}} {tex_escape(ann.comment)}")
+                if quote.comment.strip():
+                    whose = f"{tex_escape(quote.by)}'s note" if quote.by else "My note"
+                    out.append(f"\\\\ \\emph{{{whose}:}} {tex_escape(quote.comment)}")
                 out += ["\\end{quote}", ""]
     if section.questions:
         out += ["\\paragraph{Open questions.}", "\\begin{itemize}"]
@@ -132,7 +134,8 @@ def log_item(item: LogItem, prefix: str | None = None) -> str:
     text, end = split_end(normalise_space(item.text))
     kind = prefix if prefix is not None else f"{KIND_LABELS.get(item.kind, item.kind)}, "
     date = item.created_at.date().isoformat()
-    return f"\\textbf{{{kind}{date}.}} {tex_escape(text)}{refs}{tex_escape(end)}"
+    by = f" ({tex_escape(item.by)})" if item.by else ""  # a colleague's shared entry
+    return f"\\textbf{{{kind}{date}{by}.}} {tex_escape(text)}{refs}{tex_escape(end)}"
 
 
 def _items(items: Sequence[LogItem]) -> list[str]:

@@ -116,7 +116,7 @@ def theme_section(section: ThemeSection) -> list[str]:
     out += [paragraph, ""] if paragraph else []
     if len(entries) > 1:
         out += comparison_table(entries)
-    quoted = [e for e in entries if e.annotations]
+    quoted = [e for e in entries if e.quotes]
     if quoted:
         out += ["**In their words.**", ""]
         for entry in quoted:
@@ -146,11 +146,13 @@ def comparison_table(entries: Sequence[PaperEntry]) -> list[str]:
 
 def quotes(entry: PaperEntry) -> list[str]:
     lines: list[str] = []
-    for ann in entry.annotations:
-        where = cite(entry.key, ann.page)
-        lines.append(f"> \u201c{md_escape(ann.quote)}\u201d {where}")
-        if ann.comment.strip():
-            lines += [">", f"> *My note:* {md_escape(ann.comment).strip()}"]
+    for quote in entry.quotes:
+        where = cite(entry.key, quote.page)
+        by = f" ({md_escape(quote.by)})" if quote.by else ""
+        lines.append(f"> \u201c{md_escape(quote.text)}\u201d {where}{by}")
+        if quote.comment.strip():
+            whose = f"{md_escape(quote.by)}'s note" if quote.by else "My note"
+            lines += [">", f"> *{whose}:* {md_escape(quote.comment).strip()}"]
         lines.append("")
     return lines
 
@@ -160,7 +162,8 @@ def log_line(item: LogItem, *, prefix: str | None = None, bullet: bool = True) -
     refs = f" {cite_all(item.keys)}" if item.keys else ""
     text, end = split_end(normalise_space(item.text))
     kind = prefix if prefix is not None else f"{KIND_LABELS.get(item.kind, item.kind)}, "
-    line = f"**{kind}{item.created_at.date().isoformat()}.** {md_escape(text)}{refs}{end}"
+    by = f" ({md_escape(item.by)})" if item.by else ""  # a colleague's shared entry
+    line = f"**{kind}{item.created_at.date().isoformat()}{by}.** {md_escape(text)}{refs}{end}"
     return f"- {line}" if bullet else line
 
 
