@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,25 @@ def test_annotated_pdf_has_a_highlight_over_each_quote(store, tmp_path):
     assert "based solely on attention mechanisms" in found[2][0]
     assert found[2][1] == "The core claim & 100%"
     assert "complex recurrent networks" in found[1][0]
+
+
+def test_annotated_pdf_names_whose_highlight_it_is(store, tmp_path, monkeypatch):
+    """PDF viewers show a highlight's title as its author: the owner, also for a
+    colleague's shared highlight in a lab."""
+    import pymupdf
+
+    from paperlab.annotations import add_annotation
+
+    _paper_with_pdf(store, tmp_path)
+    me = os.environ["PAPERLAB_USER"]
+    monkeypatch.setenv("PAPERLAB_USER", "bob")
+    add_annotation(store, "1706.03762", "sequence transduction", page=1, shared=True)
+    monkeypatch.setenv("PAPERLAB_USER", me)
+    out = tmp_path / "annotated.pdf"
+    assert annotate_pdf(store, load_settings(), "vaswani2017attention", out).placed == 3
+    with pymupdf.open(out) as doc:
+        authors = sorted(a.info["title"] for page in doc for a in page.annots())
+    assert authors == sorted([me, me, "bob"])
 
 
 def test_annotated_pdf_quote_across_a_line_break(store, tmp_path):

@@ -152,8 +152,9 @@ def annotate_pdf(
                 else:
                     highlight = page.add_highlight_annot(found)
                 highlight.set_colors(stroke=color_rgb(ann.color))
+                # Viewers show the title as the highlight's author: whose it is.
                 highlight.set_info(
-                    content=_popup_text(ann), title="paperlab", subject=ann.quote[:200]
+                    content=_popup_text(ann), title=ann.owner, subject=ann.quote[:200]
                 )
                 highlight.update()
                 result.placed += 1
