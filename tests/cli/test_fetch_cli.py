@@ -63,6 +63,26 @@ def test_fetch_list_downloads_every_paper_then_is_incremental(
     assert db_rows(paperlab_home, "SELECT COUNT(*) FROM reading_list_entry") == [(3,)]
 
 
+def test_list_option_names_a_list_as_list_and_export_do(
+    arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = write_list(tmp_path / "mine.toml", "mine", PAPERS[:2], "deep-learning")
+    fetched = run_cli(capsys, "fetch", "--no-index", "--json", "--list", str(listing), PAPERS[2][0])
+    assert fetched.code == 0, fetched.err
+    out = json.loads(fetched.out)
+    assert out["lists"] == ["mine"] and out["counts"]["downloaded"] == 3
+
+    # --list takes only a list: an id or a typo is bad input, said before any request.
+    arxiv.clear_log()
+    for wrong, said in [
+        ("1608.03983", "There is no bundled reading list named '1608.03983'."),
+        ("weeks-19-20-reading-paper", "Did you mean 'weeks-19-20-reading-papers'?"),
+    ]:
+        refused = run_cli(capsys, "fetch", "--list", wrong)
+        assert refused.code == 2 and said in refused.err and "Traceback" not in refused.err
+    assert arxiv.requests() == []
+
+
 def test_new_arxiv_version_is_fetched_and_notes_stay(
     arxiv: FakeArxiv, tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("targets", nargs=-1)
+@click.option(
+    "--list",
+    "list_names",
+    metavar="NAME",
+    multiple=True,
+    help="A reading list: a bundled name or a .toml path (repeatable).",
+)
 @click.option("--no-index", is_flag=True, help="Only download: skip text extraction and search.")
 @click.option(
     "--retry-failed",
@@ -24,7 +31,12 @@ if TYPE_CHECKING:
 @click.option("-v", "--verbose", is_flag=True, help="A line per failed paper even when offline.")
 @json_option
 def fetch(
-    targets: tuple[str, ...], no_index: bool, retry_failed: bool, verbose: bool, as_json: bool
+    targets: tuple[str, ...],
+    list_names: tuple[str, ...],
+    no_index: bool,
+    retry_failed: bool,
+    verbose: bool,
+    as_json: bool,
 ) -> None:
     """Fetch arXiv papers from reading lists, ids or URLs.
 
@@ -37,9 +49,12 @@ def fetch(
     """
     from paperlab.fetching import fetch as run_fetch
     from paperlab.fetchtargets import check_no_usage_errors, resolve_targets
+    from paperlab.readinglists import find_list
     from paperlab.settings import load_settings
 
     check_no_usage_errors(targets)
+    # --list takes only a list: an id there is a mistake, not something to fetch.
+    targets = (*(str(find_list(name)) for name in list_names), *targets)
     settings = load_settings()
     store = None
     chosen = None
