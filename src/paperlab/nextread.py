@@ -13,7 +13,8 @@ Each signal adds to a paper's score and, when it counts, a reason in words:
   aims), from the stored embeddings: the closest one is named;
 - only papers not read yet are ranked; arXiv papers outside the library that
   the library cites are included, marked, with ``paperlab fetch ID`` as the
-  step to take.
+  step to take; a library paper whose fetch failed keeps its place and says
+  what failed, with the step that clears it.
 
 The weights are small integers on purpose: a reason a learner can check
 ("core this week" beats "cited twice") matters more than a fine ranking.
@@ -238,6 +239,29 @@ def _describe(kind: str, text: str) -> str:
     return f"{name.get(kind, kind)} “{short}”"
 
 
+def _failed(conn: Any) -> dict[str, tuple[str | None, bool]]:
+    """Papers whose fetch or extraction failed: their stored reason, and whether a PDF is kept."""
+    rows = conn.execute("SELECT id, state_reason, pdf_path FROM paper WHERE state = 'failed'")
+    return {str(pid): (reason, bool(pdf)) for pid, reason, pdf in rows}
+
+
+def _say_what_failed(item: NextPaper, reason: str | None, has_pdf: bool) -> None:
+    """A failed paper stays in the ranking (the plan may need it), saying what stands in
+    the way and the step that clears it."""
+    from paperlab.fetchreport import DOWNLOAD, INDEX, METADATA, NOT_FOUND
+    from paperlab.paperpage import failure_advice
+
+    advice = failure_advice(item.paper_id, reason)
+    item.reasons.append(advice if has_pdf else f"no PDF: {advice}")
+    stage = (reason or "").partition(": ")[0]
+    if stage == NOT_FOUND:
+        item.next_step = "with a PDF of it: paperlab add FILE.pdf"
+    elif stage in (METADATA, DOWNLOAD) or not has_pdf:
+        item.next_step = f"paperlab fetch {item.paper_id}"
+    elif stage == INDEX:
+        item.next_step = f"paperlab index {item.paper_id}"
+
+
 def rank_next(
     store: Store, k: int = 10, settings: Settings | None = None, today: date | None = None
 ) -> list[NextPaper]:
@@ -250,6 +274,7 @@ def rank_next(
     with store.connect() as conn:
         engaged = _engagement(conn)
         states = reading_states(conn)
+        failed = _failed(conn)
     titles = {pid: p.title for pid, p in index.papers.items()}
     suggestions: dict[str, NextPaper] = {}
     for pid, paper in index.papers.items():
@@ -333,6 +358,8 @@ def rank_next(
         if item.in_library:
             state = item.reading_state or "unread"
             item.reasons.append("not yet read" if state == "unread" else f"not finished ({state})")
+            if item.paper_id in failed:
+                _say_what_failed(item, *failed[item.paper_id])
         else:
             item.reasons.append("not in your library yet")
     ranked = sorted(

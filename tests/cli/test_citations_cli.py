@@ -286,3 +286,55 @@ def test_refs_and_cited_by_load_no_orm_and_no_search_stack(library: Path, argv: 
         check=True,
     )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_next_says_what_to_do_about_a_paper_whose_fetch_failed(
+    fake_arxiv: FakeArxiv,
+    paperlab_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A core paper arXiv does not have is still worth reading, but `next` must not
+    send the learner to a paper with no PDF as if it were on the shelf."""
+    fake_arxiv.add(sample_paper(A[0], title=A[1]))
+    today = date.today()
+    monkeypatch.setenv("PAPERLAB_PLAN_START", (today - timedelta(days=today.weekday())).isoformat())
+    listing = tmp_path / "plan.toml"
+    listing.write_text(
+        "\n".join(
+            [
+                'name = "gaps"',
+                'title = "Gaps"',
+                'description = "Week 19 of a test plan."',
+                "weeks = [19, 20]",
+                "",
+                "[[paper]]",
+                'id = "1512.03385"',
+                'title = "Deep Residual Learning for Image Recognition"',
+                "week = 19",
+                'topics = ["deep-learning"]',
+                'why = "Core."',
+                "",
+                "[[paper]]",
+                f'id = "{A[0]}"',
+                f'title = "{A[1]}"',
+                "week = 19",
+                'topics = ["deep-learning"]',
+                'why = "Core too."',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    assert run_cli(capsys, "fetch", str(listing)).code == 1  # arXiv lacks 1512.03385
+
+    items = {i["paper_id"]: i for i in json.loads(run_cli(capsys, "next", "--json").out)}
+    missing, present = items["1512.03385"], items[A[0]]
+    assert missing["in_library"] is True
+    assert any(r.startswith("no PDF: arXiv does not list 1512.03385") for r in missing["reasons"])
+    assert missing["next_step"] == "with a PDF of it: paperlab add FILE.pdf"
+    assert not any(r.startswith("no PDF") for r in present["reasons"])
+    assert present["next_step"] is None
+    text = run_cli(capsys, "next").out
+    assert "next: with a PDF of it: paperlab add FILE.pdf" in text
