@@ -451,3 +451,21 @@ def test_next_names_the_track_only_in_the_track_weeks(
     monkeypatch.setenv("PAPERLAB_PLAN_START", str(week19_now - timedelta(days=14)))
     week21 = first_reason()
     assert "week 21, track alpha" in week21
+
+
+def test_plan_names_the_fetch_that_brings_its_missing_arxiv_papers(
+    lists_dir: Path, fake_arxiv: FakeArxiv, week19_now: date,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    before = run_cli(capsys, "plan")  # records the lists, downloads nothing
+    assert before.code == 0
+    assert "To fetch: `paperlab fetch weeks-19-20-basics`" in before.out
+    assert "arXiv papers of this week" in before.out
+    assert json.loads(run_cli(capsys, "plan", "--json").out)["to_fetch"] == ["weeks-19-20-basics"]
+
+    serve_fixture_papers(fake_arxiv)
+    assert run_cli(capsys, "fetch", "--no-index", "weeks-19-20-basics").code == 0
+    after = run_cli(capsys, "plan")
+    assert "To fetch:" not in after.out  # only the entry not on arXiv is still missing
+    assert json.loads(run_cli(capsys, "plan", "--json").out)["to_fetch"] == []
+    assert "not on arXiv: get it from" in after.out

@@ -84,6 +84,7 @@ def render(plan: WeekPlan) -> list[str]:
     lines += _section("Optional", optional, start=len(core) + 1)
     if failed:
         lines += _section("Failed (not counted as read; `paperlab show ID` says why)", failed)
+    lines += _fetch_line(plan)
     if plan.milestones:
         lines.append("Milestones")
         lines += [terminal_text(f"  - {task}") for task in plan.milestones]
@@ -100,9 +101,34 @@ def render(plan: WeekPlan) -> list[str]:
     return lines
 
 
+def _to_fetch(plan: WeekPlan) -> tuple[list[str], int]:
+    """The lists whose arXiv papers of the week are not in the library yet, and how many."""
+    from paperlab.planning import MISSING
+
+    missing = [
+        p for p in (*plan.core, *plan.optional) if p.state == MISSING and p.paper_id is not None
+    ]
+    return list(dict.fromkeys(p.list_name for p in missing)), len(missing)
+
+
+def _fetch_line(plan: WeekPlan) -> list[str]:
+    lists, count = _to_fetch(plan)
+    if not count:
+        return []
+    week = "this week" if plan.is_current else f"week {plan.week}"
+    papers = "paper" if count == 1 else "papers"
+    return [
+        terminal_text(
+            f"To fetch: `paperlab fetch {' '.join(lists)}` brings the {count} arXiv {papers}"
+            f" of {week} not in the library yet."
+        )
+    ]
+
+
 def plan_json(plan: WeekPlan) -> dict[str, Any]:
     data = asdict(plan)
     data["failed"] = [asdict(p) for p in (*plan.core, *plan.optional) if p.is_failed]
+    data["to_fetch"] = _to_fetch(plan)[0]  # lists to fetch for the week's missing arXiv papers
     return data
 
 
