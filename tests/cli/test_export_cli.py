@@ -116,3 +116,9 @@ def test_incomplete_papers_are_left_out_with_one_warning_line(library, tmp_path,
     review = CliRunner().invoke(cli, ["export", "review", "--out", str(tmp_path / "r")])
     assert review.exit_code == 0 and "left out 8 papers" in review.stderr
     assert "Offline paper" not in (tmp_path / "r" / "review.md").read_text(encoding="utf-8")
+
+
+def test_review_summary_counts_in_words_for_one_paper(library, tmp_path):
+    result = CliRunner().invoke(cli, ["export", "review", "1706.03762", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 noted paper in 1 theme; 0 without notes left out" in result.stdout

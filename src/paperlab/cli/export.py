@@ -128,7 +128,8 @@ def review(
     store = get_store()
     papers = _complete_papers(store, ids, list_name, topic, include_incomplete)
     # Grouping may load the embedding model for notes not yet indexed: say what is going on.
-    click.echo(f"Grouping the noted papers among {len(papers)} into themes...", err=True)
+    among = "the one paper" if len(papers) == 1 else f"the {len(papers)} papers"
+    click.echo(f"Grouping the noted papers among {among} into themes...", err=True)
     result = write_review(
         store,
         load_settings(),
@@ -150,8 +151,10 @@ def review(
         return
     click.echo(f"Wrote {', '.join(str(f) for f in result.files)}")
     where = "in the appendix" if include_unread else "left out (--include-unread lists them)"
+    papers = "paper" if result.papers == 1 else "papers"
+    themes = "theme" if len(result.themes) == 1 else "themes"
     click.echo(
-        f"{result.papers} noted papers in {len(result.themes)} themes; "
+        f"{result.papers} noted {papers} in {len(result.themes)} {themes}; "
         f"{len(result.unread)} without notes {where}."
     )
     if result.themes_file_written:
