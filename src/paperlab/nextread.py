@@ -251,8 +251,8 @@ def _say_what_failed(item: NextPaper, reason: str | None, has_pdf: bool) -> None
     from paperlab.fetchreport import DOWNLOAD, INDEX, METADATA, NOT_FOUND
     from paperlab.paperpage import failure_advice
 
-    advice = failure_advice(item.paper_id, reason)
-    item.reasons.append(advice if has_pdf else f"no PDF: {advice}")
+    # First: it stands in the way of reading, and short listings show the first reasons.
+    item.reasons.insert(0, failure_advice(item.paper_id, reason))
     stage = (reason or "").partition(": ")[0]
     if stage == NOT_FOUND:
         item.next_step = "with a PDF of it: paperlab add FILE.pdf"

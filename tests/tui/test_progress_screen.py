@@ -261,3 +261,19 @@ async def test_a_library_whose_lists_were_never_recorded_still_shows_the_week(
             assert "weeks-19-20-basics" in week or "Next:" in week, week
     finally:
         store.close()
+
+
+async def test_read_next_says_first_why_a_failed_paper_cannot_be_read(
+    make_app: Callable[..., Any], lab_store: Store
+) -> None:
+    """Only two reasons fit per paper: a failed fetch is said before them, with its step."""
+    fail(lab_store, FAILED, "not-found: 1301.5088 does not exist on arXiv; check the id.")
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        screen = await open_progress(pilot)
+        await until(pilot, lambda: screen.read_next is not None, what="read next")
+        assert screen.read_next is not None
+        failed = next(p for p in screen.read_next if p.paper_id == FAILED)
+        assert failed.reasons[0].startswith("arXiv does not list 1301.5088")
+        text = str(screen.query_one("#read-next").render())
+        assert "arXiv does not list 1301.5088" in text
+        assert "next: with a PDF of it: paperlab add FILE.pdf" in text
