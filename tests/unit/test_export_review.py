@@ -317,10 +317,11 @@ def test_word_and_odt_drafts_build_with_every_citation_resolved(store, tmp_path,
 
 
 def test_a_colleagues_shared_quotes_and_log_entries_are_theirs_in_the_draft(
-    store, tmp_path, monkeypatch
+    any_store, tmp_path, monkeypatch
 ):
     """In a lab, a colleague's shared annotation and log entry reach my draft under
-    their name: never as "My note" or as something I tried."""
+    their name: never as "My note" or as something I tried (SQLite and PostgreSQL)."""
+    store = any_store
     from paperlab.annotations import add_annotation
     from paperlab.researchlog import add_entry
 
