@@ -50,6 +50,12 @@ SCOPES: dict[str, tuple[str, ...]] = {
 }
 MIN_CANDIDATES = 50
 PER_PAPER = 3
+# Below this cosine the bundled model's nearest text is not about the query: a
+# hybrid search with no word matched then finds nothing rather than the least far
+# texts. Off-topic queries on a library of ML papers peak at 0.13-0.20; each of
+# SciFact's 809 training queries matches words, and its nearest text scores at
+# least 0.29 (docs/performance.md, "Queries that find nothing").
+UNRELATED_BELOW = 0.25
 
 
 @dataclass
@@ -263,6 +269,18 @@ def _hydrate(
 NOTE_COLUMNS = NOTE_TEXT_COLUMNS
 
 
+def _unrelated(settings: Settings, dense: Sequence[tuple[str, int, float]]) -> bool:
+    """Whether the nearest texts are too far to be about the query (bundled model only:
+    another model's cosines have another scale)."""
+    from paperlab.settings import DEFAULT_EMBED_MODEL
+
+    return (
+        bool(dense)
+        and settings.embed_model == DEFAULT_EMBED_MODEL
+        and max(score for _, _, score in dense) < UNRELATED_BELOW
+    )
+
+
 def search(
     store: Store,
     settings: Settings,
@@ -287,7 +305,9 @@ def search(
     entries linked to the topic or to those papers. Reference-section chunks
     are left out unless ``include_references``. ``mode`` lexical/dense runs a
     single retriever (benchmarks). ``info``, when given, is filled with which
-    dense path ran (``dense``: pgvector | faiss | None) and why (``dense_reason``).
+    dense path ran (``dense``: pgvector | faiss | None) and why (``dense_reason``),
+    and ``unrelated``: the best similarity when no word matched and no text came
+    close enough (``UNRELATED_BELOW``), so nothing was found; else None.
     """
     _validate(store, query, k, scope, topic)
     if mode not in ("hybrid", "lexical", "dense"):
@@ -316,11 +336,15 @@ def search(
             )
     dense = []
     if info is not None:
-        info.update(dense=None, dense_reason=f"{mode} search")
+        info.update(dense=None, dense_reason=f"{mode} search", unrelated=None)
     if path is not None:
         if info is not None:
             info.update(dense=path.name, dense_reason=path.reason)
         dense = _dense(store, settings, query, kinds, topic, limit, embedder, path)
+    if mode == "hybrid" and not lexical and _unrelated(settings, dense):
+        if info is not None:
+            info["unrelated"] = max(score for _, _, score in dense)
+        dense = []
     lex_keys = [(h.kind, h.row_id) for h in lexical]
     dense_keys = [(kind, row) for kind, row, _ in dense]
     fused = fuse_hybrid(lex_keys, dense_keys, fusion)

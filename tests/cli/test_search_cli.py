@@ -156,3 +156,22 @@ def test_by_paper_json_is_one_record_per_paper(library: Any) -> None:
         search_command, ["interest rates chloroplasts", "--by-paper", "-k", "2"]
     )
     assert flat.output.count("Plant biology") == 1  # the plain output groups the same way
+
+
+def test_a_query_nothing_matches_or_comes_close_to_finds_nothing(library: Any) -> None:
+    """Gibberish or an unrelated subject matches no word and no text is close in
+    meaning: no hits, and the reason, instead of the least far texts as results."""
+    for query in ("xyzzyplugh", "recipe for a chocolate cake"):
+        result = CliRunner().invoke(search_command, [query, "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == []
+        said = CliRunner().invoke(search_command, [query])
+        assert said.exit_code == 0 and said.stdout == ""
+        assert f"No matches for {query!r}: no text contains these words" in said.stderr
+        assert "best similarity 0." in said.stderr
+    # Related in meaning with no word in common is still found by meaning.
+    close = json.loads(
+        CliRunner().invoke(search_command, ["how leaves make sugar", "--json"]).stdout
+    )
+    assert close and close[0]["paper_id"] == "2401.00002"
+    assert all(hit["lexical_rank"] is None for hit in close)

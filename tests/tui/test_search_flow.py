@@ -12,6 +12,7 @@ from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.screens.search import SearchScreen
 from paperlab.tui.widgets.page_view import PageView
 from tests.tui.helpers import until
+from tests.unit.test_searching import real_embedder  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.anyio
 
@@ -57,3 +58,26 @@ async def test_search_finds_notes_and_log(make_app: Callable[..., Any]) -> None:
         assert any(h.kind == "log" for h in screen.hits)
         status = str(screen.query_one("#search-status").render())
         assert "lexical" in status
+
+
+async def test_a_query_about_nothing_in_the_library_says_so(
+    make_app: Callable[..., Any],
+    lab_store: Any,
+    real_embedder: Any,  # noqa: F811
+) -> None:
+    """With the model loaded, an unrelated query finds nothing and the status says why."""
+    from paperlab.indexing import index_pending
+    from paperlab.settings import load_settings
+
+    index_pending(lab_store, load_settings(), embedder=real_embedder)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.embedder = real_embedder
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        await pilot.press(*"chocolate cake recipe")
+        await until(pilot, lambda: screen.last_query == "chocolate cake recipe", what="search")
+        status = str(screen.query_one("#search-status").render())
+        assert screen.hits == []
+        assert "No results for “chocolate cake recipe”: no text contains these words" in status

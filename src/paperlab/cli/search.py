@@ -153,7 +153,14 @@ def search(
         print_json([hit.to_dict() for hit in hits])
         return
     if not hits:
-        click.echo(f"No matches for {text!r}.", err=True)
+        unrelated = info.get("unrelated")
+        why = (
+            f": no text contains these words, and none is close in meaning"
+            f" (best similarity {unrelated:.2f})"
+            if isinstance(unrelated, float)
+            else ""
+        )
+        click.echo(terminal_text(f"No matches for {text!r}{why}."), err=True)
         return
     if stdout_is_terminal():
         _print_rich(hits, by_paper)

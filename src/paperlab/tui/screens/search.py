@@ -146,6 +146,7 @@ class SearchScreen(PaperlabScreen):
         self.app.call_from_thread(self._status, f"Searching “{query}”…")
         # Until the model has loaded, search lexically rather than wait ~7 s for it.
         embedder = self.lab.embedder
+        info: dict[str, Any] = {}
         hits = search(
             self.lab.store,
             self.lab.settings,
@@ -153,13 +154,14 @@ class SearchScreen(PaperlabScreen):
             k=20,
             embedder=embedder,
             mode="hybrid" if embedder is not None else "lexical",
+            info=info,
         )
-        self.app.call_from_thread(self.show_hits, query, hits)
+        self.app.call_from_thread(self.show_hits, query, hits, info.get("unrelated"))
 
     def _status(self, text: str) -> None:
         self.query_one("#search-status", Static).update(text)
 
-    def show_hits(self, query: str, hits: list[Any]) -> None:
+    def show_hits(self, query: str, hits: list[Any], unrelated: float | None = None) -> None:
         # A thread worker cannot be interrupted: an older, slower search may
         # finish after a newer one. Only the query in the box is shown.
         if query != self.query_one("#query", Input).value.strip():
@@ -170,7 +172,12 @@ class SearchScreen(PaperlabScreen):
         results.clear_options()
         for i, hit in enumerate(hits):
             results.add_option(Option(render_hit(hit), id=str(i)))
-        if query:
+        if query and unrelated is not None:
+            self._status(
+                f"No results for “{query}”: no text contains these words, and none is close"
+                f" in meaning (best similarity {unrelated:.2f})."
+            )
+        elif query:
             mode = "" if self.lab.embedder is not None else " (model still loading: lexical)"
             self._status(f"{len(hits)} results for “{query}”{mode}")
         else:
