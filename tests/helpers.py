@@ -36,6 +36,33 @@ def paperlab_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "paperlab", *args]
 
 
+# The real command line with the API limiter's turns logged to the file in argv[1].
+_LOGGING_TURNS = """
+import logging, sys
+logging.basicConfig(filename=sys.argv.pop(1), level=logging.DEBUG, format="%(name)s %(message)s")
+from paperlab.cli import main
+main()
+"""
+_TURN = "paperlab.sources.ratelimit turn on {stamp} taken at "
+
+
+def paperlab_command_logging_turns(log: Path, *args: str) -> list[str]:
+    """``paperlab ARGS`` in a process of its own that records each API turn it takes
+    (see ``api_turns``): what the limiter decided, free of scheduling delays."""
+    return [sys.executable, "-c", _LOGGING_TURNS, str(log), *args]
+
+
+def api_turns(text: str, stamp: str = "arxiv-api.last") -> list[float]:
+    """The API turn times in a log written as ``paperlab_command_logging_turns`` sets
+    up (``stamp``: the limiter's stamp file name; PDF downloads keep another)."""
+    prefix = _TURN.format(stamp=stamp)
+    return [
+        float(line[len(prefix) :].split()[0])
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    ]
+
+
 def run_process(
     *args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> CliResult:

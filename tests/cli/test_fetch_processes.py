@@ -11,7 +11,13 @@ import time
 from pathlib import Path
 
 from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
-from tests.helpers import paperlab_command, run_process, write_list
+from tests.helpers import (
+    api_turns,
+    paperlab_command,
+    paperlab_command_logging_turns,
+    run_process,
+    write_list,
+)
 from tests.refpdfs import paper_with_references
 
 IDS = [f"2101.{n:05d}" for n in range(1, 7)]
@@ -39,16 +45,17 @@ def test_two_fetches_at_once_share_the_api_interval_and_write_no_duplicates(
     second = _list(tmp_path, "second", IDS[2:])
     interval = 1.0
     env = {**os.environ, "PAPERLAB_ARXIV_DELAY": str(interval)}
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
     procs = [
         subprocess.Popen(
-            paperlab_command("fetch", "--no-index", str(path)),
+            paperlab_command_logging_turns(log, "fetch", "--no-index", str(path)),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
         )
-        for path in (first, second)
+        for path, log in zip((first, second), logs, strict=True)
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (_out, err) in zip(procs, outputs, strict=True):
@@ -56,10 +63,14 @@ def test_two_fetches_at_once_share_the_api_interval_and_write_no_duplicates(
 
     api = fake_arxiv.requests("api")
     assert len(api) == 2  # one batched request per process
-    starts = sorted(r.time for r in api)
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # The second process waited for the first one's slot (small slack for clocks).
-    assert all(gap >= interval - 0.05 for gap in gaps), gaps
+    # The second process waited for the first one's slot: the turns the two
+    # limiters took (under one lock) are an interval apart. Arrival times at the
+    # server would also carry each sender's scheduling delay on a busy machine.
+    turns = [api_turns(log.read_text(encoding="utf-8")) for log in logs]
+    assert all(turns), turns  # each process took its own turn
+    ordered = sorted(t for each in turns for t in each)
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
+    assert all(gap >= interval - 1e-6 for gap in gaps), gaps
 
     assert _count(paperlab_home, "SELECT COUNT(*) FROM paper") == len(IDS)
     assert _count(paperlab_home, "SELECT COUNT(*) FROM reading_list") == 2

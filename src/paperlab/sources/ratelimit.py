@@ -17,6 +17,7 @@ corrupt stamp: it is ignored, which costs at most one interval of politeness.
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
 import threading
 import time
@@ -48,6 +49,9 @@ def _thread_lock(path: Path) -> threading.Lock:
         if lock is None:
             lock = _THREAD_LOCKS[path] = threading.Lock()
         return lock
+
+
+logger = logging.getLogger(__name__)
 
 
 class ApiRateLimiter:
@@ -95,7 +99,12 @@ class ApiRateLimiter:
                 if remainder > 0:
                     time.sleep(remainder)
                     slept = remainder
-            self._write_stamp(time.time())
+            taken = time.time()
+            self._write_stamp(taken)
+            # Written under the lock, so every process's turns form one sequence.
+            logger.debug(
+                "turn on %s taken at %.6f after %.3f s", self.stamp_path.name, taken, slept
+            )
             return slept
 
     @contextmanager
