@@ -161,6 +161,31 @@ def test_unknown_paper_is_one_sentence(library: Path, capsys: pytest.CaptureFixt
 
 
 @both_stores
+def _this_weeks_plan(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    papers: list[tuple[tuple[str, str], int, list[str]]],
+    *header: str,
+) -> Path:
+    """A reading list whose week 19 is this week: each paper ((id, title), week, lines)."""
+    today = date.today()
+    monkeypatch.setenv("PAPERLAB_PLAN_START", (today - timedelta(days=today.weekday())).isoformat())
+    lines = [
+        f'name = "{name}"',
+        f'title = "{name.title()}"',
+        'description = "Week 19 of a test plan."',
+        "weeks = [19, 20]",
+        *header,
+    ]
+    for (arxiv_id, title), week, extra in papers:
+        lines += ["", "[[paper]]", f'id = "{arxiv_id}"', f'title = "{title}"', f"week = {week}"]
+        lines += ['topics = ["deep-learning"]', *extra]
+    listing = tmp_path / f"{name}.toml"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return listing
+
+
 def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
     fake_arxiv: FakeArxiv,
     paperlab_home: Path,
@@ -172,45 +197,20 @@ def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
         body = f"This paper, {title}, studies optimisation of deep networks. " * 20
         pdf = paper_with_references(title, body, REFERENCES[(arxiv_id, title)])
         fake_arxiv.add(sample_paper(arxiv_id, title=title, pdf_bytes=pdf))
-    today = date.today()
-    monkeypatch.setenv("PAPERLAB_PLAN_START", (today - timedelta(days=today.weekday())).isoformat())
-    listing = tmp_path / "plan.toml"
-    listing.write_text(
-        "\n".join(
-            [
-                'name = "optimisation-plan"',
-                'title = "Optimisation"',
-                'description = "Week 19 of a test plan."',
-                "weeks = [19, 20]",
-                "hours_per_week = 3",
-                "",
-                "[[paper]]",
-                f'id = "{A[0]}"',
-                f'title = "{A[1]}"',
-                "week = 19",
-                "core = false",
-                'topics = ["deep-learning"]',
-                'why = "Background."',
-                "",
-                "[[paper]]",
-                f'id = "{C[0]}"',
-                f'title = "{C[1]}"',
-                "week = 19",
-                'focus = "Section 2"',
-                f'prerequisites = ["{A[0]}"]',
-                'topics = ["deep-learning"]',
-                'why = "The main reading."',
-                "",
-                "[[paper]]",
-                f'id = "{B[0]}"',
-                f'title = "{B[1]}"',
-                "week = 20",
-                'topics = ["deep-learning"]',
-                'why = "Next week."',
-                "",
-            ]
-        ),
-        encoding="utf-8",
+    listing = _this_weeks_plan(
+        tmp_path,
+        monkeypatch,
+        "optimisation-plan",
+        [
+            (A, 19, ["core = false", 'why = "Background."']),
+            (
+                C,
+                19,
+                ['focus = "Section 2"', f'prerequisites = ["{A[0]}"]', 'why = "The main reading."'],
+            ),
+            (B, 20, ['why = "Next week."']),
+        ],
+        "hours_per_week = 3",
     )
     fetched = run_cli(capsys, "fetch", str(listing))
     assert fetched.code == 0, fetched.err
@@ -298,34 +298,12 @@ def test_next_says_what_to_do_about_a_paper_whose_fetch_failed(
     """A core paper arXiv does not have is still worth reading, but `next` must not
     send the learner to a paper with no PDF as if it were on the shelf."""
     fake_arxiv.add(sample_paper(A[0], title=A[1]))
-    today = date.today()
-    monkeypatch.setenv("PAPERLAB_PLAN_START", (today - timedelta(days=today.weekday())).isoformat())
-    listing = tmp_path / "plan.toml"
-    listing.write_text(
-        "\n".join(
-            [
-                'name = "gaps"',
-                'title = "Gaps"',
-                'description = "Week 19 of a test plan."',
-                "weeks = [19, 20]",
-                "",
-                "[[paper]]",
-                'id = "1512.03385"',
-                'title = "Deep Residual Learning for Image Recognition"',
-                "week = 19",
-                'topics = ["deep-learning"]',
-                'why = "Core."',
-                "",
-                "[[paper]]",
-                f'id = "{A[0]}"',
-                f'title = "{A[1]}"',
-                "week = 19",
-                'topics = ["deep-learning"]',
-                'why = "Core too."',
-                "",
-            ]
-        ),
-        encoding="utf-8",
+    resnet = ("1512.03385", "Deep Residual Learning for Image Recognition")
+    listing = _this_weeks_plan(
+        tmp_path,
+        monkeypatch,
+        "gaps",
+        [(resnet, 19, ['why = "Core."']), (A, 19, ['why = "Core too."'])],
     )
     assert run_cli(capsys, "fetch", str(listing)).code == 1  # arXiv lacks 1512.03385
 
