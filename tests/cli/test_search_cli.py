@@ -165,6 +165,7 @@ def test_a_query_nothing_matches_or_comes_close_to_finds_nothing(library: Any) -
         result = CliRunner().invoke(search_command, [query, "--json"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout) == []
+        assert "none is close in meaning" in result.stderr  # the reason, off stdout
         said = CliRunner().invoke(search_command, [query])
         assert said.exit_code == 0 and said.stdout == ""
         assert f"No matches for {query!r}: no text contains these words" in said.stderr

@@ -151,8 +151,7 @@ def search(
         store.close()
     if as_json:
         print_json([hit.to_dict() for hit in hits])
-        return
-    if not hits:
+    if not hits:  # said on stderr, so --json's stdout stays the bare list
         unrelated = info.get("unrelated")
         why = (
             f": no text contains these words, and none is close in meaning"
@@ -161,6 +160,7 @@ def search(
             else ""
         )
         click.echo(terminal_text(f"No matches for {text!r}{why}."), err=True)
+    if as_json or not hits:
         return
     if stdout_is_terminal():
         _print_rich(hits, by_paper)
