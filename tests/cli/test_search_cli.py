@@ -166,6 +166,8 @@ def test_a_query_nothing_matches_or_comes_close_to_finds_nothing(library: Any) -
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout) == []
         assert "none is close in meaning" in result.stderr  # the reason, off stdout
+        grouped = CliRunner().invoke(search_command, [query, "--by-paper", "--json"])
+        assert json.loads(grouped.stdout) == [] and "none is close" in grouped.stderr
         said = CliRunner().invoke(search_command, [query])
         assert said.exit_code == 0 and said.stdout == ""
         assert f"No matches for {query!r}: no text contains these words" in said.stderr

@@ -145,12 +145,11 @@ def search(
         if as_json and by_paper:
             from paperlab.searching import papers_of
 
-            print_json(papers_of(store, hits))
-            return
+            print_json(papers_of(store, hits))  # reads the papers: before the store closes
+        elif as_json:
+            print_json([hit.to_dict() for hit in hits])
     finally:
         store.close()
-    if as_json:
-        print_json([hit.to_dict() for hit in hits])
     if not hits:  # said on stderr, so --json's stdout stays the bare list
         unrelated = info.get("unrelated")
         why = (
