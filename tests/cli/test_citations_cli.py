@@ -160,7 +160,6 @@ def test_unknown_paper_is_one_sentence(library: Path, capsys: pytest.CaptureFixt
     assert bad_k.code == 2 and "Hint:" in bad_k.err
 
 
-@both_stores
 def _this_weeks_plan(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -186,6 +185,7 @@ def _this_weeks_plan(
     return listing
 
 
+@both_stores
 def test_next_puts_this_weeks_core_paper_first_and_says_what_to_read_first(
     fake_arxiv: FakeArxiv,
     paperlab_home: Path,
@@ -288,6 +288,7 @@ def test_refs_and_cited_by_load_no_orm_and_no_search_stack(library: Path, argv: 
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
 
 
+@both_stores
 def test_next_says_what_to_do_about_a_paper_whose_fetch_failed(
     fake_arxiv: FakeArxiv,
     paperlab_home: Path,
