@@ -33,6 +33,7 @@ from typing import Any
 from paperlab.search.vectors import FORMAT, VectorPaths, checksums_match
 from paperlab.settings import Settings
 from paperlab.store.backup import connect_source, is_writable
+from paperlab.wording import counted
 
 # Derived from the PDFs and the tables below; --repair rebuilds them.
 DERIVED_TABLES = frozenset(
@@ -366,18 +367,24 @@ def check_orphans(
         by_table[str(table)] = by_table.get(str(table), 0) + 1
     for table, count in sorted(by_table.items()):
         kept = "" if table in DERIVED_TABLES else " (kept: your text is never dropped)"
-        items.append(f"{count} {table} rows refer to a paper or row that is gone{kept}")
+        refer = "refers" if count == 1 else "refer"
+        items.append(
+            f"{counted(count, f'{table} row')} {refer} to a paper or row that is gone{kept}"
+        )
         repairable = repairable or table in DERIVED_TABLES
     unused = _unused_vectors(conn)
     if unused:
-        items.append(f"{unused} stored vectors belong to no current text (dropped by --repair)")
+        belong = "belongs" if unused == 1 else "belong"
+        items.append(
+            f"{counted(unused, 'stored vector')} {belong} to no current text (dropped by --repair)"
+        )
         repairable = True
     if items:
         report.findings.append(
             Finding(
                 "orphans",
                 False,
-                f"{len(items)} kinds of leftovers found.",
+                f"{counted(len(items), 'kind')} of leftovers found.",
                 items[:MAX_ITEMS],
                 repairable=repairable,
             )

@@ -32,6 +32,7 @@ from paperlab.references import citation_edges
 from paperlab.settings import Settings, load_settings
 from paperlab.store import Store
 from paperlab.store.values import me, reading_states
+from paperlab.wording import counted
 
 # The plan comes first, core before optional: a core paper (12) outranks any
 # optional one (6 + at most 3 from citations, 2.1 from similarity, 0.5 from
@@ -86,7 +87,7 @@ class _Engagement:
         if self.noted:
             parts.append("noted")
         if self.annotations:
-            parts.append(f"{self.annotations} annotation{'s' if self.annotations != 1 else ''}")
+            parts.append(counted(self.annotations, "annotation"))
         return ", ".join(p for p in parts if p)
 
 

@@ -44,6 +44,7 @@ from paperlab.store.models import (
     ReadingListEntry,
     RemovedPaper,
 )
+from paperlab.wording import counted
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _work(notes: int, annotations: int, log_links: int) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}" if n else ""
+    return counted(n, noun) if n else ""
 
 
 def plan_removal(store: Store, names: Sequence[str]) -> list[Removal]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import ReadingListError, clip
+from paperlab.wording import counted
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class ListValidationError(ReadingListError):
             if problem.hint:
                 lines.append("    " + clip(problem.hint, 300))
         if (more := len(self.problems) - self.MAX_SHOWN) > 0:
-            lines.append(f"  …and {more} more problem{'s' if more > 1 else ''}.")
+            lines.append(f"  …and {counted(more, 'more problem')}.")
         return tuple(lines)
 
 

@@ -122,3 +122,11 @@ def test_review_summary_counts_in_words_for_one_paper(library, tmp_path):
     result = CliRunner().invoke(cli, ["export", "review", "1706.03762", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "1 noted paper in 1 theme; 0 without notes left out" in result.stdout
+
+
+def test_counts_of_one_read_in_the_singular(library, tmp_path):
+    out = str(tmp_path / "a.bib")
+    bib = CliRunner().invoke(cli, ["export", "bibtex", "1706.03762", "--out", out])
+    assert bib.exit_code == 0 and "Wrote 1 entry to" in bib.stderr, bib.output
+    drawn = _run("map", "--out", str(tmp_path / "map.svg"), "1706.03762")
+    assert "1 paper, 1 theme," in drawn, drawn

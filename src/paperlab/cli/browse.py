@@ -11,6 +11,7 @@ from paperlab.catalog import PIPELINE_STATES, READING_STATES, paper_details
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.overviews import ensure_roadmap, lists_overview, topics_overview
 from paperlab.store.values import NOTE_TEXT_COLUMNS
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.readinglists import TopicSpec
@@ -121,7 +122,7 @@ def show(paper: str, as_json: bool) -> None:
         sha = str(info["pdf_sha256"])[:12]
         click.echo(terminal_text(f"pdf: {info['pdf_path']} ({version}sha256 {sha}…)"))
     click.echo(
-        f"text: {info['pages']} pages, {info['chunks']} chunks   "
+        f"text: {counted(info['pages'], 'page')}, {counted(info['chunks'], 'chunk')}   "
         f"note: {'yes' if info['has_note'] else 'no'}"
         f"{' (shared)' if info['note_shared'] else ''}   "
         f"annotations: {info['annotations']}   log entries: {info['log_entries']}"
@@ -213,7 +214,7 @@ def lists(as_json: bool) -> None:
         click.echo(click.style(terminal_text(r["name"]), bold=True) + heading)
         click.echo(
             terminal_text(
-                f"    {r['papers']} papers, {r['in_library']} in the library"
+                f"    {counted(r['papers'], 'paper')}, {r['in_library']} in the library"
                 + (f" ({r['to_get_by_hand']} not on arXiv to add)" if r["to_get_by_hand"] else "")
                 + f", {r['indexed']} indexed   source: {r['source']}"
             )

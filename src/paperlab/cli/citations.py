@@ -9,6 +9,7 @@ import click
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.settings import load_settings
 from paperlab.store import Store
+from paperlab.wording import counted
 
 online_option = click.option(
     "--resolve-online",
@@ -74,7 +75,7 @@ def refs(paper: str, resolve_online: bool, as_json: bool) -> None:
             cid = view.candidate_id
             click.echo(f"    not in library: arXiv {cid} (paperlab fetch {cid})")
     resolved = sum(1 for v in views if v.paper_id)
-    click.echo(f"{len(views)} references, {resolved} in the library.", err=True)
+    click.echo(f"{counted(len(views), 'reference')}, {resolved} in the library.", err=True)
 
 
 @click.command("cited-by")
@@ -124,4 +125,5 @@ def graph(out: Path, fmt: str | None, resolve_online: bool, as_json: bool) -> No
     if as_json:
         print_json({"out": str(out), "format": fmt, **counts})
         return
-    click.echo(f"Wrote {counts['nodes']} nodes and {counts['edges']} edges to {out} ({fmt}).")
+    nodes, edges = counted(counts["nodes"], "node"), counted(counts["edges"], "edge")
+    click.echo(f"Wrote {nodes} and {edges} to {out} ({fmt}).")

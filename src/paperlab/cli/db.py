@@ -8,6 +8,7 @@ import click
 
 from paperlab.cli.common import get_store, json_option, print_json
 from paperlab.errors import UsageError
+from paperlab.wording import counted
 
 
 @click.group("db")
@@ -90,14 +91,13 @@ def copy(to: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"Copied {copied} rows into {target_name}.")
+    click.echo(f"Copied {counted(copied, 'row')} into {target_name}.")
     for old, new in counts["paper"].renamed.items() if "paper" in counts else ():
         click.echo(f"The citation key {old} is another paper's there: the copied one is {new}.")
     if conflicts:
-        click.echo(
-            f"{conflicts} rows already there under the same key differ; "
-            "they were left as they were:"
-        )
+        rows = counted(conflicts, "row")
+        left = "differs; it was" if conflicts == 1 else "differ; they were"
+        click.echo(f"{rows} already there under the same key {left} left as is:")
         for name, count in counts.items():
             for key in count.conflict_keys:
                 click.echo(f"  {name} {_shown_key(key)}")

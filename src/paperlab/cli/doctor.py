@@ -8,6 +8,7 @@ import click
 
 from paperlab.cli.common import json_option, print_json, refuse_lab_library
 from paperlab.errors import UsageError
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.doctor import DoctorReport
@@ -84,8 +85,9 @@ def _repair(settings: Settings, salvage: bool, as_json: bool) -> None:
         print_json({"repair": asdict(result), "after": after.to_json()})
         return
     click.echo(
-        f"Repaired: kept {sum(result.copied.values())} rows of your own, re-extracted "
-        f"{result.papers_extracted} papers, {result.index_vectors} vectors in the index.",
+        f"Repaired: kept {counted(sum(result.copied.values()), 'row')} of your own, re-extracted "
+        f"{counted(result.papers_extracted, 'paper')}, "
+        f"{counted(result.index_vectors, 'vector')} in the index.",
         err=True,
     )
     click.echo(f"The replaced file is kept at {result.backup}.", err=True)
@@ -93,7 +95,8 @@ def _repair(settings: Settings, salvage: bool, as_json: bool) -> None:
         click.echo(f"warning: some rows of {table} could not be read ({why}).", err=True)
     for table, count in sorted(result.garbled_rows.items()):
         click.echo(
-            f"warning: {count} rows of {table} had garbled characters (kept, shown as \ufffd).",
+            f"warning: {counted(count, 'row')} of {table} had garbled characters "
+            "(kept, shown as \ufffd).",
             err=True,
         )
     for paper_id, reason in sorted(result.papers_failed.items()):

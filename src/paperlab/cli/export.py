@@ -10,6 +10,7 @@ import click
 
 from paperlab.cli.common import get_store, json_option, print_json
 from paperlab.settings import load_settings
+from paperlab.wording import counted
 
 
 def _selection(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -176,7 +177,7 @@ def _write_or_print(text: str, out: Path | None, count: int) -> None:
         click.echo(text, nl=False)
         return
     atomic_write_text(out, text)
-    click.echo(f"Wrote {count} entries to {out}", err=True)
+    click.echo(f"Wrote {counted(count, 'entry')} to {out}", err=True)
 
 
 @export.command()
@@ -310,7 +311,7 @@ def pdf(paper: str, out: Path | None, as_json: bool) -> None:
     if as_json:
         print_json(result.to_json())
         return
-    click.echo(f"Wrote {result.path}: {result.placed} highlights.")
+    click.echo(f"Wrote {result.path}: {counted(result.placed, 'highlight')}.")
     for m in result.missing:
         where = f"page {m.page}" if m.page else "no page"
         click.echo(f"  not found ({where}): {m.quote[:70]!r}", err=True)
@@ -376,8 +377,8 @@ def map_(
     score = result.scores.get(result.layout, {})
     written = ", ".join(str(p) for p in result.paths)
     click.echo(
-        f"Wrote {written}: {len(result.points)} papers, {len(result.themes)} themes, "
-        f"{result.labelled} labelled."
+        f"Wrote {written}: {counted(len(result.points), 'paper')}, "
+        f"{counted(len(result.themes), 'theme')}, {result.labelled} labelled."
     )
     if score:
         others = ", ".join(

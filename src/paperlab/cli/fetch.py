@@ -8,6 +8,7 @@ import click
 
 from paperlab.cli.common import echo_hints, get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.fetching import FetchReport
@@ -128,7 +129,7 @@ def _print_external(report: FetchReport) -> None:
         return
     n = len(by_hand)
     click.echo(
-        f"{n} paper{'s' if n != 1 else ''} not on arXiv to get yourself; "
+        f"{counted(n, 'paper')} not on arXiv to get yourself; "
         "`paperlab add FILE.pdf` then links each to its list:",
         err=True,
     )
@@ -159,15 +160,15 @@ def _print_report(report: FetchReport, *, verbose: bool) -> None:
     counts = report.counts()
     parts = [f"{n} {status}" for status, n in sorted(counts.items())]
     click.echo(
-        f"{len(report.outcomes)} paper{'s' if len(report.outcomes) != 1 else ''}: "
+        f"{counted(len(report.outcomes), 'paper')}: "
         f"{', '.join(parts) or 'nothing to do'} "
-        f"({report.api_requests} API request{'s' if report.api_requests != 1 else ''}).",
+        f"({counted(report.api_requests, 'API request')}).",
         err=True,
     )
     if report.skipped_failed:
         n = len(report.skipped_failed)
         click.echo(
-            f"{n} paper{'s' if n != 1 else ''} that failed before left alone: "
+            f"{counted(n, 'paper')} that failed before left alone: "
             "`paperlab fetch --retry-failed` tries again.",
             err=True,
         )

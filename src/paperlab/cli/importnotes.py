@@ -9,6 +9,7 @@ import click
 
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import clip
+from paperlab.wording import counted
 
 
 @click.group("import")
@@ -98,8 +99,8 @@ def notes(vault: Path, source: str, dry_run: bool, prefer: str | None, as_json: 
         click.echo(f"{terminal_text(n.file)}: {terminal_text(n.message)}", err=True)
     fields = len(report.changes)
     click.echo(
-        f"{report.read} notes read: {fields} field{'s' if fields != 1 else ''} {verb} "
-        f"in {len(by_file)} notes, {len(report.conflicts)} conflicts, "
+        f"{counted(report.read, 'note')} read: {counted(fields, 'field')} {verb} "
+        f"in {counted(len(by_file), 'note')}, {counted(len(report.conflicts), 'conflict')}, "
         f"{len(report.unchanged)} unchanged."
         + (" Nothing was written (--dry-run)." if dry_run else "")
     )

@@ -8,6 +8,7 @@ import click
 
 from paperlab.cli.common import echo_hints, get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.pipeline import ExtractOutcome
@@ -97,9 +98,9 @@ def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json:
         echo_hints(o.hint for o in failures)
         done = len(results) - len(failures)
         click.echo(
-            f"{done} of {len(results)} papers extracted; "
-            f"{embedded + sum(report.embedded.values())} texts embedded; "
-            f"{report.vectors_added} vectors added to the index.",
+            f"{done} of {counted(len(results), 'paper')} extracted; "
+            f"{counted(embedded + sum(report.embedded.values()), 'text')} embedded; "
+            f"{counted(report.vectors_added, 'vector')} added to the index.",
             err=True,
         )
     if failed:

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from paperlab.wording import counted
+
 
 class PlainProgress:
     """One line per event on stderr: readable in logs, CI and pipes."""
@@ -26,7 +28,7 @@ class PlainProgress:
         self.totals[name] = total
         self.done.setdefault(name, 0)
         if total:
-            click.echo(f"{name}: {total} paper{'s' if total != 1 else ''}", err=True)
+            click.echo(f"{name}: {counted(total, 'paper')}", err=True)
 
     def advance(self, name: str, paper_id: str, status: str) -> None:
         self.done[name] = self.done.get(name, 0) + 1

@@ -7,6 +7,7 @@ import sys
 import click
 
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.wording import counted
 
 
 @click.command()
@@ -86,7 +87,6 @@ def remove(papers: tuple[str, ...], force: bool, others: bool, as_json: bool) ->
         lists = f"; left {', '.join(p.lists)}" if p.lists else ""
         click.echo(
             f"removed {p.paper_id}: {terminal_text(p.title) or '(untitled)'}"
-            f" ({p.pdfs_removed} PDF{'s' if p.pdfs_removed != 1 else ''},"
-            f" {p.chunks_removed} passages{lists})",
+            f" ({counted(p.pdfs_removed, 'PDF')}, {counted(p.chunks_removed, 'passage')}{lists})",
             err=True,
         )

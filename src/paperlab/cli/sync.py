@@ -8,6 +8,7 @@ import click
 
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.cli.progress import make_progress
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.pdfcache import SyncReport
@@ -83,4 +84,4 @@ def _print(report: SyncReport, statuses: tuple[str, ...]) -> None:
     counts = report.counts(statuses)
     n = len(report.papers)
     parts = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
-    click.echo(f"{n} PDF{'s' if n != 1 else ''}: {parts or 'nothing to do'}.", err=True)
+    click.echo(f"{counted(n, 'PDF')}: {parts or 'nothing to do'}.", err=True)

@@ -10,6 +10,7 @@ from paperlab.catalog import READING_STATES
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.errors import UsageError
 from paperlab.tagging import Tagging, tag_paper, untag_paper
+from paperlab.wording import counted
 
 
 def _summary(result: Tagging) -> str:
@@ -84,7 +85,7 @@ def tags(as_json: bool) -> None:
     width = max(len(r["tag"]) for r in rows)
     for r in rows:
         n = r["papers"]
-        click.echo(terminal_text(f"{r['tag']:<{width}}  {n} paper{'s' if n != 1 else ''}"))
+        click.echo(terminal_text(f"{r['tag']:<{width}}  {counted(n, 'paper')}"))
 
 
 @click.command("read")

@@ -13,6 +13,7 @@ from rich.text import Text
 from paperlab.catalog import PIPELINE_STATES, READING_STATES
 from paperlab.tui.widgets.virtual_table import TableRow
 from paperlab.views import LibraryItem
+from paperlab.wording import counted
 
 STATE_PREFIX = "state:"
 ALL_STATES = tuple(dict.fromkeys(READING_STATES + PIPELINE_STATES))
@@ -109,7 +110,7 @@ def heading_row(key: str, first: LibraryItem, count: int, folded: bool) -> Table
     text = Text(f"{'▸' if folded else '▾'} {first.list_title}", style="bold magenta")
     if first.week is not None:
         text.append(f" · week {first.week}", style="bold magenta")
-    text.append(f" · {count} paper{'s' if count > 1 else ''}", style="dim")
+    text.append(f" · {counted(count, 'paper')}", style="dim")
     return TableRow(key, (text,))
 
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.footer import KeysFooter
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.paperpage import Citations, FrontPage, LinkedPaper
@@ -72,8 +73,8 @@ def render_front_page(page: FrontPage) -> Text:
     heading("Your note")
     if page.note_summary:
         text.append(page.note_summary.strip() + "\n")
-    counts = f"{page.note_fields} note field{'s' if page.note_fields != 1 else ''} written"
-    counts += f" · {page.annotations} highlight{'s' if page.annotations != 1 else ''}"
+    counts = f"{counted(page.note_fields, 'note field')} written"
+    counts += f" · {counted(page.annotations, 'highlight')}"
     if not page.note_summary:
         counts = "No summary yet (n writes the note) · " + counts
     text.append(counts + "\n", style="dim")

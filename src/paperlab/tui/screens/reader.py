@@ -32,6 +32,7 @@ from paperlab.tui.screens.reader_side import highlight_label, outline_label
 from paperlab.tui.widgets.footer import KeysFooter
 from paperlab.tui.widgets.page_view import Mark, PageView
 from paperlab.views import OutlineEntry, load_outline, load_pages, load_paper
+from paperlab.wording import counted
 
 # Below this width the side pane starts hidden (b shows it); below WIDE it is narrower.
 SIDE_HIDDEN_BELOW = 90
@@ -281,7 +282,7 @@ class ReaderScreen(ReadingPositionScreen):
             parts.append(section)
         here = sum(1 for a in self.annotations if a.page == self.page)
         if here:
-            parts.append(f"{here} highlight{'s' if here > 1 else ''} here")
+            parts.append(f"{counted(here, 'highlight')} here")
         if found := self.find.label():
             parts.append(found)
         if extra:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from paperlab.overviews import TopicRow
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.footer import KeysFooter
+from paperlab.wording import counted
 
 
 def weeks_label(weeks: list[int]) -> str:
@@ -25,7 +26,7 @@ def weeks_label(weeks: list[int]) -> str:
 
 def notes_label(topic: TopicRow) -> str:
     """Notes on the topic's papers and notes linked to the topic, each said as such."""
-    on_papers = f"{topic.paper_notes} note{'s' if topic.paper_notes != 1 else ''} on its papers"
+    on_papers = f"{counted(topic.paper_notes, 'note')} on its papers"
     linked = f"{topic.notes} linked to the topic"
     return f"{on_papers}, {linked}"
 
