@@ -104,6 +104,26 @@ def test_a_unique_quote_needs_no_choice(paper: str, capsys: pytest.CaptureFixtur
     assert one["page"] == 2
 
 
+def test_the_quote_may_follow_the_id_as_typed(
+    paper: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`paperlab annotate ID "a phrase"` (and the phrase unquoted) works like --quote."""
+    quoted = run_cli(capsys, "annotate", PAPER, "warm restart technique", "--comment", "key")
+    assert quoted.code == 0, quoted.err
+    assert "anchored on page 2" in quoted.out
+    loose = run_cli(capsys, "annotate", PAPER, "simple", "warm", "restart", "--json")
+    assert loose.code == 0, loose.err
+    assert json.loads(loose.out)["quote"] == "simple warm restart"
+    assert {a["quote"] for a in stored(capsys)} == {"warm restart technique", "simple warm restart"}
+
+
+def test_a_quote_given_twice_is_refused(paper: str, capsys: pytest.CaptureFixture[str]) -> None:
+    both = run_cli(capsys, "annotate", PAPER, "warm restart", "--quote", "simple warm")
+    assert both.code == 2
+    assert both.err.startswith("Error: ") and "Hint: " in both.err and "Traceback" not in both.err
+    assert stored(capsys) == []
+
+
 def test_many_occurrences_make_a_bounded_message(
     tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

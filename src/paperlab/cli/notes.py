@@ -243,7 +243,8 @@ def _describe(annotation: AnnotationLike) -> list[str]:
 
 @click.command("annotate")
 @click.argument("paper_id", metavar="ID")
-@click.option("--quote", help="The passage to highlight, as the paper words it.")
+@click.argument("words", nargs=-1, metavar="[QUOTE]...")
+@click.option("--quote", help="The passage to highlight, as the paper words it (or after ID).")
 @click.option("--page", type=int, help="The page it is on (searched first).")
 @click.option(
     "--occurrence",
@@ -264,6 +265,7 @@ def _describe(annotation: AnnotationLike) -> list[str]:
 @json_option
 def annotate(
     paper_id: str,
+    words: tuple[str, ...],
     quote: str | None,
     page: int | None,
     occurrence: int | None,
@@ -274,11 +276,21 @@ def annotate(
     shared: bool | None,
     as_json: bool,
 ) -> None:
-    """Anchor an annotation to a quote in a paper's extracted text."""
+    """Anchor an annotation to a quote in a paper's extracted text.
+
+    The quote follows the ID (`paperlab annotate ID "a phrase"`) or comes with --quote.
+    """
+    if words and quote is not None:
+        raise UsageError(
+            "The quote is given twice: after the ID and with --quote.",
+            hint=f'Give it once: paperlab annotate {paper_id} "a phrase from the paper"',
+        )
+    if words:
+        quote = " ".join(words)  # unquoted words, as a shell splits them
     if quote is None:
         raise UsageError(
-            "Say which passage to annotate with --quote.",
-            hint=f'paperlab annotate {paper_id} --quote "a phrase from the paper"',
+            "Say which passage to annotate.",
+            hint=f'paperlab annotate {paper_id} "a phrase from the paper"',
         )
     from paperlab.annotations import add_annotation
 
