@@ -87,6 +87,19 @@ def test_a_broken_themes_file_is_exit_2_with_a_hint(library, tmp_path, capsys):
     assert not (out / "review.md").exists()
 
 
+def test_an_out_that_names_a_file_is_refused_before_any_work(library, tmp_path, capsys):
+    """--out is the draft's folder: `--out review.md` would make a folder named review.md."""
+    out = tmp_path / "review.md"
+    code, stderr = _failing(capsys, "--out", str(out))
+    assert code == 2 and "Traceback" not in stderr
+    assert "review.md looks like a file name" in stderr and f"--out {tmp_path}" in stderr
+    assert not out.exists()
+    out.mkdir()  # a folder the user made with that name is theirs to use
+    code, _, stderr = _review("--out", str(out))
+    assert code == 0, stderr
+    assert (out / "review.md").is_file()
+
+
 def test_word_output_without_pandoc_is_refused_before_any_work(
     library, tmp_path, monkeypatch, capsys
 ):

@@ -41,6 +41,8 @@ AIM_KINDS = ("question", "idea")
 TRIED_KINDS = ("decision", "experiment", "result")
 FORMATS = ("md", "latex", "both", "docx", "odt", "all")
 PANDOC_FORMATS = ("docx", "odt")
+# An --out ending so names a file, not the folder the draft goes into.
+_FILE_SUFFIXES = frozenset({".md", ".markdown", ".tex", ".docx", ".odt", ".pdf", ".bib", ".txt"})
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,14 @@ def review_targets(out_dir: Path, fmt: str) -> list[Path]:
     """
     if fmt not in FORMATS:
         raise UsageError(f"Unknown format {fmt!r}.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    out_dir = Path(out_dir)
+    if out_dir.suffix.lower() in _FILE_SUFFIXES and not out_dir.is_dir():
+        raise UsageError(
+            f"--out is the folder for the draft, references.bib and themes.toml, and "
+            f"{out_dir.name} looks like a file name.",
+            hint=f"Give the folder, e.g. --out {out_dir.parent}; the draft is written there "
+            "as review.md (or review.tex).",
+        )
     if fmt in PANDOC_FORMATS or fmt == "all":
         from paperlab.export.review_pandoc import require_pandoc
 
