@@ -156,6 +156,11 @@ def test_by_paper_json_is_one_record_per_paper(library: Any) -> None:
         search_command, ["interest rates chloroplasts", "--by-paper", "-k", "2"]
     )
     assert flat.output.count("Plant biology") == 1  # the plain output groups the same way
+    # Papers are numbered 1, 2, ... as the papers they are, not by their first passage's rank.
+    numbered = [
+        line.split(".", 1)[0].strip() for line in flat.output.splitlines() if line[:4].strip()
+    ]
+    assert numbered == ["1", "2"], flat.output
 
 
 def test_a_query_nothing_matches_or_comes_close_to_finds_nothing(library: Any) -> None:

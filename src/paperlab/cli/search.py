@@ -40,15 +40,32 @@ def _location(hit: SearchHit) -> str:
     return " · ".join(parts)
 
 
-def _print_plain(hits: list[SearchHit], by_paper: bool) -> None:
+def _numbered(hits: list[SearchHit], by_paper: bool) -> list[int | None]:
+    """Each hit's number in the listing, or None for a further passage of the paper above.
+
+    With --by-paper the numbers count papers (1, 2, 3), as -k does there.
+    """
+    numbers: list[int | None] = []
     last_paper: str | None = None
-    for i, hit in enumerate(hits, start=1):
+    count = 0
+    for hit in hits:
         if by_paper and hit.paper_id and hit.paper_id == last_paper:
+            numbers.append(None)
+        else:
+            count += 1
+            numbers.append(count)
+        last_paper = hit.paper_id
+    return numbers
+
+
+def _print_plain(hits: list[SearchHit], by_paper: bool) -> None:
+    for number, hit in zip(_numbered(hits, by_paper), hits, strict=True):
+        if number is None:
             click.echo(terminal_text(f"     {_location(hit)}"))
         else:
-            click.echo(terminal_text(f"{i:>3}. {hit.title or '(untitled)'}  [{_location(hit)}]"))
+            title = hit.title or "(untitled)"
+            click.echo(terminal_text(f"{number:>3}. {title}  [{_location(hit)}]"))
         click.echo(terminal_text(f"     {hit.snippet}"))
-        last_paper = hit.paper_id
 
 
 def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
@@ -58,21 +75,19 @@ def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
     from paperlab.search.lexical import split_marked
 
     console = Console(highlight=False)
-    last_paper: str | None = None
-    for i, hit in enumerate(hits, start=1):
-        if not (by_paper and hit.paper_id and hit.paper_id == last_paper):
-            head = Text(f"{i:>3}. ", style="dim")
+    for number, hit in zip(_numbered(hits, by_paper), hits, strict=True):
+        if number is not None:
+            head = Text(f"{number:>3}. ", style="dim")
             head.append(terminal_text(hit.title or "(untitled)"), style="bold")
             head.append(terminal_text(f"  {_location(hit)}"), style="cyan")
             console.print(head)
-        elif by_paper:
+        else:
             console.print(Text(terminal_text(f"     {_location(hit)}"), style="cyan"))
         plain, spans = split_marked(terminal_text(hit.snippet))
         body = Text("     " + plain)
         for start, end in spans:
             body.stylize("bold yellow", start + 5, end + 5)
         console.print(body)
-        last_paper = hit.paper_id
 
 
 @click.command("search")
