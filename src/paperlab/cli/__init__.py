@@ -30,6 +30,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "list": ("browse", "list_papers", "List papers in the library."),
     "show": ("browse", "show", "Show one paper's metadata, state and links."),
+    "open": (
+        "openpdf",
+        "open_command",
+        "Open a paper's PDF in the system viewer, where you left off.",
+    ),
     "topics": ("browse", "topics", "List roadmap topics with their weeks and papers."),
     "lists": ("browse", "lists", "Show the bundled and loaded reading lists."),
     "index": ("index", "index", "Extract and index papers for search; status; rebuild."),

@@ -428,7 +428,7 @@ class ReaderScreen(ReadingPositionScreen):
     )
     def open_pdf(self, paper_id: str, page: int) -> None:
         from paperlab.pdfcache import local_pdf
-        from paperlab.tui.viewer import open_pdf
+        from paperlab.pdfviewer import open_pdf
 
         # On a lab library the PDF may not be on this machine yet: the cache
         # writes it out from the database or downloads it, verified by sha256.
