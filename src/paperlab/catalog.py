@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 PIPELINE_STATES = [s.value for s in PipelineState]
 READING_STATES = [s.value for s in ReadingState]
+STATES = PIPELINE_STATES + READING_STATES  # what `--state` takes
 
 # --------------------------------------------------------------------------- papers
 
@@ -190,6 +191,34 @@ _DETAIL_COLUMNS = (
 )
 
 
+def chosen_paper_ids(
+    store: Store,
+    *,
+    ids: Iterable[str] = (),
+    list_name: str | None = None,
+    tag: str | None = None,
+    states: Iterable[str] = (),
+) -> list[str] | None:
+    """The papers that every given filter keeps, or None when no filter is given.
+
+    ``ids`` are papers as the user names them (ids, URLs, citation keys); the
+    list, tag and states filter as ``list_papers`` does. An unknown paper, list
+    or tag raises the lookup's NotFoundError.
+    """
+    ids, states = list(ids), list(states)
+    if not (ids or list_name is not None or tag is not None or states):
+        return None
+    chosen: list[str] | None = None
+    if list_name is not None or tag is not None or states:
+        rows = list_papers(store, list_name=list_name, tag=tag, states=states)
+        chosen = [row.id for row in rows]
+    if ids:
+        with store.connect() as conn:
+            named = list(dict.fromkeys(resolve_paper_id(conn, text) for text in ids))
+        chosen = named if chosen is None else [p for p in chosen if p in set(named)]
+    return chosen
+
+
 def _iso(value: str | None) -> str | None:
     parsed = parse_datetime(value)
     return parsed.isoformat() if parsed else None
@@ -295,7 +324,9 @@ def paper_details(store: Store, text: str) -> dict[str, Any]:
 __all__ = [
     "PIPELINE_STATES",
     "READING_STATES",
+    "STATES",
     "PaperRow",
+    "chosen_paper_ids",
     "grouped",
     "list_papers",
     "paper_details",

@@ -126,13 +126,36 @@ def _has_vectors_or_items(conn: ReadConnection, model: str) -> bool:
     return False
 
 
-def _topic_ids(conn: ReadConnection, kinds: Sequence[str], topic: str) -> list[int]:
+@dataclass(frozen=True)
+class Within:
+    """What a search is limited to: a topic, some papers, both, or (all None) everything."""
+
+    topic: str | None = None
+    papers: Sequence[str] | None = None  # paper ids; empty: nothing
+
+    @property
+    def limited(self) -> bool:
+        return self.topic is not None or self.papers is not None
+
+
+def _allowed_ids(conn: ReadConnection, kinds: Sequence[str], within: Within) -> list[int]:
+    """The faiss ids of the rows of ``kinds`` that ``within`` keeps."""
     ids: list[int] = []
+    if within.papers is not None and not within.papers:
+        return ids
     for kind in kinds:
         table = KINDS[kind]
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if within.topic is not None:
+            where.append(table.topic_clause)
+            params["topic"] = within.topic
+        if within.papers is not None:
+            where.append(table.papers_clause)
+            params["papers"] = list(within.papers)
         rows = conn.execute(
-            f"SELECT {table.alias}.id FROM {table.table} {table.alias} WHERE {table.topic_clause}",
-            {"topic": topic},
+            f"SELECT {table.alias}.id FROM {table.table} {table.alias} WHERE {' AND '.join(where)}",
+            params,
         )
         ids.extend(faiss_id(kind, r[0]) for r in rows)
     return ids
@@ -151,7 +174,7 @@ def _dense(
     settings: Settings,
     query: str,
     kinds: Sequence[str],
-    topic: str | None,
+    within: Within,
     limit: int,
     embedder: Embedder | None,
     path: DensePath,
@@ -163,16 +186,16 @@ def _dense(
     embedder = embedder or load_embedder(settings)
     embed_pending_small(store, embedder)
     if path.name == "pgvector":
-        return _dense_pgvector(store, settings, embedder.embed_query(query), kinds, topic, limit)
+        return _dense_pgvector(store, settings, embedder.embed_query(query), kinds, within, limit)
     # The query first: it runs while a preload still checks the faiss file.
     vector = embedder.embed_query(query)
     index = sync_vectors(store, settings).index
     if index is None or index.ntotal == 0:
         return []
     allowed = None
-    if topic is not None:
+    if within.limited:
         with store.connect() as conn:
-            allowed = _topic_ids(conn, kinds, topic)
+            allowed = _allowed_ids(conn, kinds, within)
     return index.search(vector, limit, allowed=allowed, id_range=_kind_range(kinds))
 
 
@@ -181,10 +204,10 @@ def _dense_pgvector(
     settings: Settings,
     vector: Any,
     kinds: Sequence[str],
-    topic: str | None,
+    within: Within,
     limit: int,
 ) -> list[tuple[str, int, float]]:
-    """The faiss path's hits, asked of the server: the same kinds, topic and limit.
+    """The faiss path's hits, asked of the server: the same kinds, limits and count.
 
     Passages through the HNSW index (an exact scan within a topic, as faiss
     filters); notes, annotations and log entries exactly, by their content
@@ -198,7 +221,7 @@ def _dense_pgvector(
     ensure_hnsw(store, model, dim)
     hits: list[tuple[str, int, float]] = []
     with store.connect() as conn:
-        allowed = set(_topic_ids(conn, kinds, topic)) if topic is not None else None
+        allowed = set(_allowed_ids(conn, kinds, within)) if within.limited else None
         if "passage" in kinds:
             chunk_ids = None
             if allowed is not None:
@@ -291,6 +314,7 @@ def search(
     by_paper: bool = False,
     embedder: Embedder | None = None,
     *,
+    papers: Sequence[str] | None = None,
     include_references: bool = False,
     mode: str = "hybrid",
     fusion: FusionParams | None = None,
@@ -302,7 +326,9 @@ def search(
 
     ``scope``: all | papers (passages) | notes (notes and annotations) | log.
     ``topic`` keeps papers tagged with it, their notes and annotations, and log
-    entries linked to the topic or to those papers. Reference-section chunks
+    entries linked to the topic or to those papers; ``papers`` (ids) keeps those
+    papers' passages, notes and annotations and the log entries linked to them
+    (an empty list: nothing is searched). Reference-section chunks
     are left out unless ``include_references``. ``mode`` lexical/dense runs a
     single retriever (benchmarks). ``info``, when given, is filled with which
     dense path ran (``dense``: pgvector | faiss | None) and why (``dense_reason``),
@@ -313,6 +339,11 @@ def search(
     if mode not in ("hybrid", "lexical", "dense"):
         raise UsageError(f"Unknown search mode {mode!r}.")
     kinds = SCOPES[scope]
+    within = Within(topic, None if papers is None else list(papers))
+    if within.papers == []:
+        if info is not None:
+            info.update(dense=None, dense_reason="no paper chosen", unrelated=None)
+        return []
     want = k * PER_PAPER if by_paper else k
     limit = candidates or max(MIN_CANDIDATES, want * 5)
     path = choose_dense_path(store) if mode != "lexical" else None
@@ -331,6 +362,7 @@ def search(
                 kinds,
                 limit,
                 topic=topic,
+                papers=within.papers,
                 include_references=include_references,
                 snippets=False,  # made below for the hits that are kept
             )
@@ -340,7 +372,7 @@ def search(
     if path is not None:
         if info is not None:
             info.update(dense=path.name, dense_reason=path.reason)
-        dense = _dense(store, settings, query, kinds, topic, limit, embedder, path)
+        dense = _dense(store, settings, query, kinds, within, limit, embedder, path)
     if mode == "hybrid" and not lexical and _unrelated(settings, dense):
         if info is not None:
             info["unrelated"] = max(score for _, _, score in dense)

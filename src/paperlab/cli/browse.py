@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from paperlab import catalog
-from paperlab.catalog import PIPELINE_STATES, READING_STATES, paper_details
+from paperlab.catalog import STATES, paper_details
 from paperlab.cli.common import get_store, json_option, print_json, terminal_text
 from paperlab.overviews import ensure_roadmap, lists_overview, topics_overview
 from paperlab.store.values import NOTE_TEXT_COLUMNS
@@ -15,8 +15,6 @@ from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.readinglists import TopicSpec
-
-_STATE_CHOICES = PIPELINE_STATES + READING_STATES
 
 
 def _short(text: str, width: int) -> str:
@@ -31,7 +29,7 @@ def _short(text: str, width: int) -> str:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(_STATE_CHOICES),
+    type=click.Choice(STATES),
     help="Pipeline or reading state (repeatable).",
 )
 @json_option

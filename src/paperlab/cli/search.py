@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from paperlab.catalog import STATES
 from paperlab.cli.common import (
     get_store,
     json_option,
@@ -15,6 +16,7 @@ from paperlab.cli.common import (
 )
 from paperlab.errors import UsageError
 from paperlab.settings import load_settings
+from paperlab.wording import counted
 
 if TYPE_CHECKING:
     from paperlab.searching import SearchHit
@@ -109,6 +111,22 @@ def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
     help="papers: passages; notes: notes and annotations; log: the research log.",
 )
 @click.option("--topic", metavar="SLUG", help="Only papers, notes and log entries of a topic.")
+@click.option(
+    "--paper",
+    "papers",
+    multiple=True,
+    metavar="ID",
+    help="Only this paper: its passages, notes, annotations and log entries (repeatable).",
+)
+@click.option("--list", "list_name", metavar="NAME", help="Only the papers of a reading list.")
+@click.option("--tag", metavar="TAG", help="Only papers with this free tag (or roadmap topic).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(STATES),
+    help="Only papers in this pipeline or reading state (repeatable).",
+)
 @click.option("--by-paper", is_flag=True, help="Group results: the best passages per paper.")
 @click.option("--references", is_flag=True, help="Also search reference-list chunks.")
 @click.option(
@@ -123,12 +141,21 @@ def search(
     k: int,
     scope: str,
     topic: str | None,
+    papers: tuple[str, ...],
+    list_name: str | None,
+    tag: str | None,
+    states: tuple[str, ...],
     by_paper: bool,
     references: bool,
     verbose: bool,
     as_json: bool,
 ) -> None:
-    """Search papers, notes, annotations and the log by words and by meaning."""
+    """Search papers, notes, annotations and the log by words and by meaning.
+
+    --paper, --list, --tag and --state search within the papers they choose
+    (together: the papers all of them keep), --topic within a roadmap topic.
+    """
+    from paperlab.catalog import chosen_paper_ids
     from paperlab.searching import library_is_empty
     from paperlab.searching import search as run_search
 
@@ -143,6 +170,17 @@ def search(
                 print_json([])
             _nothing_to_search(store)
             return
+        within = chosen_paper_ids(store, ids=papers, list_name=list_name, tag=tag, states=states)
+        if within == []:
+            if as_json:
+                print_json([])
+            click.echo(
+                terminal_text(
+                    f"No paper is {_chosen(papers, list_name, tag, states)}; nothing was searched."
+                ),
+                err=True,
+            )
+            return
         info: dict[str, object] = {}
         hits = run_search(
             store,
@@ -152,6 +190,7 @@ def search(
             scope=scope,
             topic=topic,
             by_paper=by_paper,
+            papers=within,
             include_references=references,
             info=info,
         )
@@ -182,6 +221,28 @@ def search(
         _print_plain(hits, by_paper)
 
 
+def _chosen(
+    papers: tuple[str, ...], list_name: str | None, tag: str | None, states: tuple[str, ...]
+) -> str:
+    """The filters given, as words: "in list this-week with reading state read"."""
+    from paperlab.catalog import READING_STATES
+
+    parts = []
+    if list_name is not None:
+        parts.append(f"in list {list_name}")
+    if tag is not None:
+        parts.append(f"tagged {tag}")
+    reading = [s for s in states if s in READING_STATES]
+    pipeline = [s for s in states if s not in READING_STATES]
+    if reading:
+        parts.append(f"with reading state {' or '.join(reading)}")
+    if pipeline:
+        parts.append(f"in state {' or '.join(pipeline)}")
+    if papers:
+        parts.append(f"among {', '.join(papers)}")
+    return " ".join(parts)
+
+
 def _nothing_to_search(store: Store) -> None:
     """Why a search has nothing to look in: no papers at all, or none with text."""
     from paperlab.searching import paper_count
@@ -191,9 +252,9 @@ def _nothing_to_search(store: Store) -> None:
         click.echo("The library is empty: there is nothing to search yet.", err=True)
         click.echo("Hint: run `paperlab fetch` to add papers, then `paperlab index`.", err=True)
         return
-    many = "papers" if papers != 1 else "paper"
     click.echo(
-        f"Nothing to search yet: {papers} {many} in the library, no searchable text.", err=True
+        f"Nothing to search yet: {counted(papers, 'paper')} in the library, no searchable text.",
+        err=True,
     )
     click.echo(
         "Hint: `paperlab index` extracts and indexes fetched papers; "

@@ -99,6 +99,7 @@ class KindTable:
     weights: tuple[float, ...]
     snippet_column: int  # -1: the best-matching column
     topic_clause: str  # SQL over ``alias`` with a :topic parameter
+    papers_clause: str  # SQL over ``alias``: rows of the papers in the :papers list
     # Rows with an owner: only the current user's (``:me``) and shared ones match.
     owned: bool = True
 
@@ -113,6 +114,7 @@ KINDS: dict[str, KindTable] = {
         (1.0, 0.5),
         0,
         f"c.paper_id IN {_TOPIC_PAPERS}",
+        "c.paper_id IN :papers",
         owned=False,
     ),
     "note": KindTable(
@@ -124,6 +126,7 @@ KINDS: dict[str, KindTable] = {
         -1,
         f"(n.paper_id IN {_TOPIC_PAPERS} OR n.id IN "
         "(SELECT note_id FROM note_topic WHERE topic_slug = :topic))",
+        "n.paper_id IN :papers",
     ),
     "annotation": KindTable(
         "annotation",
@@ -133,6 +136,7 @@ KINDS: dict[str, KindTable] = {
         (1.0, 1.0),
         -1,
         f"a.paper_id IN {_TOPIC_PAPERS}",
+        "a.paper_id IN :papers",
     ),
     "log": KindTable(
         "log",
@@ -143,6 +147,8 @@ KINDS: dict[str, KindTable] = {
         0,
         "(l.id IN (SELECT log_id FROM log_topic WHERE topic_slug = :topic) OR l.id IN "
         f"(SELECT log_id FROM log_paper WHERE paper_id IN {_TOPIC_PAPERS}))",
+        # A log entry belongs to the papers it is linked to.
+        "l.id IN (SELECT log_id FROM log_paper WHERE paper_id IN :papers)",
     ),
 }
 
@@ -223,6 +229,7 @@ def _kind_sql(
     table: KindTable,
     *,
     topic: bool,
+    papers: bool = False,
     include_references: bool,
     by_rowid: bool,
     rowids: bool = False,
@@ -236,6 +243,8 @@ def _kind_sql(
         where.append("NOT c.is_reference")
     if topic:
         where.append(table.topic_clause)
+    if papers:
+        where.append(table.papers_clause)
     if by_rowid:
         where.append(f"{table.fts}.rowid = :rowid")
     if rowids:
@@ -268,17 +277,22 @@ def search_lexical(
     limit: int = 100,
     *,
     topic: str | None = None,
+    papers: Sequence[str] | None = None,
     include_references: bool = False,
     snippets: bool = True,
 ) -> list[LexicalHit]:
     """The ``limit`` best BM25 matches across ``kinds``, best first.
+
+    ``topic`` keeps what belongs to a topic, ``papers`` what belongs to those
+    papers (their passages, notes, annotations and linked log entries); an
+    empty ``papers`` keeps nothing.
 
     BM25 scores of different tables are not strictly comparable (each has its
     own document statistics), but they are on the same scale, which is good
     enough to interleave a handful of notes with thousands of passages.
     """
     match = _match(conn, query)
-    if match is None or limit <= 0:
+    if match is None or limit <= 0 or (papers is not None and not papers):
         return []
     ranked: list[tuple[str, int, float]] = []
     kind_sql = _sql_for(conn)
@@ -287,6 +301,7 @@ def search_lexical(
         statement = kind_sql(
             table,
             topic=topic is not None,
+            papers=papers is not None,
             include_references=include_references,
             by_rowid=False,
             snippets=False,
@@ -294,6 +309,8 @@ def search_lexical(
         params: dict[str, Any] = {"q": match, "n": limit, **_owner(table)}
         if topic is not None:
             params["topic"] = topic
+        if papers is not None:
+            params["papers"] = list(papers)
         if _dialect(conn) == "postgresql":
             from paperlab.search.lexical_pg import idf_ranked
 

@@ -56,6 +56,7 @@ def pg_kind_sql(
     table: KindTable,
     *,
     topic: bool,
+    papers: bool = False,
     include_references: bool,
     by_rowid: bool,
     rowids: bool = False,
@@ -73,6 +74,8 @@ def pg_kind_sql(
         where.append("NOT c.is_reference")
     if topic:
         where.append(table.topic_clause)
+    if papers:
+        where.append(table.papers_clause)
     if by_rowid:
         where.append(f"{table.alias}.id = :rowid")
     if rowids:
