@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.screens.search import SearchScreen
@@ -81,3 +81,49 @@ async def test_a_query_about_nothing_in_the_library_says_so(
         status = str(screen.query_one("#search-status").render())
         assert screen.hits == []
         assert "No results for “chocolate cake recipe”: no text contains these words" in status
+
+
+async def test_search_terms_keep_the_papers_they_choose(make_app: Callable[..., Any]) -> None:
+    """`paper:`, `list:` and `state:` among the words search within those papers; a name
+    the library does not know says so in the status line, with the closest one."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+
+        async def search(text: str) -> set[str | None]:
+            box = screen.query_one("#query", Input)
+            box.value = text
+            await until(pilot, lambda: screen.last_query == text, what=text)
+            return {hit.paper_id for hit in screen.hits}
+
+        assert await search("sequence") == {"1706.03762", "1312.5602"}
+        assert await search("sequence paper:1312.5602") == {"1312.5602"}
+        assert await search("list:weeks-19-20-reading-papers sequence") == {"1706.03762"}
+        assert await search("sequence state:read") == {"1312.5602"}
+        status = str(screen.query_one("#search-status").render())
+        assert "for “sequence” with reading state read" in status
+        assert await search("sequence list:weeks-19-20-reading-paper") == set()
+        status = str(screen.query_one("#search-status").render())
+        assert "No reading list 'weeks-19-20-reading-paper'" in status
+        assert "Did you mean weeks-19-20-reading-papers?" in status
+        assert await search("paper:1312.5602") == set()
+        status = str(screen.query_one("#search-status").render())
+        assert status == "Type what to search for among 1312.5602."
+
+
+async def test_slash_in_the_reader_searches_that_paper(make_app: Callable[..., Any]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.open_reader("1312.5602")
+        await until(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.loaded)
+        await pilot.press("slash")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen), what="search")
+        screen = app.screen
+        box = screen.query_one("#query", Input)
+        assert box.value == "paper:1312.5602 " and box.has_focus
+        await pilot.press(*"sequence")
+        query = "paper:1312.5602 sequence"
+        await until(pilot, lambda: screen.last_query == query and screen.hits, what="results")
+        assert {hit.paper_id for hit in screen.hits} == {"1312.5602"}

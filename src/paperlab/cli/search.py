@@ -158,6 +158,7 @@ def search(
     from paperlab.catalog import chosen_paper_ids
     from paperlab.searching import library_is_empty
     from paperlab.searching import search as run_search
+    from paperlab.searchterms import describe_choice
 
     text = " ".join(query).strip()
     if not text:
@@ -176,7 +177,8 @@ def search(
                 print_json([])
             click.echo(
                 terminal_text(
-                    f"No paper is {_chosen(papers, list_name, tag, states)}; nothing was searched."
+                    f"No paper is {describe_choice(papers, list_name, tag, states)}; "
+                    "nothing was searched."
                 ),
                 err=True,
             )
@@ -219,28 +221,6 @@ def search(
         _print_rich(hits, by_paper)
     else:
         _print_plain(hits, by_paper)
-
-
-def _chosen(
-    papers: tuple[str, ...], list_name: str | None, tag: str | None, states: tuple[str, ...]
-) -> str:
-    """The filters given, as words: "in list this-week with reading state read"."""
-    from paperlab.catalog import READING_STATES
-
-    parts = []
-    if list_name is not None:
-        parts.append(f"in list {list_name}")
-    if tag is not None:
-        parts.append(f"tagged {tag}")
-    reading = [s for s in states if s in READING_STATES]
-    pipeline = [s for s in states if s not in READING_STATES]
-    if reading:
-        parts.append(f"with reading state {' or '.join(reading)}")
-    if pipeline:
-        parts.append(f"in state {' or '.join(pipeline)}")
-    if papers:
-        parts.append(f"among {', '.join(papers)}")
-    return " ".join(parts)
 
 
 def _nothing_to_search(store: Store) -> None:

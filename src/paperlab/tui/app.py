@@ -277,6 +277,16 @@ class PaperlabApp(App[None]):
 
         self.push_screen(ReaderScreen(paper_id, page=page, highlight=highlight))
 
+    async def search_within(self, paper_id: str) -> None:
+        """The search screen, its query starting with ``paper:ID`` (the reader's ``/``)."""
+        from paperlab.tui.screens.search import SearchScreen
+
+        await self.switch_mode("search")
+        while not isinstance(self.screen, SearchScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()  # a reader opened from an earlier result
+        if isinstance(self.screen, SearchScreen):
+            self.screen.start_query(f"paper:{paper_id} ")
+
     def open_front_page(self, paper_id: str) -> None:
         """A paper's front page: abstract, why the lists say to read it, what it builds on."""
         from paperlab.tui.screens.front_page import FrontPageScreen

@@ -423,6 +423,9 @@ class ReaderScreen(ReadingPositionScreen):
     def action_open_pdf(self) -> None:
         self.open_pdf(self.paper_id, self.page)
 
+    async def action_search_paper(self) -> None:
+        await self.lab.search_within(self.paper_id)
+
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="pdf", description="Opening the PDF"
     )

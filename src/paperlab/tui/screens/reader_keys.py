@@ -48,6 +48,13 @@ READER_BINDINGS: list[BindingType] = [
     _key("t", "tags", "Tags", "Pick this paper's topics."),
     _key("m", "mark", "Mark", "Cycle the reading state: unread, skimming, reading, read."),
     _key("x", "open_pdf", "PDF", "Open the PDF in the system viewer at this page."),
+    _key(
+        "slash",
+        "search_paper",
+        "Search paper",
+        "Search this paper, your notes and highlights on it by words and meaning.",
+        "/",
+    ),
 ]
 
 __all__ = ["READER_BINDINGS"]

@@ -1,4 +1,9 @@
-"""Search as you type: hybrid search in a worker, results open where they were found."""
+"""Search as you type: hybrid search in a worker, results open where they were found.
+
+Filter terms among the words (``paper:ID``, ``list:NAME``, ``tag:TAG``,
+``state:STATE``, ``topic:SLUG``; ``paperlab.searchterms``) search within the
+papers they choose; the reader's ``/`` starts a search with ``paper:`` filled in.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from paperlab.tui.screens.base import PaperlabScreen
 from paperlab.tui.widgets.footer import KeysFooter
+from paperlab.wording import counted
 
 DEBOUNCE = 0.3
 KIND_STYLE = {"passage": "cyan", "note": "green", "annotation": "yellow", "log": "magenta"}
@@ -86,7 +92,8 @@ class SearchScreen(PaperlabScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(
-            placeholder="Search papers, notes, annotations and the log…",
+            placeholder="Search papers, notes, annotations and the log… (paper:ID list:NAME "
+            "tag:TAG state:read narrow it)",
             id="query",
             # Coming back to the query must not make the next key replace it.
             select_on_focus=False,
@@ -111,6 +118,13 @@ class SearchScreen(PaperlabScreen):
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def start_query(self, text: str) -> None:
+        """Put ``text`` in the query box, the cursor after it, ready to type on."""
+        box = self.query_one("#query", Input)
+        box.value = text
+        box.cursor_position = len(text)
+        box.focus()
 
     def action_leave_query(self) -> None:
         self.action_focus_results()
@@ -141,27 +155,66 @@ class SearchScreen(PaperlabScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="Searching")
     def run_search(self, query: str) -> None:
+        from paperlab.catalog import chosen_paper_ids
+        from paperlab.errors import PaperlabError
         from paperlab.searching import search
+        from paperlab.searchterms import split_terms
 
-        self.app.call_from_thread(self._status, f"Searching “{query}”…")
+        terms = split_terms(query)
+        within = f" {terms.describe()}" if terms.limited else ""
+        self.app.call_from_thread(self._status, f"Searching “{terms.query}”{within}…")
         # Until the model has loaded, search lexically rather than wait ~7 s for it.
         embedder = self.lab.embedder
         info: dict[str, Any] = {}
-        hits = search(
-            self.lab.store,
-            self.lab.settings,
-            query,
-            k=20,
-            embedder=embedder,
-            mode="hybrid" if embedder is not None else "lexical",
-            info=info,
+        try:
+            papers = chosen_paper_ids(
+                self.lab.store,
+                ids=terms.papers,
+                list_name=terms.list_name,
+                tag=terms.tag,
+                states=terms.states,
+            )
+            if not terms.query:
+                problem = f"Type what to search for{within}."
+            elif papers == []:
+                problem = f"No paper is{within}; nothing was searched."
+            else:
+                problem = ""
+                hits = search(
+                    self.lab.store,
+                    self.lab.settings,
+                    terms.query,
+                    k=20,
+                    topic=terms.topic,
+                    papers=papers,
+                    embedder=embedder,
+                    mode="hybrid" if embedder is not None else "lexical",
+                    info=info,
+                )
+        except PaperlabError as exc:  # a name typed among the words that the library lacks
+            problem = " ".join(part for part in (exc.message, exc.hint) if part)
+        if problem:
+            self.app.call_from_thread(self.show_hits, query, [], problem=problem)
+            return
+        self.app.call_from_thread(
+            self.show_hits, query, hits, info.get("unrelated"), words=terms.query, within=within
         )
-        self.app.call_from_thread(self.show_hits, query, hits, info.get("unrelated"))
 
     def _status(self, text: str) -> None:
         self.query_one("#search-status", Static).update(text)
 
-    def show_hits(self, query: str, hits: list[Any], unrelated: float | None = None) -> None:
+    def show_hits(
+        self,
+        query: str,
+        hits: list[Any],
+        unrelated: float | None = None,
+        *,
+        words: str | None = None,
+        within: str = "",
+        problem: str = "",
+    ) -> None:
+        """Show ``hits`` for the text ``query`` (its search ``words``, the filters ``within``
+        in words), or the ``problem`` that kept the search from running."""
         # A thread worker cannot be interrupted: an older, slower search may
         # finish after a newer one. Only the query in the box is shown.
         if query != self.query_one("#query", Input).value.strip():
@@ -172,14 +225,17 @@ class SearchScreen(PaperlabScreen):
         results.clear_options()
         for i, hit in enumerate(hits):
             results.add_option(Option(render_hit(hit), id=str(i)))
-        if query and unrelated is not None:
+        words = query if words is None else words
+        if problem:
+            self._status(problem)
+        elif query and unrelated is not None:
             self._status(
-                f"No results for “{query}”: no text contains these words, and none is close"
+                f"No results for “{words}”: no text contains these words, and none is close"
                 f" in meaning (best similarity {unrelated:.2f})."
             )
         elif query:
             mode = "" if self.lab.embedder is not None else " (model still loading: lexical)"
-            self._status(f"{len(hits)} results for “{query}”{mode}")
+            self._status(f"{counted(len(hits), 'result')} for “{words}”{within}{mode}")
         else:
             self._status("Type to search.")
         if hits:
