@@ -61,12 +61,24 @@ def test_a_verdict_checked_ahead_is_used_for_the_files_it_checked(
     assert checked_ahead(paths, stamp(paths)) is False
 
 
+def _finished(paths: VectorPaths) -> None:
+    """Wait for the check under way on ``paths`` without taking its verdict."""
+    from paperlab.search import preload
+
+    with preload._LOCK:
+        thread, _ = preload._CHECKS[paths.index]
+    thread.join()
+
+
 def test_files_changed_after_the_check_are_checked_again(
     index_files: tuple[VectorPaths, str],
     ahead_always: None,
 ) -> None:
     paths, model = index_files
     check_ahead(paths, model)
+    # The check must be over before the file changes: a check thread that starts
+    # late (a busy machine) would read the changed file, and rightly say so.
+    _finished(paths)
     checked = stamp(paths)
     garble_middle(paths.index, length=paths.index.stat().st_size // 3)
     os.utime(paths.index, ns=(checked[1] + 10**9, checked[1] + 10**9))

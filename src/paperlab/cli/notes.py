@@ -289,7 +289,7 @@ def annotate(
         quote = " ".join(words)  # unquoted words, as a shell splits them
     if quote is None:
         raise UsageError(
-            "Say which passage to annotate.",
+            "Say which passage to annotate: after the ID, or with --quote.",
             hint=f'paperlab annotate {paper_id} "a phrase from the paper"',
         )
     from paperlab.annotations import add_annotation
