@@ -136,8 +136,10 @@ def failure_advice(paper_id: str, reason: str | None) -> str:
         stage, message = EXTRACT, reason
     detail = f" ({message.rstrip('.')})" if message else ""
     if stage == NOT_FOUND:
+        # arXiv's answer ("ID does not exist on arXiv; check the id.") adds nothing
+        # to the stage but the id again.
         return (
-            f"arXiv does not list {paper_id}{detail}. If you have its PDF,"
+            f"arXiv does not list {paper_id}: check the id, or if you have its PDF,"
             " import it with `paperlab add FILE.pdf`."
         )
     if stage == DOWNLOAD:

@@ -148,6 +148,14 @@ async def test_a_failed_paper_says_what_is_true_and_what_to_run(
 
 def test_failure_advice_follows_the_failed_stage() -> None:
     assert "paperlab add FILE.pdf" in failure_advice("1234.5678", "not-found: no such id")
+    # arXiv's own words name the id again: said once, with what to do.
+    not_listed = failure_advice(
+        "1512.03385", "not-found: 1512.03385 does not exist on arXiv; check the id."
+    )
+    assert not_listed == (
+        "arXiv does not list 1512.03385: check the id, or if you have its PDF, "
+        "import it with `paperlab add FILE.pdf`."
+    )
     assert "--retry-failed" in failure_advice("1234.5678", "download: timed out")
     extract = failure_advice("1234.5678", "extract: No text to index: nothing is left")
     assert "paperlab add" in extract and "text layer" in extract
