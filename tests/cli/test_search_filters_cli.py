@@ -138,3 +138,20 @@ def test_unknown_names_are_reported_with_a_hint(
         if first is not None:
             lines = result.err.splitlines()
             assert lines[0] == first and lines[1].startswith("Hint: "), result.err
+
+
+def test_terms_in_the_query_work_as_the_options_do(
+    library: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the lab bench's search box takes among the words, the command line takes too."""
+    assert _found(capsys, f"paper:{WARMUP}") == _found(capsys, "--paper", WARMUP)
+    assert {p for _, p in _found(capsys, "list:this-week", "--tag", "optimisers")} == {ADAM}
+    assert {p for _, p in _found(capsys, "state:read")} == {SCHEDULES}
+    clash = run_cli(capsys, "search", f"{QUERY} list:this-week", "--list", "other")
+    assert clash.code == 2
+    assert clash.err.splitlines()[0] == (
+        "Error: Two reading lists are given: list:this-week and --list other."
+    )
+    only_terms = run_cli(capsys, "search", f"paper:{WARMUP}")
+    assert only_terms.code == 2
+    assert only_terms.err.startswith("Error: The search query is empty")

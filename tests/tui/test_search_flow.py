@@ -127,3 +127,11 @@ async def test_slash_in_the_reader_searches_that_paper(make_app: Callable[..., A
         query = "paper:1312.5602 sequence"
         await until(pilot, lambda: screen.last_query == query and screen.hits, what="results")
         assert {hit.paper_id for hit in screen.hits} == {"1312.5602"}
+
+
+def test_its_keys_can_be_checked_before_it_is_composed() -> None:
+    """Switching to search builds the screen while footers still ask which of its keys
+    apply: a busy machine made that ask before the query box existed, and the app died."""
+    screen = SearchScreen()
+    assert screen.check_action("leave_query", ()) is False
+    assert screen.check_action("leave", ()) is True

@@ -106,7 +106,9 @@ class SearchScreen(PaperlabScreen):
         self.query_one("#query", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        in_query = self.query_one("#query", Input).has_focus
+        # Footers ask while switching here, before the query box may exist yet.
+        box = self.query("#query").results(Input)
+        in_query = any(widget.has_focus for widget in box)
         if action == "leave_query":
             return in_query
         if action in ("leave", "focus_query", "front_page"):
