@@ -2,8 +2,9 @@
 
 The lab bench's search box takes filter terms among the words, as its library
 filter takes ``state:``: ``paper:ID`` (repeatable), ``list:NAME``, ``tag:TAG``,
-``state:STATE`` (repeatable) and ``topic:SLUG``. `paperlab search` takes the
-same as options. Both say what they searched within in the same words.
+``state:STATE`` (repeatable) and ``topic:SLUG``. `paperlab search` takes them
+in its query too, and as options. Both say what they searched within in the
+same words.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from paperlab.catalog import READING_STATES
+from paperlab.errors import UsageError
 
 # A filter term: a known key, a colon and a value, standing as a word of its own
 # ("arXiv:1706.03762" or "see:this" stay words of the query).
@@ -67,6 +69,38 @@ def split_terms(text: str) -> SearchTerms:
     )
 
 
+def with_options(
+    terms: SearchTerms,
+    *,
+    papers: Sequence[str] = (),
+    list_name: str | None = None,
+    tag: str | None = None,
+    states: Sequence[str] = (),
+    topic: str | None = None,
+) -> SearchTerms:
+    """``terms`` narrowed further by command-line options (repeatable ones add up).
+
+    A list, tag or topic given both ways and differently is a UsageError.
+    """
+
+    def one(what: str, key: str, typed: str | None, option: str | None) -> str | None:
+        if typed is not None and option is not None and typed != option:
+            raise UsageError(
+                f"Two {what} are given: {key}:{typed} and --{key} {option}.",
+                hint=f"Give one, as --{key} or as {key}: in the query.",
+            )
+        return typed if option is None else option
+
+    return SearchTerms(
+        query=terms.query,
+        papers=tuple(dict.fromkeys([*terms.papers, *papers])),
+        list_name=one("reading lists", "list", terms.list_name, list_name),
+        tag=one("tags", "tag", terms.tag, tag),
+        states=tuple(dict.fromkeys([*terms.states, *states])),
+        topic=one("topics", "topic", terms.topic, topic),
+    )
+
+
 def describe_choice(
     papers: Sequence[str] = (),
     list_name: str | None = None,
@@ -93,4 +127,4 @@ def describe_choice(
     return " ".join(parts)
 
 
-__all__ = ["SearchTerms", "describe_choice", "split_terms"]
+__all__ = ["SearchTerms", "describe_choice", "split_terms", "with_options"]

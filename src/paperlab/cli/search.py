@@ -154,15 +154,29 @@ def search(
 
     --paper, --list, --tag and --state search within the papers they choose
     (together: the papers all of them keep), --topic within a roadmap topic.
+    The same can be written in the query: paper:ID list:NAME tag:TAG state:STATE
+    topic:SLUG.
     """
     from paperlab.catalog import chosen_paper_ids
     from paperlab.searching import library_is_empty
     from paperlab.searching import search as run_search
-    from paperlab.searchterms import describe_choice
+    from paperlab.searchterms import describe_choice, split_terms, with_options
 
-    text = " ".join(query).strip()
+    terms = with_options(
+        split_terms(" ".join(query)),
+        papers=papers,
+        list_name=list_name,
+        tag=tag,
+        states=states,
+        topic=topic,
+    )
+    text = terms.query
     if not text:
-        raise UsageError("The search query is empty.", hint='Try: paperlab search "attention"')
+        among = f" {terms.describe()}" if terms.limited else ""
+        raise UsageError(
+            f"The search query is empty: give the words to search for{among}.",
+            hint='Try: paperlab search "attention"',
+        )
     settings = load_settings()
     store = get_store(settings)
     try:
@@ -171,17 +185,14 @@ def search(
                 print_json([])
             _nothing_to_search(store)
             return
-        within = chosen_paper_ids(store, ids=papers, list_name=list_name, tag=tag, states=states)
+        within = chosen_paper_ids(
+            store, ids=terms.papers, list_name=terms.list_name, tag=terms.tag, states=terms.states
+        )
         if within == []:
             if as_json:
                 print_json([])
-            click.echo(
-                terminal_text(
-                    f"No paper is {describe_choice(papers, list_name, tag, states)}; "
-                    "nothing was searched."
-                ),
-                err=True,
-            )
+            chosen = describe_choice(terms.papers, terms.list_name, terms.tag, terms.states)
+            click.echo(terminal_text(f"No paper is {chosen}; nothing was searched."), err=True)
             return
         info: dict[str, object] = {}
         hits = run_search(
@@ -190,7 +201,7 @@ def search(
             text,
             k=k,
             scope=scope,
-            topic=topic,
+            topic=terms.topic,
             by_paper=by_paper,
             papers=within,
             include_references=references,
