@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from paperlab.embedding import (
     annotation_text,
     embed_pending_small,
@@ -30,6 +32,7 @@ from paperlab.search.vectors import (
     KIND_CODES,
     VectorPaths,
     faiss_id,
+    faiss_ids,
     preload_index,
     split_id,
 )
@@ -138,11 +141,15 @@ class Within:
         return self.topic is not None or self.papers is not None
 
 
-def _allowed_ids(conn: ReadConnection, kinds: Sequence[str], within: Within) -> list[int]:
-    """The faiss ids of the rows of ``kinds`` that ``within`` keeps."""
-    ids: list[int] = []
+def _allowed_ids(conn: ReadConnection, kinds: Sequence[str], within: Within) -> np.ndarray:
+    """The faiss ids of the rows of ``kinds`` that ``within`` keeps (int64).
+
+    A choice of many papers keeps hundreds of thousands of passages: their ids
+    are made in numpy, not one Python call each.
+    """
+    parts = [np.empty(0, dtype=np.int64)]
     if within.papers is not None and not within.papers:
-        return ids
+        return parts[0]
     for kind in kinds:
         table = KINDS[kind]
         where: list[str] = []
@@ -156,9 +163,10 @@ def _allowed_ids(conn: ReadConnection, kinds: Sequence[str], within: Within) -> 
         rows = conn.execute(
             f"SELECT {table.alias}.id FROM {table.table} {table.alias} WHERE {' AND '.join(where)}",
             params,
-        )
-        ids.extend(faiss_id(kind, r[0]) for r in rows)
-    return ids
+        ).all()
+        row_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        parts.append(faiss_ids(kind, row_ids))
+    return np.concatenate(parts)
 
 
 def _kind_range(kinds: Sequence[str]) -> tuple[int, int] | None:
@@ -221,7 +229,7 @@ def _dense_pgvector(
     ensure_hnsw(store, model, dim)
     hits: list[tuple[str, int, float]] = []
     with store.connect() as conn:
-        allowed = set(_allowed_ids(conn, kinds, within)) if within.limited else None
+        allowed = set(_allowed_ids(conn, kinds, within).tolist()) if within.limited else None
         if "passage" in kinds:
             chunk_ids = None
             if allowed is not None:
@@ -339,7 +347,12 @@ def search(
     if mode not in ("hybrid", "lexical", "dense"):
         raise UsageError(f"Unknown search mode {mode!r}.")
     kinds = SCOPES[scope]
-    within = Within(topic, None if papers is None else list(papers))
+    within = Within(topic, None if papers is None else list(dict.fromkeys(papers)))
+    if within.papers:
+        with store.connect() as conn:
+            every = conn.execute("SELECT count(*) FROM paper").scalar()
+        if len(within.papers) >= int(every or 0):
+            within = Within(topic, None)  # every paper is chosen: nothing to filter
     if within.papers == []:
         if info is not None:
             info.update(dense=None, dense_reason="no paper chosen", unrelated=None)

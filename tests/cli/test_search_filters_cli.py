@@ -119,7 +119,7 @@ def test_a_filter_that_keeps_no_paper_says_so(
     result = run_cli(capsys, "search", QUERY, "--list", "this-week", "--state", "read")
     assert result.code == 0 and result.out == ""
     assert result.err.strip() == (
-        "No paper is in list this-week with reading state read; nothing was searched."
+        "No papers in list this-week with reading state read; nothing was searched."
     )
 
 

@@ -54,6 +54,23 @@ def test_sequence_parameters_expand(store: Store) -> None:
         assert conn.execute("SELECT ':ids' WHERE 1 IN :ids", {"ids": (1,)}).scalar() == ":ids"
 
 
+def test_long_sequence_parameters_match_as_short_ones_do(store: Store) -> None:
+    """A search within thousands of papers binds thousands of ids: they go as one
+    JSON array, so matching is the same for text and numbers, long or short."""
+    with store.write() as session:
+        for i in range(3):
+            session.add(Paper(id=f"2101.0000{i}", title=f"p{i}"))
+    many = [f"2201.{n:05d}" for n in range(5000)] + ["2101.00002", "2101.00000"]
+    with store.connect() as conn:
+        rows = conn.execute("SELECT id FROM paper WHERE id IN :ids ORDER BY id", {"ids": many})
+        assert rows.all() == [("2101.00000",), ("2101.00002",)]
+        outside = conn.execute("SELECT id FROM paper WHERE id NOT IN :ids", {"ids": many})
+        assert outside.all() == [("2101.00001",)]
+        numbers = [*range(100_000, 105_000), 2]
+        assert conn.execute("SELECT 2 IN :n, 3 IN :n", {"n": numbers}).first() == (1, 0)
+        assert conn.execute("SELECT '2' IN :n", {"n": numbers}).scalar() == 0  # types kept
+
+
 def test_a_read_connection_cannot_write(store: Store) -> None:
     with pytest.raises(StoreError) as info, store.connect() as conn:
         conn.execute("INSERT INTO topic (slug, title) VALUES ('x', 'X')")

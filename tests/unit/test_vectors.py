@@ -14,6 +14,7 @@ from paperlab.search.vectors import (
     VectorIndex,
     VectorPaths,
     faiss_id,
+    faiss_ids,
     forget_cache,
     load_index,
     model_slug,
@@ -44,6 +45,14 @@ def test_ids_round_trip() -> None:
         for row in (1, 7, 2**39):
             assert split_id(faiss_id(kind, row)) == (kind, row)
     assert faiss_id("passage", 5) != faiss_id("note", 5)
+
+
+def test_many_faiss_ids_at_once_are_the_same_ids() -> None:
+    rows = np.array([0, 1, 7, 123_456, (1 << 40) - 1], dtype=np.int64)
+    for kind in ("passage", "note", "annotation", "log"):
+        made = faiss_ids(kind, rows)
+        assert made.dtype == np.int64
+        assert made.tolist() == [faiss_id(kind, int(row)) for row in rows]
 
 
 def test_model_slug_is_file_safe() -> None:

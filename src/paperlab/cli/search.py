@@ -192,7 +192,7 @@ def search(
             if as_json:
                 print_json([])
             chosen = describe_choice(terms.papers, terms.list_name, terms.tag, terms.states)
-            click.echo(terminal_text(f"No paper is {chosen}; nothing was searched."), err=True)
+            click.echo(terminal_text(f"No papers {chosen}; nothing was searched."), err=True)
             return
         info: dict[str, object] = {}
         hits = run_search(

@@ -69,6 +69,13 @@ def faiss_id(kind: str, row_id: int) -> int:
     return (KIND_CODES[kind] << ID_SHIFT) | int(row_id)
 
 
+def faiss_ids(kind: str, row_ids: np.ndarray) -> np.ndarray:
+    """:func:`faiss_id` of many rows of one kind at once (int64)."""
+    import numpy as np
+
+    return (np.int64(KIND_CODES[kind]) << np.int64(ID_SHIFT)) | row_ids.astype(np.int64)
+
+
 def split_id(fid: int) -> tuple[str, int]:
     """Inverse of :func:`faiss_id`."""
     return _CODE_KINDS[int(fid) >> ID_SHIFT], int(fid) & _ROW_MASK

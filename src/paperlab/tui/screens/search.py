@@ -179,7 +179,7 @@ class SearchScreen(PaperlabScreen):
             if not terms.query:
                 problem = f"Type what to search for{within}."
             elif papers == []:
-                problem = f"No paper is{within}; nothing was searched."
+                problem = f"No papers{within}; nothing was searched."
             else:
                 problem = ""
                 hits = search(
