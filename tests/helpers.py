@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -158,3 +159,23 @@ def library_execute(sql: str, params: dict[str, object] | None = None) -> None:
             session.connection().execute(text(sql), params or {})
     finally:
         store.close()
+
+
+def viewer_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str = "zathura", *, alone: bool = False
+) -> Path:
+    """A PDF viewer called ``name``, first on PATH, that writes down what it was
+    asked to open (no desktop viewer runs here); returns the file it writes.
+
+    ``alone``: nothing else on PATH, so no system viewer can be found instead.
+    """
+    bin_dir = tmp_path / f"bin-{name}"
+    bin_dir.mkdir()
+    record = tmp_path / f"{name}-asked.txt"
+    script = bin_dir / name
+    # Written whole, then renamed: a test waiting for the file never reads half of it.
+    script.write_text(f'#!/bin/sh\necho "$@" > {record}.part && /bin/mv {record}.part {record}\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    path = [str(bin_dir)] if alone else [str(bin_dir), "/usr/bin", "/bin"]
+    monkeypatch.setenv("PATH", os.pathsep.join(path))
+    return record

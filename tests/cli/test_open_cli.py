@@ -7,8 +7,6 @@ that writes down what it was asked to open (no desktop viewer runs here).
 from __future__ import annotations
 
 import json
-import os
-import stat
 import time
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from paperlab.readingposition import ReadingPosition, save_position
 from paperlab.settings import load_settings
 from paperlab.store import open_store
 from tests.fakearxiv import make_pdf
-from tests.helpers import run_cli
+from tests.helpers import run_cli, viewer_on_path
 
 PAPER = "1608.03983"
 PAGES = ["1 Introduction\nWarm restarts of the run.", "2 Method\nThe schedule.", "3 Results"]
@@ -46,15 +44,7 @@ def paper(tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str
 
 @pytest.fixture
 def asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A `zathura` on PATH that writes its arguments to the returned file."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    record = tmp_path / "asked.txt"
-    script = bin_dir / "zathura"
-    script.write_text(f'#!/bin/sh\necho "$@" > {record}.part && /bin/mv {record}.part {record}\n')
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
-    return record
+    return viewer_on_path(tmp_path, monkeypatch)
 
 
 def _viewer_args(record: Path) -> list[str]:
@@ -115,13 +105,7 @@ def test_a_page_given_wins_and_is_checked(
 def test_a_viewer_that_cannot_take_a_page_is_named(
     paper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bin_dir = tmp_path / "plain-bin"
-    bin_dir.mkdir()
-    record = tmp_path / "opened.txt"
-    script = bin_dir / "xdg-open"
-    script.write_text(f'#!/bin/sh\necho "$@" > {record}.part && /bin/mv {record}.part {record}\n')
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    record = viewer_on_path(tmp_path, monkeypatch, "xdg-open", alone=True)
     result = run_cli(capsys, "open", PAPER, "--page", "2")
     assert result.code == 0, result.err
     assert _viewer_args(record) == [str(paper)]

@@ -7,8 +7,6 @@ A lab library on a real PostgreSQL server; arXiv is the fake server on
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import pytest
 from paperlab.store import Store
 from paperlab.store.models import Paper
 from tests.fakearxiv import FakeArxiv, make_pdf, sample_paper
+from tests.helpers import viewer_on_path
 from tests.tui.helpers import notifications, until
 from tests.tui.test_reader_session import ATTENTION, SIZE, open_reader
 
@@ -35,14 +34,7 @@ def on_a_lab(lab_server: object, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def viewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    asked = tmp_path / "asked.txt"
-    script = bin_dir / "zathura"
-    script.write_text(f'#!/bin/sh\necho "$@" > {asked}\n')
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
-    return asked
+    return viewer_on_path(tmp_path, monkeypatch)
 
 
 def _recorded_elsewhere(store: Store, fake_arxiv: FakeArxiv, sha: str | None = None) -> bytes:

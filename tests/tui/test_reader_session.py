@@ -4,8 +4,6 @@ escape leads out step by step, and the side pane hides and adapts to the width."
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from paperlab.store.models import Paper
 from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.widgets.page_view import PageView
+from tests.helpers import viewer_on_path
 from tests.tui.helpers import notifications, until
 
 pytestmark = pytest.mark.anyio
@@ -65,14 +64,7 @@ async def test_the_pdf_opens_whatever_folder_the_app_started_in(
         paper = s.get(Paper, ATTENTION)
         assert paper is not None
         paper.pdf_path = "pdfs/1706.03762v5.pdf"  # stored relative to the library
-    # A viewer that writes down what it was asked to open.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    asked = tmp_path / "asked.txt"
-    viewer = bin_dir / "zathura"
-    viewer.write_text(f'#!/bin/sh\necho "$@" > {asked}\n')
-    viewer.chmod(viewer.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    asked = viewer_on_path(tmp_path, monkeypatch)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # not the library folder

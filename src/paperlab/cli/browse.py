@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from paperlab import catalog
-from paperlab.catalog import STATES, paper_details
-from paperlab.cli.common import get_store, json_option, print_json, terminal_text
+from paperlab.catalog import paper_details
+from paperlab.cli.common import get_store, json_option, print_json, state_option, terminal_text
 from paperlab.overviews import ensure_roadmap, lists_overview, topics_overview
 from paperlab.store.values import NOTE_TEXT_COLUMNS
 from paperlab.wording import counted
@@ -25,13 +25,7 @@ def _short(text: str, width: int) -> str:
 @click.option("--list", "list_name", metavar="NAME", help="Only papers of this reading list.")
 @click.option("--topic", metavar="SLUG", help="Only papers tagged with this roadmap topic.")
 @click.option("--tag", metavar="TAG", help="Only papers with this free tag (or roadmap topic).")
-@click.option(
-    "--state",
-    "states",
-    multiple=True,
-    type=click.Choice(STATES),
-    help="Pipeline or reading state (repeatable).",
-)
+@state_option("Pipeline or reading state (repeatable).")
 @json_option
 def list_papers_cmd(
     list_name: str | None,

@@ -76,6 +76,13 @@ def stderr_is_terminal() -> bool:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
 
+def state_option(help: str) -> Any:
+    """``--state`` (repeatable): a pipeline or reading state, as `list` and `search` take it."""
+    from paperlab.catalog import STATES
+
+    return click.option("--state", "states", multiple=True, type=click.Choice(STATES), help=help)
+
+
 def owner_mark(owner: str, shared: bool) -> str:
     """How a listing marks whose an item is (``views.owner_label``)."""
     from paperlab.views import owner_label

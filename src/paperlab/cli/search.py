@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from paperlab.catalog import STATES
 from paperlab.cli.common import (
     get_store,
     json_option,
     print_json,
+    state_option,
     stdout_is_terminal,
     terminal_text,
 )
@@ -120,13 +120,7 @@ def _print_rich(hits: list[SearchHit], by_paper: bool) -> None:
 )
 @click.option("--list", "list_name", metavar="NAME", help="Only the papers of a reading list.")
 @click.option("--tag", metavar="TAG", help="Only papers with this free tag (or roadmap topic).")
-@click.option(
-    "--state",
-    "states",
-    multiple=True,
-    type=click.Choice(STATES),
-    help="Only papers in this pipeline or reading state (repeatable).",
-)
+@state_option("Only papers in this pipeline or reading state (repeatable).")
 @click.option("--by-paper", is_flag=True, help="Group results: the best passages per paper.")
 @click.option("--references", is_flag=True, help="Also search reference-list chunks.")
 @click.option(
