@@ -179,3 +179,22 @@ def viewer_on_path(
     path = [str(bin_dir)] if alone else [str(bin_dir), "/usr/bin", "/bin"]
     monkeypatch.setenv("PATH", os.pathsep.join(path))
     return record
+
+
+def imported_sgdr(tmp_path: Path, capsys: pytest.CaptureFixture[str], pages: list[str]) -> int:
+    """A generated PDF stamped as arXiv 1608.03983 (one page per text), imported
+    offline with `paperlab add --no-index` and extracted; returns its page count."""
+    from paperlab.pipeline import extract_paper
+    from paperlab.settings import load_settings
+    from paperlab.store import open_store
+    from tests.fakearxiv import make_pdf
+
+    pdf = tmp_path / "sgdr.pdf"
+    pdf.write_bytes(make_pdf("SGDR: Warm Restarts", pages, stamp="arXiv:1608.03983v1 [cs.LG]"))
+    added = run_cli(capsys, "add", "--no-index", str(pdf))
+    assert added.code == 0, added.err
+    store = open_store()
+    try:
+        return extract_paper(store, load_settings(), "1608.03983").pages
+    finally:
+        store.close()

@@ -11,7 +11,7 @@ from paperlab.pipeline import extract_paper
 from paperlab.settings import load_settings
 from paperlab.store import open_store
 from tests.fakearxiv import make_pdf
-from tests.helpers import run_cli
+from tests.helpers import imported_sgdr, run_cli
 
 PAPER = "1608.03983"
 PAGES = [
@@ -30,16 +30,7 @@ pytestmark = pytest.mark.usefixtures("backend")
 @pytest.fixture
 def paper(tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]) -> str:
     """A generated PDF imported offline and extracted (real PyMuPDF pages)."""
-    pdf = tmp_path / "sgdr.pdf"
-    pdf.write_bytes(make_pdf("SGDR: Warm Restarts", PAGES, stamp="arXiv:1608.03983v1 [cs.LG]"))
-    added = run_cli(capsys, "add", "--no-index", str(pdf))
-    assert added.code == 0, added.err
-    store = open_store()
-    try:
-        outcome = extract_paper(store, load_settings(), PAPER)
-        assert outcome.pages == 2, outcome
-    finally:
-        store.close()
+    assert imported_sgdr(tmp_path, capsys, PAGES) == 2
     return PAPER
 
 

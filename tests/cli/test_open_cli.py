@@ -12,12 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from paperlab.pipeline import extract_paper
 from paperlab.readingposition import ReadingPosition, save_position
-from paperlab.settings import load_settings
 from paperlab.store import open_store
-from tests.fakearxiv import make_pdf
-from tests.helpers import run_cli, viewer_on_path
+from tests.helpers import imported_sgdr, run_cli, viewer_on_path
 
 PAPER = "1608.03983"
 PAGES = ["1 Introduction\nWarm restarts of the run.", "2 Method\nThe schedule.", "3 Results"]
@@ -29,15 +26,7 @@ pytestmark = pytest.mark.usefixtures("backend")
 @pytest.fixture
 def paper(tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A three-page PDF imported offline and extracted; returns the stored file."""
-    pdf = tmp_path / "sgdr.pdf"
-    pdf.write_bytes(make_pdf("SGDR: Warm Restarts", PAGES, stamp="arXiv:1608.03983v1 [cs.LG]"))
-    added = run_cli(capsys, "add", "--no-index", str(pdf))
-    assert added.code == 0, added.err
-    store = open_store()
-    try:
-        assert extract_paper(store, load_settings(), PAPER).pages == 3
-    finally:
-        store.close()
+    assert imported_sgdr(tmp_path, capsys, PAGES) == 3
     stored = json.loads(run_cli(capsys, "show", PAPER, "--json").out)["pdf_path"]
     return paperlab_home / stored
 
