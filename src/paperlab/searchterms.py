@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from paperlab.catalog import READING_STATES
+from paperlab.catalog import READING_STATES, STATES
 from paperlab.errors import UsageError
 
 # A filter term: a known key, a colon and a value, standing as a word of its own
@@ -64,7 +64,9 @@ def split_terms(text: str) -> SearchTerms:
         papers=tuple(dict.fromkeys(found.get("paper", []))),
         list_name=last("list"),
         tag=last("tag"),
-        states=tuple(dict.fromkeys(s.lower() for s in found.get("state", []))),
+        states=tuple(
+            dict.fromkeys(state for typed in found.get("state", []) for state in _states(typed))
+        ),
         topic=last("topic"),
     )
 
@@ -99,6 +101,15 @@ def with_options(
         states=tuple(dict.fromkeys([*terms.states, *states])),
         topic=one("topics", "topic", terms.topic, topic),
     )
+
+
+def _states(typed: str) -> list[str]:
+    """The states ``state:typed`` means, as in the library's filter: a whole name that
+    state alone, the start of names every state it starts (an unknown one as typed)."""
+    typed = typed.lower()
+    if typed in STATES:
+        return [typed]
+    return [state for state in STATES if state.startswith(typed)] or [typed]
 
 
 def describe_choice(

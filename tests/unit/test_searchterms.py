@@ -49,3 +49,10 @@ def test_splitting_never_loses_a_query_word(text: str) -> None:
         )
     ]
     assert terms.query.split() == kept
+
+
+def test_a_state_may_be_the_start_of_one_as_in_the_library_filter() -> None:
+    assert split_terms("x state:read").states == ("read",)  # a whole name: that state only
+    assert split_terms("x state:rea").states == ("reading", "read")
+    assert split_terms("x state:fail state:skim").states == ("failed", "skimming")
+    assert split_terms("x state:nonsense").states == ("nonsense",)  # refused where it is used
