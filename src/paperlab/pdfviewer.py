@@ -99,6 +99,14 @@ class Opened:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def sentence(self) -> str:
+        if self.at_page:
+            return f"Opened {self.paper_id} in {self.viewer} at page {self.page}."
+        return (
+            f"Opened {self.paper_id} with {self.viewer}"
+            f" (it cannot be told a page: go to page {self.page})."
+        )
+
 
 def open_paper(store: Store, settings: Settings, text: str, page: int | None = None) -> Opened:
     """Open a library paper's PDF at ``page``, or where the reader left it, or at page 1.

@@ -317,3 +317,33 @@ async def test_the_reader_is_usable_on_small_terminals(
         assert reader.query_one("#annotation-list", OptionList).has_focus
         await pilot.press("escape")
         assert view.has_focus and app.screen is reader
+
+
+async def test_x_in_the_library_opens_the_pdf_where_the_reader_left_it(
+    make_app: Callable[..., Any],
+    lab_store: Store,
+    paperlab_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paperlab.readingposition import ReadingPosition, save_position
+
+    pdfs = paperlab_home / "pdfs"
+    pdfs.mkdir(parents=True, exist_ok=True)
+    (pdfs / "1706.03762v5.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with lab_store.write() as s:
+        paper = s.get(Paper, ATTENTION)
+        assert paper is not None
+        paper.pdf_path = "pdfs/1706.03762v5.pdf"
+    save_position(lab_store, ReadingPosition(ATTENTION, page=3))
+    asked = viewer_on_path(tmp_path, monkeypatch)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: pilot.app.screen.loaded, what="library")
+        await pilot.press("f", *"attention", "enter")
+        assert app.screen.selected_paper() == ATTENTION
+        await pilot.press("x")
+        sentence = f"Opened {ATTENTION} in zathura at page 3."
+        await until(pilot, lambda: sentence in notifications(app), what="the notification")
+        await until(pilot, asked.exists, what="the viewer")
+    assert asked.read_text().split() == ["--page=3", str(pdfs / "1706.03762v5.pdf")]

@@ -31,10 +31,5 @@ def open_command(paper: str, page: int | None, as_json: bool) -> None:
         store.close()
     if as_json:
         print_json(opened.to_json())
-    elif opened.at_page:
-        click.echo(f"Opened {opened.paper_id} in {opened.viewer} at page {opened.page}.")
     else:
-        click.echo(
-            f"Opened {opened.paper_id} with {opened.viewer}"
-            f" (it cannot be told a page: go to page {opened.page})."
-        )
+        click.echo(opened.sentence())

@@ -128,6 +128,13 @@ class LibraryScreen(PaperlabScreen):
             tooltip="Collapse or expand the group under the cursor (enter on a heading too).",
         ),
         Binding(
+            "x",
+            "open_pdf",
+            "PDF",
+            id="library.pdf",
+            tooltip="Open the paper's PDF in the system viewer, at the page you left it.",
+        ),
+        Binding(
             "escape",
             "clear_filter",
             "Clear filter",
@@ -371,6 +378,22 @@ class LibraryScreen(PaperlabScreen):
         paper = self._need_paper()
         if paper:
             self.lab.action_tag_paper(paper)
+
+    def action_open_pdf(self) -> None:
+        paper = self._need_paper()
+        if paper:
+            self.open_pdf(paper)
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="pdf", description="Opening the PDF"
+    )
+    def open_pdf(self, paper: str) -> None:
+        from paperlab.pdfviewer import open_paper
+
+        # As `paperlab open`: where the reader left the paper; a lab's PDF is
+        # put on this machine first.
+        opened = open_paper(self.lab.store, self.lab.settings, paper)
+        self.app.call_from_thread(self.notify, opened.sentence(), timeout=4)
 
     def action_mark(self) -> None:
         paper = self._need_paper()
