@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from paperlab.errors import UsageError
 from paperlab.export import select_papers
@@ -113,9 +114,10 @@ def test_fields_compared_and_missing_ones_said_to_be_missing(store, tmp_path):
     # Results are never taken for data: "Beats label propagation on Cora" is a result.
     data_lines = [ln for ln in related.splitlines() if ln.startswith("**Data.**")]
     assert data_lines and not any("Cora" in ln for ln in data_lines)
-    assert any(
-        "Missing from my notes" in ln and "@person2017semisupervised" in ln for ln in data_lines
-    )
+    # A paper whose note lacks a field is named under it; a theme none of whose
+    # notes has it names the field once.
+    assert any("Missing from my notes for @nunez2021braces." in ln for ln in data_lines)
+    assert "**Missing from my notes.** Method and data for @person2017semisupervised." in related
     # Quotes with their pages.
     assert "“based solely on attention mechanisms” [@vaswani2017attention, p. 2]" in related
     assert "> *My note:* The core claim \\& 100%" in related
@@ -123,6 +125,32 @@ def test_fields_compared_and_missing_ones_said_to_be_missing(store, tmp_path):
     assert "- Does attention scale to long documents? [@vaswani2017attention]" in related
     # Hostile note text cannot become a citation or markup.
     assert "\\[\\@notakey\\]" in related and "a\\@b.org" in related
+
+
+def test_fields_no_note_of_a_theme_fills_are_named_once(store, tmp_path):
+    """A field every note of a theme leaves empty is one line for the theme, not a
+    paragraph of its own saying the same for each field."""
+    build_library(store)
+    with store.write() as s:
+        for note in s.exec(select(Note)).all():
+            note.method = note.limitations = ""
+            s.add(note)
+    text = _write(store, tmp_path / "md", build=False)
+    related = part(text, "Related work")
+    assert "**Method.**" not in related and "**Limitations.**" not in related
+    lines = [ln for ln in related.splitlines() if ln.startswith("**Missing from my notes.**")]
+    themes = related.count("\n## ")
+    assert len(lines) == themes >= 1
+    said = [ln.split("** ", 1)[1] for ln in lines]
+    # Data is read from the method field ("trained on ..."), so it goes with it.
+    assert "Method, data and limitations for @vaswani2017attention and @nunez2021braces." in said
+    assert all(x.startswith("Method, data and limitations for @") for x in said)
+    tex = _write(store, tmp_path / "tex", "latex", build=False)
+    assert "\\paragraph{Method.}" not in tex
+    assert (
+        tex.count("\\paragraph{Missing from my notes.} Method, data and limitations for \\citet{")
+        == themes
+    )
 
 
 def test_themes_file_written_once_then_obeyed(store, tmp_path):

@@ -20,7 +20,13 @@ from paperlab.export.bibtex import bibtex_text
 from paperlab.export.latex import normalise_space, tex_escape, unicode_preamble
 from paperlab.export.review import LogItem, PaperEntry, ReviewData, ThemeSection
 from paperlab.export.review_fields import FIELD_TITLES, FIELDS, body_text
-from paperlab.export.review_md import CELL_WORDS, missing_sentence
+from paperlab.export.review_md import (
+    CELL_WORDS,
+    MISSING,
+    absent_sentence,
+    fields_absent,
+    missing_sentence,
+)
 from paperlab.export.review_text import KIND_LABELS, field_sentences, split_end
 
 
@@ -48,7 +54,7 @@ def _field(entries: Sequence[PaperEntry], values: dict[str, str]) -> list[str]:
     parts = [cited(values[e.key], citep(e.key)) for e in entries if values[e.key].strip()]
     missing = [e.key for e in entries if not values[e.key].strip()]
     if missing:
-        parts.append(missing_sentence(len(parts), missing, f"\\citet{{{','.join(missing)}}}"))
+        parts.append(missing_sentence(f"\\citet{{{','.join(missing)}}}"))
     return parts
 
 
@@ -66,10 +72,13 @@ def theme_section(section: ThemeSection) -> list[str]:
     opening = [f"This theme gathers {count} from my reading {citep_all(keys)}."]
     opening += [cited(e.fields.problem, citep(e.key)) for e in entries if e.fields.problem.strip()]
     out += [" ".join(opening), ""]
+    absent = fields_absent(entries)
     for name in FIELDS:
-        if name != "problem":
+        if name != "problem" and name not in absent:
             values = {e.key: e.fields.get(name) for e in entries}
             out += _paragraph(FIELD_TITLES[name], _field(entries, values))
+    if absent:
+        out += _paragraph(MISSING, [absent_sentence(absent, f"\\citet{{{','.join(keys)}}}")])
     for title, attr in (
         ("Contributions", "contributions"),
         ("Relevance to my project", "relevance"),

@@ -23,11 +23,28 @@ MD_SPECIALS = set("\\`*_{}[]<>#$@^~|&")
 CELL_WORDS = 14
 
 
-def missing_sentence(present: int, keys: Sequence[str], narrative: str) -> str:
-    """How a field's absence is said, naming the papers (``narrative``: their in-text citations)."""
-    if present == 0 and len(keys) > 1:
-        return f"Missing from my notes for all of them: {narrative}."
-    return f"Missing from my notes for {narrative}."
+MISSING = "Missing from my notes"
+
+
+def missing_sentence(narrative: str) -> str:
+    """How a field's absence from some notes is said (``narrative``: those papers cited)."""
+    return f"{MISSING} for {narrative}."
+
+
+def fields_absent(entries: Sequence[PaperEntry]) -> list[str]:
+    """The comparison fields (after the problem) that no note of the theme fills: said
+    once for the theme (:func:`absent_sentence`), not as a paragraph each."""
+    return [
+        name
+        for name in FIELDS
+        if name != "problem" and not any(e.fields.get(name).strip() for e in entries)
+    ]
+
+
+def absent_sentence(names: Sequence[str], narrative: str) -> str:
+    """ "Method and limitations for @a and @b." (``narrative``: the theme's papers cited)."""
+    listed = _and(FIELD_TITLES[name].lower() for name in names)
+    return f"{listed[:1].upper()}{listed[1:]} for {narrative}."
 
 
 def _escape_text(text: str) -> str:
@@ -75,7 +92,7 @@ def _field_paragraph(title: str, entries: Sequence[PaperEntry], values: dict[str
     parts = [cited(values[e.key], cite(e.key)) for e in entries if values[e.key].strip()]
     missing = [e.key for e in entries if not values[e.key].strip()]
     if missing:
-        parts.append(missing_sentence(len(parts), missing, _and(f"@{k}" for k in missing)))
+        parts.append(missing_sentence(_and(f"@{k}" for k in missing)))
     return f"**{title}.** " + " ".join(parts)
 
 
@@ -98,11 +115,15 @@ def theme_section(section: ThemeSection) -> list[str]:
     problems = {e.key: e.fields.problem for e in entries}
     opening += [cited(problems[k], cite(k)) for k in keys if problems[k].strip()]
     out += [" ".join(opening), ""]
+    absent = fields_absent(entries)
     for name in FIELDS:
-        if name == "problem":
+        if name == "problem" or name in absent:
             continue
         values = {e.key: e.fields.get(name) for e in entries}
         out += [_field_paragraph(FIELD_TITLES[name], entries, values), ""]
+    if absent:
+        narrative = _and(f"@{k}" for k in keys)
+        out += [f"**{MISSING}.** {absent_sentence(absent, narrative)}", ""]
     notes = {e.key: e.note for e in entries}
     for title, attr in (
         ("Contributions", "contributions"),
