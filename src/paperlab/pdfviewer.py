@@ -1,6 +1,6 @@
 """Open a PDF in the system viewer, at a page where the viewer allows it.
 
-Used by `paperlab open` and by the reader's `x` key.
+Used by `paperlab open` and by the `x` key of the library and the reader.
 """
 
 from __future__ import annotations
