@@ -49,6 +49,18 @@ def status(reader: ReaderScreen) -> str:
 # --------------------------------------------------------------------------- x opens the PDF
 
 
+def _stored_pdf(store: Store, home: Path) -> Path:
+    """A PDF file for the Attention paper, recorded relative to the library; its folder."""
+    pdfs = home / "pdfs"
+    pdfs.mkdir(parents=True, exist_ok=True)
+    (pdfs / "1706.03762v5.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with store.write() as s:
+        paper = s.get(Paper, ATTENTION)
+        assert paper is not None
+        paper.pdf_path = "pdfs/1706.03762v5.pdf"  # stored relative to the library
+    return pdfs
+
+
 @both_stores
 async def test_the_pdf_opens_whatever_folder_the_app_started_in(
     make_app: Callable[..., Any],
@@ -57,13 +69,7 @@ async def test_the_pdf_opens_whatever_folder_the_app_started_in(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pdfs = paperlab_home / "pdfs"
-    pdfs.mkdir(parents=True, exist_ok=True)
-    (pdfs / "1706.03762v5.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    with lab_store.write() as s:
-        paper = s.get(Paper, ATTENTION)
-        assert paper is not None
-        paper.pdf_path = "pdfs/1706.03762v5.pdf"  # stored relative to the library
+    pdfs = _stored_pdf(lab_store, paperlab_home)
     asked = viewer_on_path(tmp_path, monkeypatch)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -328,13 +334,7 @@ async def test_x_in_the_library_opens_the_pdf_where_the_reader_left_it(
 ) -> None:
     from paperlab.readingposition import ReadingPosition, save_position
 
-    pdfs = paperlab_home / "pdfs"
-    pdfs.mkdir(parents=True, exist_ok=True)
-    (pdfs / "1706.03762v5.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    with lab_store.write() as s:
-        paper = s.get(Paper, ATTENTION)
-        assert paper is not None
-        paper.pdf_path = "pdfs/1706.03762v5.pdf"
+    pdfs = _stored_pdf(lab_store, paperlab_home)
     save_position(lab_store, ReadingPosition(ATTENTION, page=3))
     asked = viewer_on_path(tmp_path, monkeypatch)
     app = make_app()
