@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from paperlab.catalog import READING_STATES, STATES
+from paperlab.catalog import READING_STATES, STATES, chosen_paper_ids
 from paperlab.errors import UsageError
+
+if TYPE_CHECKING:
+    from paperlab.store import Store
 
 # A filter term: a known key, a colon and a value, standing as a word of its own
 # ("arXiv:1706.03762" or "see:this" stay words of the query).
@@ -40,6 +44,18 @@ class SearchTerms:
 
     def describe(self) -> str:
         return describe_choice(self.papers, self.list_name, self.tag, self.states, self.topic)
+
+    def chosen_papers(self, store: Store) -> list[str] | None:
+        """The ids of the papers these terms choose; None when no term chooses papers
+        (a topic narrows the search by itself, not through papers)."""
+        return chosen_paper_ids(
+            store, ids=self.papers, list_name=self.list_name, tag=self.tag, states=self.states
+        )
+
+    def none_chosen(self) -> str:
+        """What is said when the papers chosen are none."""
+        chosen = describe_choice(self.papers, self.list_name, self.tag, self.states)
+        return f"No papers {chosen}; nothing was searched."
 
 
 def split_terms(text: str) -> SearchTerms:

@@ -151,10 +151,9 @@ def search(
     The same can be written in the query: paper:ID list:NAME tag:TAG state:STATE
     topic:SLUG.
     """
-    from paperlab.catalog import chosen_paper_ids
     from paperlab.searching import library_is_empty
     from paperlab.searching import search as run_search
-    from paperlab.searchterms import describe_choice, split_terms, with_options
+    from paperlab.searchterms import split_terms, with_options
 
     terms = with_options(
         split_terms(" ".join(query)),
@@ -179,14 +178,11 @@ def search(
                 print_json([])
             _nothing_to_search(store)
             return
-        within = chosen_paper_ids(
-            store, ids=terms.papers, list_name=terms.list_name, tag=terms.tag, states=terms.states
-        )
+        within = terms.chosen_papers(store)
         if within == []:
             if as_json:
                 print_json([])
-            chosen = describe_choice(terms.papers, terms.list_name, terms.tag, terms.states)
-            click.echo(terminal_text(f"No papers {chosen}; nothing was searched."), err=True)
+            click.echo(terminal_text(terms.none_chosen()), err=True)
             return
         info: dict[str, object] = {}
         hits = run_search(

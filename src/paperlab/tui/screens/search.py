@@ -157,7 +157,6 @@ class SearchScreen(PaperlabScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="Searching")
     def run_search(self, query: str) -> None:
-        from paperlab.catalog import chosen_paper_ids
         from paperlab.errors import PaperlabError
         from paperlab.searching import search
         from paperlab.searchterms import split_terms
@@ -169,17 +168,11 @@ class SearchScreen(PaperlabScreen):
         embedder = self.lab.embedder
         info: dict[str, Any] = {}
         try:
-            papers = chosen_paper_ids(
-                self.lab.store,
-                ids=terms.papers,
-                list_name=terms.list_name,
-                tag=terms.tag,
-                states=terms.states,
-            )
+            papers = terms.chosen_papers(self.lab.store)
             if not terms.query:
                 problem = f"Type what to search for{within}."
             elif papers == []:
-                problem = f"No papers{within}; nothing was searched."
+                problem = terms.none_chosen()
             else:
                 problem = ""
                 hits = search(
