@@ -63,11 +63,14 @@ def open_pdf(path: str | None, page: int, data_dir: Path) -> str:
             hint="Fetch it again: paperlab fetch <id> (or add the PDF: paperlab add FILE)",
         )
     name, at_page = start_viewer(file, page)
-    return (
-        f"Opened in {name} at page {page}."
-        if at_page
-        else (f"Opened with {name} (it cannot be told a page: go to page {page}).")
-    )
+    return _opened("", name, at_page, page)
+
+
+def _opened(subject: str, viewer: str, at_page: bool, page: int) -> str:
+    """ "Opened[ subject] in zathura at page 3.", or how to get there by hand."""
+    if at_page:
+        return f"Opened{subject} in {viewer} at page {page}."
+    return f"Opened{subject} with {viewer} (it cannot be told a page: go to page {page})."
 
 
 def start_viewer(file: Path, page: int) -> tuple[str, bool]:
@@ -100,12 +103,7 @@ class Opened:
         return asdict(self)
 
     def sentence(self) -> str:
-        if self.at_page:
-            return f"Opened {self.paper_id} in {self.viewer} at page {self.page}."
-        return (
-            f"Opened {self.paper_id} with {self.viewer}"
-            f" (it cannot be told a page: go to page {self.page})."
-        )
+        return _opened(f" {self.paper_id}", self.viewer, self.at_page, self.page)
 
 
 def open_paper(store: Store, settings: Settings, text: str, page: int | None = None) -> Opened:
