@@ -29,6 +29,7 @@ from paperlab.store.values import (
 
 if TYPE_CHECKING:
     from paperlab.store import Store
+    from paperlab.store.reader import ReadConnection
 
 PIPELINE_STATES = [s.value for s in PipelineState]
 READING_STATES = [s.value for s in ReadingState]
@@ -76,6 +77,66 @@ def _year(published: str | None) -> int | None:
     return value.year if value else None
 
 
+@dataclass(frozen=True)
+class _Chosen:
+    """The joins and conditions over ``paper p`` that a listing's filters make."""
+
+    sql: str  # joins, then " WHERE ..." when a filter applies
+    params: dict[str, Any]
+    order: str
+
+
+def _chosen(
+    conn: ReadConnection,
+    list_name: str | None,
+    topic: str | None,
+    tag: str | None,
+    states: Iterable[str],
+) -> _Chosen:
+    """The filters of ``list_papers`` as SQL; unknown names and states raise."""
+    states = list(states)
+    for state in states:
+        if state not in PIPELINE_STATES and state not in READING_STATES:
+            raise UsageError(
+                f"Unknown state {shown(state)}.",
+                hint=f"Use one of: {', '.join(PIPELINE_STATES + READING_STATES)}.",
+            )
+    joins: list[str] = []
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    order = "p.added_at, p.id"
+    if list_name is not None:
+        params["list"] = require_list(conn, list_name)
+        joins.append(f"JOIN {LIST_MEMBERS} e ON e.paper_id = p.id")
+        where.append("e.list_id = :list")
+        order = "e.week, e.position"
+    if topic is not None:
+        params["topic"] = require_topic(conn, topic)
+        joins.append("JOIN paper_topic t ON t.paper_id = p.id")
+        where.append("t.topic_slug = :topic")
+    if tag is not None:
+        tag = tag.strip().removeprefix("#")
+        if conn.execute("SELECT 1 FROM topic WHERE slug = :s", {"s": tag}).first():
+            joins.append("JOIN paper_topic pt ON pt.paper_id = p.id")
+            where.append("pt.topic_slug = :tag")
+        else:
+            require_tag(conn, tag)
+            joins.append("JOIN paper_tag g ON g.paper_id = p.id")
+            where.append("g.tag = :tag")
+        params["tag"] = tag
+    pipeline = [s for s in states if s in PIPELINE_STATES]
+    reading = [s for s in states if s in READING_STATES]
+    if pipeline:
+        where.append("p.state IN :pipeline")
+        params["pipeline"] = pipeline
+    params.update(me())  # reading states are the current user's
+    if reading:
+        where.append(f"{reading_state_of('p')} IN :reading")
+        params["reading"] = reading
+    sql = " ".join(joins) + (" WHERE " + " AND ".join(where) if where else "")
+    return _Chosen(sql, params, order)
+
+
 def list_papers(
     store: Store,
     *,
@@ -91,53 +152,14 @@ def list_papers(
     Papers of a list come in the list's order (week, position); otherwise by
     the date they were added.
     """
-    states = list(states)
-    for state in states:
-        if state not in PIPELINE_STATES and state not in READING_STATES:
-            raise UsageError(
-                f"Unknown state {shown(state)}.",
-                hint=f"Use one of: {', '.join(PIPELINE_STATES + READING_STATES)}.",
-            )
-    joins: list[str] = []
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    order = "p.added_at, p.id"
     with store.connect() as conn:
-        if list_name is not None:
-            params["list"] = require_list(conn, list_name)
-            joins.append(f"JOIN {LIST_MEMBERS} e ON e.paper_id = p.id")
-            where.append("e.list_id = :list")
-            order = "e.week, e.position"
-        if topic is not None:
-            params["topic"] = require_topic(conn, topic)
-            joins.append("JOIN paper_topic t ON t.paper_id = p.id")
-            where.append("t.topic_slug = :topic")
-        if tag is not None:
-            tag = tag.strip().removeprefix("#")
-            if conn.execute("SELECT 1 FROM topic WHERE slug = :s", {"s": tag}).first():
-                joins.append("JOIN paper_topic pt ON pt.paper_id = p.id")
-                where.append("pt.topic_slug = :tag")
-            else:
-                require_tag(conn, tag)
-                joins.append("JOIN paper_tag g ON g.paper_id = p.id")
-                where.append("g.tag = :tag")
-            params["tag"] = tag
-        pipeline = [s for s in states if s in PIPELINE_STATES]
-        reading = [s for s in states if s in READING_STATES]
-        if pipeline:
-            where.append("p.state IN :pipeline")
-            params["pipeline"] = pipeline
-        params.update(me())  # reading states are the current user's
-        if reading:
-            where.append(f"{reading_state_of('p')} IN :reading")
-            params["reading"] = reading
+        chosen = _chosen(conn, list_name, topic, tag, states)
         papers = conn.execute(
             "SELECT p.id, p.version, p.title, p.authors, p.published, p.state, "
             f"p.state_reason, {reading_state_of('p')}, p.citation_key FROM paper p "
-            + " ".join(joins)
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY {order}",
-            params,
+            + chosen.sql
+            + f" ORDER BY {chosen.order}",
+            chosen.params,
         ).all()
         topics = grouped(
             conn.execute("SELECT paper_id, topic_slug FROM paper_topic ORDER BY topic_slug")
@@ -209,13 +231,17 @@ def chosen_paper_ids(
     if not (ids or list_name is not None or tag is not None or states):
         return None
     chosen: list[str] | None = None
-    if list_name is not None or tag is not None or states:
-        rows = list_papers(store, list_name=list_name, tag=tag, states=states)
-        chosen = [row.id for row in rows]
-    if ids:
-        with store.connect() as conn:
+    with store.connect() as conn:
+        if list_name is not None or tag is not None or states:
+            # Only the ids: a search within 10,000 papers needs no rows to show.
+            where = _chosen(conn, list_name, None, tag, states)
+            rows = conn.execute(
+                f"SELECT p.id FROM paper p {where.sql} ORDER BY {where.order}", where.params
+            )
+            chosen = [str(r[0]) for r in rows]
+        if ids:
             named = list(dict.fromkeys(resolve_paper_id(conn, text) for text in ids))
-        chosen = named if chosen is None else [p for p in chosen if p in set(named)]
+            chosen = named if chosen is None else [p for p in chosen if p in set(named)]
     return chosen
 
 
