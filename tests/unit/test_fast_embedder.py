@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import multiprocessing
 import os
 import platform
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.bf16_encoder import Bf16BertEncoder, Bf16Embedder
+from paperlab.search.bf16_encoder import Bf16Embedder
 from paperlab.search.cpu import (
     BF16_BULK_CLASSES,
     FAST_BF16_CLASSES,
@@ -271,7 +272,7 @@ needs_fast_bf16 = pytest.mark.skipif(
 
 @needs_fast_bf16
 def test_packed_bf16_encoder_agrees_per_text(reference: np.ndarray) -> None:
-    encoder = Bf16Embedder("all-MiniLM-L6-v2")
+    encoder = Bf16Embedder(bundled_model_path(), "all-MiniLM-L6-v2")
     vectors = encoder.embed(PARAGRAPHS, batch_size=3)  # mixed lengths: padded batches
     assert vectors.dtype == np.float32 and vectors.shape == (len(PARAGRAPHS), 384)
     assert _cosines(vectors, reference).min() >= 0.999
@@ -282,6 +283,43 @@ def test_packed_bf16_encoder_agrees_per_text(reference: np.ndarray) -> None:
     assert encoder.embed([]).shape == (0, 384)
 
 
+BF16_BULK_PROBE = """
+import json, sys
+from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder
+from paperlab.settings import load_settings
+embedder = FastEmbedder(load_settings())
+vectors = embedder.embed(["A paragraph about attention in transformers."] * BULK_MIN)
+print(json.dumps({
+    "bulk": type(embedder.bulk_backend()).__name__,
+    "rows": len(vectors),
+    "loaded": sorted(
+        {m.split(".")[0] for m in sys.modules} & {"sentence_transformers", "transformers"}
+    ),
+    "exported": embedder.export_path(create=False) is not None,
+}))
+"""
+
+
+@needs_fast_bf16
+def test_the_bf16_bulk_path_needs_neither_sentence_transformers_nor_an_export(
+    tmp_path: Path,
+) -> None:
+    # Importing sentence-transformers costs ~4 s and an ONNX export ~6 s: an
+    # indexing run of one paper must not pay them for a path that uses neither.
+    env = {**os.environ, "PAPERLAB_HOME": str(tmp_path), "PAPERLAB_EMBED_BACKEND": "torch-bf16"}
+    proc = subprocess.run(
+        [sys.executable, "-c", BF16_BULK_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report == {"bulk": "Bf16Embedder", "rows": BULK_MIN, "loaded": [], "exported": False}
+
+
 @needs_fast_bf16
 def test_bf16_encoder_unfused_ops_agree(
     reference: np.ndarray, monkeypatch: pytest.MonkeyPatch
@@ -290,21 +328,20 @@ def test_bf16_encoder_unfused_ops_agree(
     from paperlab.search import bf16_encoder
 
     monkeypatch.setattr(bf16_encoder, "_packed_ops", lambda: None)
-    encoder = Bf16Embedder("all-MiniLM-L6-v2")
+    encoder = Bf16Embedder(bundled_model_path(), "all-MiniLM-L6-v2")
     assert not encoder._encoder.packed
     assert _cosines(encoder.embed(PARAGRAPHS, batch_size=4), reference).min() >= 0.999
 
 
-def test_bf16_encoder_refuses_other_architectures() -> None:
-    class Config:
-        model_type = "roberta"
-        hidden_act = "gelu"
-
-    class Model:
-        config = Config()
-
-    with pytest.raises(EmbeddingError, match="plain BERT"):
-        Bf16BertEncoder(Model())
+def test_bf16_encoder_refuses_other_architectures(tmp_path: Path) -> None:
+    # The bundled model's files with a config that names another architecture.
+    for item in bundled_model_path().iterdir():
+        (tmp_path / item.name).symlink_to(item)
+    config = json.loads((bundled_model_path() / "config.json").read_text())
+    (tmp_path / "config.json").unlink()
+    (tmp_path / "config.json").write_text(json.dumps({**config, "model_type": "roberta"}))
+    with pytest.raises(EmbeddingError, match=r"Cannot build the bf16 encoder .*BERT"):
+        Bf16Embedder(tmp_path, "all-MiniLM-L6-v2")
 
 
 @needs_fast_bf16
@@ -333,7 +370,8 @@ def test_real_pdf_chunks_agree(exported: Path, shared_data: Path, reference: np.
         got = OnnxEmbedder(exported, "all-MiniLM-L6-v2", variant).embed(chunks)  # type: ignore[arg-type]
         assert _cosines(got, ref).min() >= 0.99, variant
     if cpu_has_fast_bf16():
-        assert _cosines(Bf16Embedder("all-MiniLM-L6-v2").embed(chunks), ref).min() >= 0.99
+        bf16 = Bf16Embedder(bundled_model_path(), "all-MiniLM-L6-v2")
+        assert _cosines(bf16.embed(chunks), ref).min() >= 0.99
 
 
 def test_default_model_gets_fast_embedder_and_routes_by_size(

@@ -11,10 +11,13 @@ GELU and each residual add fused into the matrix multiply, and Q, K and V as
 one 3x-wide projection. Attention stays ``scaled_dot_product_attention`` (its
 CPU flash kernel), skipping the mask when a batch has no padding.
 
-Same weights, same tokenizer, same pooling: vectors agree with fp32
-sentence-transformers to cosine >= 0.999 on the check texts (checked when the
-encoder is built; anything else raises and the caller falls back) and >= 0.99
-per chunk (tests/unit/test_fast_embedder.py). Measured on 2 EPYC cores it is
+The weights are the numpy query encoder's (``numpy_encoder.NumpyBert``, the
+mapped ``model.safetensors``), so building needs torch alone, not
+sentence-transformers. Same weights, same tokenizer, same pooling: vectors
+agree with fp32 sentence-transformers to cosine >= 0.999 on the check texts
+(checked against the numpy encoder when the encoder is built; anything else
+raises and the caller falls back) and >= 0.99 per chunk
+(tests/unit/test_fast_embedder.py). Measured on 2 EPYC cores it is
 ~1.15x the sentence-transformers forward pass in bf16 and ~2.1x fp32
 (docs/performance.md). It serves BERT-family models with mean pooling only,
 which the bundled all-MiniLM-L6-v2 is.
@@ -33,7 +36,8 @@ from paperlab.search.tokens import embed_in_batches, load_tokenizer
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperlab.search.embedder import Progress
+    from paperlab.search.embedder import Embedder, Progress
+    from paperlab.search.numpy_encoder import NumpyBert
 
 # The encoder must reproduce fp32 sentence-transformers this closely on
 # CHECK_TEXTS before it is used (bf16 rounding alone gives ~0.9999).
@@ -96,54 +100,43 @@ def _plain_ops() -> tuple[Callable[[Any], Any], Linear, Linear, Linear]:
 
 
 class Bf16BertEncoder:
-    """Token ids + mask -> bf16 token states, from a Hugging Face BERT model's weights."""
+    """Token ids + mask -> bf16 token states, from a :class:`NumpyBert`'s fp32 weights."""
 
-    def __init__(self, bert: Any) -> None:
+    def __init__(self, bert: NumpyBert) -> None:
         import torch
 
-        config = bert.config
-        if (
-            getattr(config, "model_type", None) != "bert"
-            or getattr(config, "hidden_act", None) != "gelu"
-            or getattr(config, "position_embedding_type", "absolute") != "absolute"
-        ):
-            raise EmbeddingError(f"The bf16 encoder serves plain BERT models, not {config!r}.")
         ops = _packed_ops()
         self.packed = ops is not None
         pack, self._linear, self._linear_gelu, self._linear_add = ops or _plain_ops()
-        bf16 = torch.bfloat16
 
-        def tensor(t: Any) -> Any:
-            return t.detach().to(bf16).contiguous()
+        def tensor(*arrays: np.ndarray) -> Any:
+            # torch.tensor copies: the arrays are read-only views of the mapped file.
+            parts = [torch.tensor(array, dtype=torch.bfloat16) for array in arrays]
+            return (parts[0] if len(parts) == 1 else torch.cat(parts)).contiguous()
 
-        def weights(*linears: Any) -> tuple[Any, Any]:
-            weight = torch.cat([linear.weight for linear in linears])
-            bias = torch.cat([linear.bias for linear in linears])
-            return pack(tensor(weight)), tensor(bias)
+        def weights(*pairs: tuple[np.ndarray, np.ndarray]) -> tuple[Any, Any]:
+            return pack(tensor(*(w for w, _ in pairs))), tensor(*(b for _, b in pairs))
 
-        def norm(layer_norm: Any) -> tuple[Any, Any]:
-            return tensor(layer_norm.weight), tensor(layer_norm.bias)
+        def norm(pair: tuple[np.ndarray, np.ndarray]) -> tuple[Any, Any]:
+            return tensor(pair[0]), tensor(pair[1])
 
-        embeddings = bert.embeddings
-        self._words = tensor(embeddings.word_embeddings.weight)
-        self._positions = tensor(embeddings.position_embeddings.weight)
-        self._token_type = tensor(embeddings.token_type_embeddings.weight[0])  # all segment 0
-        self._embedding_norm = norm(embeddings.LayerNorm)
-        self._eps = float(config.layer_norm_eps)
-        self._heads = int(config.num_attention_heads)
-        self._layers = []
-        for layer in bert.encoder.layer:
-            attention = layer.attention
-            self._layers.append(
-                _Layer(
-                    qkv=weights(attention.self.query, attention.self.key, attention.self.value),
-                    attention_out=weights(attention.output.dense),
-                    attention_norm=norm(attention.output.LayerNorm),
-                    ffn_up=weights(layer.intermediate.dense),
-                    ffn_down=weights(layer.output.dense),
-                    output_norm=norm(layer.output.LayerNorm),
-                )
+        self._words = tensor(bert.word)
+        self._positions = tensor(bert.position)
+        self._token_type = tensor(bert.token_type[0])  # all segment 0
+        self._embedding_norm = norm(bert.embedding_norm)
+        self._eps = bert.eps
+        self._heads = bert.heads
+        self._layers = [
+            _Layer(
+                qkv=weights(*layer.qkv),  # query, key and value as one 3x-wide projection
+                attention_out=weights(layer.attention_out),
+                attention_norm=norm(layer.attention_norm),
+                ffn_up=weights(layer.up),
+                ffn_down=weights(layer.down),
+                output_norm=norm(layer.output_norm),
             )
+            for layer in bert.layers
+        ]
 
     def __call__(self, input_ids: Any, mask: Any) -> Any:
         """Token states (batch, tokens, hidden) in bf16; call under ``torch.inference_mode()``."""
@@ -175,53 +168,36 @@ class Bf16BertEncoder:
         return x
 
 
-def _is_bert_mean_pooled(model: Any) -> bool:
-    """True for [Transformer(BERT), Pooling(mean)] optionally followed by Normalize."""
-    modules = [type(module).__name__ for module in model]
-    if modules not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-        return False
-    pooling = model[1]
-    mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers >= 6
-    if mode is None and hasattr(pooling, "get_pooling_mode_str"):
-        mode = pooling.get_pooling_mode_str()
-    return mode == "mean" and hasattr(model[0], "auto_model")
-
-
 class Bf16Embedder:
     """The :class:`~paperlab.search.embedder.Embedder` on :class:`Bf16BertEncoder`."""
 
-    def __init__(self, name: str) -> None:
-        """Build from the sentence-transformers model ``name`` and check it against fp32."""
-        from paperlab.search.embedder import (
-            embedding_dimension,
-            load_sentence_transformer,
-            resolve_model,
-        )
+    def __init__(self, model_dir: Path, name: str) -> None:
+        """Build from the model files in ``model_dir`` and check it against fp32.
 
-        location = resolve_model(name)
-        model = load_sentence_transformer(location, name)
-        self._name = name
-        self._dim = embedding_dimension(model)
-        if not _is_bert_mean_pooled(model) or not self._dim:
-            raise EmbeddingError(f"The bf16 encoder serves mean-pooled BERT models, not {name!r}.")
+        The weights come from the same mapped safetensors file the numpy query
+        encoder reads, and the check compares with that encoder (fp32, equal to
+        sentence-transformers to rounding): building needs torch but neither
+        sentence-transformers (~4 s to import) nor the ONNX export.
+        """
+        from paperlab.search.numpy_encoder import NumpyEmbedder, load_numpy_bert, max_length
+
         try:
-            self._tokenizer = load_tokenizer(
-                Path(location) / "tokenizer.json", int(model.max_seq_length or 256)
-            )
-            self._encoder = Bf16BertEncoder(model[0].auto_model)
-            self._check(model)
-        except EmbeddingError:
-            raise
-        except Exception as exc:
+            bert = load_numpy_bert(model_dir)
+            self._tokenizer = load_tokenizer(model_dir / "tokenizer.json", max_length(model_dir))
+            self._encoder = Bf16BertEncoder(bert)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise EmbeddingError(
                 f"Cannot build the bf16 encoder for {name!r} ({type(exc).__name__}: {exc})."
             ) from None
+        self._name = name
+        self._dim = bert.dim
+        self._check(NumpyEmbedder(model_dir, name))
 
-    def _check(self, model: Any) -> None:
+    def _check(self, reference: Embedder) -> None:
         import numpy as np
 
-        reference = model.encode(list(CHECK_TEXTS), normalize_embeddings=True)
-        cosine = float(np.min(np.sum(self.embed(CHECK_TEXTS) * reference, axis=1)))
+        expected = reference.embed(CHECK_TEXTS)
+        cosine = float(np.min(np.sum(self.embed(CHECK_TEXTS) * expected, axis=1)))
         if cosine < MIN_CHECK_COSINE:
             raise EmbeddingError(
                 f"The bf16 encoder disagrees with {self._name!r} (cosine {cosine:.4f})."

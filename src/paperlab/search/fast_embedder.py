@@ -125,7 +125,7 @@ class FastEmbedder:
         from paperlab.search.bf16_encoder import Bf16Embedder
 
         try:
-            return Bf16Embedder(self._name)
+            return Bf16Embedder(bundled_model_path(), self._name)
         except EmbeddingError as exc:
             _note(f"{exc.message} Using sentence-transformers in bf16 instead.")
             return SentenceTransformerEmbedder(self._name, bf16=True)
@@ -168,13 +168,8 @@ class FastEmbedder:
         if self.backend in ("onnx", "onnx-int8"):
             return self.query_backend() if self.backend == "onnx" else self._onnx("int8")
         if self.backend == "torch-bf16" or bf16_is_bulk_path():
-            bulk = self._torch_bf16()
-            # torch is loaded now anyway: make sure later searches need none.
-            try:
-                self.export_path(create=True)
-            except EmbeddingError as exc:
-                _note(f"{exc.message} Searches will load sentence-transformers.")
-            return bulk
+            # No ONNX export here: queries take the numpy encoder, which needs none.
+            return self._torch_bf16()
         try:
             return self._onnx("int8")
         except EmbeddingError:

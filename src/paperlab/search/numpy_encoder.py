@@ -229,15 +229,19 @@ def load_numpy_bert(model_dir: Path) -> NumpyBert:
     return encoder
 
 
+def max_length(model_dir: Path) -> int:
+    """The tokens a text is cut to, as sentence-transformers configures the model."""
+    config = _read_json(model_dir / "sentence_bert_config.json")
+    return int(config.get("max_seq_length", 256))
+
+
 class NumpyEmbedder:
     """An :class:`~paperlab.search.embedder.Embedder` over :class:`NumpyBert`."""
 
     def __init__(self, model_dir: Path, model_name: str) -> None:
         try:
             self._encoder = load_numpy_bert(model_dir)
-            config = _read_json(model_dir / "sentence_bert_config.json")
-            max_length = int(config.get("max_seq_length", 256))
-            self._tokenize = query_tokenizer(model_dir, max_length)
+            self._tokenize = query_tokenizer(model_dir, max_length(model_dir))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise EmbeddingError(
                 f"Cannot run {model_name!r} in numpy: its model files are damaged or of "
@@ -274,4 +278,11 @@ class NumpyEmbedder:
         return result
 
 
-__all__ = ["NumpyBert", "NumpyEmbedder", "gelu", "load_numpy_bert", "map_safetensors"]
+__all__ = [
+    "NumpyBert",
+    "NumpyEmbedder",
+    "gelu",
+    "load_numpy_bert",
+    "map_safetensors",
+    "max_length",
+]
