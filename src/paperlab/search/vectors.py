@@ -377,8 +377,10 @@ def load_index(
         model=model,
         dim=int(meta["dim"]),
         index=index,
-        ids=record["id"].astype("int64"),
-        hashes=record["hash"].astype(f"S{HASH_CHARS}"),
+        # Views into the record when its types are already these (the usual
+        # case): copying 600,000 rows cost a cold search ~20 ms at 10,000 papers.
+        ids=record["id"].astype("int64", copy=False),
+        hashes=record["hash"].astype(f"S{HASH_CHARS}", copy=False),
         db_fingerprint=meta.get("db_fingerprint"),
         mapped=mapped,
     )
