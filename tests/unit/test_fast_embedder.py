@@ -333,15 +333,32 @@ def test_bf16_encoder_unfused_ops_agree(
     assert _cosines(encoder.embed(PARAGRAPHS, batch_size=4), reference).min() >= 0.999
 
 
-def test_bf16_encoder_refuses_other_architectures(tmp_path: Path) -> None:
-    # The bundled model's files with a config that names another architecture.
+def _model_copy(folder: Path, replaced: dict[str, bytes]) -> Path:
+    """The bundled model's files linked into ``folder``, those named in ``replaced`` written.
+
+    Replaced files are new files, never links: writing through a link would
+    change the installed model itself.
+    """
     for item in bundled_model_path().iterdir():
-        (tmp_path / item.name).symlink_to(item)
+        if item.name not in replaced:
+            (folder / item.name).symlink_to(item)
+    for name, data in replaced.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_bf16_encoder_refuses_other_architectures(tmp_path: Path) -> None:
     config = json.loads((bundled_model_path() / "config.json").read_text())
-    (tmp_path / "config.json").unlink()
-    (tmp_path / "config.json").write_text(json.dumps({**config, "model_type": "roberta"}))
+    roberta = json.dumps({**config, "model_type": "roberta"}).encode()
+    folder = _model_copy(tmp_path, {"config.json": roberta})
     with pytest.raises(EmbeddingError, match=r"Cannot build the bf16 encoder .*BERT"):
-        Bf16Embedder(tmp_path, "all-MiniLM-L6-v2")
+        Bf16Embedder(folder, "all-MiniLM-L6-v2")
+
+
+def test_bf16_encoder_refuses_damaged_weights(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path, {"model.safetensors": b"\x08" + b"\x00" * 7 + b"{}"})
+    with pytest.raises(EmbeddingError, match="Cannot build the bf16 encoder"):
+        Bf16Embedder(folder, "all-MiniLM-L6-v2")
 
 
 @needs_fast_bf16

@@ -185,7 +185,7 @@ class Bf16Embedder:
             bert = load_numpy_bert(model_dir)
             self._tokenizer = load_tokenizer(model_dir / "tokenizer.json", max_length(model_dir))
             self._encoder = Bf16BertEncoder(bert)
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except (ImportError, OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise EmbeddingError(
                 f"Cannot build the bf16 encoder for {name!r} ({type(exc).__name__}: {exc})."
             ) from None
