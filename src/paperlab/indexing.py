@@ -11,7 +11,7 @@ re-derives every derived table and file from the stored rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from paperlab.embedding import (
@@ -23,7 +23,7 @@ from paperlab.embedding import (
     small_items,
 )
 from paperlab.errors import EmbeddingError
-from paperlab.search.embedder import Embedder, Progress, load_embedder
+from paperlab.search.embedder import Embedder, Progress, embedding_plan, load_embedder
 from paperlab.search.lexical import rebuild_fts
 from paperlab.search.vectors import FileState, VectorPaths, forget_cache
 from paperlab.search.vectors_pg import (
@@ -201,6 +201,7 @@ def index_status(store: Store, settings: Settings) -> dict[str, Any]:
         "dense_path": "pgvector" if pgvector_in_use(store) else "faiss",
         "faiss_file": str(paths.index),
         "faiss_state": faiss_state(store, settings).value,
+        "embedding": asdict(embedding_plan(settings)),
     }
 
 

@@ -60,3 +60,35 @@ def test_index_of_an_unknown_paper_is_one_clear_error(capsys: pytest.CaptureFixt
     result = run_cli(capsys, "index", "1706.03762")
     assert result.code == 1
     assert "not in the library" in result.err and "Traceback" not in result.err
+
+
+def test_status_reads_as_sentences(
+    tmp_path: Path, paperlab_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = tmp_path / "snapshots.pdf"
+    pdf.write_bytes(make_pdf("Snapshots", BODY, stamp="arXiv:1704.00109v1 [cs.LG] 1 Apr 2017"))
+    assert run_cli(capsys, "add", str(pdf)).code == 0
+    note = run_cli(capsys, "note", "1704.00109", "--set", "summary=One run, many models.")
+    assert note.code == 0
+    status = json.loads(run_cli(capsys, "index", "status", "--json").out)
+
+    lines = run_cli(capsys, "index", "status").out.splitlines()
+    assert len(lines) == 5 and not any("{" in line or "_" in line.split(":")[0] for line in lines)
+    model, papers, passages, writing, vectors = lines
+    plan = status["embedding"]
+    assert model.startswith("Model: all-MiniLM-L6-v2. Indexing ")
+    assert plan["bulk"] in model and f"(CPU class {plan['cpu_class']})" in model
+    assert papers == "Papers: 1 indexed."
+    assert passages == f"Passages: {status['chunks']} of {status['chunks']} embedded."
+    assert writing == (
+        "Your writing: 1 note, 0 annotations, 0 log entries; 1 text not embedded yet"
+        " (the next search or `paperlab index` embeds them)."
+    )
+    if status["dense_path"] == "pgvector":
+        assert vectors == "Vector index: pgvector on the lab server."
+    else:
+        assert vectors == f"Vector index: faiss, fresh ({status['faiss_file']})."
+
+    assert run_cli(capsys, "search", "many models").code == 0  # embeds the note
+    writing = run_cli(capsys, "index", "status").out.splitlines()[3]
+    assert writing == "Your writing: 1 note, 0 annotations, 0 log entries; all embedded."

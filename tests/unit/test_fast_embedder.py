@@ -29,6 +29,7 @@ from paperlab.search.cpu import (
 from paperlab.search.embedder import (
     SentenceTransformerEmbedder,
     bundled_model_path,
+    embedding_plan,
     load_embedder,
 )
 from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder, forget_instances
@@ -407,15 +408,40 @@ def test_default_model_gets_fast_embedder_and_routes_by_size(
 def test_bulk_path_is_chosen_by_cpu(
     exported: Path, monkeypatch: pytest.MonkeyPatch, cpu: str
 ) -> None:
+    from paperlab.search import cpu as cpu_module
     from paperlab.search import fast_embedder
 
     # The choice for that class (the export stays this CPU's); the paths built are real.
-    monkeypatch.setattr(fast_embedder, "bf16_is_bulk_path", lambda: cpu in BF16_BULK_CLASSES)
+    for module in (fast_embedder, cpu_module):
+        monkeypatch.setattr(module, "bf16_is_bulk_path", lambda: cpu in BF16_BULK_CLASSES)
     bulk = FastEmbedder(load_settings()).bulk_backend()
+    plan = embedding_plan(load_settings())  # what `paperlab index status` says
+    assert plan.query == "numpy (fp32)"
     if cpu == "x86-amx":
-        assert isinstance(bulk, Bf16Embedder)
+        assert isinstance(bulk, Bf16Embedder) and plan.bulk.startswith("the packed bf16 encoder")
     else:
         assert isinstance(bulk, OnnxEmbedder) and bulk.variant == "int8"
+        assert plan.bulk == "ONNX Runtime, 8-bit"
+
+
+@pytest.mark.parametrize(
+    ("backend", "bulk", "query"),
+    [
+        ("torch", "sentence-transformers (fp32)", "sentence-transformers (fp32)"),
+        ("torch-bf16", "the packed bf16 encoder (torch)", "the packed bf16 encoder (torch)"),
+        ("onnx", "ONNX Runtime, fp32", "ONNX Runtime, fp32"),
+        ("onnx-int8", "ONNX Runtime, 8-bit", "ONNX Runtime, 8-bit"),
+    ],
+)
+def test_the_plan_names_a_forced_path_for_indexing_and_queries(
+    monkeypatch: pytest.MonkeyPatch, backend: str, bulk: str, query: str
+) -> None:
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", backend)
+    plan = embedding_plan(load_settings())
+    assert (plan.bulk, plan.query, plan.cpu_class) == (bulk, query, cpu_class())
+    assert plan.sentence() == f"Indexing and queries embed with {bulk} (CPU class {cpu_class()})."
+    monkeypatch.setenv("PAPERLAB_EMBED_MODEL", str(bundled_model_path()))  # another model
+    assert embedding_plan(load_settings()).bulk == "sentence-transformers (fp32)"
 
 
 def test_other_models_go_through_sentence_transformers(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from paperlab.cli.common import echo_hints, get_store, json_option, print_json
 from paperlab.cli.progress import make_progress
+from paperlab.search.embedder import EmbeddingPlan
 from paperlab.wording import counted
 
 if TYPE_CHECKING:
@@ -55,8 +56,56 @@ def _status(store: Store, settings: Settings, as_json: bool) -> None:
     if as_json:
         print_json(status)
         return
-    for key, value in status.items():
-        click.echo(f"{key}: {value}")
+    for line in status_lines(status):
+        click.echo(line)
+
+
+# What each state of the vector file means for the user, and what to do.
+_FILE_STATES = {
+    "fresh": "fresh",
+    "stale": "behind the library; the next search or `paperlab index` brings it up to date",
+    "missing": "not built yet; the next search or `paperlab index` builds it",
+    "corrupt": "damaged; the next search rebuilds it from the stored vectors",
+}
+
+
+def status_lines(status: dict[str, Any]) -> list[str]:
+    """``index status`` as sentences (the JSON has the same facts as fields)."""
+    plan = EmbeddingPlan(**status["embedding"])
+    papers = ", ".join(
+        f"{count} {state}" for state, count in sorted(status["papers_by_state"].items())
+    )
+    passages = f"{status['chunks_embedded']} of {status['chunks']} embedded"
+    if status["reference_chunks"]:
+        passages += (
+            f"; {counted(status['reference_chunks'], 'reference-list chunk')} besides,"
+            " searched by words with `search --references`"
+        )
+    kinds = (
+        ("notes", "note", "notes"),
+        ("annotations", "annotation", "annotations"),
+        ("log_entries", "log entry", "log entries"),
+    )
+    writing = ", ".join(counted(status[key], noun, many) for key, noun, many in kinds)
+    waiting = sum(status[key] - status[f"{key}_embedded"] for key, _, _ in kinds)
+    writing += (
+        f"; {counted(waiting, 'text')} not embedded yet"
+        " (the next search or `paperlab index` embeds them)"
+        if waiting
+        else ("; all embedded" if any(status[key] for key, _, _ in kinds) else "")
+    )
+    if status["dense_path"] == "pgvector":
+        vectors = "Vector index: pgvector on the lab server."
+    else:
+        state = _FILE_STATES.get(status["faiss_state"], status["faiss_state"])
+        vectors = f"Vector index: faiss, {state} ({status['faiss_file']})."
+    return [
+        f"Model: {status['model']}. {plan.sentence()}",
+        f"Papers: {papers or 'none yet'}.",
+        f"Passages: {passages}.",
+        f"Your writing: {writing}.",
+        vectors,
+    ]
 
 
 def _run(store: Store, settings: Settings, ids: list[str], force: bool, as_json: bool) -> None:

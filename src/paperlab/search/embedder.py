@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -261,15 +262,63 @@ def load_embedder(settings: Settings) -> Embedder:
     return FastEmbedder(settings, backend=backend)
 
 
+@dataclass(frozen=True)
+class EmbeddingPlan:
+    """Which path embeds what on this machine: the choice ``load_embedder`` makes.
+
+    Said without loading anything; a path that cannot be built when it is
+    first used falls back with a note on stderr (see FastEmbedder).
+    """
+
+    cpu_class: str
+    bulk: str  # indexing: many texts at once
+    query: str  # searches and a handful of texts
+
+    def sentence(self) -> str:
+        """``Indexing embeds with X, queries with Y (CPU class c).``"""
+        if self.bulk == self.query:
+            return f"Indexing and queries embed with {self.bulk} (CPU class {self.cpu_class})."
+        return (
+            f"Indexing embeds with {self.bulk}, queries with {self.query} "
+            f"(CPU class {self.cpu_class})."
+        )
+
+
+_SENTENCE_TRANSFORMERS = "sentence-transformers (fp32)"
+_PACKED_BF16 = "the packed bf16 encoder (torch)"
+_ONNX_8BIT = "ONNX Runtime, 8-bit"
+
+
+def embedding_plan(settings: Settings) -> EmbeddingPlan:
+    """The paths ``load_embedder(settings)`` takes on this CPU, by name."""
+    from paperlab.search.cpu import bf16_is_bulk_path, cpu_class
+
+    backend = embed_backend()
+    if not is_default_model(settings.embed_model) or backend == "torch":
+        bulk = query = _SENTENCE_TRANSFORMERS
+    elif backend == "torch-bf16":
+        bulk = query = _PACKED_BF16
+    elif backend == "onnx":
+        bulk = query = "ONNX Runtime, fp32"
+    elif backend == "onnx-int8":
+        bulk = query = _ONNX_8BIT
+    else:
+        bulk = _PACKED_BF16 if bf16_is_bulk_path() else _ONNX_8BIT
+        query = "numpy (fp32)"
+    return EmbeddingPlan(cpu_class(), bulk, query)
+
+
 __all__ = [
     "BACKENDS",
     "Embedder",
+    "EmbeddingPlan",
     "Progress",
     "SentenceTransformerEmbedder",
     "bundled_model_path",
     "cpu_has_fast_bf16",
     "embed_backend",
     "embedding_dimension",
+    "embedding_plan",
     "is_default_model",
     "load_embedder",
     "load_sentence_transformer",
