@@ -406,7 +406,7 @@ def test_default_model_gets_fast_embedder_and_routes_by_size(
 
 @pytest.mark.parametrize("cpu", ["x86-amx", "x86-avx512-bf16", "x86-avx2"])
 def test_bulk_path_is_chosen_by_cpu(
-    exported: Path, monkeypatch: pytest.MonkeyPatch, cpu: str
+    exported: Path, monkeypatch: pytest.MonkeyPatch, cpu: str, auto_backend: None
 ) -> None:
     from paperlab.search import cpu as cpu_module
     from paperlab.search import fast_embedder
