@@ -74,7 +74,7 @@ class Settings:
         return self.home / "arxiv-api.last"
 
 
-def _shown(raw: str) -> str:
+def shown_env(raw: str) -> str:
     """An environment value quoted for a message, cut short when long."""
     return repr(raw if len(raw) <= 60 else raw[:60] + "...")
 
@@ -88,11 +88,11 @@ def _number_env(name: str, default: float, low: float, high: float, unit: str = 
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"{name}={_shown(raw)} is not a number.", hint=hint) from None
+        raise UsageError(f"{name}={shown_env(raw)} is not a number.", hint=hint) from None
     if not math.isfinite(value):
-        raise UsageError(f"{name}={_shown(raw)} is not a finite number.", hint=hint)
+        raise UsageError(f"{name}={shown_env(raw)} is not a finite number.", hint=hint)
     if not low <= value <= high:
-        raise UsageError(f"{name}={_shown(raw)} is out of range.", hint=hint)
+        raise UsageError(f"{name}={shown_env(raw)} is out of range.", hint=hint)
     return value
 
 
@@ -104,9 +104,9 @@ def _int_env(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
-        raise UsageError(f"{name}={_shown(raw)} is not a whole number.", hint=hint) from None
+        raise UsageError(f"{name}={shown_env(raw)} is not a whole number.", hint=hint) from None
     if not low <= value <= high:
-        raise UsageError(f"{name}={_shown(raw)} is out of range.", hint=hint)
+        raise UsageError(f"{name}={shown_env(raw)} is out of range.", hint=hint)
     return value
 
 
@@ -120,7 +120,7 @@ def _api_url_env() -> str:
     # The allowed download hosts derive from this URL: it must name its host plainly.
     if not ok or "@" in parts.netloc or any(c == "\\" or not c.isprintable() for c in raw):
         raise UsageError(
-            f"PAPERLAB_ARXIV_API_URL={_shown(raw)} is not a plain http(s) URL.",
+            f"PAPERLAB_ARXIV_API_URL={shown_env(raw)} is not a plain http(s) URL.",
             hint=f"Set PAPERLAB_ARXIV_API_URL to a URL such as {DEFAULT_ARXIV_API_URL},"
             " or unset it.",
         )
@@ -155,10 +155,11 @@ def parse_database_url(raw: str, name: str) -> str:
         parts = urlsplit("")
     if parts.scheme not in _PG_SCHEMES or not port_ok:
         raise UsageError(
-            f"{name}={_shown(_without_password(raw))} is not a PostgreSQL URL.", hint=hint
+            f"{name}={shown_env(_without_password(raw))} is not a PostgreSQL URL.", hint=hint
         )
     if not parts.path.strip("/") or "/" in parts.path.strip("/"):
-        raise UsageError(f"{name}={_shown(_without_password(raw))} names no database.", hint=hint)
+        shown = shown_env(_without_password(raw))
+        raise UsageError(f"{name}={shown} names no database.", hint=hint)
     # psycopg 3 is the one driver paperlab uses, whatever the URL's scheme said.
     return "postgresql+psycopg" + raw[len(parts.scheme) :]
 
@@ -193,7 +194,7 @@ def current_user() -> str:
         return _login_name()
     if not _USER_NAME.fullmatch(raw):
         raise UsageError(
-            f"PAPERLAB_USER={_shown(raw)} is not a user name.",
+            f"PAPERLAB_USER={shown_env(raw)} is not a user name.",
             hint="Set PAPERLAB_USER to 1-64 letters, digits or . _ - @ (e.g. alice), "
             "or unset it to use your login name.",
         )

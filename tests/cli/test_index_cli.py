@@ -92,3 +92,20 @@ def test_status_reads_as_sentences(
     assert run_cli(capsys, "search", "many models").code == 0  # embeds the note
     writing = run_cli(capsys, "index", "status").out.splitlines()[3]
     assert writing == "Your writing: 1 note, 0 annotations, 0 log entries; all embedded."
+
+
+def test_an_unknown_embedding_backend_is_bad_input(
+    tmp_path: Path,
+    paperlab_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pdf = tmp_path / "snapshots.pdf"
+    pdf.write_bytes(make_pdf("Snapshots", BODY, stamp="arXiv:1704.00109v1 [cs.LG] 1 Apr 2017"))
+    assert run_cli(capsys, "add", str(pdf)).code == 0
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "gpu-magic")
+    for argv in (("index", "status"), ("search", "snapshot ensembles")):
+        result = run_cli(capsys, *argv)
+        assert result.code == 2, argv
+        assert "PAPERLAB_EMBED_BACKEND='gpu-magic' is not a known backend." in result.err
+        assert "Hint: Set it to one of auto" in result.err and "Traceback" not in result.err

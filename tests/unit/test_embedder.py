@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paperlab.errors import EmbeddingError
+from paperlab.errors import EmbeddingError, UsageError
 from paperlab.search.embedder import (
     Embedder,
     SentenceTransformerEmbedder,
@@ -79,9 +79,13 @@ def test_model_is_loaded_once_per_process(
 
 def test_unknown_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "gpu-magic")
-    with pytest.raises(EmbeddingError) as info:
+    with pytest.raises(UsageError) as info:  # bad input: exit 2
         load_embedder(load_settings())
     assert "gpu-magic" in info.value.message and info.value.hint
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "x" * 3000)
+    with pytest.raises(UsageError) as info:
+        load_embedder(load_settings())
+    assert len(info.value.message) < 120  # the value is cut short
 
 
 def test_unknown_model_gives_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

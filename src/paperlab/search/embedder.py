@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from paperlab.errors import EmbeddingError
+from paperlab.errors import EmbeddingError, UsageError
 from paperlab.search.cpu import cpu_has_fast_bf16
-from paperlab.settings import DEFAULT_EMBED_MODEL, Settings
+from paperlab.settings import DEFAULT_EMBED_MODEL, Settings, shown_env
 
 if TYPE_CHECKING:
     import numpy as np
@@ -233,11 +233,12 @@ def embed_backend() -> str:
     plain sentence-transformers fp32 (the reference); torch-bf16 / onnx /
     onnx-int8: one path for everything (benchmarks and comparisons).
     """
-    value = (os.environ.get("PAPERLAB_EMBED_BACKEND") or "auto").strip().lower()
+    raw = os.environ.get("PAPERLAB_EMBED_BACKEND") or "auto"
+    value = raw.strip().lower()
     if value not in BACKENDS:
-        raise EmbeddingError(
-            f"PAPERLAB_EMBED_BACKEND={value!r} is not a known backend.",
-            hint=f"Use one of: {', '.join(BACKENDS)}.",
+        raise UsageError(  # a setting the user gave: bad input, as other PAPERLAB_* are
+            f"PAPERLAB_EMBED_BACKEND={shown_env(raw)} is not a known backend.",
+            hint=f"Set it to one of {', '.join(BACKENDS)}, or unset it for auto.",
         )
     return value
 
