@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from paperlab.background import Background
 from paperlab.embedding import (
     annotation_text,
     embed_pending_small,
@@ -25,7 +26,7 @@ from paperlab.embedding import (
 from paperlab.errors import NotFoundError, UsageError
 from paperlab.search.embedder import Embedder, load_embedder
 from paperlab.search.fusion import FusionParams, fuse_hybrid, group_by
-from paperlab.search.lexical import KINDS, excerpt, search_lexical, snippets_for
+from paperlab.search.lexical import KINDS, LexicalHit, excerpt, search_lexical, snippets_for
 from paperlab.search.pgvector_queries import nearest_passages, scores_for_hashes
 from paperlab.search.vectors import (
     ID_SHIFT,
@@ -366,10 +367,9 @@ def search(
             VectorPaths.for_model(settings.index_dir, settings.embed_model), settings.embed_model
         )
 
-    lexical = []
-    if mode != "dense":
+    def run_lexical() -> list[LexicalHit]:
         with store.connect() as conn:
-            lexical = search_lexical(
+            return search_lexical(
                 conn,
                 query,
                 kinds,
@@ -379,13 +379,25 @@ def search(
                 include_references=include_references,
                 snippets=False,  # made below for the hits that are kept
             )
+
+    # BM25 runs in the database with the GIL released, so it goes beside the
+    # dense half (embedding the query, loading the index) when both run.
+    lexical_job = Background(run_lexical) if mode != "dense" and path is not None else None
+    lexical = run_lexical() if mode != "dense" and lexical_job is None else []
     dense = []
     if info is not None:
         info.update(dense=None, dense_reason=f"{mode} search", unrelated=None)
-    if path is not None:
-        if info is not None:
-            info.update(dense=path.name, dense_reason=path.reason)
-        dense = _dense(store, settings, query, kinds, within, limit, embedder, path)
+    try:
+        if path is not None:
+            if info is not None:
+                info.update(dense=path.name, dense_reason=path.reason)
+            dense = _dense(store, settings, query, kinds, within, limit, embedder, path)
+    except BaseException:
+        if lexical_job is not None:
+            lexical_job.wait()  # not left running on a connection being closed
+        raise
+    if lexical_job is not None:
+        lexical = lexical_job.result()  # re-raises what BM25 raised
     if mode == "hybrid" and not lexical and _unrelated(settings, dense):
         if info is not None:
             info["unrelated"] = max(score for _, _, score in dense)

@@ -359,3 +359,20 @@ def test_real_paper_text(store: Any, counting: CountingEmbedder, shared_data: Pa
     phrase = " ".join(target.split()[40:52])
     hits = search(store, load_settings(), phrase, k=3, embedder=counting)
     assert target in [h.text for h in hits]
+
+
+def test_a_failure_of_full_text_search_beside_the_dense_half_is_raised(
+    library: Store, counting: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # BM25 runs on a thread beside the dense half; its error must not be lost.
+    import paperlab.searching as searching_module
+
+    settings = load_settings()
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise RuntimeError("full-text index unreadable")
+
+    monkeypatch.setattr(searching_module, "search_lexical", broken)
+    with pytest.raises(RuntimeError, match="full-text index unreadable"):
+        search(library, settings, "attention", embedder=counting)
+    assert search(library, settings, "attention", embedder=counting, mode="dense")
