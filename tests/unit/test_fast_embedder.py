@@ -286,9 +286,12 @@ def test_packed_bf16_encoder_agrees_per_text(reference: np.ndarray) -> None:
 
 BF16_BULK_PROBE = """
 import json, sys
-from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder
+from paperlab.search.embedder import load_embedder
+from paperlab.search.fast_embedder import BULK_MIN
 from paperlab.settings import load_settings
-embedder = FastEmbedder(load_settings())
+# As a command builds it: PAPERLAB_EMBED_BACKEND is read, so the bf16 path is
+# taken on every CPU with native bf16, not only where it is the default.
+embedder = load_embedder(load_settings())
 vectors = embedder.embed(["A paragraph about attention in transformers."] * BULK_MIN)
 print(json.dumps({
     "bulk": type(embedder.bulk_backend()).__name__,
