@@ -412,11 +412,9 @@ def test_bulk_path_is_chosen_by_cpu(
     exported: Path, monkeypatch: pytest.MonkeyPatch, cpu: str, auto_backend: None
 ) -> None:
     from paperlab.search import cpu as cpu_module
-    from paperlab.search import fast_embedder
 
     # The choice for that class (the export stays this CPU's); the paths built are real.
-    for module in (fast_embedder, cpu_module):
-        monkeypatch.setattr(module, "bf16_is_bulk_path", lambda: cpu in BF16_BULK_CLASSES)
+    monkeypatch.setattr(cpu_module, "bf16_is_bulk_path", lambda: cpu in BF16_BULK_CLASSES)
     bulk = FastEmbedder(load_settings()).bulk_backend()
     plan = embedding_plan(load_settings())  # what `paperlab index status` says
     assert plan.query == "numpy (fp32)"
@@ -444,7 +442,28 @@ def test_the_plan_names_a_forced_path_for_indexing_and_queries(
     assert (plan.bulk, plan.query, plan.cpu_class) == (bulk, query, cpu_class())
     assert plan.sentence() == f"Indexing and queries embed with {bulk} (CPU class {cpu_class()})."
     monkeypatch.setenv("PAPERLAB_EMBED_MODEL", str(bundled_model_path()))  # another model
+    precision = "bf16 autocast" if cpu_has_fast_bf16() else "fp32"
+    assert embedding_plan(load_settings()).bulk == f"sentence-transformers ({precision})"
+
+
+def test_the_torch_backend_is_fp32_sentence_transformers_on_every_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paperlab.search import embedder as embedder_module
+
+    # The reference path must not autocast where the CPU has native bf16; another
+    # model does (for speed), and `index status` says which of the two runs.
+    monkeypatch.setattr(embedder_module, "cpu_has_fast_bf16", lambda: True)
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "torch")
+    reference = load_embedder(load_settings())
+    assert isinstance(reference, SentenceTransformerEmbedder) and reference.bf16 is False
     assert embedding_plan(load_settings()).bulk == "sentence-transformers (fp32)"
+    monkeypatch.setenv("PAPERLAB_EMBED_BACKEND", "auto")
+    monkeypatch.setenv("PAPERLAB_EMBED_MODEL", str(bundled_model_path()))
+    other = load_embedder(load_settings())
+    assert isinstance(other, SentenceTransformerEmbedder) and other.bf16 is True
+    plan = embedding_plan(load_settings())
+    assert (plan.bulk, plan.query) == ("sentence-transformers (bf16 autocast)",) * 2
 
 
 def test_other_models_go_through_sentence_transformers(

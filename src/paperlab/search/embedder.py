@@ -251,13 +251,15 @@ def is_default_model(name: str) -> bool:
 def load_embedder(settings: Settings) -> Embedder:
     """The embedder for ``settings.embed_model`` (models load once per process).
 
-    The default model gets the fast paths (numpy for queries, no torch or
-    ONNX Runtime); any other model, or ``PAPERLAB_EMBED_BACKEND=torch``, goes
-    through sentence-transformers.
+    It builds the paths :func:`embedding_plan` names: for the default model
+    the fast paths (numpy for queries, no torch or ONNX Runtime); any other
+    model, or ``PAPERLAB_EMBED_BACKEND=torch``, goes through
+    sentence-transformers.
     """
     backend = embed_backend()
-    if not is_default_model(settings.embed_model) or backend == "torch":
-        return SentenceTransformerEmbedder(settings.embed_model)
+    plan = embedding_plan(settings, backend)
+    if plan.bulk in (ST_FP32, ST_BF16):
+        return SentenceTransformerEmbedder(settings.embed_model, bf16=plan.bulk == ST_BF16)
     from paperlab.search.fast_embedder import FastEmbedder
 
     return FastEmbedder(settings, backend=backend)
@@ -285,32 +287,49 @@ class EmbeddingPlan:
         )
 
 
-_SENTENCE_TRANSFORMERS = "sentence-transformers (fp32)"
-_PACKED_BF16 = "the packed bf16 encoder (torch)"
-_ONNX_8BIT = "ONNX Runtime, 8-bit"
+# The paths, by the names `paperlab index status` shows.
+ST_FP32 = "sentence-transformers (fp32)"
+ST_BF16 = "sentence-transformers (bf16 autocast)"
+PACKED_BF16 = "the packed bf16 encoder (torch)"
+ONNX_FP32 = "ONNX Runtime, fp32"
+ONNX_INT8 = "ONNX Runtime, 8-bit"
+NUMPY = "numpy (fp32)"
 
 
-def embedding_plan(settings: Settings) -> EmbeddingPlan:
-    """The paths ``load_embedder(settings)`` takes on this CPU, by name."""
+def embedding_plan(settings: Settings, backend: str | None = None) -> EmbeddingPlan:
+    """The paths ``load_embedder`` takes on this CPU (``backend``: the setting's by default).
+
+    The one place the choice is made: :func:`load_embedder` and FastEmbedder
+    build what this names.
+    """
     from paperlab.search.cpu import bf16_is_bulk_path, cpu_class
 
-    backend = embed_backend()
-    if not is_default_model(settings.embed_model) or backend == "torch":
-        bulk = query = _SENTENCE_TRANSFORMERS
+    backend = embed_backend() if backend is None else backend
+    if not is_default_model(settings.embed_model):
+        # Another model: sentence-transformers, autocast where bf16 is native.
+        bulk = query = ST_BF16 if cpu_has_fast_bf16() else ST_FP32
+    elif backend == "torch":
+        bulk = query = ST_FP32  # the reference: fp32 on every CPU
     elif backend == "torch-bf16":
-        bulk = query = _PACKED_BF16
+        bulk = query = PACKED_BF16
     elif backend == "onnx":
-        bulk = query = "ONNX Runtime, fp32"
+        bulk = query = ONNX_FP32
     elif backend == "onnx-int8":
-        bulk = query = _ONNX_8BIT
+        bulk = query = ONNX_INT8
     else:
-        bulk = _PACKED_BF16 if bf16_is_bulk_path() else _ONNX_8BIT
-        query = "numpy (fp32)"
+        bulk = PACKED_BF16 if bf16_is_bulk_path() else ONNX_INT8
+        query = NUMPY
     return EmbeddingPlan(cpu_class(), bulk, query)
 
 
 __all__ = [
     "BACKENDS",
+    "NUMPY",
+    "ONNX_FP32",
+    "ONNX_INT8",
+    "PACKED_BF16",
+    "ST_BF16",
+    "ST_FP32",
     "Embedder",
     "EmbeddingPlan",
     "Progress",

@@ -13,6 +13,10 @@ Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
   export (~2.4x fp32 sentence-transformers on 2 EPYC cores; fp32 ONNX if the
   8-bit graph failed its check). See :mod:`paperlab.search.cpu`.
 
+Which path is which comes from :func:`paperlab.search.embedder.embedding_plan`,
+which ``paperlab index status`` reports; this class builds what it names and
+falls back (with a note) where a path cannot be built.
+
 All paths agree with fp32 sentence-transformers to cosine >= 0.99 per text
 (see tests/unit/test_fast_embedder.py), so their vectors share one model
 name in the ``embedding`` table and mix freely in one faiss index.
@@ -27,12 +31,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.cpu import bf16_is_bulk_path
 from paperlab.search.embedder import (
+    NUMPY,
+    ONNX_INT8,
+    PACKED_BF16,
+    ST_BF16,
+    ST_FP32,
     Embedder,
     Progress,
     SentenceTransformerEmbedder,
     bundled_model_path,
+    embedding_plan,
     model_is_loaded,
 )
 from paperlab.settings import Settings, can_write_under
@@ -138,9 +147,12 @@ class FastEmbedder:
             return self._query
 
     def _pick_query(self) -> Embedder:
-        if self.backend == "torch-bf16":
+        path = embedding_plan(self._settings, self.backend).query
+        if path == PACKED_BF16:
             return self._torch_bf16()
-        if self.backend not in ("onnx", "onnx-int8"):
+        if path in (ST_FP32, ST_BF16):
+            return SentenceTransformerEmbedder(self._name, bf16=path == ST_BF16)
+        if path == NUMPY:
             from paperlab.search.numpy_encoder import NumpyEmbedder
 
             try:
@@ -152,7 +164,7 @@ class FastEmbedder:
             # test session): querying through it costs nothing extra.
             return SentenceTransformerEmbedder(self._name, bf16=False)
         try:
-            return self._onnx("int8" if self.backend == "onnx-int8" else "fp32")
+            return self._onnx("int8" if path == ONNX_INT8 else "fp32")
         except EmbeddingError as exc:
             _note(f"{exc.message} Using sentence-transformers for now.")
             return SentenceTransformerEmbedder(self._name, bf16=False)
@@ -165,15 +177,18 @@ class FastEmbedder:
             return self._bulk
 
     def _pick_bulk(self) -> Embedder:
-        if self.backend in ("onnx", "onnx-int8"):
-            return self.query_backend() if self.backend == "onnx" else self._onnx("int8")
-        if self.backend == "torch-bf16" or bf16_is_bulk_path():
-            # No ONNX export here: queries take the numpy encoder, which needs none.
-            return self._torch_bf16()
-        try:
-            return self._onnx("int8")
-        except EmbeddingError:
-            return SentenceTransformerEmbedder(self._name, bf16=False)
+        plan = embedding_plan(self._settings, self.backend)
+        if plan.bulk == ONNX_INT8:
+            if self.backend != "auto":
+                return self._onnx("int8")  # forced: that path, or its error
+            try:
+                return self._onnx("int8")
+            except EmbeddingError:
+                return SentenceTransformerEmbedder(self._name, bf16=False)
+        if plan.bulk == plan.query:
+            return self.query_backend()  # a forced path serves both
+        # No ONNX export here: queries take the numpy encoder, which needs none.
+        return self._torch_bf16()
 
     # -- Embedder ---------------------------------------------------------------
 
