@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.bf16_encoder import Bf16Embedder
 from paperlab.search.cpu import (
     BF16_BULK_CLASSES,
     FAST_BF16_CLASSES,
@@ -44,6 +43,7 @@ from paperlab.search.onnx_export import (
     publish_dir,
     read_export,
 )
+from paperlab.search.packed_encoder import PackedEmbedder
 from paperlab.settings import Settings, load_settings
 from tests.unit.test_searching import real_embedder  # noqa: F401  (fixture)
 
@@ -273,7 +273,7 @@ needs_fast_bf16 = pytest.mark.skipif(
 
 @needs_fast_bf16
 def test_packed_bf16_encoder_agrees_per_text(reference: np.ndarray) -> None:
-    encoder = Bf16Embedder(bundled_model_path(), "all-MiniLM-L6-v2")
+    encoder = PackedEmbedder(bundled_model_path(), "all-MiniLM-L6-v2")
     vectors = encoder.embed(PARAGRAPHS, batch_size=3)  # mixed lengths: padded batches
     assert vectors.dtype == np.float32 and vectors.shape == (len(PARAGRAPHS), 384)
     assert _cosines(vectors, reference).min() >= 0.999
@@ -282,6 +282,16 @@ def test_packed_bf16_encoder_agrees_per_text(reference: np.ndarray) -> None:
     alone = encoder.embed([PARAGRAPHS[1]])
     assert float(alone[0] @ vectors[1]) >= 0.9999
     assert encoder.embed([]).shape == (0, 384)
+
+
+def test_packed_fp32_encoder_equals_sentence_transformers(reference: np.ndarray) -> None:
+    # What indexes a library before its ONNX export exists, on every CPU.
+    encoder = PackedEmbedder(bundled_model_path(), "all-MiniLM-L6-v2", "fp32")
+    vectors = encoder.embed(PARAGRAPHS, batch_size=3)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(PARAGRAPHS), 384)
+    assert _cosines(vectors, reference).min() >= 0.9999
+    alone = encoder.embed([PARAGRAPHS[1]])
+    assert float(alone[0] @ vectors[1]) >= 0.99999
 
 
 BF16_BULK_PROBE = """
@@ -321,7 +331,58 @@ def test_the_bf16_bulk_path_needs_neither_sentence_transformers_nor_an_export(
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert report == {"bulk": "Bf16Embedder", "rows": BULK_MIN, "loaded": [], "exported": False}
+    assert report == {"bulk": "PackedEmbedder", "rows": BULK_MIN, "loaded": [], "exported": False}
+
+
+def test_a_small_first_job_makes_no_export_and_loads_no_sentence_transformers(
+    tmp_path: Path,
+) -> None:
+    # A new library's first `paperlab add` waited ~10 s for the ONNX export
+    # (torch, sentence-transformers, tracing, quantising) before its ~40 chunks.
+    env = {**os.environ, "PAPERLAB_HOME": str(tmp_path), "PAPERLAB_EMBED_BACKEND": "auto"}
+    proc = subprocess.run(
+        [sys.executable, "-c", BF16_BULK_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report == {"bulk": "PackedEmbedder", "rows": BULK_MIN, "loaded": [], "exported": False}
+
+
+def test_the_export_is_made_once_the_library_has_embedded_enough_without_it(
+    paperlab_home: Path, monkeypatch: pytest.MonkeyPatch, auto_backend: None
+) -> None:
+    from paperlab.search import cpu as cpu_module
+    from paperlab.search import fast_embedder
+
+    monkeypatch.setattr(cpu_module, "bf16_is_bulk_path", lambda: False)  # AMX never exports
+    monkeypatch.setattr(fast_embedder, "EXPORT_AFTER", 3 * BULK_MIN)
+    texts = [f"{n} {PARAGRAPHS[0]}" for n in range(BULK_MIN)]
+    forget_instances()
+    first = FastEmbedder(load_settings())
+    before = first.embed(texts)
+    assert isinstance(first.bulk_backend(), PackedEmbedder)
+    assert embedding_plan(load_settings()).bulk_before_export is not None
+    # Counted for the library, not the process: another command goes on from there.
+    forget_instances()
+    second = FastEmbedder(load_settings())
+    second.embed(texts)
+    assert isinstance(second.bulk_backend(), PackedEmbedder)
+    second.embed(texts)  # the library has now embedded EXPORT_AFTER texts without it
+    assert second.export_path(create=False) is None
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        after = second.embed(texts)  # the library has embedded enough: export, then 8-bit
+    bulk = second.bulk_backend()
+    assert isinstance(bulk, OnnxEmbedder) and bulk.variant == "int8"
+    assert "Exporting all-MiniLM-L6-v2 to ONNX once" in err.getvalue()
+    assert _cosines(after, before).min() >= 0.99
+    assert embedding_plan(load_settings()).bulk_before_export is None
+    forget_instances()
 
 
 @needs_fast_bf16
@@ -329,10 +390,10 @@ def test_bf16_encoder_unfused_ops_agree(
     reference: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A torch build without oneDNN's packed linears runs the same graph unfused.
-    from paperlab.search import bf16_encoder
+    from paperlab.search import packed_encoder
 
-    monkeypatch.setattr(bf16_encoder, "_packed_ops", lambda: None)
-    encoder = Bf16Embedder(bundled_model_path(), "all-MiniLM-L6-v2")
+    monkeypatch.setattr(packed_encoder, "_packed_ops", lambda dtype: None)
+    encoder = PackedEmbedder(bundled_model_path(), "all-MiniLM-L6-v2")
     assert not encoder._encoder.packed
     assert _cosines(encoder.embed(PARAGRAPHS, batch_size=4), reference).min() >= 0.999
 
@@ -355,23 +416,23 @@ def test_bf16_encoder_refuses_other_architectures(tmp_path: Path) -> None:
     config = json.loads((bundled_model_path() / "config.json").read_text())
     roberta = json.dumps({**config, "model_type": "roberta"}).encode()
     folder = _model_copy(tmp_path, {"config.json": roberta})
-    with pytest.raises(EmbeddingError, match=r"Cannot build the bf16 encoder .*BERT"):
-        Bf16Embedder(folder, "all-MiniLM-L6-v2")
+    with pytest.raises(EmbeddingError, match=r"Cannot build the packed bf16 encoder .*BERT"):
+        PackedEmbedder(folder, "all-MiniLM-L6-v2")
 
 
 def test_bf16_encoder_refuses_damaged_weights(tmp_path: Path) -> None:
     folder = _model_copy(tmp_path, {"model.safetensors": b"\x08" + b"\x00" * 7 + b"{}"})
-    with pytest.raises(EmbeddingError, match="Cannot build the bf16 encoder"):
-        Bf16Embedder(folder, "all-MiniLM-L6-v2")
+    with pytest.raises(EmbeddingError, match="Cannot build the packed bf16 encoder"):
+        PackedEmbedder(folder, "all-MiniLM-L6-v2")
 
 
 @needs_fast_bf16
 def test_bulk_path_falls_back_when_the_bf16_encoder_disagrees(
     exported: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from paperlab.search import bf16_encoder
+    from paperlab.search import packed_encoder
 
-    monkeypatch.setattr(bf16_encoder, "MIN_CHECK_COSINE", 1.01)  # nothing can pass
+    monkeypatch.setattr(packed_encoder, "MIN_CHECK_COSINE", 1.01)  # nothing can pass
     embedder = FastEmbedder(load_settings(), backend="torch-bf16")
     bulk = embedder.bulk_backend()
     assert isinstance(bulk, SentenceTransformerEmbedder) and bulk.bf16
@@ -391,7 +452,7 @@ def test_real_pdf_chunks_agree(exported: Path, shared_data: Path, reference: np.
         got = OnnxEmbedder(exported, "all-MiniLM-L6-v2", variant).embed(chunks)  # type: ignore[arg-type]
         assert _cosines(got, ref).min() >= 0.99, variant
     if cpu_has_fast_bf16():
-        bf16 = Bf16Embedder(bundled_model_path(), "all-MiniLM-L6-v2")
+        bf16 = PackedEmbedder(bundled_model_path(), "all-MiniLM-L6-v2")
         assert _cosines(bf16.embed(chunks), ref).min() >= 0.99
 
 
@@ -419,7 +480,7 @@ def test_bulk_path_is_chosen_by_cpu(
     plan = embedding_plan(load_settings())  # what `paperlab index status` says
     assert plan.query == "numpy (fp32)"
     if cpu == "x86-amx":
-        assert isinstance(bulk, Bf16Embedder) and plan.bulk.startswith("the packed bf16 encoder")
+        assert isinstance(bulk, PackedEmbedder) and plan.bulk.startswith("the packed bf16 encoder")
     else:
         assert isinstance(bulk, OnnxEmbedder) and bulk.variant == "int8"
         assert plan.bulk == "ONNX Runtime, 8-bit"

@@ -276,21 +276,28 @@ class EmbeddingPlan:
     cpu_class: str
     bulk: str  # indexing: many texts at once
     query: str  # searches and a handful of texts
+    # Indexing's path while ``bulk`` waits for the library's ONNX export (None: it does not).
+    bulk_before_export: str | None = None
 
     def sentence(self) -> str:
         """``Indexing embeds with X, queries with Y (CPU class c).``"""
+        cpu = f"(CPU class {self.cpu_class})"
+        if self.bulk_before_export is not None:
+            return (
+                f"Indexing embeds with {self.bulk_before_export} until a job is large enough "
+                f"to repay making the ONNX export, then with {self.bulk}; queries with "
+                f"{self.query} {cpu}."
+            )
         if self.bulk == self.query:
-            return f"Indexing and queries embed with {self.bulk} (CPU class {self.cpu_class})."
-        return (
-            f"Indexing embeds with {self.bulk}, queries with {self.query} "
-            f"(CPU class {self.cpu_class})."
-        )
+            return f"Indexing and queries embed with {self.bulk} {cpu}."
+        return f"Indexing embeds with {self.bulk}, queries with {self.query} {cpu}."
 
 
 # The paths, by the names `paperlab index status` shows.
 ST_FP32 = "sentence-transformers (fp32)"
 ST_BF16 = "sentence-transformers (bf16 autocast)"
 PACKED_BF16 = "the packed bf16 encoder (torch)"
+PACKED_FP32 = "the packed fp32 encoder (torch)"
 ONNX_FP32 = "ONNX Runtime, fp32"
 ONNX_INT8 = "ONNX Runtime, 8-bit"
 NUMPY = "numpy (fp32)"
@@ -319,7 +326,26 @@ def embedding_plan(settings: Settings, backend: str | None = None) -> EmbeddingP
     else:
         bulk = PACKED_BF16 if bf16_is_bulk_path() else ONNX_INT8
         query = NUMPY
-    return EmbeddingPlan(cpu_class(), bulk, query)
+    before = packed_path() if bulk == ONNX_INT8 and backend == "auto" else None
+    if before is not None and _has_export(settings):
+        before = None
+    return EmbeddingPlan(cpu_class(), bulk, query, before)
+
+
+def packed_path() -> str:
+    """The packed encoder's path on this CPU: bf16 where it is native, else fp32."""
+    return PACKED_BF16 if cpu_has_fast_bf16() else PACKED_FP32
+
+
+def _has_export(settings: Settings) -> bool:
+    """Whether the library holds the bundled model's ONNX export for this CPU."""
+    from paperlab.search.onnx_export import export_dir, read_export
+
+    try:
+        model_dir = bundled_model_path()
+    except EmbeddingError:
+        return False
+    return read_export(export_dir(settings, settings.embed_model, model_dir)) is not None
 
 
 __all__ = [
@@ -328,6 +354,7 @@ __all__ = [
     "ONNX_FP32",
     "ONNX_INT8",
     "PACKED_BF16",
+    "PACKED_FP32",
     "ST_BF16",
     "ST_FP32",
     "Embedder",
@@ -344,5 +371,6 @@ __all__ = [
     "load_sentence_transformer",
     "model_is_loaded",
     "normalise",
+    "packed_path",
     "resolve_model",
 ]

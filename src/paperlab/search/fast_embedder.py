@@ -9,9 +9,15 @@ Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
   no export, so a cold search costs little more than importing faiss. Forced
   ``onnx``/``onnx-int8`` backends query through the ONNX export instead.
 - *bulk path* (indexing): the packed bfloat16 encoder
-  (:mod:`paperlab.search.bf16_encoder`) on CPUs with AMX, else the 8-bit ONNX
-  export (~2.4x fp32 sentence-transformers on 2 EPYC cores; fp32 ONNX if the
-  8-bit graph failed its check). See :mod:`paperlab.search.cpu`.
+  (:mod:`paperlab.search.packed_encoder`) on CPUs with AMX, else the 8-bit
+  ONNX export (~2.4x-3.3x fp32 sentence-transformers on 2 EPYC cores; fp32
+  ONNX if the 8-bit graph failed its check). See :mod:`paperlab.search.cpu`.
+  Making the export takes ~10 s (torch, sentence-transformers, tracing,
+  quantising, checking), which a small first job would wait for. So until the
+  library has it, the packed encoder serves instead (fp32, or bf16 where
+  native; ~1.2 s to start, ~1.7x fp32 sentence-transformers in fp32), until
+  ``EXPORT_AFTER`` texts have been embedded that way in this library (counted
+  in a file beside the export): then the export is made and used.
 
 Which path is which comes from :func:`paperlab.search.embedder.embedding_plan`,
 which ``paperlab index status`` reports; this class builds what it names and
@@ -24,6 +30,7 @@ name in the ``embedding`` table and mix freely in one faiss index.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -43,6 +50,7 @@ from paperlab.search.embedder import (
     bundled_model_path,
     embedding_plan,
     model_is_loaded,
+    packed_path,
 )
 from paperlab.settings import Settings, can_write_under
 
@@ -51,6 +59,11 @@ if TYPE_CHECKING:
 
 # Fewer texts than this are embedded on the query path (no torch import).
 BULK_MIN = 16
+# Texts a library embeds on the packed encoder before the ONNX export is made
+# and the 8-bit graph takes over: about where the export's ~10 s is repaid by
+# the 8-bit graph's speed over the packed encoder (docs/performance.md, "Before
+# the export"). A paper is ~40 texts: the first ~20 papers make no export.
+EXPORT_AFTER = 800
 _INSTANCES: dict[tuple[str, str, str], FastEmbedder] = {}
 _LOCK = threading.RLock()
 
@@ -80,6 +93,10 @@ class FastEmbedder:
         self.backend = backend
         self._query: Embedder | None = None
         self._bulk: Embedder | None = None
+        # The bulk path stands in for the 8-bit graph until its export is made;
+        # texts embedded that way in this library, this process's included.
+        self._waiting_for_export = False
+        self._texts_waited = 0
 
     @property
     def model_name(self) -> str:
@@ -103,6 +120,13 @@ class FastEmbedder:
             return None
         return ensure_export(self._settings, self._name, model_dir)
 
+    def _waited_file(self) -> Path:
+        """Where the library counts texts embedded while its export was not made."""
+        from paperlab.search.onnx_export import export_dir
+
+        target = export_dir(self._settings, self._name, bundled_model_path())
+        return target.parent / f"{target.name}.texts-before-export"
+
     def _onnx(self, variant: str) -> Embedder:
         from paperlab.search.onnx_embedder import OnnxEmbedder
 
@@ -117,8 +141,8 @@ class FastEmbedder:
                     "once to make the export.",
                 )
             _note(
-                f"Exporting {self._name} to ONNX once, into {self._settings.cache_dir} "
-                "(later searches start without torch)..."
+                f"Exporting {self._name} to ONNX once, into {self._settings.cache_dir}, "
+                "for faster indexing from now on..."
             )
             path = self.export_path(create=True)
         assert path is not None
@@ -130,14 +154,15 @@ class FastEmbedder:
                 variant = "fp32"  # the int8 graph failed its accuracy check at export
         return OnnxEmbedder(path, self._name, variant="int8" if variant == "int8" else "fp32")
 
-    def _torch_bf16(self) -> Embedder:
-        from paperlab.search.bf16_encoder import Bf16Embedder
+    def _packed(self, path: str) -> Embedder:
+        from paperlab.search.packed_encoder import PackedEmbedder
 
+        precision = "bf16" if path == PACKED_BF16 else "fp32"
         try:
-            return Bf16Embedder(bundled_model_path(), self._name)
+            return PackedEmbedder(bundled_model_path(), self._name, precision)
         except EmbeddingError as exc:
-            _note(f"{exc.message} Using sentence-transformers in bf16 instead.")
-            return SentenceTransformerEmbedder(self._name, bf16=True)
+            _note(f"{exc.message} Using sentence-transformers in {precision} instead.")
+            return SentenceTransformerEmbedder(self._name, bf16=precision == "bf16")
 
     def query_backend(self) -> Embedder:
         """The backend for a query or a handful of texts (loaded on first use)."""
@@ -149,7 +174,7 @@ class FastEmbedder:
     def _pick_query(self) -> Embedder:
         path = embedding_plan(self._settings, self.backend).query
         if path == PACKED_BF16:
-            return self._torch_bf16()
+            return self._packed(path)
         if path in (ST_FP32, ST_BF16):
             return SentenceTransformerEmbedder(self._name, bf16=path == ST_BF16)
         if path == NUMPY:
@@ -172,23 +197,31 @@ class FastEmbedder:
     def bulk_backend(self) -> Embedder:
         """The backend for many texts (indexing), chosen by backend and CPU."""
         with _LOCK:
-            if self._bulk is None:
+            if self._bulk is None or (
+                self._waiting_for_export and self._texts_waited >= EXPORT_AFTER
+            ):
                 self._bulk = self._pick_bulk()
             return self._bulk
 
     def _pick_bulk(self) -> Embedder:
         plan = embedding_plan(self._settings, self.backend)
+        self._waiting_for_export = False
         if plan.bulk == ONNX_INT8:
             if self.backend != "auto":
                 return self._onnx("int8")  # forced: that path, or its error
+            if plan.bulk_before_export is not None:
+                self._texts_waited = _read_count(self._waited_file())
+                if self._texts_waited < EXPORT_AFTER:
+                    self._waiting_for_export = True
+                    return self._packed(plan.bulk_before_export)
             try:
                 return self._onnx("int8")
-            except EmbeddingError:
-                return SentenceTransformerEmbedder(self._name, bf16=False)
+            except EmbeddingError:  # a read-only library cannot keep an export
+                return self._packed(packed_path())
         if plan.bulk == plan.query:
             return self.query_backend()  # a forced path serves both
         # No ONNX export here: queries take the numpy encoder, which needs none.
-        return self._torch_bf16()
+        return self._packed(plan.bulk)
 
     # -- Embedder ---------------------------------------------------------------
 
@@ -196,12 +229,35 @@ class FastEmbedder:
         self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
     ) -> np.ndarray:
         """Embed ``texts`` (unit float32 rows); many texts take the bulk path."""
-        backend = self.bulk_backend() if len(texts) >= BULK_MIN else self.query_backend()
-        return backend.embed(texts, batch_size=batch_size, progress=progress)
+        if len(texts) < BULK_MIN:
+            return self.query_backend().embed(texts, batch_size=batch_size, progress=progress)
+        vectors = self.bulk_backend().embed(texts, batch_size=batch_size, progress=progress)
+        with _LOCK:
+            if self._waiting_for_export:
+                self._texts_waited += len(texts)
+                _write_count(self._waited_file(), self._texts_waited)
+        return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query on the query path."""
         return self.query_backend().embed_query(text)
+
+
+def _read_count(path: Path) -> int:
+    try:
+        return max(0, int(path.read_text(encoding="ascii").strip()))
+    except (OSError, ValueError):
+        return 0  # none yet, or unreadable: count afresh
+
+
+def _write_count(path: Path, count: int) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        scratch.write_text(str(count), encoding="ascii")
+        os.replace(scratch, path)  # readers see the old count or the new, never half
+    except OSError:
+        pass  # a read-only library: it keeps the packed encoder, which needs no export
 
 
 def forget_instances() -> None:
@@ -210,4 +266,4 @@ def forget_instances() -> None:
         _INSTANCES.clear()
 
 
-__all__ = ["BULK_MIN", "FastEmbedder", "forget_instances"]
+__all__ = ["BULK_MIN", "EXPORT_AFTER", "FastEmbedder", "forget_instances"]

@@ -1,7 +1,10 @@
-"""A BERT encoder forward pass in bfloat16 on oneDNN-packed weights (the bulk path).
+"""A BERT encoder forward pass on oneDNN-packed weights, in bf16 or fp32 (bulk paths).
 
-Where the CPU computes bf16 natively (AVX512-BF16 or AMX), indexing embeds
-through this instead of ``SentenceTransformer.encode``. Profiling the
+On CPUs with AMX, indexing embeds through this in bfloat16 instead of
+``SentenceTransformer.encode``. Elsewhere it runs in fp32 (bf16 where the CPU
+has it natively) until the library has its ONNX export, whose making costs
+~10 s that a small first job would otherwise wait for (see FastEmbedder and
+docs/performance.md, "Before the export"). Profiling the
 sentence-transformers forward pass in bf16 showed ~61% of the time in the
 linear layers, ~26% in attention and the rest in GELU, copies and layer norms
 between them. Here the linear layers run on weights reordered once into
@@ -17,10 +20,11 @@ sentence-transformers. Same weights, same tokenizer, same pooling: vectors
 agree with fp32 sentence-transformers to cosine >= 0.999 on the check texts
 (checked against the numpy encoder when the encoder is built; anything else
 raises and the caller falls back) and >= 0.99 per chunk
-(tests/unit/test_fast_embedder.py). Measured on 2 EPYC cores it is
-~1.15x the sentence-transformers forward pass in bf16 and ~2.1x fp32
-(docs/performance.md). It serves BERT-family models with mean pooling only,
-which the bundled all-MiniLM-L6-v2 is.
+(tests/unit/test_fast_embedder.py); in fp32 it equals sentence-transformers to
+rounding. Measured on 2 EPYC cores, in bf16 it is ~1.15x the
+sentence-transformers forward pass in bf16 and ~2.1x-2.9x fp32, and in fp32
+~1.7x fp32 (docs/performance.md). It serves BERT-family models with mean
+pooling only, which the bundled all-MiniLM-L6-v2 is.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
 # The encoder must reproduce fp32 sentence-transformers this closely on
 # CHECK_TEXTS before it is used (bf16 rounding alone gives ~0.9999).
 MIN_CHECK_COSINE = 0.999
+PRECISIONS = ("bf16", "fp32")
 CHECK_TEXTS = (
     "Self-attention relates every token in a sequence to every other token.",
     "We report accuracy on three benchmarks and ablate the learning rate schedule. " * 12,
@@ -61,15 +66,15 @@ class _Layer:
     output_norm: tuple[Any, Any]
 
 
-def _packed_ops() -> tuple[Callable[[Any], Any], Linear, Linear, Linear] | None:
-    """oneDNN's packed-weight linear ops, or None when this torch build lacks them."""
+def _packed_ops(dtype: Any) -> tuple[Callable[[Any], Any], Linear, Linear, Linear] | None:
+    """oneDNN's packed-weight linear ops for ``dtype``, or None when this torch build lacks them."""
     import torch
 
     try:
         ops = torch.ops.mkldnn
         pack, pointwise = ops._reorder_linear_weight, ops._linear_pointwise
-        probe = pack(torch.zeros(8, 8, dtype=torch.bfloat16))
-        x = torch.ones(2, 8, dtype=torch.bfloat16)
+        probe = pack(torch.zeros(8, 8, dtype=dtype))
+        x = torch.ones(2, 8, dtype=dtype)
         pointwise.default(x, probe, None, "none", [], "")
     except (AttributeError, RuntimeError):
         return None
@@ -99,19 +104,20 @@ def _plain_ops() -> tuple[Callable[[Any], Any], Linear, Linear, Linear]:
     return (lambda weight: weight), F.linear, linear_gelu, linear_add
 
 
-class Bf16BertEncoder:
-    """Token ids + mask -> bf16 token states, from a :class:`NumpyBert`'s fp32 weights."""
+class PackedBertEncoder:
+    """Token ids + mask -> token states in ``precision``, from a :class:`NumpyBert`'s weights."""
 
-    def __init__(self, bert: NumpyBert) -> None:
+    def __init__(self, bert: NumpyBert, precision: str = "bf16") -> None:
         import torch
 
-        ops = _packed_ops()
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        ops = _packed_ops(dtype)
         self.packed = ops is not None
         pack, self._linear, self._linear_gelu, self._linear_add = ops or _plain_ops()
 
         def tensor(*arrays: np.ndarray) -> Any:
             # torch.tensor copies: the arrays are read-only views of the mapped file.
-            parts = [torch.tensor(array, dtype=torch.bfloat16) for array in arrays]
+            parts = [torch.tensor(array, dtype=dtype) for array in arrays]
             return (parts[0] if len(parts) == 1 else torch.cat(parts)).contiguous()
 
         def weights(*pairs: tuple[np.ndarray, np.ndarray]) -> tuple[Any, Any]:
@@ -139,7 +145,7 @@ class Bf16BertEncoder:
         ]
 
     def __call__(self, input_ids: Any, mask: Any) -> Any:
-        """Token states (batch, tokens, hidden) in bf16; call under ``torch.inference_mode()``."""
+        """Token states (batch, tokens, hidden); call under ``torch.inference_mode()``."""
         import torch.nn.functional as F
 
         batch, length = input_ids.shape
@@ -168,10 +174,10 @@ class Bf16BertEncoder:
         return x
 
 
-class Bf16Embedder:
-    """The :class:`~paperlab.search.embedder.Embedder` on :class:`Bf16BertEncoder`."""
+class PackedEmbedder:
+    """The :class:`~paperlab.search.embedder.Embedder` on :class:`PackedBertEncoder`."""
 
-    def __init__(self, model_dir: Path, name: str) -> None:
+    def __init__(self, model_dir: Path, name: str, precision: str = "bf16") -> None:
         """Build from the model files in ``model_dir`` and check it against fp32.
 
         The weights come from the same mapped safetensors file the numpy query
@@ -184,11 +190,13 @@ class Bf16Embedder:
         try:
             bert = load_numpy_bert(model_dir)
             self._tokenizer = load_tokenizer(model_dir / "tokenizer.json", max_length(model_dir))
-            self._encoder = Bf16BertEncoder(bert)
+            self._encoder = PackedBertEncoder(bert, precision)
         except (ImportError, OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise EmbeddingError(
-                f"Cannot build the bf16 encoder for {name!r} ({type(exc).__name__}: {exc})."
+                f"Cannot build the packed {precision} encoder for {name!r} "
+                f"({type(exc).__name__}: {exc})."
             ) from None
+        self.precision = precision
         self._name = name
         self._dim = bert.dim
         self._check(NumpyEmbedder(model_dir, name))
@@ -200,7 +208,8 @@ class Bf16Embedder:
         cosine = float(np.min(np.sum(self.embed(CHECK_TEXTS) * expected, axis=1)))
         if cosine < MIN_CHECK_COSINE:
             raise EmbeddingError(
-                f"The bf16 encoder disagrees with {self._name!r} (cosine {cosine:.4f})."
+                f"The packed {self.precision} encoder disagrees with {self._name!r} "
+                f"(cosine {cosine:.4f})."
             )
 
     @property
@@ -242,4 +251,4 @@ class Bf16Embedder:
         return result
 
 
-__all__ = ["MIN_CHECK_COSINE", "Bf16BertEncoder", "Bf16Embedder"]
+__all__ = ["MIN_CHECK_COSINE", "PRECISIONS", "PackedBertEncoder", "PackedEmbedder"]
