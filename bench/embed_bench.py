@@ -10,7 +10,8 @@ encoder where the CPU has AMX, else 8-bit ONNX); the other bulk path the CPU
 could take is shown beside it (``onnx_int8``, or ``packed_bf16`` where the CPU
 has native bf16), so the choice in ``search/cpu.py`` is measured in the same
 run; so is ``packed_fp32`` on CPUs without native bf16, which indexes a library
-until its ONNX export is made (the bench makes the export before timing). The last line is ``ratio=X.XX`` (paperlab / bare).
+until its ONNX export is made (the bench makes the export before timing).
+The last line is ``ratio=X.XX`` (paperlab / bare).
 
     python bench/embed_bench.py [--pdfs DIR] [--chunks 256] [--rounds 3] [--per-batch]
 
