@@ -31,7 +31,12 @@ from paperlab.search.embedder import (
     embedding_plan,
     load_embedder,
 )
-from paperlab.search.fast_embedder import BULK_MIN, FastEmbedder, forget_instances
+from paperlab.search.fast_embedder import (
+    BULK_MIN,
+    START_TEXTS,
+    FastEmbedder,
+    forget_instances,
+)
 from paperlab.search.numpy_encoder import NumpyEmbedder
 from paperlab.search.onnx_embedder import OnnxEmbedder
 from paperlab.search.onnx_export import (
@@ -360,7 +365,7 @@ def test_the_export_is_made_once_the_library_has_embedded_enough_without_it(
     from paperlab.search import fast_embedder
 
     monkeypatch.setattr(cpu_module, "bf16_is_bulk_path", lambda: False)  # AMX never exports
-    monkeypatch.setattr(fast_embedder, "EXPORT_AFTER", 3 * BULK_MIN)
+    monkeypatch.setattr(fast_embedder, "EXPORT_AFTER", 3 * BULK_MIN + 2 * START_TEXTS)
     texts = [f"{n} {PARAGRAPHS[0]}" for n in range(BULK_MIN)]
     forget_instances()
     first = FastEmbedder(load_settings())
@@ -372,7 +377,7 @@ def test_the_export_is_made_once_the_library_has_embedded_enough_without_it(
     second = FastEmbedder(load_settings())
     second.embed(texts)
     assert isinstance(second.bulk_backend(), PackedEmbedder)
-    second.embed(texts)  # the library has now embedded EXPORT_AFTER texts without it
+    second.embed(texts)  # with two starts, the library has now embedded EXPORT_AFTER
     assert second.export_path(create=False) is None
     err = io.StringIO()
     with contextlib.redirect_stderr(err):

@@ -17,7 +17,8 @@ Two backends behind one :class:`~paperlab.search.embedder.Embedder`:
   library has it, the packed encoder serves instead (fp32, or bf16 where
   native; ~1.2 s to start, ~1.7x fp32 sentence-transformers in fp32), until
   ``EXPORT_AFTER`` texts have been embedded that way in this library (counted
-  in a file beside the export): then the export is made and used.
+  in a file beside the export, with ``START_TEXTS`` more for each process's
+  slower start): then the export is made and used.
 
 Which path is which comes from :func:`paperlab.search.embedder.embedding_plan`,
 which ``paperlab index status`` reports; this class builds what it names and
@@ -64,6 +65,11 @@ BULK_MIN = 16
 # the 8-bit graph's speed over the packed encoder (docs/performance.md, "Before
 # the export"). A paper is ~40 texts: the first ~20 papers make no export.
 EXPORT_AFTER = 800
+# The packed encoder starts ~1.2 s slower than the 8-bit graph (torch's import
+# and the encoder's check), about 40 texts' worth: each process that embeds
+# while waiting counts that too, so adding one paper at a time gets the export
+# after ~10 papers rather than ~20.
+START_TEXTS = 40
 _INSTANCES: dict[tuple[str, str, str], FastEmbedder] = {}
 _LOCK = threading.RLock()
 
@@ -97,6 +103,7 @@ class FastEmbedder:
         # texts embedded that way in this library, this process's included.
         self._waiting_for_export = False
         self._texts_waited = 0
+        self._start_counted = False
 
     @property
     def model_name(self) -> str:
@@ -234,7 +241,8 @@ class FastEmbedder:
         vectors = self.bulk_backend().embed(texts, batch_size=batch_size, progress=progress)
         with _LOCK:
             if self._waiting_for_export:
-                self._texts_waited += len(texts)
+                self._texts_waited += len(texts) + (0 if self._start_counted else START_TEXTS)
+                self._start_counted = True
                 _write_count(self._waited_file(), self._texts_waited)
         return vectors
 
