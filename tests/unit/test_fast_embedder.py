@@ -371,7 +371,11 @@ def test_the_export_is_made_once_the_library_has_embedded_enough_without_it(
     first = FastEmbedder(load_settings())
     before = first.embed(texts)
     assert isinstance(first.bulk_backend(), PackedEmbedder)
-    assert embedding_plan(load_settings()).bulk_before_export is not None
+    plan = embedding_plan(load_settings())  # what `paperlab index status` says
+    assert plan.bulk_before_export is not None
+    assert plan.sentence().startswith(
+        f"Indexing embeds with {plan.bulk_before_export} until the library has embedded"
+    )
     # Counted for the library, not the process: another command goes on from there.
     forget_instances()
     second = FastEmbedder(load_settings())

@@ -284,8 +284,8 @@ class EmbeddingPlan:
         cpu = f"(CPU class {self.cpu_class})"
         if self.bulk_before_export is not None:
             return (
-                f"Indexing embeds with {self.bulk_before_export} until a job is large enough "
-                f"to repay making the ONNX export, then with {self.bulk}; queries with "
+                f"Indexing embeds with {self.bulk_before_export} until the library has embedded "
+                f"enough to repay making the ONNX export, then with {self.bulk}; queries with "
                 f"{self.query} {cpu}."
             )
         if self.bulk == self.query:
