@@ -299,13 +299,13 @@ def test_packed_fp32_encoder_equals_sentence_transformers(reference: np.ndarray)
     assert float(alone[0] @ vectors[1]) >= 0.99999
 
 
-BF16_BULK_PROBE = """
+FIRST_JOB_PROBE = """
 import json, sys
 from paperlab.search.embedder import load_embedder
 from paperlab.search.fast_embedder import BULK_MIN
 from paperlab.settings import load_settings
-# As a command builds it: PAPERLAB_EMBED_BACKEND is read, so the bf16 path is
-# taken on every CPU with native bf16, not only where it is the default.
+# As a command builds it: PAPERLAB_EMBED_BACKEND is read (a forced bf16 path is
+# taken on every CPU with native bf16, not only where it is the default).
 embedder = load_embedder(load_settings())
 vectors = embedder.embed(["A paragraph about attention in transformers."] * BULK_MIN)
 print(json.dumps({
@@ -319,34 +319,23 @@ print(json.dumps({
 """
 
 
-@needs_fast_bf16
-def test_the_bf16_bulk_path_needs_neither_sentence_transformers_nor_an_export(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    "backend",
+    [
+        # A new library's first `paperlab add` waited ~10 s for the ONNX export
+        # (torch, sentence-transformers, tracing, quantising) before its ~40 chunks.
+        "auto",
+        pytest.param("torch-bf16", marks=needs_fast_bf16),
+    ],
+)
+def test_a_small_first_job_needs_neither_sentence_transformers_nor_an_export(
+    tmp_path: Path, backend: str
 ) -> None:
-    # Importing sentence-transformers costs ~4 s and an ONNX export ~6 s: an
+    # Importing sentence-transformers costs ~4 s and an ONNX export ~10 s: an
     # indexing run of one paper must not pay them for a path that uses neither.
-    env = {**os.environ, "PAPERLAB_HOME": str(tmp_path), "PAPERLAB_EMBED_BACKEND": "torch-bf16"}
+    env = {**os.environ, "PAPERLAB_HOME": str(tmp_path), "PAPERLAB_EMBED_BACKEND": backend}
     proc = subprocess.run(
-        [sys.executable, "-c", BF16_BULK_PROBE],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert report == {"bulk": "PackedEmbedder", "rows": BULK_MIN, "loaded": [], "exported": False}
-
-
-def test_a_small_first_job_makes_no_export_and_loads_no_sentence_transformers(
-    tmp_path: Path,
-) -> None:
-    # A new library's first `paperlab add` waited ~10 s for the ONNX export
-    # (torch, sentence-transformers, tracing, quantising) before its ~40 chunks.
-    env = {**os.environ, "PAPERLAB_HOME": str(tmp_path), "PAPERLAB_EMBED_BACKEND": "auto"}
-    proc = subprocess.run(
-        [sys.executable, "-c", BF16_BULK_PROBE],
+        [sys.executable, "-c", FIRST_JOB_PROBE],
         capture_output=True,
         text=True,
         timeout=300,
