@@ -372,12 +372,14 @@ def test_the_export_is_made_once_the_library_has_embedded_enough_without_it(
     assert isinstance(second.bulk_backend(), PackedEmbedder)
     second.embed(texts)  # with two starts, the library has now embedded EXPORT_AFTER
     assert second.export_path(create=False) is None
+    assert list(paperlab_home.glob("cache/onnx/*.texts-before-export"))
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         after = second.embed(texts)  # the library has embedded enough: export, then 8-bit
     bulk = second.bulk_backend()
     assert isinstance(bulk, OnnxEmbedder) and bulk.variant == "int8"
     assert "Exporting all-MiniLM-L6-v2 to ONNX once" in err.getvalue()
+    assert not list(paperlab_home.glob("cache/onnx/*.texts-before-export"))  # its job done
     assert _cosines(after, before).min() >= 0.99
     assert embedding_plan(load_settings()).bulk_before_export is None
     forget_instances()

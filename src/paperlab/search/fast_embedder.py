@@ -222,9 +222,11 @@ class FastEmbedder:
                     self._waiting_for_export = True
                     return self._packed(plan.bulk_before_export)
             try:
-                return self._onnx("int8")
+                graph = self._onnx("int8")
             except EmbeddingError:  # a read-only library cannot keep an export
                 return self._packed(packed_path())
+            self._waited_file().unlink(missing_ok=True)  # counted what is now made
+            return graph
         if plan.bulk == plan.query:
             return self.query_backend()  # a forced path serves both
         # No ONNX export here: queries take the numpy encoder, which needs none.
