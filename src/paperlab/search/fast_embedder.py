@@ -31,6 +31,7 @@ name in the ``embedding`` table and mix freely in one faiss index.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -225,7 +226,8 @@ class FastEmbedder:
                 graph = self._onnx("int8")
             except EmbeddingError:  # a read-only library cannot keep an export
                 return self._packed(packed_path())
-            self._waited_file().unlink(missing_ok=True)  # counted what is now made
+            with contextlib.suppress(OSError):
+                self._waited_file().unlink(missing_ok=True)  # counted what is now made
             return graph
         if plan.bulk == plan.query:
             return self.query_backend()  # a forced path serves both
@@ -276,4 +278,4 @@ def forget_instances() -> None:
         _INSTANCES.clear()
 
 
-__all__ = ["BULK_MIN", "EXPORT_AFTER", "FastEmbedder", "forget_instances"]
+__all__ = ["BULK_MIN", "EXPORT_AFTER", "START_TEXTS", "FastEmbedder", "forget_instances"]
