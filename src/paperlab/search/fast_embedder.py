@@ -105,6 +105,7 @@ class FastEmbedder:
         self._waiting_for_export = False
         self._texts_waited = 0
         self._start_counted = False
+        self._count_file: Path | None = None  # where they are counted, while waiting
 
     @property
     def model_name(self) -> str:
@@ -218,7 +219,8 @@ class FastEmbedder:
             if self.backend != "auto":
                 return self._onnx("int8")  # forced: that path, or its error
             if plan.bulk_before_export is not None:
-                self._texts_waited = _read_count(self._waited_file())
+                self._count_file = self._waited_file()
+                self._texts_waited = _read_count(self._count_file)
                 if self._texts_waited < EXPORT_AFTER:
                     self._waiting_for_export = True
                     return self._packed(plan.bulk_before_export)
@@ -244,10 +246,10 @@ class FastEmbedder:
             return self.query_backend().embed(texts, batch_size=batch_size, progress=progress)
         vectors = self.bulk_backend().embed(texts, batch_size=batch_size, progress=progress)
         with _LOCK:
-            if self._waiting_for_export:
+            if self._waiting_for_export and self._count_file is not None:
                 self._texts_waited += len(texts) + (0 if self._start_counted else START_TEXTS)
                 self._start_counted = True
-                _write_count(self._waited_file(), self._texts_waited)
+                _write_count(self._count_file, self._texts_waited)
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
