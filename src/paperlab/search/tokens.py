@@ -1,6 +1,6 @@
 """Tokens in, pooled vectors out: what the non-sentence-transformers encoders share.
 
-The ONNX and the packed bf16 encoders both tokenise with the model's own
+The ONNX, packed and numpy encoders all tokenise with the model's own
 ``tokenizer.json`` (the ``tokenizers`` package: the same Rust tokenizer
 sentence-transformers uses, without importing transformers), cut texts into
 batches of similar token length (longest first, so each batch pads only to its
@@ -126,7 +126,57 @@ def embed_in_batches(
     return normalise(out)
 
 
+class TokenEmbedder:
+    """An :class:`~paperlab.search.embedder.Embedder` that runs on token ids.
+
+    The ONNX, packed and numpy encoders differ only in how a batch of token
+    ids becomes token states (:meth:`states`); batching, pooling and the
+    embedder's surface are shared here. Subclasses set ``_name``, ``_dim`` and
+    ``_tokenize`` when they are built.
+    """
+
+    _name: str
+    _dim: int
+    _tokenize: Tokenize
+    failure_hint = "Run `paperlab index` again; if it persists, rebuild the index."
+    split_below = 0
+    """Lengths a batch must not straddle (see :func:`length_batches`)."""
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def states(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One padded batch's token states, (batch, tokens, dim) float32."""
+        raise NotImplementedError
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> np.ndarray:
+        """Embed ``texts``: an (n, dim) float32 array with unit-length rows."""
+        return embed_in_batches(
+            self._tokenize,
+            texts,
+            self.states,
+            dim=self._dim,
+            batch_size=batch_size,
+            progress=progress,
+            failure=(self._name, self.failure_hint),
+            split_below=self.split_below,
+        )
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one text: a (dim,) float32 unit vector."""
+        result: np.ndarray = self.embed([text])[0]
+        return result
+
+
 __all__ = [
+    "TokenEmbedder",
     "Tokenize",
     "embed_in_batches",
     "length_batches",
