@@ -6,6 +6,9 @@ import time
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.screen import Screen
+
+from paperlab.tui.widgets.footer import FooterItem, KeysFooter
 
 
 async def until(
@@ -34,3 +37,15 @@ async def wait_workers(pilot: Pilot[object]) -> None:
 
 def notifications(app: object) -> list[str]:
     return [n.message for n in app._notifications]  # type: ignore[attr-defined]
+
+
+def footer_keys(screen: Screen[object]) -> list[FooterItem]:
+    """The keys the screen's footer draws, left to right (the palette's key last).
+
+    Each fits the footer: its ``end`` (one past its last cell) is at most the
+    footer's width, which is the terminal's.
+    """
+    footer = screen.query_one(KeysFooter)
+    items = list(footer.items)
+    assert all(item.end <= footer.size.width for item in items), items
+    return items

@@ -1,4 +1,5 @@
-"""The key footer rebuilds only when the keys it shows change."""
+"""The key footer: one widget, redrawn only when the keys it shows change, and
+its keys work with the mouse as Textual's footer keys do."""
 
 from __future__ import annotations
 
@@ -6,25 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.widgets._footer import FooterKey
 
-from paperlab.tui.widgets.footer import KeysFooter
-from tests.tui.helpers import until
+from paperlab.tui.screens.modals import HelpScreen
+from paperlab.tui.widgets.footer import FooterItem, KeysFooter
+from tests.tui.helpers import footer_keys, until
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each footer rebuild, as the screen it happened on."""
+    """Each time a footer is given other keys to draw, as the screen it is on."""
     seen: list[str] = []
-    recompose = KeysFooter.recompose
+    show_items = KeysFooter.show_items
 
-    async def counted(self: KeysFooter) -> None:
+    def counted(self: KeysFooter, items: tuple[FooterItem, ...]) -> None:
         seen.append(type(self.screen).__name__)
-        await recompose(self)
+        show_items(self, items)
 
-    monkeypatch.setattr(KeysFooter, "recompose", counted)
+    monkeypatch.setattr(KeysFooter, "show_items", counted)
     return seen
 
 
@@ -35,17 +36,30 @@ async def settled(pilot: Any) -> None:
 
 
 def shown(app: Any) -> list[str]:
-    return [key.action for key in app.screen.query(FooterKey) if key.display]
+    return [key.action for key in footer_keys(app.screen)]
 
 
-async def test_launch_builds_the_footer_once(
+def footer_line(app: Any) -> str:
+    return app.screen.query_one(KeysFooter).render().plain
+
+
+async def test_the_footer_is_one_widget_drawn_once_at_launch(
     make_app: Callable[..., Any], rebuilds: list[str]
 ) -> None:
-    # Textual's Footer rebuilt the same sixteen keys three times at launch.
+    # Textual's Footer made a widget per key (17 on the library screen), each
+    # styled anew on every rebuild, and rebuilt them three times at launch.
     async with make_app().run_test(size=(160, 45)) as pilot:
         await settled(pilot)
+        footer = pilot.app.screen.query_one(KeysFooter)
+        assert list(footer.children) == []
         assert rebuilds == ["LibraryScreen"]
         assert {"help", "quit", "select_cursor", "notes"} <= set(shown(pilot.app))
+        line = footer_line(pilot.app)
+        assert line.startswith(" ⏎ Read  i About  n Notes ")
+        assert line.endswith("▏^p palette ") and len(line) == 160
+        # Each key is drawn where the footer says it is.
+        for key in footer_keys(pilot.app.screen):
+            assert line[key.start : key.end].strip().startswith(key.key_display)
 
 
 async def test_refreshes_that_change_nothing_rebuild_nothing(
@@ -74,12 +88,53 @@ async def test_keys_that_change_rebuild_the_footer(
         await pilot.pause(0.2)
         narrow = shown(pilot.app)
         assert len(narrow) < len(wide)
-        for key in pilot.app.screen.query(FooterKey):
-            if key.display:
-                assert key.region.right <= 80, f"{key.description} is cut off"
+        assert len(footer_line(pilot.app)) == 80
+        for key in footer_keys(pilot.app.screen):
+            assert key.end <= 80, f"{key.description} is cut off"
         # Another screen has other keys: its own footer is built for it.
         await pilot.press("question_mark")
         await pilot.pause(0.2)
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert shown(pilot.app) == narrow
+
+
+async def test_a_click_on_a_key_presses_it(make_app: Callable[..., Any]) -> None:
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        help_key = next(k for k in footer_keys(pilot.app.screen) if k.action == "help")
+        await pilot.click(KeysFooter, offset=(help_key.start + 1, 0))
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), what="help")
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen.loaded, what="the library again")
+        # Between keys, or past the last one, a click presses nothing.
+        keys = footer_keys(pilot.app.screen)
+        gap = max(k.end for k in keys if not k.palette)
+        palette = next(k for k in keys if k.palette)
+        assert gap < palette.start - 1
+        await pilot.click(KeysFooter, offset=(gap + 1, 0))
+        await pilot.pause(0.2)
+        assert pilot.app.screen.loaded and not isinstance(pilot.app.screen, HelpScreen)
+
+
+async def test_the_key_under_the_mouse_is_highlighted_with_its_tooltip(
+    make_app: Callable[..., Any],
+) -> None:
+    async with make_app().run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        footer = pilot.app.screen.query_one(KeysFooter)
+        notes = next(k for k in footer_keys(pilot.app.screen) if k.action == "notes")
+        plain = footer.render()
+        await pilot.hover(KeysFooter, offset=(notes.start + 2, 0))
+        await pilot.pause(0.1)
+        assert footer.item_at(notes.start + 2) == notes
+        assert footer.tooltip == (notes.tooltip or notes.description)
+        hovered = footer.render()
+        assert hovered.plain == plain.plain
+        changed = {
+            x
+            for x in range(len(plain.plain))
+            if plain.get_style_at_offset(pilot.app.console, x)
+            != hovered.get_style_at_offset(pilot.app.console, x)
+        }
+        assert changed == set(range(notes.start, notes.end))

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.modals import HelpScreen, TagPickerModal
 from paperlab.tui.widgets.virtual_table import VirtualTable
-from tests.tui.helpers import until
+from tests.tui.helpers import footer_keys, until
 
 pytestmark = pytest.mark.anyio
 
@@ -112,14 +111,14 @@ async def test_narrow_terminals_keep_the_table_and_footer_usable(
         assert "Title" in table.shown_columns and "Reading" in table.shown_columns
         assert (table.column_width("Title") or 0) >= 36
         await pilot.pause()
-        keys = [k for k in screen.query(FooterKey) if k.display]
+        keys = footer_keys(screen)
         shown = {k.action for k in keys}
         # Help lists every key; quit and the screen's own first actions come next.
         assert {"help", "quit", "select_cursor", "notes", "mark"} <= shown, shown
         read = next(k for k in keys if k.action == "select_cursor")
         assert read.description == "Read"
         for key in keys:
-            assert key.region.right <= size[0], f"{key.description} is cut off"
+            assert key.end <= size[0], f"{key.description} is cut off"
 
 
 async def test_focus_returns_to_the_table_after_a_dialog(make_app: Callable[..., Any]) -> None:
@@ -165,12 +164,11 @@ async def test_the_footer_chooses_again_when_the_terminal_narrows(
         screen = await loaded(pilot)
 
         def shown() -> set[str]:
-            return {k.action for k in screen.query(FooterKey) if k.display}
+            return {k.action for k in footer_keys(screen)}
 
         await until(pilot, lambda: "switch_mode('library')" in shown(), what="wide footer")
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: "switch_mode('library')" not in shown(), what="narrow")
-        for key in screen.query(FooterKey):
-            assert key.region.right <= 80
+        assert max(key.end for key in footer_keys(screen)) <= 80
         await pilot.resize_terminal(160, 45)
         await until(pilot, lambda: "switch_mode('library')" in shown(), what="wide again")

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, OptionList
-from textual.widgets._footer import FooterKey
 
 from paperlab.annotations import add_annotation
 from paperlab.store import Store
@@ -16,7 +15,7 @@ from paperlab.tui.screens.annotations_browser import AnnotationsScreen
 from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.widgets.page_view import PageView
-from tests.tui.helpers import until
+from tests.tui.helpers import footer_keys, until
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +65,7 @@ async def test_every_paper_filtered_by_kind_and_tag(
         headings = [p for p in screen.shown if p is None]
         assert len(headings) == 2
         await pilot.pause()
-        footer = {k.description for k in screen.query(FooterKey) if k.display}
+        footer = {k.description for k in footer_keys(screen)}
         assert {"Read", "Kind", "Filter", "Library"} <= footer, footer
         await pilot.press("k", "k")  # all -> highlight -> question
         assert screen.kind == "question"

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, OptionList
-from textual.widgets._footer import FooterKey
 
 from paperlab.pipeline import extract_paper
 from paperlab.settings import load_settings
@@ -20,7 +19,7 @@ from paperlab.tui.screens.library import LibraryScreen
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.widgets.page_view import PageView
 from tests.helpers import viewer_on_path
-from tests.tui.helpers import notifications, until
+from tests.tui.helpers import footer_keys, notifications, until
 
 pytestmark = pytest.mark.anyio
 # The reader's file paths and memory on SQLite and on a lab database (tests/conftest.py).
@@ -311,11 +310,11 @@ async def test_the_reader_is_usable_on_small_terminals(
         # The page keeps room for reading: the side pane narrows, then starts hidden.
         assert view.size.width >= 60
         assert side(reader).display is (size[0] >= 90)
-        keys = [k for k in reader.query(FooterKey) if k.display]
+        keys = footer_keys(reader)
         shown = {k.action for k in keys}
         assert {"back", "find", "annotate", "help", "quit"} <= shown, shown
         for key in keys:
-            assert key.region.right <= size[0], f"{key.description} is cut off"
+            assert key.end <= size[0], f"{key.description} is cut off"
         # b still brings the pane, h goes to the highlights in it.
         await pilot.press("h")
         await pilot.pause()

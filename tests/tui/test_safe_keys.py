@@ -23,7 +23,7 @@ from paperlab.tui.screens.modals import AnnotateModal, HelpScreen, TagPickerModa
 from paperlab.tui.screens.notes import NotesScreen
 from paperlab.tui.screens.reader import ReaderScreen
 from paperlab.tui.screens.search import SearchScreen
-from tests.tui.helpers import until
+from tests.tui.helpers import footer_keys, until
 
 pytestmark = pytest.mark.anyio
 
@@ -55,13 +55,9 @@ async def open_notes(pilot: Any, paper: str = ATTENTION) -> NotesScreen:
     return pilot.app.screen  # type: ignore[no-any-return]
 
 
-def footer_keys(screen: Any) -> dict[str, str]:
-    """Key -> description of the bindings the footer shows on ``screen``."""
-    return {
-        key: active.binding.description
-        for key, active in screen.active_bindings.items()
-        if active.binding.show
-    }
+def footer_descriptions(screen: Any) -> dict[str, str]:
+    """Key -> description of the keys the footer draws on ``screen``."""
+    return {key.key: key.description for key in footer_keys(screen)}
 
 
 async def test_tab_past_the_last_field_keeps_typing_in_the_note(
@@ -222,12 +218,12 @@ async def test_escape_leaves_the_search_query_then_the_screen(
         search = app.screen
         query = search.query_one("#query", Input)
         assert app.focused is query
-        assert "escape" in footer_keys(search)  # the way out is on the footer
+        assert "escape" in footer_descriptions(search)  # the way out is on the footer
         await pilot.press(*"attention 2")
         assert query.value == "attention 2"  # digits are text while in the query
         await pilot.press("escape")
         assert app.focused is search.query_one("#results", OptionList)
-        assert footer_keys(search)["escape"] == "Library"
+        assert footer_descriptions(search)["escape"] == "Library"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, LibraryScreen), what="left search")
         # "/" goes back to the query; the next key adds to it, it does not replace it.
@@ -248,14 +244,8 @@ async def test_escape_leaves_the_search_query_then_the_screen(
 async def test_small_terminals_keep_escape_on_the_footer(
     make_app: Callable[..., Any], size: tuple[int, int]
 ) -> None:
-    from textual.widgets._footer import FooterKey
-
     def visible_keys() -> list[str]:
-        return [
-            k.key
-            for k in app.screen.query(FooterKey)
-            if k.region.width and k.region.right <= size[0]
-        ]
+        return [k.key for k in footer_keys(app.screen) if k.end <= size[0]]
 
     app = make_app()
     async with app.run_test(size=size) as pilot:

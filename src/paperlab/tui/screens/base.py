@@ -14,7 +14,7 @@ from textual.worker import Worker
 if TYPE_CHECKING:
     from paperlab.tui.app import PaperlabApp
 
-# Room the footer keeps for the command palette key on its right ("^p palette").
+# Room the footer keeps for the command palette key on its right ("▏ ^p palette").
 PALETTE_WIDTH = 12
 # Screen switches come last: help (which lists every key) and the screen's own keys first.
 APP_SWITCHES = ("app.library", "app.search", "app.log", "app.topics", "app.progress")
@@ -34,7 +34,7 @@ def footer_rank(position: int, binding_id: str | None, key: str, own: bool) -> t
 
 
 def footer_width(key_display: str, description: str) -> int:
-    """Cells a footer key takes: `` key description `` (Footer's default padding)."""
+    """Cells a footer key takes: `` key description `` (as KeysFooter draws it)."""
     return len(key_display) + len(description) + 3
 
 
