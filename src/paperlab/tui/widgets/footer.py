@@ -13,7 +13,7 @@ footer; the hovered key is highlighted and its tooltip shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -123,8 +123,7 @@ class KeysFooter(Widget, can_focus=False):
     def _lay_out(self, width: int) -> tuple[FooterItem, ...]:
         items: list[FooterItem] = []
         x = 0
-        bindings = self._keys_to_show()
-        for binding, enabled, tooltip, palette in bindings:
+        for binding, enabled, tooltip, palette in self._keys_to_show():
             item = FooterItem(
                 key=binding.key,
                 key_display=binding.key_display or self.app.get_key_display(binding),
@@ -142,9 +141,9 @@ class KeysFooter(Widget, can_focus=False):
                 start = width - cells
                 if start - len(PALETTE_BAR) < x:
                     continue
-                items.append(_placed(item, start, width))
+                items.append(replace(item, start=start, end=width))
             else:
-                items.append(_placed(item, x, x + cells))
+                items.append(replace(item, start=x, end=x + cells))
                 x += cells
         return tuple(items)
 
@@ -226,20 +225,6 @@ class KeysFooter(Widget, can_focus=False):
             self.app.simulate_key(item.key)
         else:
             self.app.bell()
-
-
-def _placed(item: FooterItem, start: int, end: int) -> FooterItem:
-    return FooterItem(
-        item.key,
-        item.key_display,
-        item.description,
-        item.action,
-        item.enabled,
-        item.tooltip,
-        start,
-        end,
-        item.palette,
-    )
 
 
 __all__ = ["FooterItem", "KeysFooter"]
